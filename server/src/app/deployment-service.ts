@@ -1,0 +1,126 @@
+import { randomUUID } from "node:crypto";
+import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
+import type { FlowRun, JsonObject } from "../domain/flow-run.js";
+import { decideSetState } from "../domain/rules.js";
+import { optionalRequestId, requireId, requireName, requireWithinLimit } from "../domain/validation.js";
+import type { DeploymentRecord } from "../store/records.js";
+import { decodePageToken, encodePageToken, systemClock, type AppContext } from "./context.js";
+import { once } from "./idempotency.js";
+import type { RunService } from "./run-service.js";
+import { announce } from "./run-transitions.js";
+import type { TaskRunService } from "./task-run-service.js";
+
+export interface RunDeploymentInput {
+  deploymentId: string;
+  fullName: string;
+  parameters?: JsonObject;
+  asSubflow: boolean;
+  parentFlowRunId: string;
+  flowRunName: string;
+  requestId: string;
+}
+
+/** Deployments, runs of deployments (linked as subflows or not), and runners' claims. */
+export class DeploymentService {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly runs: RunService,
+    private readonly taskRuns: TaskRunService,
+  ) {}
+
+  async create(input: { name: string; flowName: string; entrypoint: string; parameters?: JsonObject; requestId: string }) {
+    const name = requireName("name", input.name);
+    const flowName = requireName("flow_name", input.flowName);
+    if (name.includes("/") || flowName.includes("/")) {
+      throw new InvalidArgumentError('Deployment and flow names cannot contain "/".', [{ field: "name", description: 'cannot contain "/"' }]);
+    }
+    const parameters = input.parameters ?? {};
+    requireWithinLimit("parameters", parameters, this.ctx.limits.maxInputBytes);
+    return once(this.ctx.store.requests, "create-deployment", optionalRequestId(input.requestId), () =>
+      this.ctx.store.deployments.upsert({ id: randomUUID(), name, flowName, entrypoint: input.entrypoint, parameters, createdAt: new Date() }),
+    );
+  }
+
+  async get(deploymentId: string, fullName: string): Promise<DeploymentRecord> {
+    if ((deploymentId === "") === (fullName === "")) {
+      throw new InvalidArgumentError("Give exactly one of deployment_id and full_name.", [{ field: "deployment_id", description: "give exactly one of deployment_id and full_name" }]);
+    }
+    if (deploymentId) {
+      const id = requireId("deployment_id", deploymentId);
+      const d = await this.ctx.store.deployments.get(id);
+      if (!d) throw new NotFoundError(`Deployment ${id} was not found.`);
+      return d;
+    }
+    const [flowName, name, ...rest] = fullName.split("/");
+    if (!flowName || !name || rest.length > 0) {
+      throw new InvalidArgumentError('full_name must look like "flow-name/deployment-name".', [{ field: "full_name", description: 'must be "flow-name/deployment-name"' }]);
+    }
+    const d = await this.ctx.store.deployments.getByName(flowName, name);
+    if (!d) throw new NotFoundError(`Deployment "${fullName}" was not found.`);
+    return d;
+  }
+
+  async list(flowName: string, pageSize: number, pageToken: string): Promise<{ deployments: DeploymentRecord[]; nextPageToken: string }> {
+    const size = pageSize === 0 ? 50 : pageSize;
+    const offset = decodePageToken(pageToken);
+    if (size < 1 || size > 500 || offset === undefined) {
+      throw new InvalidArgumentError("page_size must be 1 to 500 and page_token one this server issued.", [{ field: "page_size", description: "must be 1 to 500" }]);
+    }
+    const found = await this.ctx.store.deployments.list(flowName || undefined, offset, size + 1);
+    return { deployments: found.slice(0, size), nextPageToken: found.length > size ? encodePageToken(offset + size) : "" };
+  }
+
+  async run(input: RunDeploymentInput): Promise<FlowRun> {
+    const requestId = optionalRequestId(input.requestId);
+    return once(this.ctx.store.requests, "run-deployment", requestId, async () => {
+      const deployment = await this.get(input.deploymentId, input.fullName);
+      let parentTaskRunId: string | undefined;
+      let parentFlowRunId: string | undefined;
+      if (input.asSubflow) {
+        if (!input.parentFlowRunId) {
+          throw new InvalidArgumentError("as_subflow needs parent_flow_run_id.", [{ field: "parent_flow_run_id", description: "is required with as_subflow" }]);
+        }
+        parentFlowRunId = requireId("parent_flow_run_id", input.parentFlowRunId);
+        const taskKey = `run-deployment:${deployment.flowName}/${deployment.name}`;
+        const index = await this.ctx.store.taskRuns.countFor(parentFlowRunId, taskKey);
+        const { taskRun } = await this.taskRuns.create({
+          flowRunId: parentFlowRunId,
+          taskKey,
+          dynamicKey: String(index),
+          name: `${deployment.flowName}/${deployment.name}`,
+          cacheKey: "",
+          requestId: "",
+        });
+        parentTaskRunId = taskRun.id;
+      }
+      return this.runs.create({
+        flowName: deployment.flowName,
+        ...(input.flowRunName ? { name: input.flowRunName } : {}),
+        deploymentId: deployment.id,
+        parameters: { ...deployment.parameters, ...(input.parameters ?? {}) },
+        state: { type: "SCHEDULED" },
+        ...(parentFlowRunId ? { parentFlowRunId } : {}),
+        ...(parentTaskRunId ? { parentTaskRunId } : {}),
+      });
+    });
+  }
+
+  /** Moves up to `limit` SCHEDULED runs of these deployments to PENDING; each run goes to one claimer. */
+  async claim(deploymentIds: readonly string[], runnerId: string, limitIn: number): Promise<FlowRun[]> {
+    if (deploymentIds.length === 0) {
+      throw new InvalidArgumentError("deployment_ids must name at least one deployment.", [{ field: "deployment_ids", description: "is required" }]);
+    }
+    const ids = deploymentIds.map((d) => requireId("deployment_ids", d));
+    const limit = limitIn === 0 ? 1 : limitIn;
+    if (limit < 1 || limit > 100) throw new InvalidArgumentError("limit must be between 1 and 100.", [{ field: "limit", description: "must be between 1 and 100" }]);
+    const claimed: FlowRun[] = [];
+    for (const run of await this.ctx.store.runs.findScheduled(ids, limit * 2)) {
+      if (claimed.length >= limit) break;
+      const t = decideSetState(run, { type: "PENDING", message: runnerId ? `Claimed by runner ${runnerId}.` : "" }, run.version, systemClock());
+      if (t.kind !== "set" || !(await this.ctx.store.runs.apply(t.transition))) continue;
+      await announce(this.ctx, t.transition.run, run);
+      claimed.push(t.transition.run);
+    }
+    return claimed;
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const schema = z.object({
+  FLOWGATE_GRPC_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must look like "host:port"')
+    .default("127.0.0.1:50051"),
+  FLOWGATE_MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with "mongodb://" or "mongodb+srv://"')
+    .optional(),
+  FLOWGATE_MONGODB_DATABASE: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "must be 1 to 63 letters, digits, _ or -").default("flowgate"),
+  FLOWGATE_DATA_DIR: z.string().min(1).default(".flowgate"),
+  FLOWGATE_LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  FLOWGATE_MAX_INPUT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  FLOWGATE_EVENT_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(25),
+});
+
+export interface Config {
+  grpcAddress: string;
+  mongodbUri: string | undefined;
+  mongodbDatabase: string;
+  dataDir: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  maxInputBytes: number;
+  eventPollMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads FLOWGATE_* variables; an invalid one fails with a one-line reason naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith("FLOWGATE_") && v !== ""));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid configuration: ${String(issue.path[0])} ${issue.message}`);
+  }
+  const c = parsed.data;
+  return {
+    grpcAddress: c.FLOWGATE_GRPC_ADDRESS,
+    mongodbUri: c.FLOWGATE_MONGODB_URI,
+    mongodbDatabase: c.FLOWGATE_MONGODB_DATABASE,
+    dataDir: c.FLOWGATE_DATA_DIR,
+    logLevel: c.FLOWGATE_LOG_LEVEL,
+    maxInputBytes: c.FLOWGATE_MAX_INPUT_BYTES,
+    eventPollMs: c.FLOWGATE_EVENT_POLL_MS,
+  };
+}

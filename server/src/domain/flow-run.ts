@@ -1,0 +1,68 @@
+import type { State } from "./states.js";
+
+export type JsonObject = { [key: string]: unknown };
+
+/** How a pause ended; "pending" while it can still be resumed. */
+export type PauseStatus = "pending" | "resumed" | "timed_out" | "cancelled" | "ended";
+
+/**
+ * One pause of a run, kept in the run itself so that entering PAUSED, the input schema and the
+ * outcome change in one atomic update of one document.
+ */
+export interface PauseRecord {
+  key: string;
+  /** True for a suspend: the process ends and the run is scheduled again on resume. */
+  reschedule: boolean;
+  createdAt: Date;
+  expiresAt?: Date;
+  inputSchema?: JsonObject;
+  inputDescription?: string;
+  inputInitial?: JsonObject;
+  status: PauseStatus;
+  resolvedAt?: Date;
+  runInput?: JsonObject;
+  /** Set when an in-process pause was turned into a suspend: its waiting process must stop. */
+  suspendedWhileWaiting?: boolean;
+  /** The request id of the winning resume, so that its retry reports success. */
+  resumeRequestId?: string;
+}
+
+export interface FlowRun {
+  id: string;
+  name: string;
+  flowName: string;
+  deploymentId?: string;
+  parentFlowRunId?: string;
+  parentTaskRunId?: string;
+  parameters: JsonObject;
+  labels: Record<string, string>;
+  state?: State;
+  version: number;
+  runCount: number;
+  /** Set by the resume of a suspend; the next RUNNING does not count as a new run. */
+  resuming: boolean;
+  pauses: Record<string, PauseRecord>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The pause the run is in, if it is PAUSED. */
+export function currentPause(run: FlowRun): PauseRecord | undefined {
+  if (run.state?.type !== "PAUSED") return undefined;
+  const key = run.state.details.pauseKey;
+  return key === undefined ? undefined : run.pauses[key];
+}
+
+/** The flow-run-input key prefix under which a pause's schema, description and response are mirrored. */
+export function pauseKeyset(pause: Pick<PauseRecord, "key" | "reschedule">): string {
+  return `${pause.reschedule ? "suspended" : "paused"}-${pause.key}`;
+}
+
+/** The most recently created pause, whatever its status. */
+export function latestPause(run: FlowRun): PauseRecord | undefined {
+  let latest: PauseRecord | undefined;
+  for (const p of Object.values(run.pauses)) {
+    if (!latest || p.createdAt.getTime() >= latest.createdAt.getTime()) latest = p;
+  }
+  return latest;
+}

@@ -1,0 +1,325 @@
+/**
+ * The orchestration rules: pure decisions about what a request does to a run. Each decision either
+ * throws a typed DomainError (nothing changes) or returns a Transition, which the store applies as
+ * one conditional update guarded by the run's version. A lost race re-reads the run and decides again,
+ * so concurrent resumes and timeouts resolve to exactly one winner.
+ */
+import { AbortedError, FailedPreconditionError, InvalidArgumentError, Messages } from "./errors.js";
+import { currentPause, latestPause, pauseKeyset, type FlowRun, type JsonObject, type PauseRecord, type PauseStatus } from "./flow-run.js";
+import { defaultStateName, isFinal, makeState, type State, type StateProposal, type StateType } from "./states.js";
+import type { RunInputSchemas } from "./run-input-schema.js";
+
+export const DEFAULT_PAUSE_TIMEOUT_SECONDS = 3600;
+/** Longer than any sane human wait, short enough to stay far from Date's limits. */
+export const MAX_PAUSE_TIMEOUT_SECONDS = 10 * 365 * 24 * 3600;
+
+export interface Clock {
+  now: Date;
+  newId: () => string;
+}
+
+/** The next version of a run, plus which pause records changed (the store writes only those). */
+export interface Transition {
+  run: FlowRun;
+  changedPauseKeys: string[];
+}
+
+export interface PauseRequest {
+  key?: string | undefined;
+  timeoutSeconds?: number | undefined;
+  noTimeout: boolean;
+  reschedule: boolean;
+  inputSchema?: JsonObject | undefined;
+  inputDescription?: string | undefined;
+  inputInitial?: JsonObject | undefined;
+}
+
+export type PauseDecision =
+  | { kind: "already_fired"; pause: PauseRecord }
+  | { kind: "pause"; transition: Transition; pause: PauseRecord };
+
+/** PauseFlowRun and SuspendFlowRun (a suspend is a pause with reschedule). */
+export function decidePause(run: FlowRun, req: PauseRequest, clock: Clock): PauseDecision {
+  if (!run.state) throw new FailedPreconditionError(Messages.pauseNoState);
+  if (req.reschedule) assertSuspendable(run);
+  if (run.state.type !== "RUNNING") {
+    if (req.reschedule && isInProcessPause(run)) return convertToSuspend(run, req, clock);
+    throw new FailedPreconditionError(Messages.pauseNotRunning);
+  }
+  const key = req.key ?? nextPauseKey(run);
+  const fired = run.pauses[key];
+  if (fired) return { kind: "already_fired", pause: fired };
+
+  const pause: PauseRecord = {
+    key,
+    reschedule: req.reschedule,
+    createdAt: clock.now,
+    status: "pending",
+    ...optionalExpiry(req, clock.now),
+    ...(req.inputSchema ? { inputSchema: req.inputSchema } : {}),
+    ...(req.inputDescription ? { inputDescription: req.inputDescription } : {}),
+    ...(req.inputInitial ? { inputInitial: req.inputInitial } : {}),
+  };
+  const state = pausedState(run, pause, clock);
+  return { kind: "pause", pause, transition: transition(run, clock, { state, pauses: [pause] }) };
+}
+
+/** Timeout fields: unset means the default, `noTimeout` means never; both at once is a mistake. */
+function optionalExpiry(req: Pick<PauseRequest, "timeoutSeconds" | "noTimeout">, now: Date): { expiresAt?: Date } {
+  if (req.noTimeout) {
+    if (req.timeoutSeconds !== undefined) {
+      throw new InvalidArgumentError("Set either timeout_seconds or no_timeout, not both.", [
+        { field: "timeout_seconds", description: "must be unset when no_timeout is true" },
+      ]);
+    }
+    return {};
+  }
+  const seconds = req.timeoutSeconds ?? DEFAULT_PAUSE_TIMEOUT_SECONDS;
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_PAUSE_TIMEOUT_SECONDS) {
+    throw new InvalidArgumentError(`timeout_seconds must be between 1 and ${MAX_PAUSE_TIMEOUT_SECONDS}.`, [
+      { field: "timeout_seconds", description: `must be between 1 and ${MAX_PAUSE_TIMEOUT_SECONDS}` },
+    ]);
+  }
+  return { expiresAt: new Date(now.getTime() + seconds * 1000) };
+}
+
+function assertSuspendable(run: FlowRun): void {
+  if (run.parentTaskRunId) throw new FailedPreconditionError(Messages.suspendSubflow);
+  if (!run.deploymentId) throw new FailedPreconditionError(Messages.suspendNoDeployment);
+}
+
+function isInProcessPause(run: FlowRun): boolean {
+  const pause = currentPause(run);
+  return pause !== undefined && !pause.reschedule && pause.status === "pending";
+}
+
+/**
+ * Suspending a run that waits in an in-process pause turns that same pause into a suspend, so the
+ * re-executed flow meets the same key and gets its input; the waiting process is told SUSPENDED.
+ */
+function convertToSuspend(run: FlowRun, req: PauseRequest, clock: Clock): PauseDecision {
+  const current = currentPause(run)!;
+  const pause: PauseRecord = {
+    ...current,
+    reschedule: true,
+    suspendedWhileWaiting: true,
+    ...optionalExpiry(req, clock.now),
+  };
+  if (req.noTimeout) delete pause.expiresAt;
+  const state = pausedState(run, pause, clock);
+  return { kind: "pause", pause, transition: transition(run, clock, { state, pauses: [pause] }) };
+}
+
+function pausedState(run: FlowRun, pause: PauseRecord, clock: Clock): State {
+  return makeState(
+    {
+      type: "PAUSED",
+      name: pause.reschedule ? "Suspended" : "Paused",
+      details: {
+        pauseKey: pause.key,
+        pauseReschedule: pause.reschedule,
+        ...(pause.expiresAt ? { pauseExpiresAt: pause.expiresAt } : {}),
+        ...(pause.inputSchema ? { runInputKeyset: pauseKeyset(pause) } : {}),
+        ...(run.deploymentId ? { deploymentId: run.deploymentId } : {}),
+      },
+    },
+    clock.newId(),
+    clock.now,
+  );
+}
+
+/** Keys default to "1", "2", … per run, like the SDK's counter. */
+export function nextPauseKey(run: FlowRun): string {
+  let n = Object.keys(run.pauses).length + 1;
+  while (run.pauses[String(n)]) n++;
+  return String(n);
+}
+
+export type ResumeDecision =
+  | { kind: "resume"; transition: Transition; pause: PauseRecord }
+  /** The pause expired before anyone resumed it: apply the transition, then tell the caller. */
+  | { kind: "expired"; transition: Transition }
+  /** A retry of the resume that already won: report success without changing anything. */
+  | { kind: "already_resumed" };
+
+export function decideResume(
+  run: FlowRun,
+  input: JsonObject | undefined,
+  requestId: string | undefined,
+  schemas: RunInputSchemas,
+  clock: Clock,
+): ResumeDecision {
+  const pause = currentPause(run);
+  if (!pause || pause.status !== "pending") {
+    const latest = latestPause(run);
+    if (requestId && latest?.status === "resumed" && latest.resumeRequestId === requestId) {
+      return { kind: "already_resumed" };
+    }
+    if (run.state?.type === "FAILED" && latest?.status === "timed_out") {
+      throw new FailedPreconditionError(Messages.resumeTimedOut);
+    }
+    throw new FailedPreconditionError(Messages.resumeNotPaused);
+  }
+  if (isExpired(pause, clock.now)) return { kind: "expired", transition: expireTransition(run, pause, clock) };
+
+  // Validation comes before any change: an invalid input leaves the run exactly as it was.
+  const runInput = pause.inputSchema ? schemas.validate(pause.inputSchema, input) : input;
+  const resolved: PauseRecord = {
+    ...pause,
+    status: "resumed",
+    resolvedAt: clock.now,
+    ...(runInput ? { runInput } : {}),
+    ...(requestId ? { resumeRequestId: requestId } : {}),
+  };
+  const state = pause.reschedule
+    ? makeState({ type: "SCHEDULED", name: "Resuming", details: deploymentDetails(run) }, clock.newId(), clock.now)
+    : makeState({ type: "RUNNING", details: deploymentDetails(run) }, clock.newId(), clock.now);
+  return {
+    kind: "resume",
+    pause: resolved,
+    transition: transition(run, clock, { state, pauses: [resolved], resuming: pause.reschedule }),
+  };
+}
+
+export function isExpired(pause: PauseRecord, now: Date): boolean {
+  return pause.expiresAt !== undefined && pause.expiresAt.getTime() <= now.getTime();
+}
+
+/** The sweeper's decision: undefined when the pause is no longer pending or not yet due. */
+export function decideExpire(run: FlowRun, key: string, clock: Clock): Transition | undefined {
+  const pause = currentPause(run);
+  if (!pause || pause.key !== key || pause.status !== "pending" || !isExpired(pause, clock.now)) return undefined;
+  return expireTransition(run, pause, clock);
+}
+
+function expireTransition(run: FlowRun, pause: PauseRecord, clock: Clock): Transition {
+  const state = makeState({ type: "FAILED", message: Messages.pauseExpired, details: deploymentDetails(run) }, clock.newId(), clock.now);
+  return transition(run, clock, { state, pauses: [resolve(pause, "timed_out", clock.now)] });
+}
+
+/** CancelFlowRun: a run with no process to stop is cancelled at once; a running one is asked to stop. */
+export function decideCancel(run: FlowRun, clock: Clock): Transition | undefined {
+  const type = run.state?.type;
+  if (type && isFinal(type)) {
+    throw new FailedPreconditionError(
+      `Cannot cancel a flow run that is already in a final state (${run.state!.name}).`,
+    );
+  }
+  if (type === "CANCELLING") return undefined;
+  if (type === "RUNNING") {
+    return transition(run, clock, { state: makeState({ type: "CANCELLING", details: deploymentDetails(run) }, clock.newId(), clock.now) });
+  }
+  const pause = currentPause(run);
+  const state = makeState({ type: "CANCELLED", details: deploymentDetails(run) }, clock.newId(), clock.now);
+  return transition(run, clock, { state, pauses: pause ? [resolve(pause, "cancelled", clock.now)] : [] });
+}
+
+const ALLOWED: Record<StateType, ReadonlySet<StateType>> = {
+  SCHEDULED: new Set(["SCHEDULED", "PENDING", "RUNNING", "CANCELLED", "FAILED", "CRASHED"]),
+  PENDING: new Set(["SCHEDULED", "RUNNING", "CANCELLED", "CANCELLING", "FAILED", "CRASHED"]),
+  RUNNING: new Set(["SCHEDULED", "COMPLETED", "FAILED", "CANCELLED", "CANCELLING", "CRASHED"]),
+  PAUSED: new Set(["RUNNING", "SCHEDULED", "COMPLETED", "FAILED", "CANCELLED", "CRASHED"]),
+  CANCELLING: new Set(["CANCELLED", "COMPLETED", "FAILED", "CRASHED"]),
+  COMPLETED: new Set(),
+  FAILED: new Set(),
+  CANCELLED: new Set(),
+  CRASHED: new Set(),
+};
+
+export type SetStateDecision = { kind: "set"; transition: Transition } | { kind: "expired"; transition: Transition };
+
+/** SetFlowRunState: a client proposes, the rules accept or refuse. */
+export function decideSetState(
+  run: FlowRun,
+  proposal: StateProposal,
+  expectedVersion: number | undefined,
+  clock: Clock,
+): SetStateDecision {
+  if (expectedVersion !== undefined && expectedVersion !== run.version) {
+    throw new AbortedError(`The flow run is at version ${run.version}, not ${expectedVersion}; read it again and retry.`);
+  }
+  if (proposal.type === "PAUSED") {
+    throw new FailedPreconditionError("Use PauseFlowRun or SuspendFlowRun to pause a flow run.");
+  }
+  const current = run.state;
+  const pauses: PauseRecord[] = [];
+  let resuming = run.resuming;
+  if (current) {
+    if (isFinal(current.type)) {
+      throw new FailedPreconditionError(
+        `The flow run is already in a final state (${current.name}); its state cannot change.`,
+      );
+    }
+    if (!ALLOWED[current.type].has(proposal.type)) {
+      throw new FailedPreconditionError(
+        current.type === "PAUSED"
+          ? "A paused flow run can only move to RUNNING, SCHEDULED or a final state."
+          : `Cannot move a flow run from ${current.type} to ${proposal.type}.`,
+      );
+    }
+    const pause = currentPause(run);
+    if (pause && pause.status === "pending") {
+      if (isExpired(pause, clock.now)) return { kind: "expired", transition: expireTransition(run, pause, clock) };
+      if (proposal.type === "RUNNING" || proposal.type === "SCHEDULED") {
+        if (pause.inputSchema) {
+          throw new FailedPreconditionError("This pause awaits input: resume it with ResumeFlowRun.");
+        }
+        pauses.push(resolve(pause, "resumed", clock.now));
+        if (proposal.type === "SCHEDULED") resuming = true;
+      } else {
+        pauses.push(resolve(pause, proposal.type === "CANCELLED" ? "cancelled" : "ended", clock.now));
+      }
+    }
+  }
+  const state = makeState(
+    { type: proposal.type, name: proposal.name, message: proposal.message, details: deploymentDetails(run) },
+    clock.newId(),
+    clock.now,
+  );
+  // Re-entering RUNNING after the resume of a suspend continues the same run: it does not count again.
+  const countsAsRun = proposal.type === "RUNNING" && current?.type !== "PAUSED" && !resuming;
+  return {
+    kind: "set",
+    transition: transition(run, clock, {
+      state,
+      pauses,
+      resuming: proposal.type === "RUNNING" ? false : resuming,
+      runCountIncrement: countsAsRun ? 1 : 0,
+    }),
+  };
+}
+
+function resolve(pause: PauseRecord, status: PauseStatus, now: Date): PauseRecord {
+  return { ...pause, status, resolvedAt: now };
+}
+
+function deploymentDetails(run: FlowRun): State["details"] {
+  return run.deploymentId ? { deploymentId: run.deploymentId } : {};
+}
+
+interface TransitionParts {
+  state: State;
+  pauses?: PauseRecord[];
+  resuming?: boolean;
+  runCountIncrement?: number;
+}
+
+function transition(run: FlowRun, clock: Clock, parts: TransitionParts): Transition {
+  const pauses = { ...run.pauses };
+  for (const p of parts.pauses ?? []) pauses[p.key] = p;
+  return {
+    run: {
+      ...run,
+      state: parts.state,
+      pauses,
+      resuming: parts.resuming ?? run.resuming,
+      runCount: run.runCount + (parts.runCountIncrement ?? 0),
+      version: run.version + 1,
+      updatedAt: clock.now,
+    },
+    changedPauseKeys: (parts.pauses ?? []).map((p) => p.key),
+  };
+}
+
+/** The state name a proposal gets when it has none (exported for transports that echo it). */
+export { defaultStateName };

@@ -1,0 +1,84 @@
+import { resolve } from "node:path";
+import type { Logger } from "pino";
+import { DeploymentService } from "./app/deployment-service.js";
+import { ExpiryScheduler } from "./app/expiry-scheduler.js";
+import { FlowRunInputService } from "./app/flow-run-input-service.js";
+import { RunEventHub } from "./app/run-event-hub.js";
+import { RunService } from "./app/run-service.js";
+import { RunStreams } from "./app/run-streams.js";
+import { TaskRunService } from "./app/task-run-service.js";
+import type { AppContext } from "./app/context.js";
+import type { Config } from "./config.js";
+import { RunInputSchemas } from "./domain/run-input-schema.js";
+import { HandlerAdapter } from "./rpc/adapter.js";
+import { deploymentHandlers } from "./rpc/deployment-handlers.js";
+import { startGrpcServer } from "./rpc/grpc-server.js";
+import { runHandlers } from "./rpc/run-handlers.js";
+import { startEmbeddedStore, type EmbeddedStore } from "./store/embedded-store.js";
+import { openStore } from "./store/mongo-store.js";
+
+export interface RunningServer {
+  /** The address clients dial, with the port actually bound. */
+  grpcAddress: string;
+  mongodbUri: string;
+  stop(): Promise<void>;
+}
+
+/** How often every pending pause is re-read from the store, as a net under the event feed. */
+const EXPIRY_RESCAN_MS = 60_000;
+
+/** Starts the store (embedded unless a URI is configured), the application services and the gRPC server. */
+export async function startFlowgateServer(config: Config, logger: Logger): Promise<RunningServer> {
+  let embedded: EmbeddedStore | undefined;
+  let uri = config.mongodbUri;
+  if (!uri) {
+    const dataDir = resolve(config.dataDir);
+    logger.info({ dataDir }, "starting the embedded store (FLOWGATE_MONGODB_URI is not set)");
+    embedded = await startEmbeddedStore({ dataDir, onProgress: (line) => logger.info(line) });
+    uri = embedded.uri;
+  }
+  try {
+    const store = await openStore({ uri, defaultDatabase: config.mongodbDatabase, directConnection: embedded !== undefined });
+    const hub = new RunEventHub(store.events, { pollIntervalMs: config.eventPollMs, logger });
+    const ctx: AppContext = { store, hub, schemas: new RunInputSchemas(), logger, limits: { maxInputBytes: config.maxInputBytes } };
+    const runs = new RunService(ctx);
+    const taskRuns = new TaskRunService(ctx);
+    const scheduler = new ExpiryScheduler({
+      runs: store.runs,
+      hub,
+      expire: (id, key) => runs.expire(id, key),
+      logger,
+      rescanIntervalMs: EXPIRY_RESCAN_MS,
+    });
+    await hub.start();
+    await scheduler.start();
+
+    const adapter = new HandlerAdapter(logger);
+    const grpc = await startGrpcServer({
+      address: config.grpcAddress,
+      runs: runHandlers(adapter, { runs, streams: new RunStreams(ctx), inputs: new FlowRunInputService(ctx), taskRuns }),
+      deployments: deploymentHandlers(adapter, new DeploymentService(ctx, runs, taskRuns)),
+      // Room for an input at the limit plus the rest of the message; larger requests fail in grpc-js.
+      maxMessageBytes: Math.max(4 * 1024 * 1024, config.maxInputBytes * 4),
+      onStopping: () => adapter.abortStreams(),
+    });
+    const host = config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(":"));
+    const grpcAddress = `${host}:${grpc.port}`;
+    logger.info({ grpcAddress, store: embedded ? "embedded" : "mongodb" }, "flowgate is serving");
+
+    return {
+      grpcAddress,
+      mongodbUri: uri,
+      stop: async () => {
+        await grpc.stop(5_000);
+        scheduler.stop();
+        await hub.stop();
+        await store.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+}

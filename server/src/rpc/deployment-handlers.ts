@@ -1,0 +1,26 @@
+import type { DeploymentServiceServer } from "../gen/flowgate/v1/deployment_service.js";
+import type { DeploymentService } from "../app/deployment-service.js";
+import type { HandlerAdapter } from "./adapter.js";
+import { deploymentToWire, flowRunToWire } from "./mapping.js";
+
+export function deploymentHandlers(a: HandlerAdapter, deployments: DeploymentService): DeploymentServiceServer {
+  return {
+    createDeployment: a.unary("CreateDeployment", async (req) => {
+      const r = await deployments.create({ ...req, ...(req.parameters ? { parameters: req.parameters } : {}) });
+      return { deployment: deploymentToWire(r.deployment), created: r.created };
+    }),
+    getDeployment: a.unary("GetDeployment", async (req) => ({ deployment: deploymentToWire(await deployments.get(req.deploymentId, req.fullName)) })),
+    listDeployments: a.unary("ListDeployments", async (req) => {
+      const r = await deployments.list(req.flowName, req.pageSize, req.pageToken);
+      return { deployments: r.deployments.map(deploymentToWire), nextPageToken: r.nextPageToken };
+    }),
+    runDeployment: a.unary("RunDeployment", async (req) => ({
+      flowRun: flowRunToWire(
+        await deployments.run({ ...req, ...(req.parameters ? { parameters: req.parameters } : {}) }),
+      ),
+    })),
+    claimFlowRuns: a.unary("ClaimFlowRuns", async (req) => ({
+      flowRuns: (await deployments.claim(req.deploymentIds, req.runnerId, req.limit)).map(flowRunToWire),
+    })),
+  };
+}

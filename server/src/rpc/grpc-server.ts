@@ -1,0 +1,78 @@
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import type { PackageDefinition } from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation } from "grpc-health-check";
+import { descriptorSetBase64 } from "../gen/descriptor-set.js";
+import { DeploymentServiceService, type DeploymentServiceServer } from "../gen/flowgate/v1/deployment_service.js";
+import { RunServiceService, type RunServiceServer } from "../gen/flowgate/v1/run_service.js";
+
+export interface GrpcServer {
+  port: number;
+  /** Stops accepting calls, gives unary calls `graceMs` to finish, then closes everything. */
+  stop(graceMs: number): Promise<void>;
+}
+
+const SERVICES = ["flowgate.v1.RunService", "flowgate.v1.DeploymentService"];
+
+export async function startGrpcServer(opts: {
+  address: string;
+  runs: RunServiceServer;
+  deployments: DeploymentServiceServer;
+  maxMessageBytes: number;
+  /** Called first on stop, to end open streams so shutdown need not wait for them. */
+  onStopping: () => void;
+}): Promise<GrpcServer> {
+  const server = new Server({
+    "grpc.max_receive_message_length": opts.maxMessageBytes,
+    "grpc.max_send_message_length": opts.maxMessageBytes,
+    // Long-held WaitForResume streams must survive idle NATs and load balancers.
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.keepalive_permit_without_calls": 1,
+  });
+  server.addService(RunServiceService, opts.runs);
+  server.addService(DeploymentServiceService, opts.deployments);
+
+  const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICES.map((s) => [s, "SERVING"])]));
+  health.addToServer(server);
+  new ReflectionService(reflectionDefinition()).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(opts.address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+
+  return {
+    port,
+    stop: async (graceMs) => {
+      health.setStatus("", "NOT_SERVING");
+      for (const s of SERVICES) health.setStatus(s, "NOT_SERVING");
+      opts.onStopping();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+/**
+ * The reflection service reads only `fileDescriptorProtos` from a package definition. We hand it buf's
+ * original files: proto-loader would rebuild them and merge the package into one synthetic file.
+ */
+function reflectionDefinition(): PackageDefinition {
+  const reader = new BinaryReader(Buffer.from(descriptorSetBase64, "base64"));
+  const files: Buffer[] = [];
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === 1) files.push(Buffer.from(reader.bytes()));
+    else reader.skip(wireType);
+  }
+  const entry = { fileDescriptorProtos: files };
+  return Object.fromEntries(SERVICES.map((s) => [s, entry])) as unknown as PackageDefinition;
+}

@@ -1,0 +1,149 @@
+/** Domain ↔ wire conversions; the only module besides handlers that knows the generated types. */
+import { InvalidArgumentError } from "../domain/errors.js";
+import { currentPause, type FlowRun as DomainFlowRun, type JsonObject } from "../domain/flow-run.js";
+import { STATE_TYPES, type State as DomainState, type StateProposal as DomainProposal, type StateType as DomainStateType } from "../domain/states.js";
+import type { DeploymentRecord, FlowRunInputRecord, TaskRunRecord } from "../store/records.js";
+import type { WaitEvent, WatchEvent } from "../app/run-streams.js";
+import {
+  StateType,
+  type Deployment,
+  type FlowRun,
+  type FlowRunEvent,
+  type FlowRunInput,
+  type Pause,
+  type State,
+  type StateProposal,
+  type TaskRun,
+} from "../gen/flowgate/v1/types.js";
+import { WaitEventType, type WaitForResumeResponse } from "../gen/flowgate/v1/run_service.js";
+
+const TO_WIRE: Record<DomainStateType, StateType> = {
+  SCHEDULED: StateType.STATE_TYPE_SCHEDULED,
+  PENDING: StateType.STATE_TYPE_PENDING,
+  RUNNING: StateType.STATE_TYPE_RUNNING,
+  PAUSED: StateType.STATE_TYPE_PAUSED,
+  COMPLETED: StateType.STATE_TYPE_COMPLETED,
+  FAILED: StateType.STATE_TYPE_FAILED,
+  CANCELLED: StateType.STATE_TYPE_CANCELLED,
+  CRASHED: StateType.STATE_TYPE_CRASHED,
+  CANCELLING: StateType.STATE_TYPE_CANCELLING,
+};
+
+export function stateTypeFromWire(t: StateType, field: string): DomainStateType {
+  const found = STATE_TYPES.find((d) => TO_WIRE[d] === t);
+  if (!found) throw new InvalidArgumentError(`${field} must be a known state type.`, [{ field, description: "must be a known state type" }]);
+  return found;
+}
+
+export function proposalFromWire(p: StateProposal | undefined, field = "state"): DomainProposal {
+  if (!p) throw new InvalidArgumentError(`${field} is required.`, [{ field, description: "is required" }]);
+  return {
+    type: stateTypeFromWire(p.type, `${field}.type`),
+    ...(p.name ? { name: p.name } : {}),
+    ...(p.message ? { message: p.message } : {}),
+  };
+}
+
+export function stateToWire(s: DomainState): State {
+  return {
+    id: s.id,
+    type: TO_WIRE[s.type],
+    name: s.name,
+    message: s.message,
+    timestamp: s.timestamp,
+    details: {
+      pauseKey: s.details.pauseKey ?? "",
+      pauseExpiresAt: s.details.pauseExpiresAt,
+      pauseReschedule: s.details.pauseReschedule ?? false,
+      runInputKeyset: s.details.runInputKeyset ?? "",
+      deploymentId: s.details.deploymentId ?? "",
+    },
+  };
+}
+
+export function flowRunToWire(run: DomainFlowRun): FlowRun {
+  const pause = currentPause(run);
+  const wirePause: Pause | undefined = pause
+    ? {
+        key: pause.key,
+        reschedule: pause.reschedule,
+        expiresAt: pause.expiresAt,
+        inputSchema: pause.inputSchema,
+        inputDescription: pause.inputDescription ?? "",
+        inputInitial: pause.inputInitial,
+        createdAt: pause.createdAt,
+      }
+    : undefined;
+  return {
+    id: run.id,
+    name: run.name,
+    flowName: run.flowName,
+    deploymentId: run.deploymentId ?? "",
+    parentTaskRunId: run.parentTaskRunId ?? "",
+    parentFlowRunId: run.parentFlowRunId ?? "",
+    parameters: run.parameters,
+    state: run.state ? stateToWire(run.state) : undefined,
+    version: run.version,
+    runCount: run.runCount,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    pause: wirePause,
+    labels: run.labels,
+  };
+}
+
+export function watchEventToWire(e: WatchEvent): FlowRunEvent {
+  return {
+    flowRun: flowRunToWire(e.run),
+    previousState: e.previousState ? stateToWire(e.previousState) : undefined,
+    initial: e.initial,
+  };
+}
+
+const WAIT_TYPES: Record<WaitEvent["type"], WaitEventType> = {
+  HEARTBEAT: WaitEventType.WAIT_EVENT_TYPE_HEARTBEAT,
+  RESUMED: WaitEventType.WAIT_EVENT_TYPE_RESUMED,
+  TIMED_OUT: WaitEventType.WAIT_EVENT_TYPE_TIMED_OUT,
+  CANCELLED: WaitEventType.WAIT_EVENT_TYPE_CANCELLED,
+  SUSPENDED: WaitEventType.WAIT_EVENT_TYPE_SUSPENDED,
+};
+
+export function waitEventToWire(e: WaitEvent): WaitForResumeResponse {
+  return {
+    type: WAIT_TYPES[e.type],
+    key: e.key,
+    runInput: e.runInput,
+    flowRun: flowRunToWire(e.run),
+    sentAt: new Date(),
+  };
+}
+
+export function inputToWire(r: FlowRunInputRecord): FlowRunInput {
+  return { flowRunId: r.flowRunId, key: r.key, value: r.value, sender: r.sender ?? "", createdAt: r.createdAt };
+}
+
+export function taskRunToWire(t: TaskRunRecord): TaskRun {
+  return {
+    id: t.id,
+    flowRunId: t.flowRunId,
+    taskKey: t.taskKey,
+    dynamicKey: t.dynamicKey,
+    name: t.name,
+    cacheKey: t.cacheKey ?? "",
+    state: t.state ? stateToWire(t.state) : undefined,
+    result: t.hasResult ? t.result : undefined,
+    hasResult: t.hasResult,
+    runCount: t.runCount,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+  };
+}
+
+export function deploymentToWire(d: DeploymentRecord): Deployment {
+  return { id: d.id, name: d.name, flowName: d.flowName, entrypoint: d.entrypoint, parameters: d.parameters, createdAt: d.createdAt };
+}
+
+/** Struct fields arrive as plain objects (or undefined when unset). */
+export function optionalObject(value: { [key: string]: unknown } | undefined): JsonObject | undefined {
+  return value ?? undefined;
+}

@@ -1,0 +1,121 @@
+import type { RunServiceServer } from "../gen/flowgate/v1/run_service.js";
+import type { RunService } from "../app/run-service.js";
+import type { RunStreams } from "../app/run-streams.js";
+import type { FlowRunInputService } from "../app/flow-run-input-service.js";
+import type { TaskRunService } from "../app/task-run-service.js";
+import type { HandlerAdapter } from "./adapter.js";
+import {
+  flowRunToWire,
+  inputToWire,
+  optionalObject,
+  proposalFromWire,
+  stateTypeFromWire,
+  taskRunToWire,
+  waitEventToWire,
+  watchEventToWire,
+} from "./mapping.js";
+import type { RunFilter } from "../store/records.js";
+import type { StateType } from "../gen/flowgate/v1/types.js";
+
+export interface RunHandlerDeps {
+  runs: RunService;
+  streams: RunStreams;
+  inputs: FlowRunInputService;
+  taskRuns: TaskRunService;
+}
+
+function filterFromWire(req: { stateTypes: StateType[]; flowName: string; deploymentId: string; parentFlowRunId?: string }): RunFilter {
+  return {
+    stateTypes: req.stateTypes.map((t) => stateTypeFromWire(t, "state_types")),
+    ...(req.flowName ? { flowName: req.flowName } : {}),
+    ...(req.deploymentId ? { deploymentId: req.deploymentId } : {}),
+    ...(req.parentFlowRunId ? { parentFlowRunId: req.parentFlowRunId } : {}),
+  };
+}
+
+/** Thin handlers: decode, call the application service, encode. */
+export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceServer {
+  return {
+    createFlowRun: a.unary("CreateFlowRun", async (req) => ({
+      flowRun: flowRunToWire(
+        await d.runs.create({
+          flowName: req.flowName,
+          name: req.name,
+          deploymentId: req.deploymentId,
+          ...(req.parameters ? { parameters: req.parameters } : {}),
+          ...(req.state ? { state: proposalFromWire(req.state) } : {}),
+          parentFlowRunId: req.parentFlowRunId,
+          parentTaskRunId: req.parentTaskRunId,
+          labels: req.labels,
+          requestId: req.requestId,
+        }),
+      ),
+    })),
+    getFlowRun: a.unary("GetFlowRun", async (req) => ({ flowRun: flowRunToWire(await d.runs.get(req.flowRunId)) })),
+    listFlowRuns: a.unary("ListFlowRuns", async (req) => {
+      const { runs, nextPageToken } = await d.runs.list(filterFromWire(req), req.pageSize, req.pageToken);
+      return { flowRuns: runs.map(flowRunToWire), nextPageToken };
+    }),
+    setFlowRunState: a.unary("SetFlowRunState", async (req) => ({
+      flowRun: flowRunToWire(await d.runs.setState(req.flowRunId, proposalFromWire(req.state), req.expectedVersion, req.requestId)),
+    })),
+    cancelFlowRun: a.unary("CancelFlowRun", async (req) => ({ flowRun: flowRunToWire(await d.runs.cancel(req.flowRunId, req.requestId)) })),
+    pauseFlowRun: a.unary("PauseFlowRun", async (req) => {
+      const r = await d.runs.pause(req.flowRunId, {
+        key: req.key,
+        ...(req.timeoutSeconds !== undefined ? { timeoutSeconds: req.timeoutSeconds } : {}),
+        noTimeout: req.noTimeout,
+        reschedule: req.reschedule,
+        ...(req.inputSchema ? { inputSchema: req.inputSchema } : {}),
+        inputDescription: req.inputDescription,
+        ...(req.inputInitial ? { inputInitial: req.inputInitial } : {}),
+        requestId: req.requestId,
+      });
+      return { flowRun: flowRunToWire(r.run), alreadyFired: r.alreadyFired, runInput: optionalObject(r.runInput) };
+    }),
+    suspendFlowRun: a.unary("SuspendFlowRun", async (req) => {
+      const r = await d.runs.pause(req.flowRunId, {
+        key: req.key,
+        ...(req.timeoutSeconds !== undefined ? { timeoutSeconds: req.timeoutSeconds } : {}),
+        noTimeout: req.noTimeout,
+        reschedule: true,
+        ...(req.inputSchema ? { inputSchema: req.inputSchema } : {}),
+        inputDescription: req.inputDescription,
+        ...(req.inputInitial ? { inputInitial: req.inputInitial } : {}),
+        requestId: req.requestId,
+      });
+      return { flowRun: flowRunToWire(r.run), alreadyFired: r.alreadyFired, runInput: optionalObject(r.runInput) };
+    }),
+    resumeFlowRun: a.unary("ResumeFlowRun", async (req) => ({
+      flowRun: flowRunToWire(await d.runs.resume(req.flowRunId, optionalObject(req.runInput), req.requestId)),
+    })),
+    waitForResume: a.serverStream("WaitForResume", (req, signal, send) =>
+      d.streams.waitForResume(req.flowRunId, req.key, req.heartbeatSeconds, signal, (e) => send(waitEventToWire(e))),
+    ),
+    watchFlowRun: a.serverStream("WatchFlowRun", (req, signal, send) =>
+      d.streams.watchRun(req.flowRunId, signal, (e) => send({ event: watchEventToWire(e) })),
+    ),
+    watchFlowRuns: a.serverStream("WatchFlowRuns", (req, signal, send) =>
+      d.streams.watchRuns(filterFromWire(req), signal, (e) => send({ event: watchEventToWire(e) })),
+    ),
+    createFlowRunInput: a.unary("CreateFlowRunInput", async (req) => ({
+      input: inputToWire(await d.inputs.create(req.flowRunId, req.key, req.value, req.sender, req.requestId)),
+    })),
+    readFlowRunInput: a.unary("ReadFlowRunInput", async (req) => ({ input: inputToWire(await d.inputs.read(req.flowRunId, req.key)) })),
+    filterFlowRunInputs: a.unary("FilterFlowRunInputs", async (req) => ({
+      inputs: (await d.inputs.filter(req.flowRunId, req.keyPrefix, req.limit, req.excludeKeys)).map(inputToWire),
+    })),
+    deleteFlowRunInput: a.unary("DeleteFlowRunInput", async (req) => {
+      await d.inputs.delete(req.flowRunId, req.key);
+      return {};
+    }),
+    createTaskRun: a.unary("CreateTaskRun", async (req) => {
+      const r = await d.taskRuns.create(req);
+      return { taskRun: taskRunToWire(r.taskRun), created: r.created };
+    }),
+    setTaskRunState: a.unary("SetTaskRunState", async (req) => ({
+      taskRun: taskRunToWire(await d.taskRuns.setState(req.taskRunId, proposalFromWire(req.state), req.result, req.persistResult, req.requestId)),
+    })),
+    getTaskRun: a.unary("GetTaskRun", async (req) => ({ taskRun: taskRunToWire(await d.taskRuns.get(req.taskRunId, req.cacheKey)) })),
+  };
+}

@@ -1,0 +1,58 @@
+import type { Db, IndexDescription } from "mongodb";
+
+/** Collection names and the indexes each needs; applied at start-up by ensureSchema. */
+export const COLLECTIONS = {
+  flowRuns: "flow_runs",
+  flowRunInputs: "flow_run_inputs",
+  taskRuns: "task_runs",
+  results: "results",
+  deployments: "deployments",
+  requests: "requests",
+  events: "events",
+} as const;
+
+const INDEXES: Record<string, IndexDescription[]> = {
+  [COLLECTIONS.flowRuns]: [
+    { key: { "state.type": 1 }, name: "state_type" },
+    { key: { deploymentId: 1, "state.type": 1 }, name: "deployment_state_type" },
+    { key: { flowName: 1 }, name: "flow_name" },
+    { key: { parentFlowRunId: 1 }, name: "parent_flow_run" },
+    { key: { createdAt: -1 }, name: "created_at" },
+  ],
+  [COLLECTIONS.flowRunInputs]: [
+    { key: { flowRunId: 1, key: 1 }, name: "flow_run_key", unique: true },
+    { key: { flowRunId: 1, createdAt: 1 }, name: "flow_run_created_at" },
+  ],
+  [COLLECTIONS.taskRuns]: [
+    { key: { flowRunId: 1, taskKey: 1, dynamicKey: 1 }, name: "flow_run_task_key", unique: true },
+  ],
+  [COLLECTIONS.deployments]: [{ key: { flowName: 1, name: 1 }, name: "flow_name_name", unique: true }],
+  [COLLECTIONS.requests]: [{ key: { createdAt: 1 }, name: "created_at" }],
+};
+
+export interface EventFeedSize {
+  maxBytes: number;
+  maxDocuments: number;
+}
+
+export const DEFAULT_EVENT_FEED_SIZE: EventFeedSize = { maxBytes: 64 * 1024 * 1024, maxDocuments: 20_000 };
+
+export async function ensureSchema(db: Db, feed: EventFeedSize = DEFAULT_EVENT_FEED_SIZE): Promise<void> {
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  if (!existing.has(COLLECTIONS.events)) {
+    try {
+      // Capped: the feed keeps insertion order and trims itself, with no TTL index needed.
+      await db.createCollection(COLLECTIONS.events, { capped: true, size: feed.maxBytes, max: feed.maxDocuments });
+    } catch (err) {
+      // Another server created it between our list and create.
+      if ((err as { codeName?: string }).codeName !== "NamespaceExists") throw err;
+    }
+  }
+  for (const [name, indexes] of Object.entries(INDEXES)) {
+    // Only the missing ones: FerretDB v1 panics when asked to create some indexes that already exist.
+    const collection = db.collection(name);
+    const present = new Set((await collection.listIndexes().toArray().catch(() => [])).map((i) => String(i["name"])));
+    const missing = indexes.filter((i) => !present.has(String(i.name)));
+    if (missing.length > 0) await collection.createIndexes(missing);
+  }
+}

@@ -1,0 +1,365 @@
+/**
+ * Runs the embedded MongoDB-wire store (FerretDB v1 over SQLite, see tools/embedded-store) as a
+ * child process, building its Go binary on first use.
+ *
+ * The binary is built from source rather than shipped so the repository stays free of
+ * platform-specific artefacts; the build result is cached under tools/embedded-store/.bin keyed
+ * by a hash of the Go sources, so only the first start (or a source change) pays for it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface EmbeddedStore {
+  readonly uri: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedStoreOptions {
+  /** SQLite files go in `${dataDir}/store`. */
+  dataDir: string;
+  /** Human progress lines; defaults to writing them to process.stderr. */
+  onProgress?: (line: string) => void;
+  /** Aborts the build and startup; it does not govern a store that has already started. */
+  signal?: AbortSignal;
+}
+
+export interface EnsureBinaryOptions {
+  onProgress?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+// Both server/src/store/*.ts (tsx) and server/dist/store/*.js (tsc) sit three levels below the
+// repository root, so one relative URL serves both layouts.
+const TOOL_DIR = fileURLToPath(new URL('../../../tools/embedded-store', import.meta.url));
+const SOURCE_FILES = ['main.go', 'go.mod', 'go.sum'] as const;
+
+const READY_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+const BUILD_PROGRESS_INTERVAL_MS = 10_000;
+const STDERR_TAIL_LINES = 50;
+const ERROR_TAIL_LINES = 15;
+
+function defaultProgress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Keeps only the most recent lines so a chatty child cannot grow memory without bound. */
+class LineTail {
+  private readonly lines: string[] = [];
+  constructor(private readonly max: number) {}
+
+  push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > this.max) this.lines.shift();
+  }
+
+  last(n: number): string[] {
+    return this.lines.slice(-n);
+  }
+}
+
+function formatTail(tail: LineTail, label: string): string {
+  const lines = tail.last(ERROR_TAIL_LINES).filter((l) => l.trim() !== '');
+  return lines.length === 0 ? '' : `\n${label}:\n  ${lines.join('\n  ')}`;
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  // AbortSignal.reason is always set by abort() in Node 20, but a hand-rolled signal may not.
+  return signal.reason ?? new Error('The operation was aborted');
+}
+
+async function sourceHash(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const name of SOURCE_FILES) {
+    hash.update(await readFile(path.join(TOOL_DIR, name)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Returns the path of the store binary for the current sources, building it with `go build` when
+ * no cached build exists.
+ */
+export async function ensureEmbeddedStoreBinary(opts: EnsureBinaryOptions = {}): Promise<string> {
+  const onProgress = opts.onProgress ?? defaultProgress;
+  const { signal } = opts;
+  if (signal?.aborted) throw abortReason(signal);
+
+  const exe = process.platform === 'win32' ? '.exe' : '';
+  const binDir = path.join(TOOL_DIR, '.bin');
+  const binary = path.join(binDir, `embedded-store-${await sourceHash()}${exe}`);
+  if (await isExecutable(binary)) return binary;
+
+  await mkdir(binDir, { recursive: true });
+  // A private temporary name plus rename() means a concurrent process either finds no binary or a
+  // complete one; if two processes build at once, the later rename just replaces an equal file.
+  const tmp = path.join(
+    binDir,
+    `.tmp-${process.pid}-${randomBytes(4).toString('hex')}-${path.basename(binary)}`,
+  );
+
+  onProgress('embedded store: building FerretDB (first start only, about a minute)…');
+  const started = Date.now();
+  // go leaves its work folder behind when interrupted (golang/go#25808), so it gets one we remove.
+  const workDir = await mkdtemp(path.join(tmpdir(), 'flowgate-store-build-'));
+  try {
+    await runGoBuild(tmp, workDir, onProgress, started, signal);
+    await rename(tmp, binary);
+  } finally {
+    await rm(tmp, { force: true });
+    await rm(workDir, { recursive: true, force: true });
+  }
+  onProgress(`embedded store: built in ${Math.round((Date.now() - started) / 1000)} s`);
+  return binary;
+}
+
+function runGoBuild(
+  output: string,
+  workDir: string,
+  onProgress: (line: string) => void,
+  started: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const stderr = new LineTail(STDERR_TAIL_LINES);
+    // Its own process group lets an abort reach the compile/link processes go spawns; signalling
+    // only `go` would orphan them and leak go's temporary work folder.
+    const ownGroup = process.platform !== 'win32';
+    const child = spawn('go', ['build', '-o', output, '.'], {
+      cwd: TOOL_DIR,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, GOTMPDIR: workDir },
+      detached: ownGroup,
+    });
+    if (child.stderr) createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
+
+    const signalBuild = (sig: NodeJS.Signals): void => {
+      try {
+        if (ownGroup && child.pid !== undefined) process.kill(-child.pid, sig);
+        else child.kill(sig);
+      } catch {
+        // The group is already gone.
+      }
+    };
+
+    const timer = setInterval(() => {
+      onProgress(`embedded store: …still building (${Math.round((Date.now() - started) / 1000)}s)`);
+    }, BUILD_PROGRESS_INTERVAL_MS);
+    let killTimer: NodeJS.Timeout | undefined;
+
+    let settled = false;
+    const finish = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearInterval(timer);
+      clearTimeout(killTimer);
+      signal?.removeEventListener('abort', onAbort);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    let aborted = false;
+    const onAbort = (): void => {
+      aborted = true;
+      clearInterval(timer);
+      // SIGINT is go's Ctrl-C path, which removes its work folder; rejection waits for the exit so
+      // the caller's cleanup of the output file cannot race a still-running linker.
+      signalBuild('SIGINT');
+      killTimer = setTimeout(() => signalBuild('SIGKILL'), STOP_GRACE_MS);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      const cause =
+        err.code === 'ENOENT'
+          ? 'embedded store: cannot build FerretDB because the Go toolchain (`go`) is not on PATH; install Go 1.22 or newer from https://go.dev/dl/'
+          : `embedded store: cannot run \`go build\`: ${err.message}`;
+      finish(new Error(cause));
+    });
+    // 'close' rather than 'exit' so the stderr tail is complete before it goes into the message.
+    child.once('close', (code, sig) => {
+      if (aborted && signal) {
+        finish(abortReason(signal));
+        return;
+      }
+      if (code === 0) {
+        finish();
+        return;
+      }
+      const how = sig ? `was killed by ${sig}` : `exited with code ${String(code)}`;
+      finish(
+        new Error(
+          `embedded store: \`go build\` in ${TOOL_DIR} ${how}${formatTail(stderr, 'go build stderr')}`,
+        ),
+      );
+    });
+  });
+}
+
+/** Pipes to a child are net.Sockets at runtime; unref() lets the parent exit while they are open. */
+function setStdioRef(child: ChildProcess, ref: boolean): void {
+  for (const stream of [child.stdin, child.stdout, child.stderr]) {
+    if (stream instanceof Socket) {
+      if (ref) stream.ref();
+      else stream.unref();
+    }
+  }
+  if (ref) child.ref();
+  else child.unref();
+}
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/**
+ * Starts the store and resolves once it accepts connections.
+ *
+ * While running, the child does not keep the Node event loop alive: if the parent exits without
+ * calling stop(), the child's stdin closes and it shuts itself down.
+ */
+export async function startEmbeddedStore(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
+  const onProgress = opts.onProgress ?? defaultProgress;
+  const { signal } = opts;
+  const binary = await ensureEmbeddedStoreBinary({ onProgress, signal });
+  if (signal?.aborted) throw abortReason(signal);
+
+  const dataDir = path.resolve(opts.dataDir, 'store');
+  const stderr = new LineTail(STDERR_TAIL_LINES);
+  // stdin stays an open pipe for the child's lifetime: the child exits when it reaches EOF, which
+  // is what ties its life to ours even if we die from SIGKILL.
+  const child = spawn(
+    binary,
+    ['--data-dir', dataDir, '--listen', '127.0.0.1:0', '--log-level', 'warn'],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  // Both pipes are drained for the child's whole life so it can never block on a full pipe.
+  if (child.stderr) createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
+  // An EPIPE on stdin only means the child is gone, which the exit handlers already report.
+  child.stdin?.on('error', () => {});
+
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      child.stdin?.destroy();
+      resolve();
+    });
+    // A spawn failure emits 'error' but never 'exit'; a persistent listener also keeps a later
+    // failed kill() from surfacing as an unhandled 'error' event.
+    child.on('error', () => resolve());
+  });
+
+  const uri = await waitForReady(child, stderr, binary, signal);
+
+  let stopping: Promise<void> | undefined;
+  child.once('exit', (code, sig) => {
+    if (stopping) return;
+    // Nobody awaits a running store, so an unexpected crash is only visible through this line.
+    const how = sig ? `was killed by ${sig}` : `exited with code ${String(code)}`;
+    onProgress(`embedded store: ${how} unexpectedly${formatTail(stderr, 'stderr')}`);
+  });
+  setStdioRef(child, false);
+
+  const stop = async (): Promise<void> => {
+    if (hasExited(child)) return;
+    // Re-ref so the event loop stays alive until the exit event that this promise waits on.
+    setStdioRef(child, true);
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), STOP_GRACE_MS);
+    });
+    const graceful = await Promise.race([exited.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (graceful && !hasExited(child)) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+
+  return {
+    uri,
+    stop(): Promise<void> {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}
+
+function waitForReady(
+  child: ChildProcess,
+  stderr: LineTail,
+  binary: string,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      if (!hasExited(child)) child.kill('SIGKILL');
+      reject(err);
+    };
+    const describe = (what: string): Error =>
+      new Error(`embedded store: ${what}${formatTail(stderr, 'embedded-store stderr')}`);
+
+    const onAbort = (): void => fail(abortReason(signal as AbortSignal));
+    const onError = (err: Error): void => fail(describe(`cannot start ${binary}: ${err.message}`));
+    // Waiting for stdout to close (not just 'exit') lets the stderr tail fill in first.
+    const onClose = (code: number | null, sig: NodeJS.Signals | null): void => {
+      const how = sig ? `was killed by ${sig}` : `exited with code ${String(code)}`;
+      fail(describe(`${how} before it was ready`));
+    };
+    const timer = setTimeout(
+      () => fail(describe(`not ready after ${READY_TIMEOUT_MS / 1000} s`)),
+      READY_TIMEOUT_MS,
+    );
+
+    const lines = child.stdout ? createInterface({ input: child.stdout }) : undefined;
+    const onLine = (line: string): void => {
+      if (settled || !line.startsWith('ready ')) return;
+      const uri = line.slice('ready '.length).trim();
+      if (!uri.startsWith('mongodb://')) {
+        fail(describe(`printed an unexpected ready line: ${line}`));
+        return;
+      }
+      settled = true;
+      cleanup();
+      resolve(uri);
+    };
+
+    function cleanup(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      child.off('error', onError);
+      child.off('close', onClose);
+      // The interface is kept (not closed) so stdout continues to be drained after startup.
+      lines?.off('line', onLine);
+    }
+
+    lines?.on('line', onLine);
+    child.once('error', onError);
+    child.once('close', onClose);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (!lines) fail(describe('has no stdout pipe'));
+  });
+}

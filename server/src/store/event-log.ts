@@ -1,0 +1,49 @@
+import { ObjectId, type Collection, type Db } from "mongodb";
+import type { FlowRun } from "../domain/flow-run.js";
+import type { State } from "../domain/states.js";
+import { COLLECTIONS } from "./collections.js";
+import { toDocument, toRun } from "./flow-runs.js";
+import type { RunEvent } from "./records.js";
+
+interface EventDocument {
+  _id: ObjectId;
+  run: ReturnType<typeof toDocument>;
+  previousState?: State;
+  at: Date;
+}
+
+/**
+ * The capped `events` collection every server appends its state changes to and reads the others'
+ * from. Reads are "the newest N in insertion order", which both MongoDB and FerretDB's SQLite backend
+ * answer from the natural-order index without scanning the collection.
+ */
+export class EventLog {
+  private readonly events: Collection<EventDocument>;
+
+  constructor(db: Db) {
+    this.events = db.collection<EventDocument>(COLLECTIONS.events);
+  }
+
+  newEventId(): string {
+    return new ObjectId().toHexString();
+  }
+
+  async append(event: RunEvent): Promise<void> {
+    await this.events.insertOne({
+      _id: new ObjectId(event.id),
+      run: toDocument(event.run),
+      ...(event.previousState ? { previousState: event.previousState } : {}),
+      at: new Date(),
+    });
+  }
+
+  /** The newest `limit` events, oldest first. */
+  async newest(limit: number): Promise<RunEvent[]> {
+    const docs = await this.events.find({}).sort({ $natural: -1 }).limit(limit).toArray();
+    return docs.reverse().map((d) => ({
+      id: d._id.toHexString(),
+      run: toRun(d.run) satisfies FlowRun,
+      ...(d.previousState ? { previousState: d.previousState } : {}),
+    }));
+  }
+}

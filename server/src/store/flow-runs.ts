@@ -1,0 +1,97 @@
+import type { Collection, Db, Filter } from "mongodb";
+import type { FlowRun } from "../domain/flow-run.js";
+import type { Transition } from "../domain/rules.js";
+import { COLLECTIONS } from "./collections.js";
+import type { RunFilter } from "./records.js";
+
+type FlowRunDocument = Omit<FlowRun, "id"> & { _id: string };
+
+export function toRun(doc: FlowRunDocument): FlowRun {
+  const { _id, ...rest } = doc;
+  return { id: _id, ...rest };
+}
+
+export function toDocument(run: FlowRun): FlowRunDocument {
+  const { id, ...rest } = run;
+  return { _id: id, ...rest };
+}
+
+/** Flow runs, with their current state and pause records embedded. */
+export class FlowRunRepository {
+  private readonly runs: Collection<FlowRunDocument>;
+
+  constructor(db: Db) {
+    this.runs = db.collection<FlowRunDocument>(COLLECTIONS.flowRuns);
+  }
+
+  async insert(run: FlowRun): Promise<void> {
+    await this.runs.insertOne(toDocument(run));
+  }
+
+  async get(id: string): Promise<FlowRun | undefined> {
+    const doc = await this.runs.findOne({ _id: id });
+    return doc ? toRun(doc) : undefined;
+  }
+
+  /**
+   * Applies a transition only if the run is still at the version it was decided on. False means
+   * another writer got there first; the caller re-reads and decides again.
+   */
+  async apply(t: Transition): Promise<boolean> {
+    const { run } = t;
+    const result = await this.runs.updateOne(
+      { _id: run.id, version: run.version - 1 },
+      {
+        $set: {
+          ...(run.state ? { state: run.state } : {}),
+          pauses: run.pauses,
+          resuming: run.resuming,
+          runCount: run.runCount,
+          version: run.version,
+          updatedAt: run.updatedAt,
+        },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  /** Newest first. FerretDB sorts in memory; fine for the page sizes the API allows. */
+  async list(filter: RunFilter, offset: number, limit: number): Promise<FlowRun[]> {
+    const docs = await this.runs
+      .find(toMongoFilter(filter))
+      .sort({ createdAt: -1, _id: 1 })
+      .skip(offset)
+      .limit(limit)
+      .toArray();
+    return docs.map(toRun);
+  }
+
+  async findPaused(): Promise<FlowRun[]> {
+    const docs = await this.runs.find({ "state.type": "PAUSED" }).toArray();
+    return docs.map(toRun);
+  }
+
+  async findByIds(ids: readonly string[]): Promise<FlowRun[]> {
+    if (ids.length === 0) return [];
+    const docs = await this.runs.find({ _id: { $in: [...ids] } }).toArray();
+    return docs.map(toRun);
+  }
+
+  async findScheduled(deploymentIds: readonly string[], limit: number): Promise<FlowRun[]> {
+    const docs = await this.runs
+      .find({ deploymentId: { $in: [...deploymentIds] }, "state.type": "SCHEDULED" })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(toRun);
+  }
+}
+
+function toMongoFilter(filter: RunFilter): Filter<FlowRunDocument> {
+  const f: Filter<FlowRunDocument> = {};
+  if (filter.stateTypes && filter.stateTypes.length > 0) f["state.type"] = { $in: [...filter.stateTypes] };
+  if (filter.flowName) f.flowName = filter.flowName;
+  if (filter.deploymentId) f.deploymentId = filter.deploymentId;
+  if (filter.parentFlowRunId) f.parentFlowRunId = filter.parentFlowRunId;
+  return f;
+}

@@ -1,0 +1,38 @@
+import { MongoServerError, type Collection, type Db } from "mongodb";
+import { COLLECTIONS } from "./collections.js";
+
+/** The stored outcome of a mutating call, replayed to a retry with the same request id. */
+export type StoredOutcome =
+  | { ok: true; value: unknown }
+  | { ok: false; kind: string; message: string; violations: { field: string; description: string }[] };
+
+interface RequestDocument {
+  _id: string;
+  outcome: StoredOutcome;
+  createdAt: Date;
+}
+
+export class RequestLog {
+  private readonly requests: Collection<RequestDocument>;
+
+  constructor(db: Db) {
+    this.requests = db.collection<RequestDocument>(COLLECTIONS.requests);
+  }
+
+  async get(id: string): Promise<StoredOutcome | undefined> {
+    return (await this.requests.findOne({ _id: id }))?.outcome;
+  }
+
+  /** First writer wins; a concurrent duplicate keeps the first outcome. */
+  async put(id: string, outcome: StoredOutcome, now: Date): Promise<void> {
+    try {
+      await this.requests.insertOne({ _id: id, outcome, createdAt: now });
+    } catch (err) {
+      if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+    }
+  }
+
+  async deleteOlderThan(cutoff: Date): Promise<void> {
+    await this.requests.deleteMany({ createdAt: { $lt: cutoff } });
+  }
+}

@@ -1,0 +1,71 @@
+import { MongoServerError, type Collection, type Db } from "mongodb";
+import { COLLECTIONS } from "./collections.js";
+import type { TaskRunRecord } from "./records.js";
+
+type TaskRunDocument = Omit<TaskRunRecord, "id"> & { _id: string };
+interface ResultDocument {
+  _id: string;
+  taskRunId: string;
+  createdAt: Date;
+}
+
+const DUPLICATE_KEY = 11000;
+
+function toRecord(doc: TaskRunDocument): TaskRunRecord {
+  const { _id, ...rest } = doc;
+  return { id: _id, ...rest };
+}
+
+/** Task runs and the index of persisted results by cache key. */
+export class TaskRunRepository {
+  private readonly taskRuns: Collection<TaskRunDocument>;
+  private readonly results: Collection<ResultDocument>;
+
+  constructor(db: Db) {
+    this.taskRuns = db.collection<TaskRunDocument>(COLLECTIONS.taskRuns);
+    this.results = db.collection<ResultDocument>(COLLECTIONS.results);
+  }
+
+  /** Inserts, or returns the existing task run with the same (flow run, task key, dynamic key). */
+  async findOrCreate(record: TaskRunRecord): Promise<{ taskRun: TaskRunRecord; created: boolean }> {
+    const { id, ...rest } = record;
+    try {
+      await this.taskRuns.insertOne({ _id: id, ...rest });
+      return { taskRun: record, created: true };
+    } catch (err) {
+      if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+      const existing = await this.taskRuns.findOne({
+        flowRunId: record.flowRunId,
+        taskKey: record.taskKey,
+        dynamicKey: record.dynamicKey,
+      });
+      if (!existing) throw err;
+      return { taskRun: toRecord(existing), created: false };
+    }
+  }
+
+  async get(id: string): Promise<TaskRunRecord | undefined> {
+    const doc = await this.taskRuns.findOne({ _id: id });
+    return doc ? toRecord(doc) : undefined;
+  }
+
+  async countFor(flowRunId: string, taskKey: string): Promise<number> {
+    return this.taskRuns.countDocuments({ flowRunId, taskKey });
+  }
+
+  /** Conditional on the version read, like flow runs. */
+  async apply(next: TaskRunRecord): Promise<boolean> {
+    const { id, ...rest } = next;
+    const result = await this.taskRuns.replaceOne({ _id: id, version: next.version - 1 }, rest);
+    return result.modifiedCount === 1;
+  }
+
+  async putResult(cacheKey: string, taskRunId: string, now: Date): Promise<void> {
+    await this.results.replaceOne({ _id: cacheKey }, { taskRunId, createdAt: now }, { upsert: true });
+  }
+
+  async getByCacheKey(cacheKey: string): Promise<TaskRunRecord | undefined> {
+    const pointer = await this.results.findOne({ _id: cacheKey });
+    return pointer ? this.get(pointer.taskRunId) : undefined;
+  }
+}

@@ -1,0 +1,103 @@
+// Command embedded-store runs FerretDB v1 with its SQLite backend on loopback, so that Flowgate
+// has a MongoDB-wire-compatible store on machines where MongoDB itself cannot be installed.
+//
+// It prints one line "ready mongodb://127.0.0.1:PORT/" on stdout once it accepts connections, and
+// stops on SIGINT/SIGTERM or when its standard input closes (so it never outlives its parent).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	dataDir := flag.String("data-dir", ".flowgate/store", "folder for the SQLite databases")
+	listen := flag.String("listen", "127.0.0.1:0", "TCP address to listen on (port 0 picks a free port)")
+	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	watchStdin := flag.Bool("exit-on-stdin-close", true, "stop when standard input closes")
+	flag.Parse()
+
+	if err := run(*dataDir, *listen, *logLevel, *watchStdin); err != nil {
+		fmt.Fprintf(os.Stderr, "embedded-store: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(dataDir, listen, logLevel string, watchStdin bool) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("invalid log level %q", logLevel)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return fmt.Errorf("cannot create data folder: %w", err)
+	}
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: listen},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+	})
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if watchStdin {
+		ctx = stopOnStdinClose(ctx)
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+
+	// Run binds the listener asynchronously; MongoDBURI is only valid once the port is bound.
+	uri := f.MongoDBURI()
+	if err := waitForTCP(ctx, uri); err != nil {
+		return err
+	}
+	fmt.Printf("ready %s\n", uri)
+
+	return <-done
+}
+
+func stopOnStdinClose(parent context.Context) context.Context {
+	ctx, cancel := context.WithCancel(parent)
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		cancel()
+	}()
+	return ctx
+}
+
+func waitForTCP(ctx context.Context, uri string) error {
+	host := uri[len("mongodb://") : len(uri)-1]
+	for {
+		conn, err := net.DialTimeout("tcp", host, 200*time.Millisecond)
+		if err == nil {
+			return conn.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

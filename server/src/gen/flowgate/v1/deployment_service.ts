@@ -214,6 +214,19 @@ export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CreateDeploymentRequest>, I>>(base?: I): CreateDeploymentRequest {
+    return CreateDeploymentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateDeploymentRequest>, I>>(object: I): CreateDeploymentRequest {
+    const message = createBaseCreateDeploymentRequest();
+    message.name = object.name ?? "";
+    message.flowName = object.flowName ?? "";
+    message.entrypoint = object.entrypoint ?? "";
+    message.parameters = object.parameters ?? undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
 };
 
 function createBaseCreateDeploymentResponse(): CreateDeploymentResponse {
@@ -288,6 +301,18 @@ export const CreateDeploymentResponse: MessageFns<CreateDeploymentResponse> = {
       obj.created = message.created;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateDeploymentResponse>, I>>(base?: I): CreateDeploymentResponse {
+    return CreateDeploymentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateDeploymentResponse>, I>>(object: I): CreateDeploymentResponse {
+    const message = createBaseCreateDeploymentResponse();
+    message.deployment = (object.deployment !== undefined && object.deployment !== null)
+      ? Deployment.fromPartial(object.deployment)
+      : undefined;
+    message.created = object.created ?? false;
+    return message;
   },
 };
 
@@ -372,6 +397,16 @@ export const GetDeploymentRequest: MessageFns<GetDeploymentRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<GetDeploymentRequest>, I>>(base?: I): GetDeploymentRequest {
+    return GetDeploymentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDeploymentRequest>, I>>(object: I): GetDeploymentRequest {
+    const message = createBaseGetDeploymentRequest();
+    message.deploymentId = object.deploymentId ?? "";
+    message.fullName = object.fullName ?? "";
+    return message;
+  },
 };
 
 function createBaseGetDeploymentResponse(): GetDeploymentResponse {
@@ -429,6 +464,17 @@ export const GetDeploymentResponse: MessageFns<GetDeploymentResponse> = {
       obj.deployment = Deployment.toJSON(message.deployment);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDeploymentResponse>, I>>(base?: I): GetDeploymentResponse {
+    return GetDeploymentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDeploymentResponse>, I>>(object: I): GetDeploymentResponse {
+    const message = createBaseGetDeploymentResponse();
+    message.deployment = (object.deployment !== undefined && object.deployment !== null)
+      ? Deployment.fromPartial(object.deployment)
+      : undefined;
+    return message;
   },
 };
 
@@ -532,6 +578,17 @@ export const ListDeploymentsRequest: MessageFns<ListDeploymentsRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ListDeploymentsRequest>, I>>(base?: I): ListDeploymentsRequest {
+    return ListDeploymentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDeploymentsRequest>, I>>(object: I): ListDeploymentsRequest {
+    const message = createBaseListDeploymentsRequest();
+    message.flowName = object.flowName ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
 };
 
 function createBaseListDeploymentsResponse(): ListDeploymentsResponse {
@@ -612,6 +669,16 @@ export const ListDeploymentsResponse: MessageFns<ListDeploymentsResponse> = {
       obj.nextPageToken = message.nextPageToken;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDeploymentsResponse>, I>>(base?: I): ListDeploymentsResponse {
+    return ListDeploymentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDeploymentsResponse>, I>>(object: I): ListDeploymentsResponse {
+    const message = createBaseListDeploymentsResponse();
+    message.deployments = object.deployments?.map((e) => Deployment.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
   },
 };
 
@@ -795,6 +862,21 @@ export const RunDeploymentRequest: MessageFns<RunDeploymentRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<RunDeploymentRequest>, I>>(base?: I): RunDeploymentRequest {
+    return RunDeploymentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunDeploymentRequest>, I>>(object: I): RunDeploymentRequest {
+    const message = createBaseRunDeploymentRequest();
+    message.deploymentId = object.deploymentId ?? "";
+    message.fullName = object.fullName ?? "";
+    message.parameters = object.parameters ?? undefined;
+    message.asSubflow = object.asSubflow ?? false;
+    message.parentFlowRunId = object.parentFlowRunId ?? "";
+    message.flowRunName = object.flowRunName ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
 };
 
 function createBaseRunDeploymentResponse(): RunDeploymentResponse {
@@ -858,6 +940,17 @@ export const RunDeploymentResponse: MessageFns<RunDeploymentResponse> = {
       obj.flowRun = FlowRun.toJSON(message.flowRun);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RunDeploymentResponse>, I>>(base?: I): RunDeploymentResponse {
+    return RunDeploymentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunDeploymentResponse>, I>>(object: I): RunDeploymentResponse {
+    const message = createBaseRunDeploymentResponse();
+    message.flowRun = (object.flowRun !== undefined && object.flowRun !== null)
+      ? FlowRun.fromPartial(object.flowRun)
+      : undefined;
+    return message;
   },
 };
 
@@ -957,6 +1050,17 @@ export const ClaimFlowRunsRequest: MessageFns<ClaimFlowRunsRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ClaimFlowRunsRequest>, I>>(base?: I): ClaimFlowRunsRequest {
+    return ClaimFlowRunsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ClaimFlowRunsRequest>, I>>(object: I): ClaimFlowRunsRequest {
+    const message = createBaseClaimFlowRunsRequest();
+    message.deploymentIds = object.deploymentIds?.map((e) => e) || [];
+    message.runnerId = object.runnerId ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
 };
 
 function createBaseClaimFlowRunsResponse(): ClaimFlowRunsResponse {
@@ -1020,6 +1124,15 @@ export const ClaimFlowRunsResponse: MessageFns<ClaimFlowRunsResponse> = {
       obj.flowRuns = message.flowRuns.map((e) => FlowRun.toJSON(e));
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ClaimFlowRunsResponse>, I>>(base?: I): ClaimFlowRunsResponse {
+    return ClaimFlowRunsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ClaimFlowRunsResponse>, I>>(object: I): ClaimFlowRunsResponse {
+    const message = createBaseClaimFlowRunsResponse();
+    message.flowRuns = object.flowRuns?.map((e) => FlowRun.fromPartial(e)) || [];
+    return message;
   },
 };
 
@@ -1247,6 +1360,18 @@ export const DeploymentServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+export type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;
 }
@@ -1260,4 +1385,6 @@ export interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

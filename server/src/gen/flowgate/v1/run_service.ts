@@ -579,6 +579,33 @@ export const CreateFlowRunRequest: MessageFns<CreateFlowRunRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CreateFlowRunRequest>, I>>(base?: I): CreateFlowRunRequest {
+    return CreateFlowRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFlowRunRequest>, I>>(object: I): CreateFlowRunRequest {
+    const message = createBaseCreateFlowRunRequest();
+    message.flowName = object.flowName ?? "";
+    message.name = object.name ?? "";
+    message.deploymentId = object.deploymentId ?? "";
+    message.parameters = object.parameters ?? undefined;
+    message.state = (object.state !== undefined && object.state !== null)
+      ? StateProposal.fromPartial(object.state)
+      : undefined;
+    message.parentFlowRunId = object.parentFlowRunId ?? "";
+    message.parentTaskRunId = object.parentTaskRunId ?? "";
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
 };
 
 function createBaseCreateFlowRunRequest_LabelsEntry(): CreateFlowRunRequest_LabelsEntry {
@@ -654,6 +681,20 @@ export const CreateFlowRunRequest_LabelsEntry: MessageFns<CreateFlowRunRequest_L
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CreateFlowRunRequest_LabelsEntry>, I>>(
+    base?: I,
+  ): CreateFlowRunRequest_LabelsEntry {
+    return CreateFlowRunRequest_LabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFlowRunRequest_LabelsEntry>, I>>(
+    object: I,
+  ): CreateFlowRunRequest_LabelsEntry {
+    const message = createBaseCreateFlowRunRequest_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
 };
 
 function createBaseCreateFlowRunResponse(): CreateFlowRunResponse {
@@ -717,6 +758,17 @@ export const CreateFlowRunResponse: MessageFns<CreateFlowRunResponse> = {
       obj.flowRun = FlowRun.toJSON(message.flowRun);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateFlowRunResponse>, I>>(base?: I): CreateFlowRunResponse {
+    return CreateFlowRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFlowRunResponse>, I>>(object: I): CreateFlowRunResponse {
+    const message = createBaseCreateFlowRunResponse();
+    message.flowRun = (object.flowRun !== undefined && object.flowRun !== null)
+      ? FlowRun.fromPartial(object.flowRun)
+      : undefined;
+    return message;
   },
 };
 
@@ -782,6 +834,15 @@ export const GetFlowRunRequest: MessageFns<GetFlowRunRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<GetFlowRunRequest>, I>>(base?: I): GetFlowRunRequest {
+    return GetFlowRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetFlowRunRequest>, I>>(object: I): GetFlowRunRequest {
+    const message = createBaseGetFlowRunRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    return message;
+  },
 };
 
 function createBaseGetFlowRunResponse(): GetFlowRunResponse {
@@ -845,6 +906,17 @@ export const GetFlowRunResponse: MessageFns<GetFlowRunResponse> = {
       obj.flowRun = FlowRun.toJSON(message.flowRun);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetFlowRunResponse>, I>>(base?: I): GetFlowRunResponse {
+    return GetFlowRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetFlowRunResponse>, I>>(object: I): GetFlowRunResponse {
+    const message = createBaseGetFlowRunResponse();
+    message.flowRun = (object.flowRun !== undefined && object.flowRun !== null)
+      ? FlowRun.fromPartial(object.flowRun)
+      : undefined;
+    return message;
   },
 };
 
@@ -1019,6 +1091,20 @@ export const ListFlowRunsRequest: MessageFns<ListFlowRunsRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ListFlowRunsRequest>, I>>(base?: I): ListFlowRunsRequest {
+    return ListFlowRunsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListFlowRunsRequest>, I>>(object: I): ListFlowRunsRequest {
+    const message = createBaseListFlowRunsRequest();
+    message.stateTypes = object.stateTypes?.map((e) => e) || [];
+    message.flowName = object.flowName ?? "";
+    message.deploymentId = object.deploymentId ?? "";
+    message.parentFlowRunId = object.parentFlowRunId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
 };
 
 function createBaseListFlowRunsResponse(): ListFlowRunsResponse {
@@ -1101,6 +1187,16 @@ export const ListFlowRunsResponse: MessageFns<ListFlowRunsResponse> = {
       obj.nextPageToken = message.nextPageToken;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListFlowRunsResponse>, I>>(base?: I): ListFlowRunsResponse {
+    return ListFlowRunsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListFlowRunsResponse>, I>>(object: I): ListFlowRunsResponse {
+    const message = createBaseListFlowRunsResponse();
+    message.flowRuns = object.flowRuns?.map((e) => FlowRun.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
   },
 };
 
@@ -1219,6 +1315,20 @@ export const SetFlowRunStateRequest: MessageFns<SetFlowRunStateRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<SetFlowRunStateRequest>, I>>(base?: I): SetFlowRunStateRequest {
+    return SetFlowRunStateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetFlowRunStateRequest>, I>>(object: I): SetFlowRunStateRequest {
+    const message = createBaseSetFlowRunStateRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    message.state = (object.state !== undefined && object.state !== null)
+      ? StateProposal.fromPartial(object.state)
+      : undefined;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
 };
 
 function createBaseSetFlowRunStateResponse(): SetFlowRunStateResponse {
@@ -1282,6 +1392,17 @@ export const SetFlowRunStateResponse: MessageFns<SetFlowRunStateResponse> = {
       obj.flowRun = FlowRun.toJSON(message.flowRun);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetFlowRunStateResponse>, I>>(base?: I): SetFlowRunStateResponse {
+    return SetFlowRunStateResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetFlowRunStateResponse>, I>>(object: I): SetFlowRunStateResponse {
+    const message = createBaseSetFlowRunStateResponse();
+    message.flowRun = (object.flowRun !== undefined && object.flowRun !== null)
+      ? FlowRun.fromPartial(object.flowRun)
+      : undefined;
+    return message;
   },
 };
 
@@ -1366,6 +1487,16 @@ export const CancelFlowRunRequest: MessageFns<CancelFlowRunRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CancelFlowRunRequest>, I>>(base?: I): CancelFlowRunRequest {
+    return CancelFlowRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelFlowRunRequest>, I>>(object: I): CancelFlowRunRequest {
+    const message = createBaseCancelFlowRunRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
 };
 
 function createBaseCancelFlowRunResponse(): CancelFlowRunResponse {
@@ -1429,6 +1560,17 @@ export const CancelFlowRunResponse: MessageFns<CancelFlowRunResponse> = {
       obj.flowRun = FlowRun.toJSON(message.flowRun);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelFlowRunResponse>, I>>(base?: I): CancelFlowRunResponse {
+    return CancelFlowRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelFlowRunResponse>, I>>(object: I): CancelFlowRunResponse {
+    const message = createBaseCancelFlowRunResponse();
+    message.flowRun = (object.flowRun !== undefined && object.flowRun !== null)
+      ? FlowRun.fromPartial(object.flowRun)
+      : undefined;
+    return message;
   },
 };
 
@@ -1648,6 +1790,23 @@ export const PauseFlowRunRequest: MessageFns<PauseFlowRunRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<PauseFlowRunRequest>, I>>(base?: I): PauseFlowRunRequest {
+    return PauseFlowRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PauseFlowRunRequest>, I>>(object: I): PauseFlowRunRequest {
+    const message = createBasePauseFlowRunRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    message.key = object.key ?? "";
+    message.timeoutSeconds = object.timeoutSeconds ?? undefined;
+    message.noTimeout = object.noTimeout ?? false;
+    message.reschedule = object.reschedule ?? false;
+    message.inputSchema = object.inputSchema ?? undefined;
+    message.inputDescription = object.inputDescription ?? "";
+    message.inputInitial = object.inputInitial ?? undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
 };
 
 function createBasePauseFlowRunResponse(): PauseFlowRunResponse {
@@ -1745,6 +1904,19 @@ export const PauseFlowRunResponse: MessageFns<PauseFlowRunResponse> = {
       obj.runInput = message.runInput;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PauseFlowRunResponse>, I>>(base?: I): PauseFlowRunResponse {
+    return PauseFlowRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PauseFlowRunResponse>, I>>(object: I): PauseFlowRunResponse {
+    const message = createBasePauseFlowRunResponse();
+    message.flowRun = (object.flowRun !== undefined && object.flowRun !== null)
+      ? FlowRun.fromPartial(object.flowRun)
+      : undefined;
+    message.alreadyFired = object.alreadyFired ?? false;
+    message.runInput = object.runInput ?? undefined;
+    return message;
   },
 };
 
@@ -1948,6 +2120,22 @@ export const SuspendFlowRunRequest: MessageFns<SuspendFlowRunRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<SuspendFlowRunRequest>, I>>(base?: I): SuspendFlowRunRequest {
+    return SuspendFlowRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SuspendFlowRunRequest>, I>>(object: I): SuspendFlowRunRequest {
+    const message = createBaseSuspendFlowRunRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    message.key = object.key ?? "";
+    message.timeoutSeconds = object.timeoutSeconds ?? undefined;
+    message.noTimeout = object.noTimeout ?? false;
+    message.inputSchema = object.inputSchema ?? undefined;
+    message.inputDescription = object.inputDescription ?? "";
+    message.inputInitial = object.inputInitial ?? undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
 };
 
 function createBaseSuspendFlowRunResponse(): SuspendFlowRunResponse {
@@ -2045,6 +2233,19 @@ export const SuspendFlowRunResponse: MessageFns<SuspendFlowRunResponse> = {
       obj.runInput = message.runInput;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SuspendFlowRunResponse>, I>>(base?: I): SuspendFlowRunResponse {
+    return SuspendFlowRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SuspendFlowRunResponse>, I>>(object: I): SuspendFlowRunResponse {
+    const message = createBaseSuspendFlowRunResponse();
+    message.flowRun = (object.flowRun !== undefined && object.flowRun !== null)
+      ? FlowRun.fromPartial(object.flowRun)
+      : undefined;
+    message.alreadyFired = object.alreadyFired ?? false;
+    message.runInput = object.runInput ?? undefined;
+    return message;
   },
 };
 
@@ -2144,6 +2345,17 @@ export const ResumeFlowRunRequest: MessageFns<ResumeFlowRunRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ResumeFlowRunRequest>, I>>(base?: I): ResumeFlowRunRequest {
+    return ResumeFlowRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResumeFlowRunRequest>, I>>(object: I): ResumeFlowRunRequest {
+    const message = createBaseResumeFlowRunRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    message.runInput = object.runInput ?? undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
 };
 
 function createBaseResumeFlowRunResponse(): ResumeFlowRunResponse {
@@ -2207,6 +2419,17 @@ export const ResumeFlowRunResponse: MessageFns<ResumeFlowRunResponse> = {
       obj.flowRun = FlowRun.toJSON(message.flowRun);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResumeFlowRunResponse>, I>>(base?: I): ResumeFlowRunResponse {
+    return ResumeFlowRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResumeFlowRunResponse>, I>>(object: I): ResumeFlowRunResponse {
+    const message = createBaseResumeFlowRunResponse();
+    message.flowRun = (object.flowRun !== undefined && object.flowRun !== null)
+      ? FlowRun.fromPartial(object.flowRun)
+      : undefined;
+    return message;
   },
 };
 
@@ -2305,6 +2528,17 @@ export const WaitForResumeRequest: MessageFns<WaitForResumeRequest> = {
       obj.heartbeatSeconds = Math.round(message.heartbeatSeconds);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WaitForResumeRequest>, I>>(base?: I): WaitForResumeRequest {
+    return WaitForResumeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WaitForResumeRequest>, I>>(object: I): WaitForResumeRequest {
+    const message = createBaseWaitForResumeRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    message.key = object.key ?? "";
+    message.heartbeatSeconds = object.heartbeatSeconds ?? 0;
+    return message;
   },
 };
 
@@ -2434,6 +2668,21 @@ export const WaitForResumeResponse: MessageFns<WaitForResumeResponse> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<WaitForResumeResponse>, I>>(base?: I): WaitForResumeResponse {
+    return WaitForResumeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WaitForResumeResponse>, I>>(object: I): WaitForResumeResponse {
+    const message = createBaseWaitForResumeResponse();
+    message.type = object.type ?? 0;
+    message.key = object.key ?? "";
+    message.runInput = object.runInput ?? undefined;
+    message.flowRun = (object.flowRun !== undefined && object.flowRun !== null)
+      ? FlowRun.fromPartial(object.flowRun)
+      : undefined;
+    message.sentAt = object.sentAt ?? undefined;
+    return message;
+  },
 };
 
 function createBaseWatchFlowRunRequest(): WatchFlowRunRequest {
@@ -2498,6 +2747,15 @@ export const WatchFlowRunRequest: MessageFns<WatchFlowRunRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<WatchFlowRunRequest>, I>>(base?: I): WatchFlowRunRequest {
+    return WatchFlowRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchFlowRunRequest>, I>>(object: I): WatchFlowRunRequest {
+    const message = createBaseWatchFlowRunRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    return message;
+  },
 };
 
 function createBaseWatchFlowRunResponse(): WatchFlowRunResponse {
@@ -2555,6 +2813,17 @@ export const WatchFlowRunResponse: MessageFns<WatchFlowRunResponse> = {
       obj.event = FlowRunEvent.toJSON(message.event);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchFlowRunResponse>, I>>(base?: I): WatchFlowRunResponse {
+    return WatchFlowRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchFlowRunResponse>, I>>(object: I): WatchFlowRunResponse {
+    const message = createBaseWatchFlowRunResponse();
+    message.event = (object.event !== undefined && object.event !== null)
+      ? FlowRunEvent.fromPartial(object.event)
+      : undefined;
+    return message;
   },
 };
 
@@ -2672,6 +2941,17 @@ export const WatchFlowRunsRequest: MessageFns<WatchFlowRunsRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<WatchFlowRunsRequest>, I>>(base?: I): WatchFlowRunsRequest {
+    return WatchFlowRunsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchFlowRunsRequest>, I>>(object: I): WatchFlowRunsRequest {
+    const message = createBaseWatchFlowRunsRequest();
+    message.stateTypes = object.stateTypes?.map((e) => e) || [];
+    message.flowName = object.flowName ?? "";
+    message.deploymentId = object.deploymentId ?? "";
+    return message;
+  },
 };
 
 function createBaseWatchFlowRunsResponse(): WatchFlowRunsResponse {
@@ -2729,6 +3009,17 @@ export const WatchFlowRunsResponse: MessageFns<WatchFlowRunsResponse> = {
       obj.event = FlowRunEvent.toJSON(message.event);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchFlowRunsResponse>, I>>(base?: I): WatchFlowRunsResponse {
+    return WatchFlowRunsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchFlowRunsResponse>, I>>(object: I): WatchFlowRunsResponse {
+    const message = createBaseWatchFlowRunsResponse();
+    message.event = (object.event !== undefined && object.event !== null)
+      ? FlowRunEvent.fromPartial(object.event)
+      : undefined;
+    return message;
   },
 };
 
@@ -2858,6 +3149,19 @@ export const CreateFlowRunInputRequest: MessageFns<CreateFlowRunInputRequest> = 
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CreateFlowRunInputRequest>, I>>(base?: I): CreateFlowRunInputRequest {
+    return CreateFlowRunInputRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFlowRunInputRequest>, I>>(object: I): CreateFlowRunInputRequest {
+    const message = createBaseCreateFlowRunInputRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    message.key = object.key ?? "";
+    message.value = object.value === undefined ? undefined : object.value;
+    message.sender = object.sender ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
 };
 
 function createBaseCreateFlowRunInputResponse(): CreateFlowRunInputResponse {
@@ -2915,6 +3219,17 @@ export const CreateFlowRunInputResponse: MessageFns<CreateFlowRunInputResponse> 
       obj.input = FlowRunInput.toJSON(message.input);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateFlowRunInputResponse>, I>>(base?: I): CreateFlowRunInputResponse {
+    return CreateFlowRunInputResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateFlowRunInputResponse>, I>>(object: I): CreateFlowRunInputResponse {
+    const message = createBaseCreateFlowRunInputResponse();
+    message.input = (object.input !== undefined && object.input !== null)
+      ? FlowRunInput.fromPartial(object.input)
+      : undefined;
+    return message;
   },
 };
 
@@ -2995,6 +3310,16 @@ export const ReadFlowRunInputRequest: MessageFns<ReadFlowRunInputRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<ReadFlowRunInputRequest>, I>>(base?: I): ReadFlowRunInputRequest {
+    return ReadFlowRunInputRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadFlowRunInputRequest>, I>>(object: I): ReadFlowRunInputRequest {
+    const message = createBaseReadFlowRunInputRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    message.key = object.key ?? "";
+    return message;
+  },
 };
 
 function createBaseReadFlowRunInputResponse(): ReadFlowRunInputResponse {
@@ -3052,6 +3377,17 @@ export const ReadFlowRunInputResponse: MessageFns<ReadFlowRunInputResponse> = {
       obj.input = FlowRunInput.toJSON(message.input);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadFlowRunInputResponse>, I>>(base?: I): ReadFlowRunInputResponse {
+    return ReadFlowRunInputResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadFlowRunInputResponse>, I>>(object: I): ReadFlowRunInputResponse {
+    const message = createBaseReadFlowRunInputResponse();
+    message.input = (object.input !== undefined && object.input !== null)
+      ? FlowRunInput.fromPartial(object.input)
+      : undefined;
+    return message;
   },
 };
 
@@ -3170,6 +3506,18 @@ export const FilterFlowRunInputsRequest: MessageFns<FilterFlowRunInputsRequest> 
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<FilterFlowRunInputsRequest>, I>>(base?: I): FilterFlowRunInputsRequest {
+    return FilterFlowRunInputsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FilterFlowRunInputsRequest>, I>>(object: I): FilterFlowRunInputsRequest {
+    const message = createBaseFilterFlowRunInputsRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    message.keyPrefix = object.keyPrefix ?? "";
+    message.limit = object.limit ?? 0;
+    message.excludeKeys = object.excludeKeys?.map((e) => e) || [];
+    return message;
+  },
 };
 
 function createBaseFilterFlowRunInputsResponse(): FilterFlowRunInputsResponse {
@@ -3229,6 +3577,15 @@ export const FilterFlowRunInputsResponse: MessageFns<FilterFlowRunInputsResponse
       obj.inputs = message.inputs.map((e) => FlowRunInput.toJSON(e));
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FilterFlowRunInputsResponse>, I>>(base?: I): FilterFlowRunInputsResponse {
+    return FilterFlowRunInputsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FilterFlowRunInputsResponse>, I>>(object: I): FilterFlowRunInputsResponse {
+    const message = createBaseFilterFlowRunInputsResponse();
+    message.inputs = object.inputs?.map((e) => FlowRunInput.fromPartial(e)) || [];
+    return message;
   },
 };
 
@@ -3328,6 +3685,17 @@ export const DeleteFlowRunInputRequest: MessageFns<DeleteFlowRunInputRequest> = 
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<DeleteFlowRunInputRequest>, I>>(base?: I): DeleteFlowRunInputRequest {
+    return DeleteFlowRunInputRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteFlowRunInputRequest>, I>>(object: I): DeleteFlowRunInputRequest {
+    const message = createBaseDeleteFlowRunInputRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    message.key = object.key ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
 };
 
 function createBaseDeleteFlowRunInputResponse(): DeleteFlowRunInputResponse {
@@ -3371,6 +3739,14 @@ export const DeleteFlowRunInputResponse: MessageFns<DeleteFlowRunInputResponse> 
   toJSON(_: DeleteFlowRunInputResponse): unknown {
     const obj: any = {};
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteFlowRunInputResponse>, I>>(base?: I): DeleteFlowRunInputResponse {
+    return DeleteFlowRunInputResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteFlowRunInputResponse>, I>>(_: I): DeleteFlowRunInputResponse {
+    const message = createBaseDeleteFlowRunInputResponse();
+    return message;
   },
 };
 
@@ -3527,6 +3903,20 @@ export const CreateTaskRunRequest: MessageFns<CreateTaskRunRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<CreateTaskRunRequest>, I>>(base?: I): CreateTaskRunRequest {
+    return CreateTaskRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateTaskRunRequest>, I>>(object: I): CreateTaskRunRequest {
+    const message = createBaseCreateTaskRunRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    message.taskKey = object.taskKey ?? "";
+    message.dynamicKey = object.dynamicKey ?? "";
+    message.name = object.name ?? "";
+    message.cacheKey = object.cacheKey ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
 };
 
 function createBaseCreateTaskRunResponse(): CreateTaskRunResponse {
@@ -3605,6 +3995,18 @@ export const CreateTaskRunResponse: MessageFns<CreateTaskRunResponse> = {
       obj.created = message.created;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateTaskRunResponse>, I>>(base?: I): CreateTaskRunResponse {
+    return CreateTaskRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateTaskRunResponse>, I>>(object: I): CreateTaskRunResponse {
+    const message = createBaseCreateTaskRunResponse();
+    message.taskRun = (object.taskRun !== undefined && object.taskRun !== null)
+      ? TaskRun.fromPartial(object.taskRun)
+      : undefined;
+    message.created = object.created ?? false;
+    return message;
   },
 };
 
@@ -3738,6 +4140,21 @@ export const SetTaskRunStateRequest: MessageFns<SetTaskRunStateRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<SetTaskRunStateRequest>, I>>(base?: I): SetTaskRunStateRequest {
+    return SetTaskRunStateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetTaskRunStateRequest>, I>>(object: I): SetTaskRunStateRequest {
+    const message = createBaseSetTaskRunStateRequest();
+    message.taskRunId = object.taskRunId ?? "";
+    message.state = (object.state !== undefined && object.state !== null)
+      ? StateProposal.fromPartial(object.state)
+      : undefined;
+    message.result = object.result === undefined ? undefined : object.result;
+    message.persistResult = object.persistResult ?? false;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
 };
 
 function createBaseSetTaskRunStateResponse(): SetTaskRunStateResponse {
@@ -3801,6 +4218,17 @@ export const SetTaskRunStateResponse: MessageFns<SetTaskRunStateResponse> = {
       obj.taskRun = TaskRun.toJSON(message.taskRun);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetTaskRunStateResponse>, I>>(base?: I): SetTaskRunStateResponse {
+    return SetTaskRunStateResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetTaskRunStateResponse>, I>>(object: I): SetTaskRunStateResponse {
+    const message = createBaseSetTaskRunStateResponse();
+    message.taskRun = (object.taskRun !== undefined && object.taskRun !== null)
+      ? TaskRun.fromPartial(object.taskRun)
+      : undefined;
+    return message;
   },
 };
 
@@ -3885,6 +4313,16 @@ export const GetTaskRunRequest: MessageFns<GetTaskRunRequest> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<GetTaskRunRequest>, I>>(base?: I): GetTaskRunRequest {
+    return GetTaskRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetTaskRunRequest>, I>>(object: I): GetTaskRunRequest {
+    const message = createBaseGetTaskRunRequest();
+    message.taskRunId = object.taskRunId ?? "";
+    message.cacheKey = object.cacheKey ?? "";
+    return message;
+  },
 };
 
 function createBaseGetTaskRunResponse(): GetTaskRunResponse {
@@ -3948,6 +4386,17 @@ export const GetTaskRunResponse: MessageFns<GetTaskRunResponse> = {
       obj.taskRun = TaskRun.toJSON(message.taskRun);
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetTaskRunResponse>, I>>(base?: I): GetTaskRunResponse {
+    return GetTaskRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetTaskRunResponse>, I>>(object: I): GetTaskRunResponse {
+    const message = createBaseGetTaskRunResponse();
+    message.taskRun = (object.taskRun !== undefined && object.taskRun !== null)
+      ? TaskRun.fromPartial(object.taskRun)
+      : undefined;
+    return message;
   },
 };
 
@@ -4703,6 +5152,18 @@ export const RunServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+export type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
 function toTimestamp(date: Date): Timestamp {
   const seconds = Math.trunc(date.getTime() / 1_000);
   const nanos = (date.getTime() % 1_000) * 1_000_000;
@@ -4749,4 +5210,6 @@ export interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -375,6 +375,19 @@ export const StateDetails: MessageFns<StateDetails> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<StateDetails>, I>>(base?: I): StateDetails {
+    return StateDetails.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StateDetails>, I>>(object: I): StateDetails {
+    const message = createBaseStateDetails();
+    message.pauseKey = object.pauseKey ?? "";
+    message.pauseExpiresAt = object.pauseExpiresAt ?? undefined;
+    message.pauseReschedule = object.pauseReschedule ?? false;
+    message.runInputKeyset = object.runInputKeyset ?? "";
+    message.deploymentId = object.deploymentId ?? "";
+    return message;
+  },
 };
 
 function createBaseState(): State {
@@ -510,6 +523,22 @@ export const State: MessageFns<State> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<State>, I>>(base?: I): State {
+    return State.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<State>, I>>(object: I): State {
+    const message = createBaseState();
+    message.id = object.id ?? "";
+    message.type = object.type ?? 0;
+    message.name = object.name ?? "";
+    message.message = object.message ?? "";
+    message.timestamp = object.timestamp ?? undefined;
+    message.details = (object.details !== undefined && object.details !== null)
+      ? StateDetails.fromPartial(object.details)
+      : undefined;
+    return message;
+  },
 };
 
 function createBaseStateProposal(): StateProposal {
@@ -599,6 +628,17 @@ export const StateProposal: MessageFns<StateProposal> = {
       obj.message = message.message;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StateProposal>, I>>(base?: I): StateProposal {
+    return StateProposal.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StateProposal>, I>>(object: I): StateProposal {
+    const message = createBaseStateProposal();
+    message.type = object.type ?? 0;
+    message.name = object.name ?? "";
+    message.message = object.message ?? "";
+    return message;
   },
 };
 
@@ -777,6 +817,21 @@ export const Pause: MessageFns<Pause> = {
       obj.createdAt = message.createdAt.toISOString();
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Pause>, I>>(base?: I): Pause {
+    return Pause.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Pause>, I>>(object: I): Pause {
+    const message = createBasePause();
+    message.key = object.key ?? "";
+    message.reschedule = object.reschedule ?? false;
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.inputSchema = object.inputSchema ?? undefined;
+    message.inputDescription = object.inputDescription ?? "";
+    message.inputInitial = object.inputInitial ?? undefined;
+    message.createdAt = object.createdAt ?? undefined;
+    return message;
   },
 };
 
@@ -1098,6 +1153,36 @@ export const FlowRun: MessageFns<FlowRun> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<FlowRun>, I>>(base?: I): FlowRun {
+    return FlowRun.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FlowRun>, I>>(object: I): FlowRun {
+    const message = createBaseFlowRun();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.flowName = object.flowName ?? "";
+    message.deploymentId = object.deploymentId ?? "";
+    message.parentTaskRunId = object.parentTaskRunId ?? "";
+    message.parentFlowRunId = object.parentFlowRunId ?? "";
+    message.parameters = object.parameters ?? undefined;
+    message.state = (object.state !== undefined && object.state !== null) ? State.fromPartial(object.state) : undefined;
+    message.version = object.version ?? 0;
+    message.runCount = object.runCount ?? 0;
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.pause = (object.pause !== undefined && object.pause !== null) ? Pause.fromPartial(object.pause) : undefined;
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
 };
 
 function createBaseFlowRun_LabelsEntry(): FlowRun_LabelsEntry {
@@ -1172,6 +1257,16 @@ export const FlowRun_LabelsEntry: MessageFns<FlowRun_LabelsEntry> = {
       obj.value = message.value;
     }
     return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FlowRun_LabelsEntry>, I>>(base?: I): FlowRun_LabelsEntry {
+    return FlowRun_LabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FlowRun_LabelsEntry>, I>>(object: I): FlowRun_LabelsEntry {
+    const message = createBaseFlowRun_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
   },
 };
 
@@ -1443,6 +1538,26 @@ export const TaskRun: MessageFns<TaskRun> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<TaskRun>, I>>(base?: I): TaskRun {
+    return TaskRun.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TaskRun>, I>>(object: I): TaskRun {
+    const message = createBaseTaskRun();
+    message.id = object.id ?? "";
+    message.flowRunId = object.flowRunId ?? "";
+    message.taskKey = object.taskKey ?? "";
+    message.dynamicKey = object.dynamicKey ?? "";
+    message.name = object.name ?? "";
+    message.cacheKey = object.cacheKey ?? "";
+    message.state = (object.state !== undefined && object.state !== null) ? State.fromPartial(object.state) : undefined;
+    message.result = object.result === undefined ? undefined : object.result;
+    message.hasResult = object.hasResult ?? false;
+    message.runCount = object.runCount ?? 0;
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    return message;
+  },
 };
 
 function createBaseDeployment(): Deployment {
@@ -1586,6 +1701,20 @@ export const Deployment: MessageFns<Deployment> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<Deployment>, I>>(base?: I): Deployment {
+    return Deployment.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Deployment>, I>>(object: I): Deployment {
+    const message = createBaseDeployment();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.flowName = object.flowName ?? "";
+    message.entrypoint = object.entrypoint ?? "";
+    message.parameters = object.parameters ?? undefined;
+    message.createdAt = object.createdAt ?? undefined;
+    return message;
+  },
 };
 
 function createBaseFlowRunInput(): FlowRunInput {
@@ -1714,6 +1843,19 @@ export const FlowRunInput: MessageFns<FlowRunInput> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<FlowRunInput>, I>>(base?: I): FlowRunInput {
+    return FlowRunInput.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FlowRunInput>, I>>(object: I): FlowRunInput {
+    const message = createBaseFlowRunInput();
+    message.flowRunId = object.flowRunId ?? "";
+    message.key = object.key ?? "";
+    message.value = object.value === undefined ? undefined : object.value;
+    message.sender = object.sender ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    return message;
+  },
 };
 
 function createBaseFlowRunEvent(): FlowRunEvent {
@@ -1812,7 +1954,34 @@ export const FlowRunEvent: MessageFns<FlowRunEvent> = {
     }
     return obj;
   },
+
+  create<I extends Exact<DeepPartial<FlowRunEvent>, I>>(base?: I): FlowRunEvent {
+    return FlowRunEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FlowRunEvent>, I>>(object: I): FlowRunEvent {
+    const message = createBaseFlowRunEvent();
+    message.flowRun = (object.flowRun !== undefined && object.flowRun !== null)
+      ? FlowRun.fromPartial(object.flowRun)
+      : undefined;
+    message.previousState = (object.previousState !== undefined && object.previousState !== null)
+      ? State.fromPartial(object.previousState)
+      : undefined;
+    message.initial = object.initial ?? false;
+    return message;
+  },
 };
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+export type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
 function toTimestamp(date: Date): Timestamp {
   const seconds = Math.trunc(date.getTime() / 1_000);
@@ -1860,4 +2029,6 @@ export interface MessageFns<T> {
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
   toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -1,0 +1,133 @@
+/**
+ * Starts real Flowgate servers for tests: in this process (fast) or as child processes (for kill -9
+ * and multi-server scenarios). All share one store per test run; each test server gets its own
+ * database unless told to share one, so tests never see each other's runs.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+import { startFlowgateServer, type RunningServer } from "../../server/src/flowgate-server.js";
+import { loadConfig } from "../../server/src/config.js";
+import { startEmbeddedStore, type EmbeddedStore } from "../../server/src/store/embedded-store.js";
+import { connect, type TestClients } from "./grpc-client.js";
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+
+let sharedStore: Promise<{ uri: string; store?: EmbeddedStore }> | undefined;
+
+/**
+ * The store URI for this test process: FLOWGATE_MONGODB_URI when set (the test runner sets it to the
+ * run's embedded store, or a real MongoDB), otherwise an embedded store started for this process.
+ */
+export function storeUri(): Promise<string> {
+  sharedStore ??= (async () => {
+    const given = process.env["FLOWGATE_MONGODB_URI"];
+    if (given) return { uri: given };
+    const store = await startEmbeddedStore({ dataDir: mkdtempSync(join(tmpdir(), "flowgate-test-store-")), onProgress: () => undefined });
+    process.once("exit", () => void store.stop());
+    return { uri: `${store.uri}?directConnection=true`, store };
+  })();
+  return sharedStore.then((s) => s.uri);
+}
+
+export function uniqueDatabase(): string {
+  return `t_${randomBytes(6).toString("hex")}`;
+}
+
+export interface TestServer extends TestClients {
+  address: string;
+  database: string;
+  stop(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  database?: string;
+  env?: Record<string, string>;
+}
+
+/** A server in this process, on a free port. */
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const database = opts.database ?? uniqueDatabase();
+  const config = loadConfig({
+    FLOWGATE_GRPC_ADDRESS: "127.0.0.1:0",
+    FLOWGATE_MONGODB_URI: await storeUri(),
+    FLOWGATE_MONGODB_DATABASE: database,
+    FLOWGATE_EVENT_POLL_MS: "20",
+    ...opts.env,
+  });
+  const logger = pino({ level: process.env["FLOWGATE_TEST_LOG_LEVEL"] ?? "silent" });
+  const server: RunningServer = await startFlowgateServer(config, logger);
+  const clients = connect(server.grpcAddress);
+  return {
+    ...clients,
+    address: server.grpcAddress,
+    database,
+    stop: async () => {
+      clients.close();
+      await server.stop();
+    },
+  };
+}
+
+export interface ServerProcess extends TestServer {
+  child: ChildProcess;
+  /** kill -9: no shutdown hooks run. */
+  kill9(): Promise<void>;
+}
+
+/** A server in a child process (the real entry point), on a free port. */
+export async function startServerProcess(opts: TestServerOptions = {}): Promise<ServerProcess> {
+  const database = opts.database ?? uniqueDatabase();
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "server/src/main.ts")], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      FLOWGATE_GRPC_ADDRESS: "127.0.0.1:0",
+      FLOWGATE_MONGODB_URI: await storeUri(),
+      FLOWGATE_MONGODB_DATABASE: database,
+      FLOWGATE_EVENT_POLL_MS: "20",
+      FLOWGATE_LOG_LEVEL: "warn",
+      ...opts.env,
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const address = await new Promise<string>((resolve, reject) => {
+    const lines: string[] = [];
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${lines.join("\n")}`)), 30_000);
+    createInterface({ input: child.stderr! }).on("line", (line) => {
+      lines.push(line);
+      const m = /gRPC on (\S+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${lines.join("\n")}`));
+    });
+  });
+  const clients = connect(address);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    ...clients,
+    address,
+    database,
+    child,
+    stop: async () => {
+      clients.close();
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+    kill9: async () => {
+      clients.close();
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { DeploymentService } from "./app/deployment-service.js";
 import { ExpiryScheduler } from "./app/expiry-scheduler.js";
+import { startHousekeeping } from "./app/housekeeping.js";
 import { FlowRunInputService } from "./app/flow-run-input-service.js";
 import { RunEventHub } from "./app/run-event-hub.js";
 import { RunService } from "./app/run-service.js";
@@ -52,6 +53,7 @@ export async function startFlowgateServer(config: Config, logger: Logger): Promi
     });
     await hub.start();
     await scheduler.start();
+    const stopHousekeeping = startHousekeeping(store, logger);
 
     const adapter = new HandlerAdapter(logger);
     const grpc = await startGrpcServer({
@@ -71,6 +73,7 @@ export async function startFlowgateServer(config: Config, logger: Logger): Promi
       mongodbUri: uri,
       stop: async () => {
         await grpc.stop(5_000);
+        stopHousekeeping();
         scheduler.stop();
         await hub.stop();
         await store.close();

@@ -68,6 +68,8 @@ export class StreamReader<T> {
   private readonly buffered: T[] = [];
   private readonly waiters: { resolve: (v: T) => void; reject: (e: Error) => void }[] = [];
   private failure: Error | undefined;
+  /** The stream's own error event, if any (a clean end leaves it unset). */
+  error: Error | undefined;
   ended = false;
 
   constructor(readonly stream: ClientReadableStream<T>) {
@@ -76,7 +78,10 @@ export class StreamReader<T> {
       if (w) w.resolve(m);
       else this.buffered.push(m);
     });
-    stream.on("error", (e: Error) => this.fail(e));
+    stream.on("error", (e: Error) => {
+      this.error ??= e;
+      this.fail(e);
+    });
     stream.on("end", () => {
       this.ended = true;
       this.fail(new Error("stream ended"));
@@ -109,7 +114,8 @@ export class StreamReader<T> {
 
   /** Resolves once the stream has ended or failed, with the failure if any. */
   async closed(timeoutMs = 10_000): Promise<Error | undefined> {
-    if (this.ended || (this.failure && this.buffered.length === 0)) return this.ended ? undefined : this.failure;
+    if (this.error) return this.error;
+    if (this.ended) return undefined;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`stream still open after ${timeoutMs} ms`)), timeoutMs);
       this.stream.on("end", () => {

@@ -37,6 +37,15 @@ export class EventLog {
     });
   }
 
+  /**
+   * Drops events older than the cutoff. The feed is capped, but embedded FerretDB does not trim capped
+   * collections, so every server also trims by age; events are only needed for the seconds it takes
+   * the other servers to read them.
+   */
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    return (await this.events.deleteMany({ at: { $lt: cutoff } })).deletedCount;
+  }
+
   /** The newest `limit` events, oldest first. */
   async newest(limit: number): Promise<RunEvent[]> {
     const docs = await this.events.find({}).sort({ $natural: -1 }).limit(limit).toArray();

@@ -74,5 +74,6 @@ function reflectionDefinition(): PackageDefinition {
     else reader.skip(wireType);
   }
   const entry = { fileDescriptorProtos: files };
-  return Object.fromEntries(SERVICES.map((s) => [s, entry])) as unknown as PackageDefinition;
+  // The set also holds grpc.health.v1 (see tools/generate.mjs), so grpcurl can call Health/Check.
+  return Object.fromEntries([...SERVICES, "grpc.health.v1.Health"].map((s) => [s, entry])) as unknown as PackageDefinition;
 }

@@ -15,6 +15,7 @@ const schema = z.object({
   FLOWGATE_DATA_DIR: z.string().min(1).default(".flowgate"),
   FLOWGATE_LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   FLOWGATE_MAX_INPUT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  FLOWGATE_EMBEDDED_STORE_SYNC: z.enum(["normal", "full"]).default("normal"),
   FLOWGATE_EVENT_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(25),
 });
 
@@ -26,6 +27,7 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   maxInputBytes: number;
   eventPollMs: number;
+  embeddedStoreSync: "normal" | "full";
 }
 
 export class ConfigError extends Error {}
@@ -47,5 +49,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.FLOWGATE_LOG_LEVEL,
     maxInputBytes: c.FLOWGATE_MAX_INPUT_BYTES,
     eventPollMs: c.FLOWGATE_EVENT_POLL_MS,
+    embeddedStoreSync: c.FLOWGATE_EMBEDDED_STORE_SYNC,
   };
 }

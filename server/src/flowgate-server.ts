@@ -35,7 +35,7 @@ export async function startFlowgateServer(config: Config, logger: Logger): Promi
   if (!uri) {
     const dataDir = resolve(config.dataDir);
     logger.info({ dataDir }, "starting the embedded store (FLOWGATE_MONGODB_URI is not set)");
-    embedded = await startEmbeddedStore({ dataDir, onProgress: (line) => logger.info(line) });
+    embedded = await startEmbeddedStore({ dataDir, sync: config.embeddedStoreSync, onProgress: (line) => logger.info(line) });
     uri = embedded.uri;
   }
   try {

@@ -26,15 +26,20 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "TCP address to listen on (port 0 picks a free port)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	watchStdin := flag.Bool("exit-on-stdin-close", true, "stop when standard input closes")
+	sync := flag.String("sync", "normal", "SQLite synchronous mode: normal (survives process crashes, may lose the last commits on power loss) or full (fsync on every commit)")
 	flag.Parse()
 
-	if err := run(*dataDir, *listen, *logLevel, *watchStdin); err != nil {
+	if *sync != "normal" && *sync != "full" {
+		fmt.Fprintf(os.Stderr, "embedded-store: -sync must be normal or full, got %q\n", *sync)
+		os.Exit(2)
+	}
+	if err := run(*dataDir, *listen, *logLevel, *sync, *watchStdin); err != nil {
 		fmt.Fprintf(os.Stderr, "embedded-store: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(dataDir, listen, logLevel string, watchStdin bool) error {
+func run(dataDir, listen, logLevel, sync string, watchStdin bool) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		return fmt.Errorf("invalid log level %q", logLevel)
@@ -50,10 +55,12 @@ func run(dataDir, listen, logLevel string, watchStdin bool) error {
 	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: listen},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		Listener: ferretdb.ListenerConfig{TCP: listen},
+		Logger:   logger,
+		Handler:  "sqlite",
+		// WAL is FerretDB's default journal; synchronous=normal drops the fsync per commit, which costs
+		// 30-50 ms per write on ordinary disks, without risk to data on a crash of this process.
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(" + sync + ")",
 	})
 	if err != nil {
 		return err

@@ -37,7 +37,7 @@ export class RunEventHub {
 
   async start(): Promise<void> {
     // History before start-up is not replayed: waiters read current state from the runs themselves.
-    for (const e of await this.log.newest(MAX_READ)) this.markSeen(e.id);
+    for (const id of await this.log.newestIds(MAX_READ)) this.markSeen(id);
     this.schedulePoll();
   }
 
@@ -110,18 +110,20 @@ export class RunEventHub {
     this.timer.unref();
   }
 
+  /** Idle, a poll reads one id; only new events are read in full, oldest first. */
   private async poll(): Promise<void> {
-    let limit = FIRST_READ;
-    let events = await this.log.newest(limit);
-    // If every event read is new, more may lie behind them: read further back.
-    while (events.length === limit && limit < MAX_READ && !this.seen.has(events[0]!.id)) {
-      limit = Math.min(limit * 4, MAX_READ);
-      events = await this.log.newest(limit);
+    let limit = 1;
+    let ids = await this.log.newestIds(limit);
+    // Read further back until the batch reaches an event already seen (or the feed's start).
+    while (ids.length === limit && limit < MAX_READ && !this.seen.has(ids[0]!)) {
+      limit = Math.min(limit === 1 ? FIRST_READ : limit * 4, MAX_READ);
+      ids = await this.log.newestIds(limit);
     }
-    for (const e of events) {
-      if (this.seen.has(e.id)) continue;
-      this.markSeen(e.id);
-      this.deliver(e);
+    for (const id of ids) {
+      if (this.seen.has(id)) continue;
+      const event = await this.log.get(id);
+      this.markSeen(id);
+      if (event) this.deliver(event);
     }
   }
 

@@ -28,6 +28,11 @@ export interface EmbeddedStoreOptions {
   onProgress?: (line: string) => void;
   /** Aborts the build and startup; it does not govern a store that has already started. */
   signal?: AbortSignal;
+  /**
+   * SQLite durability: "normal" (default) survives crashes of any process but may lose the last
+   * commits on power loss or an OS crash; "full" fsyncs every commit (30-50 ms per write here).
+   */
+  sync?: 'normal' | 'full';
 }
 
 export interface EnsureBinaryOptions {
@@ -249,7 +254,7 @@ export async function startEmbeddedStore(opts: EmbeddedStoreOptions): Promise<Em
   // is what ties its life to ours even if we die from SIGKILL.
   const child = spawn(
     binary,
-    ['--data-dir', dataDir, '--listen', '127.0.0.1:0', '--log-level', 'warn'],
+    ['--data-dir', dataDir, '--listen', '127.0.0.1:0', '--log-level', 'warn', '--sync', opts.sync ?? 'normal'],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   // Both pipes are drained for the child's whole life so it can never block on a full pipe.

@@ -46,13 +46,20 @@ export class EventLog {
     return (await this.events.deleteMany({ at: { $lt: cutoff } })).deletedCount;
   }
 
-  /** The newest `limit` events, oldest first. */
-  async newest(limit: number): Promise<RunEvent[]> {
-    const docs = await this.events.find({}).sort({ $natural: -1 }).limit(limit).toArray();
-    return docs.reverse().map((d) => ({
+  /** Ids of the newest `limit` events, oldest first: what a poll reads while nothing has changed. */
+  async newestIds(limit: number): Promise<string[]> {
+    const docs = await this.events.find({}, { projection: { _id: 1 } }).sort({ $natural: -1 }).limit(limit).toArray();
+    return docs.reverse().map((d) => d._id.toHexString());
+  }
+
+  /** One event by id (an `_id` lookup, which every backend answers from its primary key). */
+  async get(id: string): Promise<RunEvent | undefined> {
+    const d = await this.events.findOne({ _id: new ObjectId(id) });
+    if (!d) return undefined;
+    return {
       id: d._id.toHexString(),
       run: toRun(d.run) satisfies FlowRun,
       ...(d.previousState ? { previousState: d.previousState } : {}),
-    }));
+    };
   }
 }

@@ -3,7 +3,7 @@ import type { Store } from "../store/mongo-store.js";
 
 export interface HousekeepingOptions {
   intervalMs: number;
-  /** How long events stay in the feed; other servers read them within their poll interval. */
+  /** How long events (and version claims) are kept; other servers read events within their poll interval. */
   eventRetentionMs: number;
   /** How long a request id protects against a duplicate call. */
   requestRetentionMs: number;
@@ -15,11 +15,12 @@ export const DEFAULT_HOUSEKEEPING: HousekeepingOptions = {
   requestRetentionMs: 24 * 3600_000,
 };
 
-/** Periodic trimming of the event feed and the request log (no TTL indexes on FerretDB v1). */
+/** Periodic trimming of the event feed, version claims and the request log (no TTL indexes on FerretDB v1). */
 export function startHousekeeping(store: Store, logger: Logger, opts: HousekeepingOptions = DEFAULT_HOUSEKEEPING): () => void {
   const tick = async (): Promise<void> => {
     const now = Date.now();
     const events = await store.events.deleteOlderThan(new Date(now - opts.eventRetentionMs));
+    await store.runs.deleteClaimsOlderThan(new Date(now - opts.eventRetentionMs));
     await store.requests.deleteOlderThan(new Date(now - opts.requestRetentionMs));
     if (events > 0) logger.debug({ events }, "trimmed the event feed");
   };

@@ -12,23 +12,24 @@ export interface RunEventHubOptions {
   logger: Logger;
 }
 
-const FIRST_READ = 64;
-const MAX_READ = 4096;
-const SEEN_CAPACITY = 50_000;
-
 /**
  * Delivers state changes to this server's waiters and watchers. Changes made here are delivered at
- * once; changes made by other servers arrive through the shared `events` collection, which this hub
- * reads with one query per interval however many streams are open. Every event has an id, so each is
- * delivered once whichever way it arrives.
+ * once; changes made by other servers arrive through the shared event feed, which this hub follows
+ * with one primary-key lookup per interval however many streams are open. Events this server wrote
+ * itself are skipped when the feed brings them back.
  */
 export class RunEventHub {
   private readonly byRun = new Map<string, Set<RunEventListener>>();
   private readonly all = new Set<RunEventListener>();
-  private readonly seen = new Set<string>();
+  /** Numbers of events this server appended and the feed has not yet passed. */
+  private readonly own = new Set<number>();
+  /** The next feed number to read. */
+  private next = 1;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private polling: Promise<void> | undefined;
+  /** Appends from this server go one at a time, so they enter the feed in the order they happened. */
+  private appending: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly log: EventLog,
@@ -37,7 +38,7 @@ export class RunEventHub {
 
   async start(): Promise<void> {
     // History before start-up is not replayed: waiters read current state from the runs themselves.
-    for (const id of await this.log.newestIds(MAX_READ)) this.markSeen(id);
+    this.next = (await this.log.readHead()) + 1;
     this.schedulePoll();
   }
 
@@ -45,6 +46,7 @@ export class RunEventHub {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.polling;
+    await this.appending;
   }
 
   subscribe(runId: string, listener: RunEventListener): () => void {
@@ -65,23 +67,19 @@ export class RunEventHub {
     return () => this.all.delete(listener);
   }
 
-  get listenerCount(): number {
-    let n = this.all.size;
-    for (const s of this.byRun.values()) n += s.size;
-    return n;
-  }
-
   /** Delivers locally, then appends to the shared feed for the other servers. */
   async publish(run: FlowRun, previousState: State | undefined): Promise<void> {
-    const event: RunEvent = { id: this.log.newEventId(), run, ...(previousState ? { previousState } : {}) };
-    this.markSeen(event.id);
-    this.deliver(event);
-    try {
-      await this.log.append(event);
-    } catch (err) {
-      // The change itself is stored; only other servers' live streams miss it until they reconcile.
-      this.opts.logger.error({ err, runId: run.id }, "could not append to the event feed");
-    }
+    this.deliver({ id: `local:${run.id}:${run.version}`, run, ...(previousState ? { previousState } : {}) });
+    const appended = this.appending.then(async () => {
+      try {
+        this.own.add(await this.log.append(run, previousState));
+      } catch (err) {
+        // The change itself is stored; only other servers' live streams miss it.
+        this.opts.logger.error({ err, flowRunId: run.id }, "could not append to the event feed");
+      }
+    });
+    this.appending = appended;
+    await appended;
   }
 
   private deliver(event: RunEvent): void {
@@ -110,28 +108,18 @@ export class RunEventHub {
     this.timer.unref();
   }
 
-  /** Idle, a poll reads one id; only new events are read in full, oldest first. */
+  /** Reads forward from the next unread number until a number not yet written. */
   private async poll(): Promise<void> {
-    let limit = 1;
-    let ids = await this.log.newestIds(limit);
-    // Read further back until the batch reaches an event already seen (or the feed's start).
-    while (ids.length === limit && limit < MAX_READ && !this.seen.has(ids[0]!)) {
-      limit = Math.min(limit === 1 ? FIRST_READ : limit * 4, MAX_READ);
-      ids = await this.log.newestIds(limit);
-    }
-    for (const id of ids) {
-      if (this.seen.has(id)) continue;
-      const event = await this.log.get(id);
-      this.markSeen(id);
-      if (event) this.deliver(event);
-    }
-  }
-
-  private markSeen(id: string): void {
-    this.seen.add(id);
-    if (this.seen.size > SEEN_CAPACITY) {
-      const oldest = this.seen.values().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
+    while (!this.stopped) {
+      const n = this.next;
+      if (this.own.delete(n)) {
+        this.next++;
+        continue;
+      }
+      const event = await this.log.get(n);
+      if (!event) return;
+      this.next++;
+      this.deliver(event);
     }
   }
 }

@@ -30,26 +30,10 @@ const INDEXES: Record<string, IndexDescription[]> = {
   ],
   [COLLECTIONS.deployments]: [{ key: { flowName: 1, name: 1 }, name: "flow_name_name", unique: true }],
   [COLLECTIONS.requests]: [{ key: { createdAt: 1 }, name: "created_at" }],
+  [COLLECTIONS.events]: [{ key: { at: 1 }, name: "at" }],
 };
 
-export interface EventFeedSize {
-  maxBytes: number;
-  maxDocuments: number;
-}
-
-export const DEFAULT_EVENT_FEED_SIZE: EventFeedSize = { maxBytes: 64 * 1024 * 1024, maxDocuments: 20_000 };
-
-export async function ensureSchema(db: Db, feed: EventFeedSize = DEFAULT_EVENT_FEED_SIZE): Promise<void> {
-  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
-  if (!existing.has(COLLECTIONS.events)) {
-    try {
-      // Capped: the feed keeps insertion order and trims itself, with no TTL index needed.
-      await db.createCollection(COLLECTIONS.events, { capped: true, size: feed.maxBytes, max: feed.maxDocuments });
-    } catch (err) {
-      // Another server created it between our list and create.
-      if ((err as { codeName?: string }).codeName !== "NamespaceExists") throw err;
-    }
-  }
+export async function ensureSchema(db: Db): Promise<void> {
   for (const [name, indexes] of Object.entries(INDEXES)) {
     // Only the missing ones: FerretDB v1 panics when asked to create some indexes that already exist.
     const collection = db.collection(name);

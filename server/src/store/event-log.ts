@@ -1,4 +1,4 @@
-import { ObjectId, type Collection, type Db } from "mongodb";
+import { MongoServerError, type Collection, type Db } from "mongodb";
 import type { FlowRun } from "../domain/flow-run.js";
 import type { State } from "../domain/states.js";
 import { COLLECTIONS } from "./collections.js";
@@ -6,60 +6,71 @@ import { toDocument, toRun } from "./flow-runs.js";
 import type { RunEvent } from "./records.js";
 
 interface EventDocument {
-  _id: ObjectId;
+  /** The event's place in the feed, 1, 2, 3, … with no gaps, as zero-padded text (see seqId). */
+  _id: string;
   run: ReturnType<typeof toDocument>;
   previousState?: State;
   at: Date;
 }
 
+const DUPLICATE_KEY = 11000;
+const ID_DIGITS = 15;
+
+/** Text ids, because FerretDB v1 answers `_id` lookups from its key only for strings and ObjectIds; padded so they sort. */
+function seqId(n: number): string {
+  return String(n).padStart(ID_DIGITS, "0");
+}
+
 /**
- * The capped `events` collection every server appends its state changes to and reads the others'
- * from. Reads are "the newest N in insertion order", which both MongoDB and FerretDB's SQLite backend
- * answer from the natural-order index without scanning the collection.
+ * The `events` collection: every server appends its state changes and reads the others'.
+ *
+ * Events are numbered densely by the insert itself: a writer inserts `_id: n + 1` and, if another
+ * writer took that number, tries the next one. A number is taken only by a stored event, so the feed
+ * has no gaps and a reader can follow it with `_id` lookups alone, the one query every backend
+ * (FerretDB's SQLite included) answers from its primary key. (A sort, even `$natural` on a capped
+ * collection, makes FerretDB v1 read the whole collection.)
  */
 export class EventLog {
   private readonly events: Collection<EventDocument>;
+  /** The highest number this process has seen taken; writers start just above it. */
+  private head = 0;
 
   constructor(db: Db) {
     this.events = db.collection<EventDocument>(COLLECTIONS.events);
   }
 
-  newEventId(): string {
-    return new ObjectId().toHexString();
+  /** The current end of the feed (one full read, at start-up only). */
+  async readHead(): Promise<number> {
+    const last = await this.events.find({}, { projection: { _id: 1 } }).sort({ _id: -1 }).limit(1).next();
+    this.head = Math.max(this.head, last ? Number(last._id) : 0);
+    return this.head;
   }
 
-  async append(event: RunEvent): Promise<void> {
-    await this.events.insertOne({
-      _id: new ObjectId(event.id),
-      run: toDocument(event.run),
-      ...(event.previousState ? { previousState: event.previousState } : {}),
-      at: new Date(),
-    });
+  /** Appends and returns the event's number. */
+  async append(run: FlowRun, previousState: State | undefined): Promise<number> {
+    const doc: Omit<EventDocument, "_id"> = { run: toDocument(run), ...(previousState ? { previousState } : {}), at: new Date() };
+    for (let n = this.head + 1; ; n++) {
+      try {
+        await this.events.insertOne({ _id: seqId(n), ...doc });
+        this.head = Math.max(this.head, n);
+        return n;
+      } catch (err) {
+        if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+        this.head = Math.max(this.head, n);
+      }
+    }
   }
 
-  /**
-   * Drops events older than the cutoff. The feed is capped, but embedded FerretDB does not trim capped
-   * collections, so every server also trims by age; events are only needed for the seconds it takes
-   * the other servers to read them.
-   */
+  /** The event with this number, if it has been written. */
+  async get(n: number): Promise<RunEvent | undefined> {
+    const d = await this.events.findOne({ _id: seqId(n) });
+    if (!d) return undefined;
+    this.head = Math.max(this.head, n);
+    return { id: String(n), run: toRun(d.run), ...(d.previousState ? { previousState: d.previousState } : {}) };
+  }
+
+  /** Drops events older than the cutoff; readers are seconds behind at most. */
   async deleteOlderThan(cutoff: Date): Promise<number> {
     return (await this.events.deleteMany({ at: { $lt: cutoff } })).deletedCount;
-  }
-
-  /** Ids of the newest `limit` events, oldest first: what a poll reads while nothing has changed. */
-  async newestIds(limit: number): Promise<string[]> {
-    const docs = await this.events.find({}, { projection: { _id: 1 } }).sort({ $natural: -1 }).limit(limit).toArray();
-    return docs.reverse().map((d) => d._id.toHexString());
-  }
-
-  /** One event by id (an `_id` lookup, which every backend answers from its primary key). */
-  async get(id: string): Promise<RunEvent | undefined> {
-    const d = await this.events.findOne({ _id: new ObjectId(id) });
-    if (!d) return undefined;
-    return {
-      id: d._id.toHexString(),
-      run: toRun(d.run) satisfies FlowRun,
-      ...(d.previousState ? { previousState: d.previousState } : {}),
-    };
   }
 }

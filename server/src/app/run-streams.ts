@@ -41,6 +41,38 @@ export function waitOutcome(run: FlowRun, key: string): WaitEvent | undefined {
 }
 
 /**
+ * Subscribes before the caller reads current state, buffering what arrives meanwhile, so that no
+ * change can fall between the read and the subscription. `attach` replays the buffer, then forwards.
+ */
+class BufferedSubscription {
+  private readonly pending: RunEvent[] = [];
+  private handler: ((e: RunEvent) => void) | undefined;
+  private done = false;
+  readonly unsubscribe: () => void;
+
+  constructor(subscribe: (listener: (e: RunEvent) => void) => () => void) {
+    this.unsubscribe = subscribe((e) => {
+      if (this.done) return;
+      if (this.handler) this.handler(e);
+      else this.pending.push(e);
+    });
+  }
+
+  attach(handler: (e: RunEvent) => void): void {
+    this.handler = handler;
+    for (const e of this.pending.splice(0)) {
+      if (this.done) return;
+      handler(e);
+    }
+  }
+
+  /** Stops forwarding; later events are dropped. */
+  close(): void {
+    this.done = true;
+  }
+}
+
+/**
  * Server-push streams over the event hub: a waiting or watching stream costs one listener and, for
  * waits, one heartbeat timer; no store query runs per stream after it opens.
  */
@@ -67,10 +99,7 @@ export class RunStreams {
       ]);
     }
 
-    // Subscribe before reading, so no change can fall between the read and the subscription.
-    const pending: RunEvent[] = [];
-    let onEvent: (e: RunEvent) => void = (e) => pending.push(e);
-    const unsubscribe = this.ctx.hub.subscribe(id, (e) => onEvent(e));
+    const subscription = new BufferedSubscription((l) => this.ctx.hub.subscribe(id, l));
     try {
       const run = await this.ctx.store.runs.get(id);
       if (!run) throw new NotFoundError(`Flow run ${id} was not found.`);
@@ -79,18 +108,19 @@ export class RunStreams {
       if (!run.pauses[key]) throw new NotFoundError(`Flow run ${id} has no pause with key "${key}".`);
 
       await new Promise<void>((resolve) => {
-        let version = run.version;
+        let latest = run;
         let timer: NodeJS.Timeout | undefined;
         const finish = (): void => {
           if (timer) clearInterval(timer);
           signal.removeEventListener("abort", finish);
-          onEvent = () => undefined;
+          subscription.close();
           resolve();
         };
-        const consider = (latest: FlowRun): boolean => {
-          if (latest.version < version) return false;
-          version = latest.version;
-          const final = waitOutcome(latest, key);
+        /** True when the pause has ended (and its final event was sent). */
+        const consider = (candidate: FlowRun): boolean => {
+          if (candidate.version < latest.version) return false;
+          latest = candidate;
+          const final = waitOutcome(candidate, key);
           if (!final) return false;
           send(final);
           finish();
@@ -99,26 +129,19 @@ export class RunStreams {
         if (signal.aborted) return finish();
         signal.addEventListener("abort", finish);
         if (consider(run)) return;
-        for (const e of pending.splice(0)) if (consider(e.run)) return;
-        let latest = run;
-        onEvent = (e) => {
-          if (e.run.version >= latest.version) latest = e.run;
-          consider(e.run);
-        };
         send({ type: "HEARTBEAT", key, run });
         timer = setInterval(() => send({ type: "HEARTBEAT", key, run: latest }), interval * 1000);
+        subscription.attach((e) => void consider(e.run));
       });
     } finally {
-      unsubscribe();
+      subscription.unsubscribe();
     }
   }
 
   /** The run's current state, then every change in order; ends after a final state. */
   async watchRun(flowRunId: string, signal: AbortSignal, send: (e: WatchEvent) => void): Promise<void> {
     const id = requireId("flow_run_id", flowRunId);
-    const pending: RunEvent[] = [];
-    let onEvent: (e: RunEvent) => void = (e) => pending.push(e);
-    const unsubscribe = this.ctx.hub.subscribe(id, (e) => onEvent(e));
+    const subscription = new BufferedSubscription((l) => this.ctx.hub.subscribe(id, l));
     try {
       const run = await this.ctx.store.runs.get(id);
       if (!run) throw new NotFoundError(`Flow run ${id} was not found.`);
@@ -126,27 +149,22 @@ export class RunStreams {
         let version = run.version;
         const finish = (): void => {
           signal.removeEventListener("abort", finish);
-          onEvent = () => undefined;
+          subscription.close();
           resolve();
         };
-        const deliver = (e: WatchEvent): boolean => {
-          if (!e.initial && e.run.version <= version) return false;
+        const deliver = (e: WatchEvent): void => {
+          if (!e.initial && e.run.version <= version) return;
           version = e.run.version;
           send(e);
-          if (e.run.state && isFinal(e.run.state.type)) {
-            finish();
-            return true;
-          }
-          return false;
+          if (e.run.state && isFinal(e.run.state.type)) finish();
         };
         if (signal.aborted) return finish();
         signal.addEventListener("abort", finish);
-        if (deliver({ run, initial: true })) return;
-        for (const e of pending.splice(0)) if (deliver(toWatchEvent(e))) return;
-        onEvent = (e) => void deliver(toWatchEvent(e));
+        deliver({ run, initial: true });
+        subscription.attach((e) => deliver(toWatchEvent(e)));
       });
     } finally {
-      unsubscribe();
+      subscription.unsubscribe();
     }
   }
 
@@ -155,16 +173,14 @@ export class RunStreams {
    * matching state, in order per run. Runs until the caller goes away.
    */
   async watchRuns(filter: RunFilter, signal: AbortSignal, send: (e: WatchEvent) => void): Promise<void> {
-    const pending: RunEvent[] = [];
-    let onEvent: (e: RunEvent) => void = (e) => pending.push(e);
-    const unsubscribe = this.ctx.hub.subscribeAll((e) => onEvent(e));
+    const subscription = new BufferedSubscription((l) => this.ctx.hub.subscribeAll(l));
     try {
       const initial = await this.ctx.store.runs.list(filter, 0, MAX_WATCH_INITIAL);
       await new Promise<void>((resolve) => {
         const versions = new Map<string, number>();
         const finish = (): void => {
           signal.removeEventListener("abort", finish);
-          onEvent = () => undefined;
+          subscription.close();
           resolve();
         };
         const deliver = (e: RunEvent): void => {
@@ -179,11 +195,10 @@ export class RunStreams {
           versions.set(run.id, run.version);
           send({ run, initial: true });
         }
-        for (const e of pending.splice(0)) deliver(e);
-        onEvent = deliver;
+        subscription.attach(deliver);
       });
     } finally {
-      unsubscribe();
+      subscription.unsubscribe();
     }
   }
 }

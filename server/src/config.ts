@@ -15,6 +15,7 @@ const schema = z.object({
   FLOWGATE_DATA_DIR: z.string().min(1).default(".flowgate"),
   FLOWGATE_LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   FLOWGATE_MAX_INPUT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  FLOWGATE_RECONCILE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   FLOWGATE_EMBEDDED_STORE_SYNC: z.enum(["normal", "full"]).default("normal"),
   FLOWGATE_EVENT_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(25),
 });
@@ -28,6 +29,7 @@ export interface Config {
   maxInputBytes: number;
   eventPollMs: number;
   embeddedStoreSync: "normal" | "full";
+  reconcileMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -50,5 +52,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxInputBytes: c.FLOWGATE_MAX_INPUT_BYTES,
     eventPollMs: c.FLOWGATE_EVENT_POLL_MS,
     embeddedStoreSync: c.FLOWGATE_EMBEDDED_STORE_SYNC,
+    reconcileMs: c.FLOWGATE_RECONCILE_MS,
   };
 }

@@ -40,7 +40,12 @@ export async function startFlowgateServer(config: Config, logger: Logger): Promi
   }
   try {
     const store = await openStore({ uri, defaultDatabase: config.mongodbDatabase, directConnection: embedded !== undefined });
-    const hub = new RunEventHub(store.events, { pollIntervalMs: config.eventPollMs, logger });
+    const hub = new RunEventHub(store.events, {
+      pollIntervalMs: config.eventPollMs,
+      reconcileIntervalMs: config.reconcileMs,
+      readRuns: (ids) => store.runs.findByIds(ids),
+      logger,
+    });
     const ctx: AppContext = { store, hub, schemas: new RunInputSchemas(), logger, limits: { maxInputBytes: config.maxInputBytes } };
     const runs = new RunService(ctx);
     const taskRuns = new TaskRunService(ctx);

@@ -9,6 +9,13 @@ export type RunEventListener = (event: RunEvent) => void;
 export interface RunEventHubOptions {
   /** How often the shared feed is read for other servers' changes. */
   pollIntervalMs: number;
+  /**
+   * How often the runs this server's streams follow are re-read in one batch. This is a net for a
+   * change whose event never reached the feed (its server died between storing it and appending).
+   */
+  reconcileIntervalMs: number;
+  /** Reads runs by id, in one query. */
+  readRuns: (ids: readonly string[]) => Promise<FlowRun[]>;
   logger: Logger;
 }
 
@@ -26,6 +33,9 @@ export class RunEventHub {
   /** The next feed number to read. */
   private next = 1;
   private timer: NodeJS.Timeout | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  /** The newest version of each followed run that was delivered, for reconciliation. */
+  private readonly delivered = new Map<string, number>();
   private stopped = false;
   private polling: Promise<void> | undefined;
   /** Appends from this server go one at a time, so they enter the feed in the order they happened. */
@@ -40,11 +50,16 @@ export class RunEventHub {
     // History before start-up is not replayed: waiters read current state from the runs themselves.
     this.next = (await this.log.readHead()) + 1;
     this.schedulePoll();
+    this.reconcileTimer = setInterval(() => {
+      this.reconcile().catch((err: unknown) => this.opts.logger.warn({ err }, "reconciling followed runs failed"));
+    }, this.opts.reconcileIntervalMs);
+    this.reconcileTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     await this.polling;
     await this.appending;
   }
@@ -58,7 +73,10 @@ export class RunEventHub {
     set.add(listener);
     return () => {
       set.delete(listener);
-      if (set.size === 0 && this.byRun.get(runId) === set) this.byRun.delete(runId);
+      if (set.size === 0 && this.byRun.get(runId) === set) {
+        this.byRun.delete(runId);
+        this.delivered.delete(runId);
+      }
     };
   }
 
@@ -83,7 +101,9 @@ export class RunEventHub {
   }
 
   private deliver(event: RunEvent): void {
-    for (const l of this.byRun.get(event.run.id) ?? []) this.safely(l, event);
+    const followers = this.byRun.get(event.run.id);
+    if (followers) this.delivered.set(event.run.id, Math.max(this.delivered.get(event.run.id) ?? 0, event.run.version));
+    for (const l of followers ?? []) this.safely(l, event);
     for (const l of this.all) this.safely(l, event);
   }
 
@@ -106,6 +126,19 @@ export class RunEventHub {
         });
     }, this.opts.pollIntervalMs);
     this.timer.unref();
+  }
+
+  /** Re-reads every followed run in one query and delivers those that moved on unannounced. */
+  private async reconcile(): Promise<void> {
+    const ids = [...this.byRun.keys()];
+    if (ids.length === 0) return;
+    for (const run of await this.opts.readRuns(ids)) {
+      const known = this.delivered.get(run.id) ?? 0;
+      if (run.version <= known) continue;
+      // Subscribers ignore versions they already have, so a snapshot is safe to deliver.
+      if (known > 0) this.opts.logger.warn({ flowRunId: run.id, version: run.version, known }, "delivering a change the event feed missed");
+      this.deliver({ id: `reconciled:${run.id}:${run.version}`, run });
+    }
   }
 
   /** Reads forward from the next unread number until a number not yet written. */

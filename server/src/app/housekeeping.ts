@@ -20,7 +20,7 @@ export function startHousekeeping(store: Store, logger: Logger, opts: Housekeepi
   const tick = async (): Promise<void> => {
     const now = Date.now();
     const events = await store.events.deleteOlderThan(new Date(now - opts.eventRetentionMs));
-    await store.runs.deleteClaimsOlderThan(new Date(now - opts.eventRetentionMs));
+    await store.versionedWrites.deleteOlderThan(new Date(now - opts.eventRetentionMs));
     await store.requests.deleteOlderThan(new Date(now - opts.requestRetentionMs));
     if (events > 0) logger.debug({ events }, "trimmed the event feed");
   };

@@ -9,8 +9,8 @@ export const COLLECTIONS = {
   deployments: "deployments",
   requests: "requests",
   events: "events",
-  /** One document per applied flow-run version: the atomic "right to write" it (see FlowRunRepository.apply). */
-  flowRunClaims: "flow_run_claims",
+  /** One document per written version of a run or task run: the atomic right to write it (see VersionedWrites). */
+  versionClaims: "version_claims",
 } as const;
 
 const INDEXES: Record<string, IndexDescription[]> = {

@@ -6,6 +6,7 @@ import { FlowRunInputRepository } from "./flow-run-inputs.js";
 import { FlowRunRepository } from "./flow-runs.js";
 import { RequestLog } from "./requests.js";
 import { TaskRunRepository } from "./task-runs.js";
+import { VersionedWrites } from "./versioned-writes.js";
 
 /** Every repository over one MongoDB database; the only place that holds the driver's client. */
 export interface Store {
@@ -15,6 +16,7 @@ export interface Store {
   readonly deployments: DeploymentRepository;
   readonly requests: RequestLog;
   readonly events: EventLog;
+  readonly versionedWrites: VersionedWrites;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -37,13 +39,15 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const named = client.db().databaseName;
   const db: Db = named && named !== "test" ? client.db() : client.db(opts.defaultDatabase);
   await ensureSchema(db);
+  const versionedWrites = new VersionedWrites(db);
   return {
-    runs: new FlowRunRepository(db),
+    runs: new FlowRunRepository(db, versionedWrites),
     inputs: new FlowRunInputRepository(db),
-    taskRuns: new TaskRunRepository(db),
+    taskRuns: new TaskRunRepository(db, versionedWrites),
     deployments: new DeploymentRepository(db),
     requests: new RequestLog(db),
     events: new EventLog(db),
+    versionedWrites,
     ping: async () => {
       await db.command({ ping: 1 });
     },

@@ -1,6 +1,7 @@
 import { MongoServerError, type Collection, type Db } from "mongodb";
 import { COLLECTIONS } from "./collections.js";
 import type { TaskRunRecord } from "./records.js";
+import type { VersionedWrites } from "./versioned-writes.js";
 
 type TaskRunDocument = Omit<TaskRunRecord, "id"> & { _id: string };
 interface ResultDocument {
@@ -21,7 +22,10 @@ export class TaskRunRepository {
   private readonly taskRuns: Collection<TaskRunDocument>;
   private readonly results: Collection<ResultDocument>;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly writes: VersionedWrites,
+  ) {
     this.taskRuns = db.collection<TaskRunDocument>(COLLECTIONS.taskRuns);
     this.results = db.collection<ResultDocument>(COLLECTIONS.results);
   }
@@ -53,11 +57,10 @@ export class TaskRunRepository {
     return this.taskRuns.countDocuments({ flowRunId, taskKey });
   }
 
-  /** Conditional on the version read, like flow runs. */
+  /** Conditional on the version read, like flow runs (see VersionedWrites). */
   async apply(next: TaskRunRecord): Promise<boolean> {
     const { id, ...rest } = next;
-    const result = await this.taskRuns.replaceOne({ _id: id, version: next.version - 1 }, rest);
-    return result.modifiedCount === 1;
+    return this.writes.write(this.taskRuns, "task", id, next.version, rest, (doc) => doc.state?.id === next.state?.id);
   }
 
   async putResult(cacheKey: string, taskRunId: string, now: Date): Promise<void> {

@@ -1,9 +1,10 @@
-import { MongoServerError, type Collection, type Db } from "mongodb";
+import { MongoServerError, ObjectId, type Collection, type Db } from "mongodb";
 import { AlreadyExistsError } from "../domain/errors.js";
 import { COLLECTIONS } from "./collections.js";
 import type { FlowRunInputRecord } from "./records.js";
 
-type InputDocument = FlowRunInputRecord & { _id: string };
+/** `order` breaks ties between inputs created in the same millisecond: ObjectIds increase per process. */
+type InputDocument = FlowRunInputRecord & { _id: string; order: string };
 
 const DUPLICATE_KEY = 11000;
 
@@ -12,8 +13,12 @@ function idOf(flowRunId: string, key: string): string {
 }
 
 function toRecord(doc: InputDocument): FlowRunInputRecord {
-  const { _id: _ignored, ...rest } = doc;
+  const { _id: _ignored, order: _order, ...rest } = doc;
   return rest;
+}
+
+function toDocument(input: FlowRunInputRecord): InputDocument {
+  return { _id: idOf(input.flowRunId, input.key), order: new ObjectId().toHexString(), ...input };
 }
 
 /** Key/value records per run: pause schemas and responses, and send_input / receive_input messages. */
@@ -26,7 +31,7 @@ export class FlowRunInputRepository {
 
   async create(input: FlowRunInputRecord): Promise<void> {
     try {
-      await this.inputs.insertOne({ _id: idOf(input.flowRunId, input.key), ...input });
+      await this.inputs.insertOne(toDocument(input));
     } catch (err) {
       if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) {
         throw new AlreadyExistsError(`Flow run input "${input.key}" already exists.`);
@@ -37,7 +42,8 @@ export class FlowRunInputRepository {
 
   /** Writes or overwrites; used for the mirrors of pause schemas and responses. */
   async put(input: FlowRunInputRecord): Promise<void> {
-    await this.inputs.replaceOne({ _id: idOf(input.flowRunId, input.key) }, input, { upsert: true });
+    const { _id, ...doc } = toDocument(input);
+    await this.inputs.replaceOne({ _id }, doc, { upsert: true });
   }
 
   async read(flowRunId: string, key: string): Promise<FlowRunInputRecord | undefined> {
@@ -53,7 +59,7 @@ export class FlowRunInputRepository {
         ...(keyPrefix ? { key: { $regex: `^${escapeRegex(keyPrefix)}` } } : {}),
         ...(excludeKeys.length > 0 ? { _id: { $nin: excludeKeys.map((k) => idOf(flowRunId, k)) } } : {}),
       })
-      .sort({ createdAt: 1, _id: 1 })
+      .sort({ createdAt: 1, order: 1 })
       .limit(limit)
       .toArray();
     return docs.map(toRecord);

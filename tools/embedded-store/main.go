@@ -74,6 +74,7 @@ func run(dataDir, listen, logLevel, sync string, watchStdin bool) error {
 
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
+	go keepIDIndexes(ctx, abs, 2*time.Second, logger)
 
 	// Run binds the listener asynchronously; MongoDBURI is only valid once the port is bound.
 	uri := f.MongoDBURI()

@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,7 +43,8 @@ export interface EnsureBinaryOptions {
 // Both server/src/store/*.ts (tsx) and server/dist/store/*.js (tsc) sit three levels below the
 // repository root, so one relative URL serves both layouts.
 const TOOL_DIR = fileURLToPath(new URL('../../../tools/embedded-store', import.meta.url));
-const SOURCE_FILES = ['main.go', 'go.mod', 'go.sum'] as const;
+/** The binary is rebuilt when any of these change: go.mod, go.sum and every .go file of the tool. */
+const MODULE_FILES = ['go.mod', 'go.sum'] as const;
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
@@ -82,7 +83,9 @@ function abortReason(signal: AbortSignal): unknown {
 
 async function sourceHash(): Promise<string> {
   const hash = createHash('sha256');
-  for (const name of SOURCE_FILES) {
+  const goFiles = (await readdir(TOOL_DIR)).filter((f) => f.endsWith('.go')).sort();
+  for (const name of [...MODULE_FILES, ...goFiles]) {
+    hash.update(name);
     hash.update(await readFile(path.join(TOOL_DIR, name)));
   }
   return hash.digest('hex').slice(0, 16);

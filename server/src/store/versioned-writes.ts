@@ -55,11 +55,17 @@ export class VersionedWrites {
       await this.awaitVersion(target, claimId, id, version);
       return false;
     }
-    const result = await target.updateOne({ _id: id, version: version - 1 } as Filter<T>, { $set: set });
-    if (result.modifiedCount === 1) return true;
-    // Only a writer that found this claim stale can have written this version meanwhile, with this same update.
-    const now = await target.findOne({ _id: id } as Filter<T>);
-    return now !== null && now.version === version && isOurs(now as T);
+    // The claim makes this writer the only one for this version, so the update can filter on _id alone:
+    // FerretDB answers a filter of `_id` only from its key, and scans the collection for any other.
+    const before = await target.findOne({ _id: id } as Filter<T>);
+    if (!before) return false;
+    if (before.version !== version - 1) {
+      // Either a writer that found this claim stale already wrote this very update, or this writer
+      // decided on a version older than its claim (possible only once old claims were trimmed).
+      return before.version === version && isOurs(before as T);
+    }
+    await target.updateOne({ _id: id } as Filter<T>, { $set: set });
+    return true;
   }
 
   /**
@@ -75,8 +81,9 @@ export class VersionedWrites {
       await delay(wait);
     }
     const claim = await this.claims.findOne({ _id: claimId });
-    if (claim && Date.now() - claim.at.getTime() >= STALE_CLAIM_MS) {
-      await target.updateOne({ _id: id, version: version - 1 } as Filter<T>, { $set: claim.set as MatchKeysAndValues<T> });
+    const current = await target.findOne({ _id: id } as Filter<T>, { projection: { version: 1 } });
+    if (claim && current?.version === version - 1 && Date.now() - claim.at.getTime() >= STALE_CLAIM_MS) {
+      await target.updateOne({ _id: id } as Filter<T>, { $set: claim.set as MatchKeysAndValues<T> });
     }
   }
 

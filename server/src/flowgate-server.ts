@@ -37,6 +37,7 @@ export async function startFlowgateServer(config: Config, logger: Logger): Promi
     logger.info({ dataDir }, "starting the embedded store (FLOWGATE_MONGODB_URI is not set)");
     embedded = await startEmbeddedStore({ dataDir, sync: config.embeddedStoreSync, onProgress: (line) => logger.info(line) });
     uri = embedded.uri;
+    logger.info({ uri }, "embedded store ready");
   }
   try {
     const store = await openStore({ uri, defaultDatabase: config.mongodbDatabase, directConnection: embedded !== undefined });

@@ -239,13 +239,17 @@ export class RunService {
     return keys;
   }
 
+  /**
+   * The resume is already stored (with its input, in the run) when this runs, so a failure here must
+   * not turn it into an error for the caller: it is logged, and the run still holds the input.
+   */
   private async mirrorResponse(flowRunId: string, pause: PauseRecord): Promise<void> {
     if (!pause.runInput) return;
-    await this.ctx.store.inputs.put({
-      flowRunId,
-      key: `${pauseKeyset(pause)}-response`,
-      value: pause.runInput,
-      createdAt: new Date(),
-    });
+    const key = `${pauseKeyset(pause)}-response`;
+    try {
+      await this.ctx.store.inputs.put({ flowRunId, key, value: pause.runInput, createdAt: new Date() });
+    } catch (err) {
+      this.ctx.logger.error({ err, flowRunId, key }, "could not mirror the resume input into flow-run inputs");
+    }
   }
 }

@@ -50,7 +50,8 @@ describe("a change whose event never reached the feed", () => {
       const wait = new StreamReader(server.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: run.id, key: "1" })));
       assert.equal((await wait.next()).type, WaitEventType.WAIT_EVENT_TYPE_HEARTBEAT);
 
-      // What a server leaves behind when it stores a resume and dies before appending the event.
+      // What a server leaves behind when it stores a resume and dies before appending the event
+      // (user JSON such as run inputs is stored as JSON text).
       await withDatabase(server.database, async (db) => {
         const runs = db.collection<{ _id: string; version: number }>("flow_runs");
         const stored = await runs.findOne({ _id: run.id });
@@ -62,7 +63,7 @@ describe("a change whose event never reached the feed", () => {
             $set: {
               version: paused!.version + 1,
               state: { ...doc.state, id: "lost-event-state", type: "RUNNING", name: "Running", details: {} },
-              pauses: { ...doc.pauses, "1": { ...doc.pauses["1"], status: "resumed", runInput: { from: "nowhere" } } },
+              pauses: { ...doc.pauses, "1": { ...doc.pauses["1"], status: "resumed", runInput: JSON.stringify({ from: "nowhere" }) } },
             },
           },
         );

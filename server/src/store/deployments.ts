@@ -1,12 +1,13 @@
 import type { Collection, Db } from "mongodb";
 import { COLLECTIONS } from "./collections.js";
+import { fromJsonText, toJsonText } from "./json-text.js";
 import type { DeploymentRecord } from "./records.js";
 
-type DeploymentDocument = Omit<DeploymentRecord, "id"> & { _id: string };
+type DeploymentDocument = Omit<DeploymentRecord, "id" | "parameters"> & { _id: string; parameters: string };
 
 function toRecord(doc: DeploymentDocument): DeploymentRecord {
-  const { _id, ...rest } = doc;
-  return { id: _id, ...rest };
+  const { _id, parameters, ...rest } = doc;
+  return { id: _id, ...rest, parameters: fromJsonText(parameters) };
 }
 
 export class DeploymentRepository {
@@ -21,7 +22,7 @@ export class DeploymentRepository {
     const { id, ...rest } = record;
     const result = await this.deployments.findOneAndUpdate(
       { flowName: record.flowName, name: record.name },
-      { $set: { entrypoint: rest.entrypoint, parameters: rest.parameters }, $setOnInsert: { _id: id, createdAt: rest.createdAt } },
+      { $set: { entrypoint: rest.entrypoint, parameters: toJsonText(rest.parameters) }, $setOnInsert: { _id: id, createdAt: rest.createdAt } },
       { upsert: true, returnDocument: "after", includeResultMetadata: true },
     );
     const doc = result.value;

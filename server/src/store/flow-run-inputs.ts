@@ -1,10 +1,11 @@
 import { MongoServerError, ObjectId, type Collection, type Db } from "mongodb";
 import { AlreadyExistsError } from "../domain/errors.js";
 import { COLLECTIONS } from "./collections.js";
+import { fromJsonText, toJsonText } from "./json-text.js";
 import type { FlowRunInputRecord } from "./records.js";
 
 /** `order` breaks ties between inputs created in the same millisecond: ObjectIds increase per process. */
-type InputDocument = FlowRunInputRecord & { _id: string; order: string };
+type InputDocument = Omit<FlowRunInputRecord, "value"> & { _id: string; order: string; value: string };
 
 const DUPLICATE_KEY = 11000;
 
@@ -13,12 +14,12 @@ function idOf(flowRunId: string, key: string): string {
 }
 
 function toRecord(doc: InputDocument): FlowRunInputRecord {
-  const { _id: _ignored, order: _order, ...rest } = doc;
-  return rest;
+  const { _id: _ignored, order: _order, value, ...rest } = doc;
+  return { ...rest, value: fromJsonText<unknown>(value) };
 }
 
 function toDocument(input: FlowRunInputRecord): InputDocument {
-  return { _id: idOf(input.flowRunId, input.key), order: new ObjectId().toHexString(), ...input };
+  return { _id: idOf(input.flowRunId, input.key), order: new ObjectId().toHexString(), ...input, value: toJsonText(input.value) };
 }
 
 /** Key/value records per run: pause schemas and responses, and send_input / receive_input messages. */

@@ -1,20 +1,69 @@
 import type { Collection, Db, Filter } from "mongodb";
-import type { FlowRun } from "../domain/flow-run.js";
+import type { FlowRun, JsonObject, PauseRecord } from "../domain/flow-run.js";
 import type { Transition } from "../domain/rules.js";
 import { COLLECTIONS } from "./collections.js";
+import { fromJsonText, optionalFromJsonText, optionalToJsonText, toJsonText } from "./json-text.js";
 import type { RunFilter } from "./records.js";
 import type { VersionedWrites } from "./versioned-writes.js";
 
-type FlowRunDocument = Omit<FlowRun, "id"> & { _id: string };
+/** A pause record as stored: user-supplied JSON as text (see json-text.ts). */
+type PauseDocument = Omit<PauseRecord, "inputSchema" | "inputInitial" | "runInput"> & {
+  inputSchema?: string;
+  inputInitial?: string;
+  runInput?: string;
+};
+
+type FlowRunDocument = Omit<FlowRun, "id" | "parameters" | "labels" | "pauses"> & {
+  _id: string;
+  parameters: string;
+  labels: string;
+  pauses: Record<string, PauseDocument>;
+};
+
+export type { FlowRunDocument };
+
+function pauseToDocument(p: PauseRecord): PauseDocument {
+  const { inputSchema, inputInitial, runInput, ...rest } = p;
+  const doc: PauseDocument = { ...rest };
+  const schema = optionalToJsonText(inputSchema);
+  const initial = optionalToJsonText(inputInitial);
+  const input = optionalToJsonText(runInput);
+  if (schema !== undefined) doc.inputSchema = schema;
+  if (initial !== undefined) doc.inputInitial = initial;
+  if (input !== undefined) doc.runInput = input;
+  return doc;
+}
+
+function pauseFromDocument(d: PauseDocument): PauseRecord {
+  const { inputSchema, inputInitial, runInput, ...rest } = d;
+  const p: PauseRecord = { ...rest };
+  const schema = optionalFromJsonText<JsonObject>(inputSchema);
+  const initial = optionalFromJsonText<JsonObject>(inputInitial);
+  const input = optionalFromJsonText<JsonObject>(runInput);
+  if (schema !== undefined) p.inputSchema = schema;
+  if (initial !== undefined) p.inputInitial = initial;
+  if (input !== undefined) p.runInput = input;
+  return p;
+}
+
+function pausesToDocument(pauses: FlowRun["pauses"]): Record<string, PauseDocument> {
+  return Object.fromEntries(Object.entries(pauses).map(([k, p]) => [k, pauseToDocument(p)]));
+}
 
 export function toRun(doc: FlowRunDocument): FlowRun {
-  const { _id, ...rest } = doc;
-  return { id: _id, ...rest };
+  const { _id, parameters, labels, pauses, ...rest } = doc;
+  return {
+    id: _id,
+    ...rest,
+    parameters: fromJsonText<JsonObject>(parameters),
+    labels: fromJsonText<Record<string, string>>(labels),
+    pauses: Object.fromEntries(Object.entries(pauses).map(([k, p]) => [k, pauseFromDocument(p)])),
+  };
 }
 
 export function toDocument(run: FlowRun): FlowRunDocument {
-  const { id, ...rest } = run;
-  return { _id: id, ...rest };
+  const { id, parameters, labels, pauses, ...rest } = run;
+  return { _id: id, ...rest, parameters: toJsonText(parameters), labels: toJsonText(labels), pauses: pausesToDocument(pauses) };
 }
 
 /** Flow runs, with their current state and pause records embedded. */
@@ -45,7 +94,7 @@ export class FlowRunRepository {
     const { run } = t;
     const set: Partial<FlowRunDocument> = {
       ...(run.state ? { state: run.state } : {}),
-      pauses: run.pauses,
+      pauses: pausesToDocument(run.pauses),
       resuming: run.resuming,
       runCount: run.runCount,
       version: run.version,

@@ -1,4 +1,4 @@
-import { MongoServerError, type Collection, type Db } from "mongodb";
+import { BSON, MongoServerError, type Collection, type Db } from "mongodb";
 import { COLLECTIONS } from "./collections.js";
 
 /** The stored outcome of a mutating call, replayed to a retry with the same request id. */
@@ -6,9 +6,13 @@ export type StoredOutcome =
   | { ok: true; value: unknown }
   | { ok: false; kind: string; message: string; violations: { field: string; description: string }[] };
 
+/**
+ * Stored as Extended JSON text: an outcome holds user JSON (keys such as "$schema" that FerretDB refuses
+ * as field names) and Dates, which Extended JSON keeps.
+ */
 interface RequestDocument {
   _id: string;
-  outcome: StoredOutcome;
+  outcome: string;
   createdAt: Date;
 }
 
@@ -20,13 +24,14 @@ export class RequestLog {
   }
 
   async get(id: string): Promise<StoredOutcome | undefined> {
-    return (await this.requests.findOne({ _id: id }))?.outcome;
+    const doc = await this.requests.findOne({ _id: id });
+    return doc ? (BSON.EJSON.parse(doc.outcome) as StoredOutcome) : undefined;
   }
 
   /** First writer wins; a concurrent duplicate keeps the first outcome. */
   async put(id: string, outcome: StoredOutcome, now: Date): Promise<void> {
     try {
-      await this.requests.insertOne({ _id: id, outcome, createdAt: now });
+      await this.requests.insertOne({ _id: id, outcome: BSON.EJSON.stringify(outcome), createdAt: now });
     } catch (err) {
       if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
     }

@@ -1,9 +1,10 @@
 import { MongoServerError, type Collection, type Db } from "mongodb";
 import { COLLECTIONS } from "./collections.js";
+import { optionalFromJsonText, optionalToJsonText } from "./json-text.js";
 import type { TaskRunRecord } from "./records.js";
 import type { VersionedWrites } from "./versioned-writes.js";
 
-type TaskRunDocument = Omit<TaskRunRecord, "id"> & { _id: string };
+type TaskRunDocument = Omit<TaskRunRecord, "id" | "result"> & { _id: string; result?: string };
 interface ResultDocument {
   _id: string;
   taskRunId: string;
@@ -13,8 +14,14 @@ interface ResultDocument {
 const DUPLICATE_KEY = 11000;
 
 function toRecord(doc: TaskRunDocument): TaskRunRecord {
-  const { _id, ...rest } = doc;
-  return { id: _id, ...rest };
+  const { _id, result, ...rest } = doc;
+  return { id: _id, ...rest, ...(result !== undefined ? { result: optionalFromJsonText<unknown>(result) } : {}) };
+}
+
+function toDocument(record: TaskRunRecord): TaskRunDocument {
+  const { id, result, ...rest } = record;
+  const text = optionalToJsonText(result);
+  return { _id: id, ...rest, ...(text !== undefined ? { result: text } : {}) };
 }
 
 /** Task runs and the index of persisted results by cache key. */
@@ -32,9 +39,8 @@ export class TaskRunRepository {
 
   /** Inserts, or returns the existing task run with the same (flow run, task key, dynamic key). */
   async findOrCreate(record: TaskRunRecord): Promise<{ taskRun: TaskRunRecord; created: boolean }> {
-    const { id, ...rest } = record;
     try {
-      await this.taskRuns.insertOne({ _id: id, ...rest });
+      await this.taskRuns.insertOne(toDocument(record));
       return { taskRun: record, created: true };
     } catch (err) {
       if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
@@ -59,8 +65,8 @@ export class TaskRunRepository {
 
   /** Conditional on the version read, like flow runs (see VersionedWrites). */
   async apply(next: TaskRunRecord): Promise<boolean> {
-    const { id, ...rest } = next;
-    return this.writes.write(this.taskRuns, "task", id, next.version, rest, (doc) => doc.state?.id === next.state?.id);
+    const { _id, ...set } = toDocument(next);
+    return this.writes.write(this.taskRuns, "task", _id, next.version, set, (doc) => doc.state?.id === next.state?.id);
   }
 
   async putResult(cacheKey: string, taskRunId: string, now: Date): Promise<void> {

@@ -4,7 +4,7 @@
  *
  *   npm run bench:streams            (FLOWGATE_BENCH_STREAMS=1000 by default)
  */
-import { WaitForResumeRequest } from "../server/src/gen/flowgate/v1/run_service.js";
+import { WaitForResumeRequest, type WaitForResumeResponse } from "../server/src/gen/flowgate/v1/run_service.js";
 import { StateType } from "../server/src/gen/flowgate/v1/types.js";
 import { StreamReader } from "../test/support/grpc-client.js";
 import { benchServer, machine, rssBytes } from "./support.js";
@@ -33,7 +33,7 @@ try {
   await new Promise((r) => setTimeout(r, 1000));
   const before = rssBytes(pid);
 
-  const streams: StreamReader<unknown>[] = [];
+  const streams: StreamReader<WaitForResumeResponse>[] = [];
   for (const id of ids) streams.push(new StreamReader(server.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: id, key: "1", heartbeatSeconds: 60 }))));
   await Promise.all(streams.map((s) => s.next(60_000)));
   await new Promise((r) => setTimeout(r, 2000));

@@ -4,12 +4,15 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureGoPlugins, generatePython } from "./generate-clients.mjs";
 
 const buf = join("node_modules", ".bin", "buf");
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit" });
 
 run(buf, ["lint"]);
+ensureGoPlugins(); // buf.gen.yaml runs them from .tools/bin
 run(buf, ["generate"]);
+generatePython();
 
 const dir = mkdtempSync(join(tmpdir(), "flowgate-gen-"));
 const image = join(dir, "flowgate.binpb");

@@ -1,10 +1,12 @@
 // `npm test`: every test of the repository against one store. Unless FLOWGATE_MONGODB_URI names a
 // MongoDB, it builds (first time only) and starts the embedded store, shares it with every test file,
-// and stops it at the end. Test files: server/src/**/*.test.ts and test/**/*.test.ts.
+// and stops it at the end. Test files: server/src/**/*.test.ts and test/**/*.test.ts; then, with no files
+// named, the Go and Python clients' tests (go test in clients/go, pytest from .venv in clients/python).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { ensurePythonEnv } from "./python-env.mjs";
 
 const roots = ["server/src", "test"];
 const only = process.argv.slice(2);
@@ -48,7 +50,29 @@ const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-repo
   stdio: "inherit",
   env,
 });
-const code = await new Promise((resolve) => child.on("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+const exitCode = (c) =>
+  new Promise((resolve) => {
+    c.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    c.on("error", () => resolve(1)); // e.g. the command is missing
+  });
+let code = await exitCode(child);
+// The Python and Go clients' suites (C01-C03), on the same store, when no test files were named.
+// Each starts its own server; pytest runs from the repo's .venv (see .ci/run for how it is installed).
+if (only.length === 0) {
+  ensurePythonEnv();
+  const clientSuites = [
+    { name: "go test (clients/go)", cwd: join("clients", "go"), cmd: "go", args: ["test", "-count=1", "./..."] },
+    { name: "pytest (clients/python)", cwd: join("clients", "python"), cmd: join(process.cwd(), ".venv", "bin", "python"), args: ["-m", "pytest", "-q"] },
+  ];
+  for (const suite of clientSuites) {
+    console.error(`running ${suite.name}`);
+    const c = spawn(suite.cmd, suite.args, { cwd: suite.cwd, stdio: "inherit", env });
+    c.on("error", (err) => console.error(`${suite.name}: ${err.message} (see .ci/run for the install steps)`));
+    const suiteCode = await exitCode(c);
+    if (suiteCode !== 0) console.error(`${suite.name} failed (exit ${suiteCode})`);
+    code ||= suiteCode;
+  }
+}
 await store?.stop();
 if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 process.exit(code);

@@ -1,0 +1,34 @@
+/** flowgate: flows and tasks that pause, suspend and resume with typed human input. */
+export { flow, type Flow, type FlowOptions, type StateFlow } from "./runtime/flow.js";
+export { executeFlowRun } from "./runtime/execute-flow-run.js";
+export { task, type Task, type TaskOptions, type TaskCallOptions, type StateTask } from "./runtime/task.js";
+export { TaskFuture, type Waitable } from "./runtime/task-future.js";
+export { State } from "./runtime/state.js";
+export { currentFlowRun } from "./runtime/run-context.js";
+export { setRunLogSink, type RunLogSink } from "./runtime/log-prints.js";
+export { pauseFlowRun, type PauseOptions } from "./pause/pause-flow-run.js";
+export { suspendFlowRun, type SuspendOptions } from "./pause/suspend-flow-run.js";
+export { resumeFlowRun, resumeFlowRunWith, type ResumeOptions } from "./pause/resume-flow-run.js";
+export { waitForPauseEnd, type WaitOptions } from "./pause/wait-for-resume.js";
+export { RunInput, type InitialData, type RunInputOptions } from "./inputs/run-input.js";
+export { getClient, configure } from "./client.js";
+export { DEFAULT_API_ADDRESS, type ClientConfig } from "./config.js";
+export { FlowgateClient } from "./transport/flowgate-client.js";
+export type { StateProposal, PauseParams, PauseOutcome, CreateFlowRunParams, ListFlowRunsParams } from "./transport/flowgate-client.js";
+export { StateType, isFinalStateType } from "./types.js";
+export type {
+  CallOptions,
+  Deployment,
+  FlowRun,
+  FlowRunEvent,
+  FlowRunInput,
+  JsonObject,
+  JsonValue,
+  Pause,
+  RunState,
+  StateDetails,
+  TaskRun,
+  WaitEvent,
+  WaitEventType,
+} from "./types.js";
+export * from "./errors.js";

@@ -1,0 +1,83 @@
+/**
+ * suspendFlowRun: the run becomes PAUSED "Suspended" and holds nothing. For the current run the
+ * process ends (exit code 0) once the server confirms; a run resumed later is re-executed from the
+ * start and, meeting the same key, gets the input instead of suspending again.
+ */
+import type { z } from "zod";
+import { getClient } from "../client.js";
+import { NoFlowRunContextError } from "../errors.js";
+import type { RunInput } from "../inputs/run-input.js";
+import { endSuspendedProcess } from "../runtime/end-process.js";
+import { currentContext, type FlowRunContext } from "../runtime/run-context.js";
+import type { JsonObject } from "../types.js";
+import { nextKey } from "./pause-key.js";
+
+export interface SuspendOptions {
+  /** Another run to suspend; it stops at its next task boundary. Default: the current run. */
+  flowRunId?: string;
+  /** Seconds until the suspend expires and the run fails (default 3600); null: never. */
+  timeout?: number | null;
+  key?: string;
+  signal?: AbortSignal;
+}
+
+export const NOT_IN_FLOW_SUSPEND = "Flow runs can only be suspended from within a flow run.";
+
+/**
+ * Suspends the current run (ends the process; returns only if the key already fired, with its input)
+ * or, with `flowRunId`, another run.
+ * @throws NoFlowRunContextError outside a flow without flowRunId; RefusedError with the server's message
+ *   ("Cannot suspend subflows.", "Cannot suspend flows without a deployment.", …).
+ */
+export function suspendFlowRun<S extends z.ZodType>(options: SuspendOptions & { waitForInput: RunInput<S> }): Promise<z.output<S>>;
+export function suspendFlowRun(options?: SuspendOptions & { waitForInput?: undefined }): Promise<void>;
+export async function suspendFlowRun<S extends z.ZodType>(options: SuspendOptions & { waitForInput?: RunInput<S> | undefined } = {}): Promise<z.output<S> | void> {
+  const ctx = currentContext();
+  const input = options.waitForInput;
+  if (options.flowRunId !== undefined && options.flowRunId !== ctx?.flowRun.id) {
+    await (ctx?.client ?? getClient()).suspendFlowRun(
+      {
+        flowRunId: options.flowRunId,
+        key: options.key ?? "",
+        timeoutSeconds: options.timeout === undefined ? 3600 : options.timeout,
+        inputSchema: input?.jsonSchema(),
+        inputDescription: input?.description,
+        inputInitial: input?.initialJson(),
+      },
+      { signal: options.signal },
+    );
+    return;
+  }
+  if (!ctx) throw new NoFlowRunContextError(NOT_IN_FLOW_SUSPEND);
+  const runInput = await suspendCurrentRun(ctx, {
+    key: nextKey(ctx, options.key),
+    timeout: options.timeout === undefined ? 3600 : options.timeout,
+    input,
+    viaPause: false,
+    signal: options.signal,
+  });
+  return input ? input.parse(runInput) : undefined;
+}
+
+/**
+ * Suspends the run `ctx` executes. Returns the stored input when the key already fired (a
+ * re-execution); otherwise ends the process and never returns.
+ */
+export async function suspendCurrentRun<S extends z.ZodType>(
+  ctx: FlowRunContext,
+  p: { key: string; timeout: number | null; input: RunInput<S> | undefined; viaPause: boolean; signal: AbortSignal | undefined },
+): Promise<JsonObject | undefined> {
+  const params = {
+    flowRunId: ctx.flowRun.id,
+    key: p.key,
+    timeoutSeconds: p.timeout,
+    inputSchema: p.input?.jsonSchema(),
+    inputDescription: p.input?.description,
+    inputInitial: p.input?.initialJson(),
+  };
+  const outcome = p.viaPause
+    ? await ctx.client.pauseFlowRun({ ...params, reschedule: true }, { signal: p.signal })
+    : await ctx.client.suspendFlowRun(params, { signal: p.signal });
+  if (outcome.alreadyFired) return outcome.runInput;
+  return endSuspendedProcess();
+}

@@ -1,0 +1,142 @@
+/** Generated protobuf messages ↔ the SDK's public types. The only file that knows both shapes. */
+import * as pb from "../gen/flowgate/v1/types.js";
+import { WaitEventType as PbWaitEventType, type WaitForResumeResponse } from "../gen/flowgate/v1/run_service.js";
+import type {
+  Deployment,
+  FlowRun,
+  FlowRunEvent,
+  FlowRunInput,
+  JsonObject,
+  JsonValue,
+  Pause,
+  RunState,
+  StateType,
+  TaskRun,
+  WaitEvent,
+  WaitEventType,
+} from "../types.js";
+
+const STATE_TYPES: Record<StateType, pb.StateType> = {
+  SCHEDULED: pb.StateType.STATE_TYPE_SCHEDULED,
+  PENDING: pb.StateType.STATE_TYPE_PENDING,
+  RUNNING: pb.StateType.STATE_TYPE_RUNNING,
+  PAUSED: pb.StateType.STATE_TYPE_PAUSED,
+  COMPLETED: pb.StateType.STATE_TYPE_COMPLETED,
+  FAILED: pb.StateType.STATE_TYPE_FAILED,
+  CANCELLED: pb.StateType.STATE_TYPE_CANCELLED,
+  CRASHED: pb.StateType.STATE_TYPE_CRASHED,
+  CANCELLING: pb.StateType.STATE_TYPE_CANCELLING,
+};
+
+const FROM_PB = new Map<pb.StateType, StateType>(Object.entries(STATE_TYPES).map(([k, v]) => [v, k as StateType]));
+
+export function toPbStateType(type: StateType): pb.StateType {
+  return STATE_TYPES[type];
+}
+
+function stateType(type: pb.StateType): StateType {
+  const t = FROM_PB.get(type);
+  if (!t) throw new Error(`The server sent an unknown state type ${type}.`);
+  return t;
+}
+
+/** Struct fields arrive from ts-proto as plain objects; they hold JSON by construction. */
+function jsonObject(value: { [key: string]: unknown } | undefined): JsonObject | undefined {
+  return value as JsonObject | undefined;
+}
+
+export function toState(s: pb.State | undefined): RunState | undefined {
+  if (!s) return undefined;
+  return {
+    id: s.id,
+    type: stateType(s.type),
+    name: s.name,
+    message: s.message,
+    timestamp: s.timestamp,
+    details: s.details && {
+      pauseKey: s.details.pauseKey,
+      pauseExpiresAt: s.details.pauseExpiresAt,
+      pauseReschedule: s.details.pauseReschedule,
+      runInputKeyset: s.details.runInputKeyset,
+      deploymentId: s.details.deploymentId,
+    },
+  };
+}
+
+function toPause(p: pb.Pause | undefined): Pause | undefined {
+  if (!p) return undefined;
+  return {
+    key: p.key,
+    reschedule: p.reschedule,
+    expiresAt: p.expiresAt,
+    inputSchema: jsonObject(p.inputSchema),
+    inputDescription: p.inputDescription,
+    inputInitial: jsonObject(p.inputInitial),
+    createdAt: p.createdAt,
+  };
+}
+
+export function toFlowRun(r: pb.FlowRun | undefined): FlowRun {
+  if (!r) throw new Error("The server sent a response without its flow run.");
+  return {
+    id: r.id,
+    name: r.name,
+    flowName: r.flowName,
+    deploymentId: r.deploymentId,
+    parentFlowRunId: r.parentFlowRunId,
+    parentTaskRunId: r.parentTaskRunId,
+    parameters: jsonObject(r.parameters) ?? {},
+    state: toState(r.state),
+    version: r.version,
+    runCount: r.runCount,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    pause: toPause(r.pause),
+    labels: { ...r.labels },
+  };
+}
+
+export function toTaskRun(t: pb.TaskRun | undefined): TaskRun {
+  if (!t) throw new Error("The server sent a response without its task run.");
+  return {
+    id: t.id,
+    flowRunId: t.flowRunId,
+    taskKey: t.taskKey,
+    dynamicKey: t.dynamicKey,
+    name: t.name,
+    cacheKey: t.cacheKey,
+    state: toState(t.state),
+    result: t.result as JsonValue | undefined,
+    hasResult: t.hasResult,
+    runCount: t.runCount,
+  };
+}
+
+export function toFlowRunEvent(e: pb.FlowRunEvent | undefined): FlowRunEvent {
+  if (!e) throw new Error("The server sent a watch message without its event.");
+  return { flowRun: toFlowRun(e.flowRun), previousState: toState(e.previousState), initial: e.initial };
+}
+
+export function toFlowRunInput(i: pb.FlowRunInput | undefined): FlowRunInput {
+  if (!i) throw new Error("The server sent a response without its input.");
+  return { flowRunId: i.flowRunId, key: i.key, value: (i.value ?? null) as JsonValue, sender: i.sender, createdAt: i.createdAt };
+}
+
+export function toDeployment(d: pb.Deployment | undefined): Deployment {
+  if (!d) throw new Error("The server sent a response without its deployment.");
+  return { id: d.id, name: d.name, flowName: d.flowName, entrypoint: d.entrypoint, parameters: jsonObject(d.parameters) ?? {}, createdAt: d.createdAt };
+}
+
+const WAIT_TYPES = new Map<PbWaitEventType, WaitEventType>([
+  [PbWaitEventType.WAIT_EVENT_TYPE_HEARTBEAT, "HEARTBEAT"],
+  [PbWaitEventType.WAIT_EVENT_TYPE_RESUMED, "RESUMED"],
+  [PbWaitEventType.WAIT_EVENT_TYPE_TIMED_OUT, "TIMED_OUT"],
+  [PbWaitEventType.WAIT_EVENT_TYPE_CANCELLED, "CANCELLED"],
+  [PbWaitEventType.WAIT_EVENT_TYPE_SUSPENDED, "SUSPENDED"],
+]);
+
+export function toWaitEvent(m: WaitForResumeResponse): WaitEvent {
+  const type = WAIT_TYPES.get(m.type);
+  if (!type) throw new Error(`The server sent an unknown wait event type ${m.type}.`);
+  return { type, key: m.key, runInput: jsonObject(m.runInput), flowRun: m.flowRun && toFlowRun(m.flowRun), sentAt: m.sentAt };
+}

@@ -1,0 +1,366 @@
+/**
+ * FlowgateClient: every RPC of flowgate.v1 as a promise (or async iterable for streams) over the SDK's
+ * own types. Mutating calls carry a fresh request id so a retry by the caller is de-duplicated.
+ */
+import { randomUUID } from "node:crypto";
+import { credentials } from "@grpc/grpc-js";
+import { DeploymentServiceClient } from "../gen/flowgate/v1/deployment_service.js";
+import * as runPb from "../gen/flowgate/v1/run_service.js";
+import { RunServiceClient } from "../gen/flowgate/v1/run_service.js";
+import { resolveAddress, type ClientConfig } from "../config.js";
+import { UnavailableError } from "../errors.js";
+import { backoffMs, sleep } from "../runtime/abortable.js";
+import type {
+  CallOptions,
+  Deployment,
+  FlowRun,
+  FlowRunEvent,
+  FlowRunInput,
+  JsonObject,
+  JsonValue,
+  StateType,
+  TaskRun,
+  WaitEvent,
+} from "../types.js";
+import { serverStream, unary, type StreamMethod, type UnaryMethod } from "./grpc-call.js";
+import { toDeployment, toFlowRun, toFlowRunEvent, toFlowRunInput, toPbStateType, toTaskRun, toWaitEvent } from "./convert.js";
+
+export interface StateProposal {
+  type: StateType;
+  name?: string | undefined;
+  message?: string | undefined;
+}
+
+export interface PauseParams {
+  flowRunId: string;
+  key: string;
+  /** Seconds; null means the pause never expires. */
+  timeoutSeconds: number | null;
+  inputSchema?: JsonObject | undefined;
+  inputDescription?: string | undefined;
+  inputInitial?: JsonObject | undefined;
+}
+
+export interface PauseOutcome {
+  flowRun: FlowRun;
+  alreadyFired: boolean;
+  runInput: JsonObject | undefined;
+}
+
+export interface CreateFlowRunParams {
+  flowName: string;
+  name?: string | undefined;
+  deploymentId?: string | undefined;
+  parameters?: JsonObject | undefined;
+  state?: StateProposal | undefined;
+  parentFlowRunId?: string | undefined;
+  parentTaskRunId?: string | undefined;
+  labels?: Record<string, string> | undefined;
+}
+
+export interface ListFlowRunsParams {
+  stateTypes?: StateType[] | undefined;
+  flowName?: string | undefined;
+  deploymentId?: string | undefined;
+  parentFlowRunId?: string | undefined;
+  pageSize?: number | undefined;
+  pageToken?: string | undefined;
+}
+
+export interface CreateTaskRunParams {
+  flowRunId: string;
+  taskKey: string;
+  dynamicKey: string;
+  name?: string | undefined;
+  cacheKey?: string | undefined;
+}
+
+export interface RunDeploymentParams {
+  deploymentId?: string | undefined;
+  /** "flow-name/deployment-name". */
+  fullName?: string | undefined;
+  parameters?: JsonObject | undefined;
+  asSubflow?: boolean | undefined;
+  parentFlowRunId?: string | undefined;
+  flowRunName?: string | undefined;
+}
+
+function timeoutFields(timeoutSeconds: number | null): { timeoutSeconds?: number; noTimeout: boolean } {
+  return timeoutSeconds === null ? { noTimeout: true } : { timeoutSeconds, noTimeout: false };
+}
+
+export class FlowgateClient {
+  readonly address: string;
+  private readonly retryUnavailableMs: number;
+  private readonly runs: RunServiceClient;
+  private readonly deployments: DeploymentServiceClient;
+
+  constructor(config: ClientConfig = {}) {
+    this.address = resolveAddress(config);
+    this.retryUnavailableMs = config.retryUnavailableMs ?? 30_000;
+    // A paused flow waits on one stream for hours; after a server restart it should find the server
+    // again within seconds, not after grpc-js's default back-off of up to two minutes.
+    const options = { "grpc.initial_reconnect_backoff_ms": 200, "grpc.max_reconnect_backoff_ms": 3_000 };
+    this.runs = new RunServiceClient(this.address, credentials.createInsecure(), options);
+    this.deployments = new DeploymentServiceClient(this.address, credentials.createInsecure(), options);
+  }
+
+  /** Closes the channels; calls in flight fail with CANCELLED. */
+  close(): void {
+    this.runs.close();
+    this.deployments.close();
+  }
+
+  private run<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req, opts?: CallOptions): Promise<Res> {
+    return this.retrying(() => unary(rpc, method.bind(this.runs) as UnaryMethod<Req, Res>, request, opts), opts?.signal);
+  }
+
+  private deployment<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req, opts?: CallOptions): Promise<Res> {
+    return this.retrying(() => unary(rpc, method.bind(this.deployments) as UnaryMethod<Req, Res>, request, opts), opts?.signal);
+  }
+
+  /**
+   * Retries a call while the server is unreachable, for up to `retryUnavailableMs`. Safe for mutating
+   * calls because the request (and its request id) is built once: the server answers a retry with
+   * the first call's outcome, e.g. when a pause was applied but its response was lost in a crash.
+   */
+  private async retrying<T>(call: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    const deadline = Date.now() + this.retryUnavailableMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!(err instanceof UnavailableError) || Date.now() >= deadline) throw err;
+        await sleep(Math.min(backoffMs(attempt, 100, 2_000), Math.max(deadline - Date.now(), 0)), signal);
+      }
+    }
+  }
+
+  private proposal(p: StateProposal): { type: number; name: string; message: string } {
+    return { type: toPbStateType(p.type), name: p.name ?? "", message: p.message ?? "" };
+  }
+
+  /** @throws FlowRunNotFoundError / NotFoundError (parent or deployment), InvalidArgumentError */
+  async createFlowRun(p: CreateFlowRunParams, opts?: CallOptions): Promise<FlowRun> {
+    const req = runPb.CreateFlowRunRequest.fromPartial({
+      flowName: p.flowName,
+      name: p.name ?? "",
+      deploymentId: p.deploymentId ?? "",
+      parameters: p.parameters ?? {},
+      ...(p.state ? { state: this.proposal(p.state) } : {}),
+      parentFlowRunId: p.parentFlowRunId ?? "",
+      parentTaskRunId: p.parentTaskRunId ?? "",
+      labels: p.labels ?? {},
+      requestId: randomUUID(),
+    });
+    return toFlowRun((await this.run("CreateFlowRun", this.runs.createFlowRun, req, opts)).flowRun);
+  }
+
+  /** @throws FlowRunNotFoundError */
+  async getFlowRun(flowRunId: string, opts?: CallOptions): Promise<FlowRun> {
+    const req = runPb.GetFlowRunRequest.fromPartial({ flowRunId });
+    return toFlowRun((await this.run("GetFlowRun", this.runs.getFlowRun, req, opts)).flowRun);
+  }
+
+  async listFlowRuns(p: ListFlowRunsParams = {}, opts?: CallOptions): Promise<{ flowRuns: FlowRun[]; nextPageToken: string }> {
+    const req = runPb.ListFlowRunsRequest.fromPartial({
+      stateTypes: (p.stateTypes ?? []).map(toPbStateType),
+      flowName: p.flowName ?? "",
+      deploymentId: p.deploymentId ?? "",
+      parentFlowRunId: p.parentFlowRunId ?? "",
+      pageSize: p.pageSize ?? 0,
+      pageToken: p.pageToken ?? "",
+    });
+    const res = await this.run("ListFlowRuns", this.runs.listFlowRuns, req, opts);
+    return { flowRuns: res.flowRuns.map(toFlowRun), nextPageToken: res.nextPageToken };
+  }
+
+  /** @throws FlowRunNotFoundError, RefusedError (the rules refused; message says why), ConflictError */
+  async setFlowRunState(flowRunId: string, state: StateProposal, opts: CallOptions & { expectedVersion?: number } = {}): Promise<FlowRun> {
+    const req = runPb.SetFlowRunStateRequest.fromPartial({
+      flowRunId,
+      state: this.proposal(state),
+      ...(opts.expectedVersion === undefined ? {} : { expectedVersion: opts.expectedVersion }),
+      requestId: randomUUID(),
+    });
+    return toFlowRun((await this.run("SetFlowRunState", this.runs.setFlowRunState, req, opts)).flowRun);
+  }
+
+  /** @throws FlowRunNotFoundError, RefusedError (run already final) */
+  async cancelFlowRun(flowRunId: string, opts?: CallOptions): Promise<FlowRun> {
+    const req = runPb.CancelFlowRunRequest.fromPartial({ flowRunId, requestId: randomUUID() });
+    return toFlowRun((await this.run("CancelFlowRun", this.runs.cancelFlowRun, req, opts)).flowRun);
+  }
+
+  /** In-process pause. @throws FlowRunNotFoundError, RefusedError, InvalidArgumentError */
+  async pauseFlowRun(p: PauseParams & { reschedule: boolean }, opts?: CallOptions): Promise<PauseOutcome> {
+    const req = runPb.PauseFlowRunRequest.fromPartial({
+      flowRunId: p.flowRunId,
+      key: p.key,
+      ...timeoutFields(p.timeoutSeconds),
+      reschedule: p.reschedule,
+      inputSchema: p.inputSchema,
+      inputDescription: p.inputDescription ?? "",
+      inputInitial: p.inputInitial,
+      requestId: randomUUID(),
+    });
+    const res = await this.run("PauseFlowRun", this.runs.pauseFlowRun, req, opts);
+    return { flowRun: toFlowRun(res.flowRun), alreadyFired: res.alreadyFired, runInput: res.runInput as JsonObject | undefined };
+  }
+
+  /** @throws FlowRunNotFoundError, RefusedError ("Cannot suspend subflows.", …), InvalidArgumentError */
+  async suspendFlowRun(p: PauseParams, opts?: CallOptions): Promise<PauseOutcome> {
+    const req = runPb.SuspendFlowRunRequest.fromPartial({
+      flowRunId: p.flowRunId,
+      key: p.key,
+      ...timeoutFields(p.timeoutSeconds),
+      inputSchema: p.inputSchema,
+      inputDescription: p.inputDescription ?? "",
+      inputInitial: p.inputInitial,
+      requestId: randomUUID(),
+    });
+    const res = await this.run("SuspendFlowRun", this.runs.suspendFlowRun, req, opts);
+    return { flowRun: toFlowRun(res.flowRun), alreadyFired: res.alreadyFired, runInput: res.runInput as JsonObject | undefined };
+  }
+
+  /** @throws FlowRunNotFoundError, NotPausedError, FlowPauseTimeout, InvalidRunInputError */
+  async resumeFlowRun(flowRunId: string, runInput?: JsonObject, opts?: CallOptions): Promise<FlowRun> {
+    const req = runPb.ResumeFlowRunRequest.fromPartial({ flowRunId, runInput, requestId: randomUUID() });
+    return toFlowRun((await this.run("ResumeFlowRun", this.runs.resumeFlowRun, req, opts)).flowRun);
+  }
+
+  /** One WaitForResume stream, as sent: heartbeats then one final event. No reconnects (see pause/wait-for-resume.ts). */
+  async *waitForResume(flowRunId: string, key: string, heartbeatSeconds: number, opts?: CallOptions): AsyncGenerator<WaitEvent, void, undefined> {
+    const req = runPb.WaitForResumeRequest.fromPartial({ flowRunId, key, heartbeatSeconds });
+    const method = this.runs.waitForResume.bind(this.runs) as StreamMethod<runPb.WaitForResumeRequest, runPb.WaitForResumeResponse>;
+    for await (const m of serverStream("WaitForResume", method, req, opts)) yield toWaitEvent(m);
+  }
+
+  /** The run's current state, then every change; ends after a final state. */
+  async *watchFlowRun(flowRunId: string, opts?: CallOptions): AsyncGenerator<FlowRunEvent, void, undefined> {
+    const req = runPb.WatchFlowRunRequest.fromPartial({ flowRunId });
+    const method = this.runs.watchFlowRun.bind(this.runs) as StreamMethod<runPb.WatchFlowRunRequest, runPb.WatchFlowRunResponse>;
+    for await (const m of serverStream("WatchFlowRun", method, req, opts)) yield toFlowRunEvent(m.event);
+  }
+
+  /** Current states of matching runs, then every change of one. */
+  async *watchFlowRuns(filter: { stateTypes?: StateType[]; flowName?: string; deploymentId?: string } = {}, opts?: CallOptions): AsyncGenerator<FlowRunEvent, void, undefined> {
+    const req = runPb.WatchFlowRunsRequest.fromPartial({
+      stateTypes: (filter.stateTypes ?? []).map(toPbStateType),
+      flowName: filter.flowName ?? "",
+      deploymentId: filter.deploymentId ?? "",
+    });
+    const method = this.runs.watchFlowRuns.bind(this.runs) as StreamMethod<runPb.WatchFlowRunsRequest, runPb.WatchFlowRunsResponse>;
+    for await (const m of serverStream("WatchFlowRuns", method, req, opts)) yield toFlowRunEvent(m.event);
+  }
+
+  /** @throws FlowRunNotFoundError, AlreadyExistsError (key), InvalidArgumentError */
+  async createFlowRunInput(flowRunId: string, key: string, value: JsonValue, sender = "", opts?: CallOptions): Promise<FlowRunInput> {
+    const req = runPb.CreateFlowRunInputRequest.fromPartial({ flowRunId, key, value, sender, requestId: randomUUID() });
+    return toFlowRunInput((await this.run("CreateFlowRunInput", this.runs.createFlowRunInput, req, opts)).input);
+  }
+
+  /** @throws FlowRunNotFoundError, NotFoundError (key) */
+  async readFlowRunInput(flowRunId: string, key: string, opts?: CallOptions): Promise<FlowRunInput> {
+    const req = runPb.ReadFlowRunInputRequest.fromPartial({ flowRunId, key });
+    return toFlowRunInput((await this.run("ReadFlowRunInput", this.runs.readFlowRunInput, req, opts)).input);
+  }
+
+  /** Inputs whose key starts with `keyPrefix`, oldest first. */
+  async filterFlowRunInputs(
+    flowRunId: string,
+    p: { keyPrefix?: string; limit?: number; excludeKeys?: string[] } = {},
+    opts?: CallOptions,
+  ): Promise<FlowRunInput[]> {
+    const req = runPb.FilterFlowRunInputsRequest.fromPartial({ flowRunId, keyPrefix: p.keyPrefix ?? "", limit: p.limit ?? 0, excludeKeys: p.excludeKeys ?? [] });
+    return (await this.run("FilterFlowRunInputs", this.runs.filterFlowRunInputs, req, opts)).inputs.map(toFlowRunInput);
+  }
+
+  async deleteFlowRunInput(flowRunId: string, key: string, opts?: CallOptions): Promise<void> {
+    const req = runPb.DeleteFlowRunInputRequest.fromPartial({ flowRunId, key, requestId: randomUUID() });
+    await this.run("DeleteFlowRunInput", this.runs.deleteFlowRunInput, req, opts);
+  }
+
+  /** Creates a task run, or returns the existing one with the same flow run, task key and dynamic key. */
+  async createTaskRun(p: CreateTaskRunParams, opts?: CallOptions): Promise<{ taskRun: TaskRun; created: boolean }> {
+    const req = runPb.CreateTaskRunRequest.fromPartial({
+      flowRunId: p.flowRunId,
+      taskKey: p.taskKey,
+      dynamicKey: p.dynamicKey,
+      name: p.name ?? "",
+      cacheKey: p.cacheKey ?? "",
+      requestId: randomUUID(),
+    });
+    const res = await this.run("CreateTaskRun", this.runs.createTaskRun, req, opts);
+    return { taskRun: toTaskRun(res.taskRun), created: res.created };
+  }
+
+  /** With COMPLETED and `persistResult`, the result is stored (under the task run's cache key, if any). */
+  async setTaskRunState(
+    taskRunId: string,
+    state: StateProposal,
+    result: { value: JsonValue; persist: boolean } | undefined,
+    opts?: CallOptions,
+  ): Promise<TaskRun> {
+    const req = runPb.SetTaskRunStateRequest.fromPartial({
+      taskRunId,
+      state: this.proposal(state),
+      ...(result ? { result: result.value, persistResult: result.persist } : {}),
+      requestId: randomUUID(),
+    });
+    return toTaskRun((await this.run("SetTaskRunState", this.runs.setTaskRunState, req, opts)).taskRun);
+  }
+
+  /** The latest completed task run with a persisted result under `cacheKey`; NotFoundError when none. */
+  async getTaskRunByCacheKey(cacheKey: string, opts?: CallOptions): Promise<TaskRun> {
+    const req = runPb.GetTaskRunRequest.fromPartial({ cacheKey });
+    return toTaskRun((await this.run("GetTaskRun", this.runs.getTaskRun, req, opts)).taskRun);
+  }
+
+  async getTaskRun(taskRunId: string, opts?: CallOptions): Promise<TaskRun> {
+    const req = runPb.GetTaskRunRequest.fromPartial({ taskRunId });
+    return toTaskRun((await this.run("GetTaskRun", this.runs.getTaskRun, req, opts)).taskRun);
+  }
+
+  /** Creates or updates the deployment with this flow name and name. */
+  async createDeployment(
+    p: { name: string; flowName: string; entrypoint?: string; parameters?: JsonObject },
+    opts?: CallOptions,
+  ): Promise<{ deployment: Deployment; created: boolean }> {
+    const req = { name: p.name, flowName: p.flowName, entrypoint: p.entrypoint ?? "", parameters: p.parameters ?? {}, requestId: randomUUID() };
+    const res = await this.deployment("CreateDeployment", this.deployments.createDeployment, req, opts);
+    return { deployment: toDeployment(res.deployment), created: res.created };
+  }
+
+  /** By id, or by "flow-name/deployment-name". @throws NotFoundError */
+  async getDeployment(idOrFullName: { deploymentId: string } | { fullName: string }, opts?: CallOptions): Promise<Deployment> {
+    const req = { deploymentId: "", fullName: "", ...idOrFullName };
+    return toDeployment((await this.deployment("GetDeployment", this.deployments.getDeployment, req, opts)).deployment);
+  }
+
+  async listDeployments(p: { flowName?: string; pageSize?: number; pageToken?: string } = {}, opts?: CallOptions): Promise<{ deployments: Deployment[]; nextPageToken: string }> {
+    const req = { flowName: p.flowName ?? "", pageSize: p.pageSize ?? 0, pageToken: p.pageToken ?? "" };
+    const res = await this.deployment("ListDeployments", this.deployments.listDeployments, req, opts);
+    return { deployments: res.deployments.map(toDeployment), nextPageToken: res.nextPageToken };
+  }
+
+  /** A SCHEDULED run of a deployment; with `asSubflow` linked to `parentFlowRunId`. */
+  async runDeployment(p: RunDeploymentParams, opts?: CallOptions): Promise<FlowRun> {
+    const req = {
+      deploymentId: p.deploymentId ?? "",
+      fullName: p.fullName ?? "",
+      parameters: p.parameters ?? {},
+      asSubflow: p.asSubflow ?? false,
+      parentFlowRunId: p.parentFlowRunId ?? "",
+      flowRunName: p.flowRunName ?? "",
+      requestId: randomUUID(),
+    };
+    return toFlowRun((await this.deployment("RunDeployment", this.deployments.runDeployment, req, opts)).flowRun);
+  }
+
+  /** Moves up to `limit` SCHEDULED runs of the deployments to PENDING for this runner. */
+  async claimFlowRuns(p: { deploymentIds: string[]; runnerId: string; limit?: number }, opts?: CallOptions): Promise<FlowRun[]> {
+    const req = { deploymentIds: p.deploymentIds, runnerId: p.runnerId, limit: p.limit ?? 1 };
+    return (await this.deployment("ClaimFlowRuns", this.deployments.claimFlowRuns, req, opts)).flowRuns.map(toFlowRun);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The SDK's public data types. They are hand-written on purpose: generated protobuf types stay inside
+ * transport/, so a contract change shows up as a compile error in one mapping file, not in user code.
+ */
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** The kind of a state, as in Prefect (`StateType.COMPLETED`, …). */
+export const StateType = {
+  SCHEDULED: "SCHEDULED",
+  PENDING: "PENDING",
+  RUNNING: "RUNNING",
+  PAUSED: "PAUSED",
+  COMPLETED: "COMPLETED",
+  FAILED: "FAILED",
+  CANCELLED: "CANCELLED",
+  CRASHED: "CRASHED",
+  CANCELLING: "CANCELLING",
+} as const;
+export type StateType = (typeof StateType)[keyof typeof StateType];
+
+const FINAL: ReadonlySet<StateType> = new Set([StateType.COMPLETED, StateType.FAILED, StateType.CANCELLED, StateType.CRASHED]);
+
+export function isFinalStateType(type: StateType): boolean {
+  return FINAL.has(type);
+}
+
+/** Details some states carry; a "Suspended" state is PAUSED with `pauseReschedule`. */
+export interface StateDetails {
+  pauseKey: string;
+  pauseExpiresAt: Date | undefined;
+  pauseReschedule: boolean;
+  runInputKeyset: string;
+  deploymentId: string;
+}
+
+/** A state as the server records it. */
+export interface RunState {
+  id: string;
+  type: StateType;
+  name: string;
+  message: string;
+  timestamp: Date | undefined;
+  details: StateDetails | undefined;
+}
+
+/** The pause a PAUSED run is in. */
+export interface Pause {
+  key: string;
+  reschedule: boolean;
+  expiresAt: Date | undefined;
+  inputSchema: JsonObject | undefined;
+  inputDescription: string;
+  inputInitial: JsonObject | undefined;
+  createdAt: Date | undefined;
+}
+
+export interface FlowRun {
+  id: string;
+  name: string;
+  flowName: string;
+  deploymentId: string;
+  parentFlowRunId: string;
+  parentTaskRunId: string;
+  parameters: JsonObject;
+  state: RunState | undefined;
+  version: number;
+  runCount: number;
+  createdAt: Date | undefined;
+  updatedAt: Date | undefined;
+  pause: Pause | undefined;
+  labels: Record<string, string>;
+}
+
+export interface TaskRun {
+  id: string;
+  flowRunId: string;
+  taskKey: string;
+  dynamicKey: string;
+  name: string;
+  cacheKey: string;
+  state: RunState | undefined;
+  /** The persisted result; meaningful only when `hasResult`. */
+  result: JsonValue | undefined;
+  hasResult: boolean;
+  runCount: number;
+}
+
+export interface FlowRunEvent {
+  flowRun: FlowRun;
+  previousState: RunState | undefined;
+  /** True for the first event of a watch: the current state, not a change. */
+  initial: boolean;
+}
+
+export interface FlowRunInput {
+  flowRunId: string;
+  key: string;
+  value: JsonValue;
+  sender: string;
+  createdAt: Date | undefined;
+}
+
+export interface Deployment {
+  id: string;
+  name: string;
+  flowName: string;
+  entrypoint: string;
+  parameters: JsonObject;
+  createdAt: Date | undefined;
+}
+
+/** What a WaitForResume stream reports. */
+export type WaitEventType = "HEARTBEAT" | "RESUMED" | "TIMED_OUT" | "CANCELLED" | "SUSPENDED";
+
+export interface WaitEvent {
+  type: WaitEventType;
+  key: string;
+  runInput: JsonObject | undefined;
+  flowRun: FlowRun | undefined;
+  sentAt: Date | undefined;
+}
+
+/** Options every call and wait accepts. */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+  /** Deadline for a unary call, in milliseconds. */
+  timeoutMs?: number | undefined;
+}

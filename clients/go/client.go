@@ -1,0 +1,287 @@
+// Package flowgate is the Go client of Flowgate: resume, suspend, cancel and watch workflow runs over
+// gRPC. Generated protobuf code lives in gen/flowgate/v1 and is not part of this package's API.
+//
+//	c, err := flowgate.Dial(ctx, "127.0.0.1:50051")
+//	run, err := c.ResumeFlowRun(ctx, runID, map[string]any{"name": "Marvin"})
+//	var fe *flowgate.Error
+//	if errors.As(err, &fe) && fe.IsInvalidInput() { ... fe.FieldViolations ... }
+package flowgate
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+
+	flowgatev1 "github.com/flowgate/flowgate/clients/go/gen/flowgate/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// DefaultAddress is where `npm start` listens.
+const DefaultAddress = "127.0.0.1:50051"
+
+// Client is a connection to a Flowgate server, safe for concurrent use. Close it when done.
+type Client struct {
+	conn *grpc.ClientConn
+	runs flowgatev1.RunServiceClient
+}
+
+// Option configures Dial.
+type Option func(*dialConfig)
+
+type dialConfig struct {
+	dialOptions []grpc.DialOption
+	lazy        bool
+}
+
+// WithDialOptions adds grpc.DialOptions, e.g. grpc.WithTransportCredentials for TLS (the default is
+// an insecure connection).
+func WithDialOptions(opts ...grpc.DialOption) Option {
+	return func(c *dialConfig) { c.dialOptions = append(c.dialOptions, opts...) }
+}
+
+// WithLazyConnect makes Dial return at once instead of waiting for the connection to be ready.
+func WithLazyConnect() Option { return func(c *dialConfig) { c.lazy = true } }
+
+// Dial connects to the server at addr ("host:port"). Unless WithLazyConnect is given it waits until
+// the connection is ready, returning an error when ctx ends first.
+func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
+	cfg := dialConfig{}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	dialOpts := append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, cfg.dialOptions...)
+	conn, err := grpc.NewClient(addr, dialOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("flowgate: dial %s: %w", addr, err)
+	}
+	if !cfg.lazy {
+		conn.Connect()
+		for state := conn.GetState(); state != connectivity.Ready; state = conn.GetState() {
+			if !conn.WaitForStateChange(ctx, state) {
+				conn.Close()
+				return nil, fmt.Errorf("flowgate: dial %s: %w (connection %s)", addr, ctx.Err(), state)
+			}
+		}
+	}
+	return &Client{conn: conn, runs: flowgatev1.NewRunServiceClient(conn)}, nil
+}
+
+// Close closes the connection; streams still open end with an error.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// CallOption configures one mutating call.
+type CallOption func(*callConfig)
+
+type callConfig struct{ requestID string }
+
+// WithRequestID sets the call's request id: a retry with the same id gets the first call's outcome.
+// Without it every call gets a fresh random id.
+func WithRequestID(id string) CallOption { return func(c *callConfig) { c.requestID = id } }
+
+func requestID(opts []CallOption) string {
+	cfg := callConfig{}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.requestID != "" {
+		return cfg.requestID
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// unary runs one call, mapping its error with the trailers it carried.
+func unary[Req, Res any](ctx context.Context, call func(context.Context, Req, ...grpc.CallOption) (Res, error), req Req) (Res, error) {
+	var trailer metadata.MD
+	res, err := call(ctx, req, grpc.Trailer(&trailer))
+	if err != nil {
+		var zero Res
+		return zero, fromRPC(err, trailer)
+	}
+	return res, nil
+}
+
+// GetFlowRun reads one run, with its pause if PAUSED. Errors: NotFound, InvalidArgument.
+func (c *Client) GetFlowRun(ctx context.Context, runID string) (*FlowRun, error) {
+	res, err := unary(ctx, c.runs.GetFlowRun, &flowgatev1.GetFlowRunRequest{FlowRunId: runID})
+	if err != nil {
+		return nil, err
+	}
+	return flowRunFromPB(res.GetFlowRun()), nil
+}
+
+// ListFlowRuns returns one page of runs, newest first.
+func (c *Client) ListFlowRuns(ctx context.Context, opts ListOptions) (*FlowRunPage, error) {
+	req := &flowgatev1.ListFlowRunsRequest{
+		FlowName:        opts.FlowName,
+		DeploymentId:    opts.DeploymentID,
+		ParentFlowRunId: opts.ParentFlowRunID,
+		PageSize:        opts.PageSize,
+		PageToken:       opts.PageToken,
+	}
+	for _, t := range opts.StateTypes {
+		req.StateTypes = append(req.StateTypes, stateTypeToPB(t))
+	}
+	res, err := unary(ctx, c.runs.ListFlowRuns, req)
+	if err != nil {
+		return nil, err
+	}
+	page := &FlowRunPage{NextPageToken: res.GetNextPageToken()}
+	for _, r := range res.GetFlowRuns() {
+		page.FlowRuns = append(page.FlowRuns, flowRunFromPB(r))
+	}
+	return page, nil
+}
+
+// ResumeFlowRun resumes a PAUSED run with input (nil for none), which the server validates against the
+// pause's schema before anything changes. Errors: InvalidArgument with FieldViolations when the input
+// fails the schema; FailedPrecondition when the run is not paused or the pause timed out; NotFound.
+func (c *Client) ResumeFlowRun(ctx context.Context, runID string, input map[string]any, opts ...CallOption) (*FlowRun, error) {
+	req := &flowgatev1.ResumeFlowRunRequest{FlowRunId: runID, RequestId: requestID(opts)}
+	if input != nil {
+		s, err := toStruct(input)
+		if err != nil {
+			return nil, fmt.Errorf("flowgate: run input: %w", err)
+		}
+		req.RunInput = s
+	}
+	res, err := unary(ctx, c.runs.ResumeFlowRun, req)
+	if err != nil {
+		return nil, err
+	}
+	return flowRunFromPB(res.GetFlowRun()), nil
+}
+
+// SuspendFlowRun suspends a RUNNING run (PAUSED "Suspended"); its process should end. Errors:
+// FailedPrecondition for subflows, runs without a deployment and runs that are not running; NotFound.
+func (c *Client) SuspendFlowRun(ctx context.Context, runID string, opts SuspendOptions) (*FlowRun, error) {
+	req := &flowgatev1.SuspendFlowRunRequest{
+		FlowRunId:        runID,
+		Key:              opts.Key,
+		NoTimeout:        opts.NoTimeout,
+		InputDescription: opts.InputDescription,
+		RequestId:        requestID([]CallOption{WithRequestID(opts.RequestID)}),
+	}
+	if opts.Timeout > 0 {
+		secs := int64(opts.Timeout.Seconds())
+		req.TimeoutSeconds = &secs
+	}
+	if opts.InputSchema != nil {
+		s, err := toStruct(opts.InputSchema)
+		if err != nil {
+			return nil, fmt.Errorf("flowgate: input schema: %w", err)
+		}
+		req.InputSchema = s
+	}
+	res, err := unary(ctx, c.runs.SuspendFlowRun, req)
+	if err != nil {
+		return nil, err
+	}
+	return flowRunFromPB(res.GetFlowRun()), nil
+}
+
+// CancelFlowRun cancels a run. Errors: FailedPrecondition for a run in a final state; NotFound.
+func (c *Client) CancelFlowRun(ctx context.Context, runID string, opts ...CallOption) (*FlowRun, error) {
+	res, err := unary(ctx, c.runs.CancelFlowRun, &flowgatev1.CancelFlowRunRequest{FlowRunId: runID, RequestId: requestID(opts)})
+	if err != nil {
+		return nil, err
+	}
+	return flowRunFromPB(res.GetFlowRun()), nil
+}
+
+// WatchFlowRun streams the run's current state (Initial), then every change in order, and ends after
+// a final state. Leaving the range loop, or ctx ending, cancels the stream. An error is yielded once,
+// as the last element.
+//
+//	for ev, err := range c.WatchFlowRun(ctx, id) { ... }
+func (c *Client) WatchFlowRun(ctx context.Context, runID string) iter.Seq2[*FlowRunEvent, error] {
+	return func(yield func(*FlowRunEvent, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		stream, err := c.runs.WatchFlowRun(ctx, &flowgatev1.WatchFlowRunRequest{FlowRunId: runID})
+		if err != nil {
+			yield(nil, fromRPC(err, nil))
+			return
+		}
+		for {
+			res, err := stream.Recv()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				yield(nil, fromRPC(err, stream.Trailer()))
+				return
+			}
+			if !yield(eventFromPB(res.GetEvent()), nil) {
+				return
+			}
+		}
+	}
+}
+
+// WaitForResume blocks while the run's pause (key, or its current pause when key is "") is pending,
+// and returns the input it was resumed with (an empty map when none). For a pause that already ended
+// it answers at once. When the pause ends otherwise it returns a *PauseEndedError wrapping
+// ErrPauseTimedOut, ErrRunCancelled or ErrRunSuspended. Bound the wait with ctx.
+func (c *Client) WaitForResume(ctx context.Context, runID, key string) (map[string]any, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := c.runs.WaitForResume(ctx, &flowgatev1.WaitForResumeRequest{FlowRunId: runID, Key: key})
+	if err != nil {
+		return nil, fromRPC(err, nil)
+	}
+	for {
+		res, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{Code: codes.Unknown, Message: "the wait ended without an outcome"}
+		}
+		if err != nil {
+			return nil, fromRPC(err, stream.Trailer())
+		}
+		var reason error
+		switch res.GetType() {
+		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_RESUMED:
+			if res.GetRunInput() == nil {
+				return map[string]any{}, nil
+			}
+			return res.GetRunInput().AsMap(), nil
+		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_TIMED_OUT:
+			reason = ErrPauseTimedOut
+		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_CANCELLED:
+			reason = ErrRunCancelled
+		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_SUSPENDED:
+			reason = ErrRunSuspended
+		default: // heartbeat
+			continue
+		}
+		var run *FlowRun
+		if res.GetFlowRun() != nil {
+			run = flowRunFromPB(res.GetFlowRun())
+		}
+		return nil, &PauseEndedError{Reason: reason, Key: res.GetKey(), FlowRun: run}
+	}
+}
+
+// toStruct goes through JSON so that any JSON-encodable values ([]string, structs, ...) are accepted.
+func toStruct(m map[string]any) (*structpb.Struct, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	var plain map[string]any
+	if err := json.Unmarshal(b, &plain); err != nil {
+		return nil, err
+	}
+	return structpb.NewStruct(plain)
+}

@@ -1,0 +1,174 @@
+package flowgate_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"syscall"
+	"testing"
+	"time"
+
+	flowgatev1 "github.com/flowgate/flowgate/clients/go/gen/flowgate/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// serverAddress is the live server every test talks to, started by TestMain from the repository root:
+// `node --import tsx server/src/main.ts` on a free port, on FLOWGATE_MONGODB_URI's store when set (in
+// a database of its own), otherwise on its embedded store in a temporary directory.
+var serverAddress string
+
+func TestMain(m *testing.M) {
+	os.Exit(runWithServer(m))
+}
+
+func runWithServer(m *testing.M) int {
+	repo, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		panic(err)
+	}
+	cmd := exec.Command("node", "--import", "tsx", "server/src/main.ts")
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "FLOWGATE_GRPC_ADDRESS=127.0.0.1:0", "FLOWGATE_EVENT_POLL_MS=20")
+	if os.Getenv("FLOWGATE_LOG_LEVEL") == "" {
+		cmd.Env = append(cmd.Env, "FLOWGATE_LOG_LEVEL=warn")
+	}
+	if os.Getenv("FLOWGATE_MONGODB_URI") != "" {
+		cmd.Env = append(cmd.Env, "FLOWGATE_MONGODB_DATABASE=go_"+randomHex(6))
+	} else {
+		dir, err := os.MkdirTemp("", "flowgate-go-")
+		if err != nil {
+			panic(err)
+		}
+		defer os.RemoveAll(dir)
+		cmd.Env = append(cmd.Env, "FLOWGATE_DATA_DIR="+dir)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		panic(err)
+	}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "cannot start the flowgate server:", err)
+		return 1
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}()
+
+	found := make(chan string, 1)
+	go func() { // keeps draining stderr so the server never blocks on a full pipe
+		re := regexp.MustCompile(`gRPC on (\S+)`)
+		sc := bufio.NewScanner(stderr)
+		var seen []string
+		listening := false
+		for sc.Scan() {
+			if !listening {
+				if m := re.FindStringSubmatch(sc.Text()); m != nil {
+					listening = true
+					found <- m[1]
+					continue
+				}
+				seen = append(seen, sc.Text())
+			}
+		}
+		if !listening {
+			fmt.Fprintln(os.Stderr, "flowgate server output:", seen)
+			close(found)
+		}
+	}()
+	select {
+	case addr, ok := <-found:
+		if !ok {
+			fmt.Fprintln(os.Stderr, "the flowgate server exited before listening")
+			return 1
+		}
+		serverAddress = addr
+	case <-time.After(3 * time.Minute): // the embedded store may be built on first use
+		fmt.Fprintln(os.Stderr, "the flowgate server did not start in time")
+		return 1
+	}
+	return m.Run()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// flowSide is what a flow process does to a run (create it RUNNING, pause it, complete it), on the raw
+// generated stubs, so the tests can exercise the client against real paused runs.
+type flowSide struct {
+	t    *testing.T
+	runs flowgatev1.RunServiceClient
+}
+
+func newFlowSide(t *testing.T) *flowSide {
+	t.Helper()
+	conn, err := grpc.NewClient(serverAddress, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &flowSide{t: t, runs: flowgatev1.NewRunServiceClient(conn)}
+}
+
+func (f *flowSide) runningRun(ctx context.Context) string {
+	f.t.Helper()
+	res, err := f.runs.CreateFlowRun(ctx, &flowgatev1.CreateFlowRunRequest{
+		FlowName: "greet-user",
+		State:    &flowgatev1.StateProposal{Type: flowgatev1.StateType_STATE_TYPE_RUNNING},
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return res.GetFlowRun().GetId()
+}
+
+func (f *flowSide) pause(ctx context.Context, runID string, schema map[string]any) {
+	f.t.Helper()
+	timeout := int64(600)
+	req := &flowgatev1.PauseFlowRunRequest{FlowRunId: runID, Key: "1", TimeoutSeconds: &timeout}
+	if schema != nil {
+		s, err := structpb.NewStruct(schema)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		req.InputSchema = s
+	}
+	if _, err := f.runs.PauseFlowRun(ctx, req); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *flowSide) complete(ctx context.Context, runID string) {
+	f.t.Helper()
+	_, err := f.runs.SetFlowRunState(ctx, &flowgatev1.SetFlowRunStateRequest{
+		FlowRunId: runID,
+		State:     &flowgatev1.StateProposal{Type: flowgatev1.StateType_STATE_TYPE_COMPLETED},
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+var nameSchema = map[string]any{
+	"type":       "object",
+	"properties": map[string]any{"name": map[string]any{"type": "string"}, "age": map[string]any{"type": "integer", "minimum": 0}},
+	"required":   []any{"name"},
+}

@@ -1,0 +1,133 @@
+"""The asyncio client, on grpc.aio: the same methods as :class:`flowgate.Client`, awaited."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import grpc
+import grpc.aio
+
+from . import _convert as conv
+from .client import DEFAULT_ADDRESS
+from .errors import FlowgateError, from_rpc_error
+from .gen.flowgate.v1 import run_service_pb2 as pb
+from .gen.flowgate.v1 import run_service_pb2_grpc as pb_grpc
+from .types import FlowRun, FlowRunEvent, FlowRunPage, StateType
+
+
+class AsyncClient:
+    """A grpc.aio connection to a Flowgate server. ``async with AsyncClient(address) as client: ...``
+
+    Every method raises a :class:`flowgate.FlowgateError` subclass when the call fails.
+    """
+
+    def __init__(
+        self,
+        address: str = DEFAULT_ADDRESS,
+        *,
+        credentials: grpc.ChannelCredentials | None = None,
+        channel: grpc.aio.Channel | None = None,
+        timeout: float | None = 30.0,
+        metadata: Sequence[tuple[str, str]] | None = None,
+    ) -> None:
+        if channel is None:
+            channel = (
+                grpc.aio.secure_channel(address, credentials) if credentials else grpc.aio.insecure_channel(address)
+            )
+            self._owns_channel = True
+        else:
+            self._owns_channel = False
+        self._channel = channel
+        self._stub = pb_grpc.RunServiceStub(channel)
+        self._timeout = timeout
+        self._metadata = tuple(metadata or ())
+
+    async def close(self) -> None:
+        if self._owns_channel:
+            await self._channel.close()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
+        await self.close()
+
+    async def _unary(self, method: Any, request: Any) -> Any:
+        try:
+            return await method(request, timeout=self._timeout, metadata=self._metadata)
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
+
+    async def get_flow_run(self, run_id: str) -> FlowRun:
+        res = await self._unary(self._stub.GetFlowRun, pb.GetFlowRunRequest(flow_run_id=run_id))
+        return conv.flow_run(res.flow_run)
+
+    async def list_flow_runs(
+        self,
+        *,
+        state_types: list[StateType | str] | None = None,
+        flow_name: str | None = None,
+        deployment_id: str | None = None,
+        parent_flow_run_id: str | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> FlowRunPage:
+        req = conv.list_request(state_types, flow_name, deployment_id, parent_flow_run_id, page_size, page_token)
+        return conv.flow_run_page(await self._unary(self._stub.ListFlowRuns, req))
+
+    async def resume_flow_run(self, run_id: str, run_input: Mapping[str, Any] | Any | None = None, *, request_id: str | None = None) -> FlowRun:
+        """See :meth:`flowgate.Client.resume_flow_run`."""
+        req = pb.ResumeFlowRunRequest(flow_run_id=run_id, request_id=conv.request_id(request_id))
+        struct = conv.input_to_struct(run_input)
+        if struct is not None:
+            req.run_input.CopyFrom(struct)
+        return conv.flow_run((await self._unary(self._stub.ResumeFlowRun, req)).flow_run)
+
+    async def suspend_flow_run(
+        self,
+        run_id: str,
+        *,
+        key: str | None = None,
+        timeout: float | None = None,
+        no_timeout: bool = False,
+        input_schema: Mapping[str, Any] | None = None,
+        input_description: str | None = None,
+        request_id: str | None = None,
+    ) -> FlowRun:
+        """See :meth:`flowgate.Client.suspend_flow_run`."""
+        req = conv.suspend_request(run_id, key, timeout, no_timeout, input_schema, input_description, request_id)
+        return conv.flow_run((await self._unary(self._stub.SuspendFlowRun, req)).flow_run)
+
+    async def cancel_flow_run(self, run_id: str, *, request_id: str | None = None) -> FlowRun:
+        req = pb.CancelFlowRunRequest(flow_run_id=run_id, request_id=conv.request_id(request_id))
+        return conv.flow_run((await self._unary(self._stub.CancelFlowRun, req)).flow_run)
+
+    async def watch_flow_run(self, run_id: str, *, timeout: float | None = None) -> AsyncIterator[FlowRunEvent]:
+        """See :meth:`flowgate.Client.watch_flow_run`; ``async for event in client.watch_flow_run(id)``."""
+        call = self._stub.WatchFlowRun(pb.WatchFlowRunRequest(flow_run_id=run_id), timeout=timeout, metadata=self._metadata)
+        try:
+            async for res in call:
+                yield conv.flow_run_event(res.event)
+        except grpc.RpcError as err:
+            if err.code() == grpc.StatusCode.CANCELLED:  # type: ignore[attr-defined]
+                return
+            raise from_rpc_error(err) from None
+        finally:
+            call.cancel()
+
+    async def wait_for_resume(self, run_id: str, key: str | None = None, timeout: float | None = None) -> dict[str, Any]:
+        """See :meth:`flowgate.Client.wait_for_resume`. Cancelling the task cancels the stream."""
+        req = pb.WaitForResumeRequest(flow_run_id=run_id, key=key or "")
+        call = self._stub.WaitForResume(req, timeout=timeout, metadata=self._metadata)
+        try:
+            async for res in call:
+                result = conv.wait_result(res)
+                if result is not None:
+                    return result
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
+        finally:
+            call.cancel()
+        raise FlowgateError(f"the wait for run {run_id} ended without an outcome", grpc.StatusCode.UNKNOWN)

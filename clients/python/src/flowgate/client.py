@@ -1,0 +1,154 @@
+"""The blocking client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import grpc
+
+from . import _convert as conv
+from .errors import FlowgateError, from_rpc_error
+from .gen.flowgate.v1 import run_service_pb2 as pb
+from .gen.flowgate.v1 import run_service_pb2_grpc as pb_grpc
+from .types import FlowRun, FlowRunEvent, FlowRunPage, StateType
+
+DEFAULT_ADDRESS = "127.0.0.1:50051"
+
+
+class Client:
+    """A connection to a Flowgate server.
+
+    ``Client(address)`` opens an insecure channel; pass ``credentials`` for TLS, or ``channel`` to use
+    one you made. ``timeout`` (seconds) is the default deadline of unary calls. Use it as a context
+    manager, or call ``close()``.
+
+    Every method raises a :class:`flowgate.FlowgateError` subclass when the call fails.
+    """
+
+    def __init__(
+        self,
+        address: str = DEFAULT_ADDRESS,
+        *,
+        credentials: grpc.ChannelCredentials | None = None,
+        channel: grpc.Channel | None = None,
+        timeout: float | None = 30.0,
+        metadata: Sequence[tuple[str, str]] | None = None,
+    ) -> None:
+        if channel is None:
+            channel = (
+                grpc.secure_channel(address, credentials) if credentials else grpc.insecure_channel(address)
+            )
+            self._owns_channel = True
+        else:
+            self._owns_channel = False
+        self._channel = channel
+        self._stub = pb_grpc.RunServiceStub(channel)
+        self._timeout = timeout
+        self._metadata = tuple(metadata or ())
+
+    def close(self) -> None:
+        if self._owns_channel:
+            self._channel.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
+        self.close()
+
+    def _unary(self, method: Any, request: Any) -> Any:
+        try:
+            return method(request, timeout=self._timeout, metadata=self._metadata)
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
+
+    def get_flow_run(self, run_id: str) -> FlowRun:
+        """The run, with its current pause if PAUSED. Raises FlowRunNotFound."""
+        res = self._unary(self._stub.GetFlowRun, pb.GetFlowRunRequest(flow_run_id=run_id))
+        return conv.flow_run(res.flow_run)
+
+    def list_flow_runs(
+        self,
+        *,
+        state_types: list[StateType | str] | None = None,
+        flow_name: str | None = None,
+        deployment_id: str | None = None,
+        parent_flow_run_id: str | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> FlowRunPage:
+        """One page of runs, newest first. Pass ``next_page_token`` back as ``page_token`` for the next."""
+        req = conv.list_request(state_types, flow_name, deployment_id, parent_flow_run_id, page_size, page_token)
+        return conv.flow_run_page(self._unary(self._stub.ListFlowRuns, req))
+
+    def resume_flow_run(self, run_id: str, run_input: Mapping[str, Any] | Any | None = None, *, request_id: str | None = None) -> FlowRun:
+        """Resumes a PAUSED run with ``run_input`` (a dict or a pydantic model), validated by the server
+        against the pause's schema before anything changes.
+
+        Raises InvalidRunInput (with ``field_errors``) when the input fails the schema,
+        FailedPrecondition when the run is not paused or its pause timed out, FlowRunNotFound.
+        """
+        req = pb.ResumeFlowRunRequest(flow_run_id=run_id, request_id=conv.request_id(request_id))
+        struct = conv.input_to_struct(run_input)
+        if struct is not None:
+            req.run_input.CopyFrom(struct)
+        return conv.flow_run(self._unary(self._stub.ResumeFlowRun, req).flow_run)
+
+    def suspend_flow_run(
+        self,
+        run_id: str,
+        *,
+        key: str | None = None,
+        timeout: float | None = None,
+        no_timeout: bool = False,
+        input_schema: Mapping[str, Any] | None = None,
+        input_description: str | None = None,
+        request_id: str | None = None,
+    ) -> FlowRun:
+        """Suspends a RUNNING run (PAUSED "Suspended"); its process should end. ``timeout`` is in
+        seconds (server default one hour). Raises FailedPrecondition for subflows, runs without a
+        deployment and runs that are not running."""
+        req = conv.suspend_request(run_id, key, timeout, no_timeout, input_schema, input_description, request_id)
+        return conv.flow_run(self._unary(self._stub.SuspendFlowRun, req).flow_run)
+
+    def cancel_flow_run(self, run_id: str, *, request_id: str | None = None) -> FlowRun:
+        """Cancels a run. Raises FailedPrecondition for a run in a final state, FlowRunNotFound."""
+        req = pb.CancelFlowRunRequest(flow_run_id=run_id, request_id=conv.request_id(request_id))
+        return conv.flow_run(self._unary(self._stub.CancelFlowRun, req).flow_run)
+
+    def watch_flow_run(self, run_id: str, *, timeout: float | None = None) -> Iterator[FlowRunEvent]:
+        """Yields the run's current state (``initial=True``), then every change in order; ends after a
+        final state. Closing the iterator (or leaving a ``for`` loop) cancels the stream."""
+        call = self._stub.WatchFlowRun(pb.WatchFlowRunRequest(flow_run_id=run_id), timeout=timeout, metadata=self._metadata)
+        try:
+            for res in call:
+                yield conv.flow_run_event(res.event)
+        except grpc.RpcError as err:
+            if err.code() == grpc.StatusCode.CANCELLED:  # type: ignore[attr-defined]
+                return
+            raise from_rpc_error(err) from None
+        finally:
+            call.cancel()
+
+    def wait_for_resume(self, run_id: str, key: str | None = None, timeout: float | None = None) -> dict[str, Any]:
+        """Blocks while the run's pause (``key``, or its current one) is pending; returns the input it
+        was resumed with ({} when none). Returns at once for a pause already resumed.
+
+        Raises PauseTimedOut, FlowRunCancelled or FlowRunSuspended when the pause ends otherwise,
+        WaitTimeout when ``timeout`` seconds pass first, FlowRunNotFound, FailedPrecondition (no key
+        and the run is not paused).
+        """
+        req = pb.WaitForResumeRequest(flow_run_id=run_id, key=key or "")
+        call = self._stub.WaitForResume(req, timeout=timeout, metadata=self._metadata)
+        try:
+            for res in call:
+                result = conv.wait_result(res)
+                if result is not None:
+                    return result
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
+        finally:
+            call.cancel()
+        raise FlowgateError(f"the wait for run {run_id} ended without an outcome", grpc.StatusCode.UNKNOWN)

@@ -1,0 +1,83 @@
+"""A live Flowgate server for the whole test session, started from the repository root.
+
+With FLOWGATE_MONGODB_URI set (as `npm test` does) the server uses that store, in a database of its
+own; otherwise it starts its embedded store in a temporary directory. It listens on a free port; the
+address is read from its "gRPC on ADDRESS" line on stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flow_side import Flow
+
+REPO = Path(__file__).resolve().parents[3]
+STARTUP_SECONDS = 180  # the embedded store may be built on first use
+
+
+@pytest.fixture(scope="session")
+def server_address() -> Iterator[str]:
+    env = dict(os.environ)
+    env["FLOWGATE_GRPC_ADDRESS"] = "127.0.0.1:0"
+    env.setdefault("FLOWGATE_LOG_LEVEL", "warn")
+    env["FLOWGATE_EVENT_POLL_MS"] = "20"
+    data_dir = None
+    if env.get("FLOWGATE_MONGODB_URI"):
+        env["FLOWGATE_MONGODB_DATABASE"] = f"py_{secrets.token_hex(6)}"
+    else:
+        data_dir = tempfile.mkdtemp(prefix="flowgate-py-")
+        env["FLOWGATE_DATA_DIR"] = data_dir
+    proc = subprocess.Popen(
+        ["node", "--import", "tsx", "server/src/main.ts"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    found = threading.Event()
+    address: list[str] = []
+    lines: list[str] = []
+
+    def read_stderr() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # keep draining so the server never blocks on a full pipe
+            if not found.is_set():
+                lines.append(line)
+                m = re.search(r"gRPC on (\S+)", line)
+                if m:
+                    address.append(m.group(1))
+                    found.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    try:
+        if not found.wait(STARTUP_SECONDS) or not address:
+            raise RuntimeError("flowgate server did not start:\n" + "".join(lines))
+        yield address[0]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if data_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def flow(server_address: str) -> Iterator[Flow]:
+    f = Flow(server_address)
+    yield f
+    f.close()

@@ -1,0 +1,30 @@
+/** Runs an SDK script in a child process (tsx), for behaviour that ends or outlives a process. */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface ScriptResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `script` (a path relative to the repository) to its end. */
+export function runScript(script: string, env: Record<string, string>, signal?: AbortSignal): Promise<ScriptResult> {
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(signal ? { signal } : {}),
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, sig) => resolve({ code, signal: sig, stdout, stderr }));
+  });
+}

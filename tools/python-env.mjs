@@ -1,0 +1,39 @@
+// The repo-local Python environment (.venv) the Python client's tests run in: created and filled with
+// the client and its pinned test dependencies when missing, so `npm test` works on a fresh machine
+// with nothing but Python 3 installed. A stamp records what was installed; a change re-installs.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const venv = resolve(".venv");
+export const venvPython = join(venv, "bin", "python");
+const stamp = join(venv, ".flowgate-python-client");
+const inputs = ["clients/python/constraints.txt", "clients/python/pyproject.toml"];
+
+function wanted() {
+  const hash = createHash("sha256");
+  for (const f of inputs) hash.update(readFileSync(f));
+  return hash.digest("hex");
+}
+
+export function ensurePythonEnv(log = (line) => console.error(line)) {
+  const want = wanted();
+  if (existsSync(venvPython) && existsSync(stamp) && readFileSync(stamp, "utf8") === want) return venvPython;
+  const started = Date.now();
+  if (!existsSync(venvPython)) {
+    log("python env: creating .venv");
+    execFileSync("python3", ["-m", "venv", venv], { stdio: "inherit" });
+  }
+  log("python env: installing the Python client and its pinned test dependencies into .venv");
+  execFileSync(
+    venvPython,
+    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-c", "clients/python/constraints.txt", "-e", "clients/python[test]"],
+    { stdio: "inherit" },
+  );
+  writeFileSync(stamp, want);
+  log(`python env: ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return venvPython;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) ensurePythonEnv();

@@ -165,9 +165,7 @@ export function decideResume(
   // Validation comes before any change: an invalid input leaves the run exactly as it was.
   const runInput = pause.inputSchema ? schemas.validate(pause.inputSchema, input) : input;
   const resolved: PauseRecord = {
-    ...pause,
-    status: "resumed",
-    resolvedAt: clock.now,
+    ...resolve(pause, "resumed", clock.now),
     ...(runInput ? { runInput } : {}),
     ...(requestId ? { resumeRequestId: requestId } : {}),
   };
@@ -289,8 +287,14 @@ export function decideSetState(
   };
 }
 
+/**
+ * An ended pause keeps what later answers need (key, outcome, input) and drops its schema, description
+ * and initial values: a flow that pauses in a loop must not grow its run without bound, and the
+ * schema history stays readable in the flow-run inputs ("paused-{key}-schema").
+ */
 function resolve(pause: PauseRecord, status: PauseStatus, now: Date): PauseRecord {
-  return { ...pause, status, resolvedAt: now };
+  const { inputSchema: _schema, inputDescription: _description, inputInitial: _initial, ...kept } = pause;
+  return { ...kept, status, resolvedAt: now };
 }
 
 function deploymentDetails(run: FlowRun): State["details"] {

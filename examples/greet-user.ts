@@ -6,7 +6,7 @@ import { currentFlowRun, flow, pauseFlowRun, RunInput } from "flowgate";
 const UserNameInput = RunInput.define(z.object({ name: z.string() }), { description: "Who are you?" });
 
 export const greetUser = flow(async () => {
-  console.log(`Paused; resume with: npx tsx examples/resume.ts ${currentFlowRun()?.id} '{"name": "Marvin"}'`);
+  console.log(`Paused; resume with: npx flowgate runs resume ${currentFlowRun()?.id} --input '{"name": "Marvin"}'`);
   const { name } = await pauseFlowRun({ waitForInput: UserNameInput });
   console.log(`Hello, ${name}!`);
 }, { name: "greet-user", logPrints: true });

@@ -28,6 +28,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// Before any test: the cross-language tests (C04) run Python from .venv too.
+ensurePythonEnv();
+
 let store;
 let dataDir;
 const env = { ...process.env };
@@ -45,8 +48,10 @@ if (!env.FLOWGATE_MONGODB_URI) {
   console.error("test store: FLOWGATE_MONGODB_URI");
 }
 
+// A per-test timeout and --test-force-exit: a failing test that leaves a handle open must fail the
+// run, not hang it until CI's time limit.
 console.error(`running ${files.length} test files: ${files.map((f) => relative(".", f)).join(", ")}`);
-const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...files], {
+const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", "--test-timeout=300000", "--test-force-exit", ...files], {
   stdio: "inherit",
   env,
 });
@@ -59,7 +64,6 @@ let code = await exitCode(child);
 // The Python and Go clients' suites (C01-C03), on the same store, when no test files were named.
 // Each starts its own server; pytest runs from the repo's .venv (see .ci/run for how it is installed).
 if (only.length === 0) {
-  ensurePythonEnv();
   const clientSuites = [
     { name: "go test (clients/go)", cwd: join("clients", "go"), cmd: "go", args: ["test", "-count=1", "./..."] },
     { name: "pytest (clients/python)", cwd: join("clients", "python"), cmd: join(process.cwd(), ".venv", "bin", "python"), args: ["-m", "pytest", "-q"] },

@@ -11,6 +11,10 @@ export { suspendFlowRun, type SuspendOptions } from "./pause/suspend-flow-run.js
 export { resumeFlowRun, resumeFlowRunWith, type ResumeOptions } from "./pause/resume-flow-run.js";
 export { waitForPauseEnd, type WaitOptions } from "./pause/wait-for-resume.js";
 export { RunInput, type InitialData, type RunInputOptions } from "./inputs/run-input.js";
+export { sendInput, DEFAULT_INPUT_KEY_PREFIX, type SendInputOptions } from "./inputs/send-input.js";
+export { receiveInput, ReceiveInputTimeoutError, type ReceiveInputOptions, type ReceivedInput } from "./inputs/receive-input.js";
+export { serve, type ServeOptions, type ServableFlow } from "./runner/serve.js";
+export { runDeployment, type RunDeploymentOptions } from "./runner/run-deployment.js";
 export { getClient, configure } from "./client.js";
 export { DEFAULT_API_ADDRESS, type ClientConfig } from "./config.js";
 export { FlowgateClient } from "./transport/flowgate-client.js";

@@ -56,32 +56,45 @@ describe("C04 a TypeScript flow, resumed from Python, watched from Go", () => {
     const paused = nextRunIn(sdk.client, "c04-greet", StateType.PAUSED);
     const result = greet();
     const pausedRun = await paused;
-    const address = sdk.server.address;
+    let watcher: ReturnType<typeof spawn> | undefined;
+    let finished = false;
+    try {
+      const address = sdk.server.address;
 
-    // Go watches: its first line is the current state, PAUSED.
-    const watcher = spawn(watchBin, [address, pausedRun.id], { stdio: ["ignore", "pipe", "pipe"] });
-    let watcherErr = "";
-    watcher.stderr!.on("data", (d: Buffer) => (watcherErr += d.toString()));
-    const watched: string[] = [];
-    const firstLine = new Promise<void>((resolve) =>
-      createInterface({ input: watcher.stdout! }).on("line", (line) => {
-        watched.push(line.trim());
-        if (watched.length === 1) resolve();
-      }),
-    );
-    const watcherExit = new Promise<number | null>((resolve) => watcher.once("exit", (code) => resolve(code)));
-    await firstLine;
-    assert.deepEqual(watched, ["PAUSED"]);
+      // Go watches: its first line is the current state, PAUSED.
+      const goWatch = spawn(watchBin, [address, pausedRun.id], { stdio: ["ignore", "pipe", "pipe"] });
+      watcher = goWatch;
+      let watcherErr = "";
+      goWatch.stderr!.on("data", (d: Buffer) => (watcherErr += d.toString()));
+      const watched: string[] = [];
+      const firstLine = new Promise<void>((resolve) =>
+        createInterface({ input: goWatch.stdout! }).on("line", (line) => {
+          watched.push(line.trim());
+          if (watched.length === 1) resolve();
+        }),
+      );
+      const watcherExit = new Promise<number | null>((resolve) => goWatch.once("exit", (code) => resolve(code)));
+      await firstLine;
+      assert.deepEqual(watched, ["PAUSED"]);
 
-    // Python resumes with input, validated against the schema the TS flow declared.
-    const python = join(REPO, ".venv", "bin", "python");
-    const resumed = await run(python, ["-c", RESUME_PY, address, pausedRun.id]);
-    assert.equal(resumed.stdout.trim(), "RUNNING");
+      // Python resumes with input, validated against the schema the TS flow declared.
+      const python = join(REPO, ".venv", "bin", "python");
+      const resumed = await run(python, ["-c", RESUME_PY, address, pausedRun.id]);
+      assert.equal(resumed.stdout.trim(), "RUNNING");
 
-    const value = await result;
-    assert.deepEqual(value, { greeting: "Hello, Marvin!", input: { name: "Marvin", answer: 42 } });
+      const value = await result;
+      assert.deepEqual(value, { greeting: "Hello, Marvin!", input: { name: "Marvin", answer: 42 } });
 
-    assert.equal(await watcherExit, 0, watcherErr);
-    assert.deepEqual(watched, ["PAUSED", "RUNNING", "COMPLETED"]);
+      assert.equal(await watcherExit, 0, watcherErr);
+      assert.deepEqual(watched, ["PAUSED", "RUNNING", "COMPLETED"]);
+      finished = true;
+    } finally {
+      // On a failure, end what the test started, so the test process can exit instead of hanging.
+      watcher?.kill();
+      if (!finished) {
+        await sdk.client.cancelFlowRun(pausedRun.id).catch(() => undefined);
+        await result.catch(() => undefined);
+      }
+    }
   });
 });

@@ -79,5 +79,11 @@ export async function suspendCurrentRun<S extends z.ZodType>(
     ? await ctx.client.pauseFlowRun({ ...params, reschedule: true }, { signal: p.signal })
     : await ctx.client.suspendFlowRun(params, { signal: p.signal });
   if (outcome.alreadyFired) return outcome.runInput;
+  // Tasks submitted before the suspend (already past their boundary) finish and report their
+  // persisted results first, so the re-executed run reuses them instead of running them again (the
+  // seed's noblock_pausing); tasks they would start stop at their boundary. Inside a task the flow's
+  // pending work includes that task itself, so it cannot wait for it.
+  ctx.markSuspendedElsewhere();
+  if (!ctx.taskRun) await Promise.allSettled([...ctx.pending]);
   return endSuspendedProcess();
 }

@@ -83,6 +83,8 @@ export interface RunDeploymentParams {
   asSubflow?: boolean | undefined;
   parentFlowRunId?: string | undefined;
   flowRunName?: string | undefined;
+  /** Idempotency: a call repeating this id gets the run the first call created. Default: random. */
+  requestId?: string | undefined;
 }
 
 function timeoutFields(timeoutSeconds: number | null): { timeoutSeconds?: number; noTimeout: boolean } {
@@ -353,7 +355,7 @@ export class FlowgateClient {
       asSubflow: p.asSubflow ?? false,
       parentFlowRunId: p.parentFlowRunId ?? "",
       flowRunName: p.flowRunName ?? "",
-      requestId: randomUUID(),
+      requestId: p.requestId ?? randomUUID(),
     };
     return toFlowRun((await this.deployment("RunDeployment", this.deployments.runDeployment, req, opts)).flowRun);
   }

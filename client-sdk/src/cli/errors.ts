@@ -1,0 +1,68 @@
+/**
+ * How the CLI fails: one line "error: <reason>" on stderr (plus one line per field for invalid input)
+ * and an exit code a script can branch on.
+ */
+import {
+  FlowgateError,
+  FlowPauseTimeout,
+  InvalidArgumentError,
+  NotFoundError,
+  RefusedError,
+  UnavailableError,
+} from "../errors.js";
+
+export const ExitCode = {
+  OK: 0,
+  /** Anything unexpected. */
+  FAILURE: 1,
+  /** Bad command line: unknown option, unreadable or non-object --input. */
+  USAGE: 2,
+  /** The run or deployment does not exist. */
+  NOT_FOUND: 3,
+  /** The server rejected the request's content, e.g. the run input fails the pause's schema. */
+  INVALID: 4,
+  /** The server refused the transition: not paused, pause timed out, already final, … */
+  REFUSED: 5,
+  /** The server cannot be reached. */
+  UNAVAILABLE: 6,
+  /** Interrupted (Ctrl-C), as shells report SIGINT. */
+  INTERRUPTED: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A failure the CLI itself detects (bad flags, unreadable file), with its exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode = ExitCode.USAGE,
+  ) {
+    super(message);
+  }
+}
+
+function exitCodeOf(err: unknown): ExitCode {
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof NotFoundError) return ExitCode.NOT_FOUND;
+  if (err instanceof InvalidArgumentError) return ExitCode.INVALID;
+  if (err instanceof RefusedError || err instanceof FlowPauseTimeout) return ExitCode.REFUSED;
+  if (err instanceof UnavailableError) return ExitCode.UNAVAILABLE;
+  return ExitCode.FAILURE;
+}
+
+/** Writes the reason (and field errors) to stderr and returns the exit code. */
+export function reportError(err: unknown, address: string, write: (line: string) => void): ExitCode {
+  // One line: grpc-js appends a multi-line, sometimes empty "Resolution note" to connection errors.
+  const message = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.replace(/\s*Resolution note:\s*$/, "").trim();
+  if (err instanceof UnavailableError) {
+    write(`error: cannot reach the Flowgate server at ${address}: ${message}`);
+  } else {
+    write(`error: ${message}`);
+  }
+  if (err instanceof InvalidArgumentError) {
+    for (const f of err.fieldErrors) write(`  ${f.field || "(input)"}: ${f.description}`);
+  }
+  if (!(err instanceof FlowgateError) && !(err instanceof CliError) && err instanceof Error && process.env["FLOWGATE_DEBUG"]) {
+    write(err.stack ?? "");
+  }
+  return exitCodeOf(err);
+}

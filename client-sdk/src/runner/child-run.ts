@@ -1,0 +1,47 @@
+/**
+ * The child side of a runner: the runner re-runs its own entry script with these variables set, and
+ * `serve()` in that process executes the one claimed run instead of serving. Re-running the entry
+ * script is how the child finds the flow: the same module graph is loaded, so the flow object (and
+ * everything it closes over) is exactly the one the user passed to `serve()`.
+ */
+import { getClient } from "../client.js";
+import { argsOf } from "../runtime/parameters.js";
+import type { ServableFlow } from "./servable-flow.js";
+
+/** The run the child executes. */
+export const RUN_ID_ENV = "FLOWGATE_RUNNER_FLOW_RUN_ID";
+/** Which of the served flows it belongs to (flow names are unique within one serve() call). */
+export const FLOW_NAME_ENV = "FLOWGATE_RUNNER_FLOW_NAME";
+
+/** The claimed run this process was started for, if it is a runner's child. */
+export function childAssignment(env: NodeJS.ProcessEnv = process.env): { flowRunId: string; flowName: string } | undefined {
+  const flowRunId = env[RUN_ID_ENV];
+  const flowName = env[FLOW_NAME_ENV];
+  if (!flowRunId || flowName === undefined) return undefined;
+  // Cleared so that processes this flow starts (another runner, a script) are not mistaken for children.
+  delete env[RUN_ID_ENV];
+  delete env[FLOW_NAME_ENV];
+  return { flowRunId, flowName };
+}
+
+/**
+ * Executes the assigned run and ends the process: exit 0 when the flow run finished (completed or
+ * failed — its state says which, and the run already reported it), 1 when it could not be executed.
+ * A suspend ends the process earlier, also with 0.
+ */
+export async function executeAssignedRun(flows: readonly ServableFlow[], assignment: { flowRunId: string; flowName: string }): Promise<never> {
+  const f = flows.find((candidate) => candidate.flowName === assignment.flowName);
+  if (!f) {
+    process.stderr.write(`flowgate runner child: no flow named "${assignment.flowName}" is passed to serve() in this script.\n`);
+    process.exit(1);
+  }
+  try {
+    const client = getClient();
+    const run = await client.getFlowRun(assignment.flowRunId);
+    await f.executeRun(run, argsOf(run.parameters), client);
+    process.exit(0);
+  } catch (err) {
+    process.stderr.write(`flowgate runner child: flow run ${assignment.flowRunId} could not be executed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * serve(...flows, { name }): a long-lived runner. It registers one deployment per flow, claims the
+ * deployments' SCHEDULED runs and executes each in a child process. Suspended runs end their child,
+ * so a suspended run holds nothing; once resumed (SCHEDULED again) any runner serving the deployment
+ * claims it and executes it from the start.
+ *
+ * How a child finds the flow: the runner re-runs its own entry script (same node flags and
+ * arguments) with FLOWGATE_RUNNER_FLOW_RUN_ID set; `serve()` in that process executes the run
+ * instead of serving (see child-run.ts). So `serve()` should be what the entry script does.
+ */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { pathToFileURL } from "node:url";
+import { getClient } from "../client.js";
+import { backoffMs, sleep } from "../runtime/abortable.js";
+import type { FlowgateClient } from "../transport/flowgate-client.js";
+import type { Deployment, JsonObject } from "../types.js";
+import { childAssignment, executeAssignedRun } from "./child-run.js";
+import { entryCommand, runInChild } from "./run-child.js";
+import type { ServableFlow } from "./servable-flow.js";
+
+export type { ServableFlow } from "./servable-flow.js";
+
+export interface ServeOptions {
+  /** The deployments' name; each flow is deployed as "<flow name>/<name>". */
+  name: string;
+  /** Aborting stops claiming; serve() resolves once the runs it started have ended their processes. */
+  signal?: AbortSignal;
+  /**
+   * How often to ask for scheduled runs (default 200 ms). ClaimFlowRuns has no stream, so this is the
+   * longest a scheduled (or resumed) run waits before a runner picks it up.
+   */
+  pollIntervalMs?: number;
+  /** At most this many runs execute at once (default 10). */
+  limit?: number;
+  /** Default parameters stored on each deployment. */
+  parameters?: JsonObject;
+  client?: FlowgateClient;
+  /** Where runner lines go (default: stderr, prefixed "runner: "). */
+  log?: (line: string) => void;
+}
+
+const defaultLog = (line: string): void => void process.stderr.write(`runner: ${line}\n`);
+
+/**
+ * Serves the flows until `signal` aborts. In a runner's child process it executes the claimed run
+ * instead and ends the process (it never returns there).
+ */
+export async function serve(...args: [...flows: ServableFlow[], options: ServeOptions]): Promise<void> {
+  const options = args[args.length - 1] as ServeOptions;
+  const flows = args.slice(0, -1) as ServableFlow[];
+  const assignment = childAssignment();
+  if (assignment) return executeAssignedRun(flows, assignment);
+
+  if (flows.length === 0) throw new Error("serve() needs at least one flow.");
+  const names = new Set(flows.map((f) => f.flowName));
+  if (names.size !== flows.length) throw new Error("serve() flows must have distinct names: a child process finds its flow by name.");
+  const client = options.client ?? getClient();
+  const log = options.log ?? defaultLog;
+  const signal = options.signal ?? new AbortController().signal;
+  const pollMs = options.pollIntervalMs ?? 200;
+  const limit = Math.max(1, Math.min(options.limit ?? 10, 100));
+  // Checked before anything is claimed: a run claimed with no way to start its child would be stranded.
+  const entry = entryCommand();
+
+  const byDeployment = new Map<string, ServableFlow>();
+  const deployments: Deployment[] = [];
+  for (const f of flows) {
+    const { deployment } = await client.createDeployment(
+      { name: options.name, flowName: f.flowName, entrypoint: entrypointOf(f), ...(options.parameters ? { parameters: options.parameters } : {}) },
+      { signal },
+    );
+    byDeployment.set(deployment.id, f);
+    deployments.push(deployment);
+  }
+  const runnerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  log(`serving ${deployments.map((d) => `${d.flowName}/${d.name}`).join(", ")} as ${runnerId}`);
+
+  const running = new Set<Promise<unknown>>();
+  const aborted = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  for (let failures = 0; !signal.aborted; ) {
+    const free = limit - running.size;
+    if (free === 0) {
+      // Full: the next claim makes sense only once a child ends (or we are told to stop).
+      await Promise.race([aborted, ...running]);
+      continue;
+    }
+    try {
+      // Not cut short by `signal`: runs the server claimed for us but we never heard about would stay
+      // PENDING with no runner. A deadline still bounds the call.
+      const claimed = await client.claimFlowRuns({ deploymentIds: [...byDeployment.keys()], runnerId, limit: free }, { timeoutMs: 30_000 });
+      failures = 0;
+      for (const run of claimed) {
+        const f = byDeployment.get(run.deploymentId);
+        if (!f) continue; // cannot happen: we only claim our own deployments
+        const done = runInChild(client, entry, run, f.flowName, log);
+        running.add(done);
+        void done.then(() => running.delete(done));
+      }
+      // A full batch suggests more are waiting: claim again at once.
+      if (claimed.length === free) continue;
+      await sleep(pollMs, signal).catch(() => undefined);
+    } catch (err) {
+      if (signal.aborted) break;
+      log(`claiming failed: ${err instanceof Error ? err.message : String(err)}`);
+      await sleep(backoffMs(failures++, pollMs, 10_000), signal).catch(() => undefined);
+    }
+  }
+  // Graceful stop: no new claims; runs already executing finish (a suspended one has already ended).
+  if (running.size > 0) log(`stopping: waiting for ${running.size} running flow run(s)`);
+  await Promise.allSettled([...running]);
+  log("stopped");
+}
+
+/** Informational: where the flow lives, as "file-url:flow-name" (children re-run the entry script). */
+function entrypointOf(f: ServableFlow): string {
+  const script = process.argv[1];
+  return script ? `${pathToFileURL(script).href}:${f.flowName}` : f.flowName;
+}

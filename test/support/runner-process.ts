@@ -1,0 +1,70 @@
+/**
+ * A runner (a script calling serve()) in a child process, whose output — its own lines and those of
+ * the flow processes it starts, which inherit its stdout/stderr — tests wait on line by line.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface RunnerProcess {
+  child: ChildProcess;
+  /** Everything printed so far (stdout and stderr, interleaved as received). */
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output, now or once it is printed. */
+  waitFor(pattern: RegExp, signal?: AbortSignal): Promise<RegExpMatchArray>;
+  /** SIGTERM (a graceful stop), then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export function startRunnerProcess(script: string, env: Record<string, string>): RunnerProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const listeners = new Set<() => void>();
+  const onData = (d: Buffer): void => {
+    out += d.toString();
+    for (const l of [...listeners]) l();
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  void exited.then(() => {
+    for (const l of [...listeners]) l();
+  });
+  return {
+    child,
+    output: () => out,
+    waitFor: (pattern, signal) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          const m = out.match(pattern);
+          if (m) {
+            done();
+            resolve(m);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            done();
+            reject(new Error(`runner exited before printing ${pattern}:\n${out}`));
+          }
+        };
+        const onAbort = (): void => {
+          done();
+          reject(new Error(`${pattern} not printed: ${String(signal?.reason)}\n${out}`));
+        };
+        const done = (): void => {
+          listeners.delete(check);
+          signal?.removeEventListener("abort", onAbort);
+        };
+        listeners.add(check);
+        signal?.addEventListener("abort", onAbort, { once: true });
+        check();
+      }),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}

@@ -1,5 +1,9 @@
 // The seed's greet_user: the flow pauses until someone resumes it with a name.
-//   npx tsx examples/greet-user.ts          (server at FLOWGATE_API_ADDRESS, default 127.0.0.1:50051)
+//   npx tsx examples/greet-user.ts          (server from `npm start`; FLOWGATE_API_ADDRESS, default 127.0.0.1:50051)
+// It prints the run id and waits (the run is PAUSED, for up to an hour). In another terminal:
+//   npx flowgate runs resume <id> --input '{"name": "Marvin"}'
+// and this process prints "Hello, Marvin!" and exits; the run is COMPLETED.
+import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { currentFlowRun, flow, pauseFlowRun, RunInput } from "flowgate";
 
@@ -11,4 +15,5 @@ export const greetUser = flow(async () => {
   console.log(`Hello, ${name}!`);
 }, { name: "greet-user", logPrints: true });
 
-await greetUser();
+// Only when run as a script: tests (and other scripts) import the flow without starting a run.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await greetUser();

@@ -36,7 +36,7 @@ func runWithServer(m *testing.M) int {
 	}
 	cmd := exec.Command("node", "--import", "tsx", "server/src/main.ts")
 	cmd.Dir = repo
-	cmd.Env = append(os.Environ(), "FLOWGATE_GRPC_ADDRESS=127.0.0.1:0", "FLOWGATE_EVENT_POLL_MS=20")
+	cmd.Env = append(os.Environ(), "FLOWGATE_GRPC_ADDRESS=127.0.0.1:0", "FLOWGATE_HTTP_ADDRESS=127.0.0.1:0", "FLOWGATE_EVENT_POLL_MS=20")
 	if os.Getenv("FLOWGATE_LOG_LEVEL") == "" {
 		cmd.Env = append(cmd.Env, "FLOWGATE_LOG_LEVEL=warn")
 	}

@@ -7,6 +7,10 @@ const schema = z.object({
     .string()
     .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must look like "host:port"')
     .default("127.0.0.1:50051"),
+  FLOWGATE_HTTP_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must look like "host:port"')
+    .default("127.0.0.1:4200"),
   FLOWGATE_MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with "mongodb://" or "mongodb+srv://"')
@@ -22,6 +26,7 @@ const schema = z.object({
 
 export interface Config {
   grpcAddress: string;
+  httpAddress: string;
   mongodbUri: string | undefined;
   mongodbDatabase: string;
   dataDir: string;
@@ -45,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = parsed.data;
   return {
     grpcAddress: c.FLOWGATE_GRPC_ADDRESS,
+    httpAddress: c.FLOWGATE_HTTP_ADDRESS,
     mongodbUri: c.FLOWGATE_MONGODB_URI,
     mongodbDatabase: c.FLOWGATE_MONGODB_DATABASE,
     dataDir: c.FLOWGATE_DATA_DIR,

@@ -11,6 +11,8 @@ import { TaskRunService } from "./app/task-run-service.js";
 import type { AppContext } from "./app/context.js";
 import type { Config } from "./config.js";
 import { RunInputSchemas } from "./domain/run-input-schema.js";
+import { apiRouter } from "./http/api-routes.js";
+import { startHttpServer, type RunningHttpServer } from "./http/http-server.js";
 import { HandlerAdapter } from "./rpc/adapter.js";
 import { deploymentHandlers } from "./rpc/deployment-handlers.js";
 import { startGrpcServer } from "./rpc/grpc-server.js";
@@ -21,9 +23,14 @@ import { openStore } from "./store/mongo-store.js";
 export interface RunningServer {
   /** The address clients dial, with the port actually bound. */
   grpcAddress: string;
+  /** The HTTP API's address, with the port actually bound. */
+  httpAddress: string;
   mongodbUri: string;
   stop(): Promise<void>;
 }
+
+/** Room for the rest of a JSON request body (field names, other fields) around an input at the limit. */
+const HTTP_BODY_MARGIN_BYTES = 64 * 1024;
 
 /** How often every pending pause is re-read from the store, as a net under the event feed. */
 const EXPIRY_RESCAN_MS = 60_000;
@@ -61,10 +68,12 @@ export async function startFlowgateServer(config: Config, logger: Logger): Promi
     await scheduler.start();
     const stopHousekeeping = startHousekeeping(store, logger);
 
+    const streams = new RunStreams(ctx);
+    const inputs = new FlowRunInputService(ctx);
     const adapter = new HandlerAdapter(logger);
     const grpc = await startGrpcServer({
       address: config.grpcAddress,
-      runs: runHandlers(adapter, { runs, streams: new RunStreams(ctx), inputs: new FlowRunInputService(ctx), taskRuns }),
+      runs: runHandlers(adapter, { runs, streams, inputs, taskRuns }),
       deployments: deploymentHandlers(adapter, new DeploymentService(ctx, runs, taskRuns)),
       // Room for an input at the limit plus the rest of the message; larger requests fail in grpc-js.
       maxMessageBytes: Math.max(4 * 1024 * 1024, config.maxInputBytes * 4),
@@ -72,12 +81,32 @@ export async function startFlowgateServer(config: Config, logger: Logger): Promi
     });
     const host = config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(":"));
     const grpcAddress = `${host}:${grpc.port}`;
-    logger.info({ grpcAddress, store: embedded ? "embedded" : "mongodb" }, "flowgate is serving");
+    let http: RunningHttpServer;
+    try {
+      http = await startHttpServer({
+        address: config.httpAddress,
+        router: apiRouter({ runs, streams, inputs, maxBodyBytes: config.maxInputBytes + HTTP_BODY_MARGIN_BYTES }),
+        logger,
+      });
+    } catch (err) {
+      // The HTTP port is taken (say): undo what already started, so the caller can retry or exit cleanly.
+      await grpc.stop(0);
+      stopHousekeeping();
+      scheduler.stop();
+      await hub.stop();
+      await store.close();
+      throw err;
+    }
+    const httpHost = config.httpAddress.slice(0, config.httpAddress.lastIndexOf(":"));
+    const httpAddress = `${httpHost}:${http.port}`;
+    logger.info({ grpcAddress, httpAddress, store: embedded ? "embedded" : "mongodb" }, "flowgate is serving");
 
     return {
       grpcAddress,
+      httpAddress,
       mongodbUri: uri,
       stop: async () => {
+        await http.stop();
         await grpc.stop(5_000);
         stopHousekeeping();
         scheduler.stop();

@@ -41,6 +41,8 @@ export function uniqueDatabase(): string {
 
 export interface TestServer extends TestClients {
   address: string;
+  /** The HTTP API's "host:port". */
+  httpAddress: string;
   database: string;
   stop(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const database = opts.database ?? uniqueDatabase();
   const config = loadConfig({
     FLOWGATE_GRPC_ADDRESS: "127.0.0.1:0",
+    FLOWGATE_HTTP_ADDRESS: "127.0.0.1:0",
     FLOWGATE_MONGODB_URI: await storeUri(),
     FLOWGATE_MONGODB_DATABASE: database,
     FLOWGATE_EVENT_POLL_MS: "20",
@@ -66,6 +69,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   return {
     ...clients,
     address: server.grpcAddress,
+    httpAddress: server.httpAddress,
     database,
     stop: async () => {
       clients.close();
@@ -88,6 +92,7 @@ export async function startServerProcess(opts: TestServerOptions = {}): Promise<
     env: {
       ...process.env,
       FLOWGATE_GRPC_ADDRESS: "127.0.0.1:0",
+      FLOWGATE_HTTP_ADDRESS: "127.0.0.1:0",
       FLOWGATE_MONGODB_URI: await storeUri(),
       FLOWGATE_MONGODB_DATABASE: database,
       FLOWGATE_EVENT_POLL_MS: "20",
@@ -96,15 +101,18 @@ export async function startServerProcess(opts: TestServerOptions = {}): Promise<
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
-  const address = await new Promise<string>((resolve, reject) => {
+  const { address, httpAddress } = await new Promise<{ address: string; httpAddress: string }>((resolve, reject) => {
     const lines: string[] = [];
+    let grpcAddress: string | undefined;
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${lines.join("\n")}`)), 30_000);
     createInterface({ input: child.stderr! }).on("line", (line) => {
       lines.push(line);
-      const m = /gRPC on (\S+)/.exec(line);
-      if (m) {
+      grpcAddress ??= /gRPC on (\S+)/.exec(line)?.[1];
+      // main.ts prints the HTTP line right after the gRPC one.
+      const http = /HTTP on (\S+)/.exec(line)?.[1];
+      if (grpcAddress && http) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve({ address: grpcAddress, httpAddress: http });
       }
     });
     child.once("exit", (code) => {
@@ -117,6 +125,7 @@ export async function startServerProcess(opts: TestServerOptions = {}): Promise<
   return {
     ...clients,
     address,
+    httpAddress,
     database,
     child,
     stop: async () => {

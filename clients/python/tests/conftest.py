@@ -29,6 +29,7 @@ STARTUP_SECONDS = 180  # the embedded store may be built on first use
 def server_address() -> Iterator[str]:
     env = dict(os.environ)
     env["FLOWGATE_GRPC_ADDRESS"] = "127.0.0.1:0"
+    env["FLOWGATE_HTTP_ADDRESS"] = "127.0.0.1:0"
     env.setdefault("FLOWGATE_LOG_LEVEL", "warn")
     env["FLOWGATE_EVENT_POLL_MS"] = "20"
     data_dir = None

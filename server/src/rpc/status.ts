@@ -2,6 +2,7 @@ import { status, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Logger } from "pino";
 import { DomainError, InvalidArgumentError, type DomainErrorKind, type FieldViolation } from "../domain/errors.js";
+import { isStoreUnavailable } from "../store/store-errors.js";
 
 const CODES: Record<DomainErrorKind, status> = {
   invalid_argument: status.INVALID_ARGUMENT,
@@ -36,10 +37,6 @@ export function toServiceError(err: unknown, logger: Logger, method: string): Pa
   return { code: status.INTERNAL, details: "Internal error; the server log has the details." };
 }
 
-function isStoreUnavailable(err: unknown): boolean {
-  const name = (err as { name?: string } | undefined)?.name ?? "";
-  return /^Mongo(Network|ServerSelection|NotConnected|Topology)/.test(name);
-}
 
 /** google.rpc.Status { code, message, details: [Any(google.rpc.BadRequest)] }, encoded by hand to avoid vendoring googleapis. */
 function encodeStatusWithBadRequest(code: number, message: string, violations: readonly FieldViolation[]): Buffer {

@@ -1,0 +1,131 @@
+import type { FlowRunInputService } from "../app/flow-run-input-service.js";
+import type { RunService } from "../app/run-service.js";
+import type { RunStreams } from "../app/run-streams.js";
+import { InvalidArgumentError, type FieldViolation } from "../domain/errors.js";
+import type { JsonObject } from "../domain/flow-run.js";
+import type { RunFilter } from "../store/records.js";
+import { readJsonBody } from "./request-body.js";
+import { Router, type RouteContext } from "./router.js";
+import { SseStream } from "./sse.js";
+import { inputToJson, integerFromQuery, isJsonObject, runToJson, stateTypesFromQuery, watchEventToJson } from "./json.js";
+
+export interface ApiDeps {
+  runs: RunService;
+  streams: RunStreams;
+  inputs: FlowRunInputService;
+  maxBodyBytes: number;
+}
+
+/**
+ * The browser's endpoints. Each one decodes, calls the same application service as the gRPC
+ * handler, and encodes: every rule (ids, schemas, state machine, limits) stays in the services.
+ */
+export function apiRouter(d: ApiDeps): Router {
+  return new Router()
+    .add("GET", "/api/health", () => Promise.resolve({ json: { status: "ok" } }))
+    .add("GET", "/api/runs", async ({ url }) => {
+      const q = url.searchParams;
+      const { runs, nextPageToken } = await d.runs.list(filterFromQuery(q), integerFromQuery(q.get("pageSize"), "pageSize"), q.get("pageToken") ?? "");
+      return { json: { runs: runs.map(runToJson), nextPageToken } };
+    })
+    .add("GET", "/api/runs/:id", async ({ params }) => ({ json: runToJson(await d.runs.get(params["id"]!)) }))
+    .add("GET", "/api/runs/:id/inputs", async ({ params, url }) => {
+      const q = url.searchParams;
+      const inputs = await d.inputs.filter(params["id"]!, q.get("prefix") ?? "", integerFromQuery(q.get("limit"), "limit"), []);
+      return { json: { inputs: inputs.map(inputToJson) } };
+    })
+    .add("POST", "/api/runs/:id/resume", async (ctx) => {
+      const body = await bodyObject(ctx, d.maxBodyBytes, ["input"]);
+      const input = body["input"];
+      if (input !== undefined && input !== null && !isJsonObject(input)) {
+        throw new InvalidArgumentError(`input must be a JSON object (got ${describeJson(input)}); wrap a single value in a field.`, [
+          { field: "input", description: "must be a JSON object" },
+        ]);
+      }
+      const run = await d.runs.resume(ctx.params["id"]!, input ?? undefined, requestId(ctx));
+      return { json: runToJson(run) };
+    })
+    .add("POST", "/api/runs/:id/suspend", async (ctx) => {
+      const body = await bodyObject(ctx, d.maxBodyBytes, ["timeoutSeconds"]);
+      const timeout = body["timeoutSeconds"];
+      if (timeout !== undefined && timeout !== null && typeof timeout !== "number") {
+        throw new InvalidArgumentError("timeoutSeconds must be a number of seconds, or null for no timeout.", [
+          { field: "timeoutSeconds", description: "must be a number or null" },
+        ]);
+      }
+      const { run } = await d.runs.pause(ctx.params["id"]!, {
+        reschedule: true,
+        // null is an explicit "never expires"; absent leaves the server's default timeout.
+        ...(timeout === null ? { noTimeout: true } : timeout !== undefined ? { timeoutSeconds: timeout } : {}),
+        requestId: requestId(ctx),
+      });
+      return { json: runToJson(run) };
+    })
+    .add("POST", "/api/runs/:id/cancel", async (ctx) => {
+      await bodyObject(ctx, d.maxBodyBytes, []);
+      return { json: runToJson(await d.runs.cancel(ctx.params["id"]!, requestId(ctx))) };
+    })
+    .add("GET", "/api/runs/:id/events", async ({ params, res, signal }) => {
+      // Not opened up front: an unknown or malformed id is then still answered by the error boundary
+      // with a JSON 404 or 400 (the first event, the current state, follows the read at once).
+      const sse = new SseStream(res);
+      try {
+        await d.streams.watchRun(params["id"]!, signal, (e) => sse.send("state", watchEventToJson(e)));
+      } finally {
+        if (sse.isOpen) sse.end();
+      }
+      return "streamed";
+    })
+    .add("GET", "/api/events", async ({ url, res, signal }) => {
+      const filter = filterFromQuery(url.searchParams);
+      const sse = new SseStream(res);
+      // Opened at once: with no matching runs the first event may be a long way off.
+      sse.open();
+      try {
+        await d.streams.watchRuns(filter, signal, (e) => sse.send("state", watchEventToJson(e)));
+      } finally {
+        sse.end();
+      }
+      return "streamed";
+    });
+}
+
+function filterFromQuery(q: URLSearchParams): RunFilter {
+  const flow = q.get("flow");
+  const deployment = q.get("deployment");
+  return {
+    stateTypes: stateTypesFromQuery(q.get("state"), "state"),
+    ...(flow ? { flowName: flow } : {}),
+    ...(deployment ? { deploymentId: deployment } : {}),
+  };
+}
+
+/** The Idempotency-Key header is the request id the services already deduplicate on. */
+function requestId(ctx: RouteContext): string {
+  const header = ctx.req.headers["idempotency-key"];
+  return typeof header === "string" ? header : "";
+}
+
+/** The body as an object with only `known` fields; empty is {}. Unknown fields are refused so typos do not pass silently. */
+async function bodyObject(ctx: RouteContext, limit: number, known: readonly string[]): Promise<JsonObject> {
+  const body = await readJsonBody(ctx.req, limit);
+  if (body === undefined) return {};
+  if (!isJsonObject(body)) {
+    throw new InvalidArgumentError(`The request body must be a JSON object (got ${describeJson(body)}).`, [
+      { field: "", description: "must be a JSON object" },
+    ]);
+  }
+  const unknown: FieldViolation[] = Object.keys(body)
+    .filter((k) => !known.includes(k))
+    .map((field) => ({ field, description: known.length > 0 ? `is not a known field (use ${known.join(", ")})` : "is not a known field" }));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(`Unknown field${unknown.length > 1 ? "s" : ""}: ${unknown.map((u) => u.field).join(", ")}.`, unknown);
+  }
+  return body;
+}
+
+function describeJson(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  return `a ${typeof value}`;
+}

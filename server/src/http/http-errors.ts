@@ -1,0 +1,53 @@
+import type { Logger } from "pino";
+import { DomainError, InvalidArgumentError, type DomainErrorKind, type FieldViolation } from "../domain/errors.js";
+import { isStoreUnavailable } from "../store/store-errors.js";
+
+/** A failure that belongs to HTTP itself (no such route, body too large), not to the domain. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+const STATUSES: Record<DomainErrorKind, number> = {
+  invalid_argument: 400,
+  not_found: 404,
+  already_exists: 409,
+  failed_precondition: 409,
+  aborted: 409,
+};
+
+export interface ErrorBody {
+  error: string;
+  fieldErrors?: readonly FieldViolation[];
+}
+
+export interface HttpFailure {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+}
+
+/**
+ * The one error boundary of the HTTP side, the counterpart of rpc/status.ts: domain errors keep
+ * their message (clients show it) and field paths; an unreachable store is 503; anything else is a generic 500 whose details go
+ * to the log only, so internals never reach a browser.
+ */
+export function toHttpFailure(err: unknown, logger: Logger, route: string): HttpFailure {
+  if (err instanceof InvalidArgumentError) {
+    return { status: 400, body: { error: err.message, fieldErrors: err.violations }, headers: {} };
+  }
+  if (err instanceof DomainError) return { status: STATUSES[err.kind], body: { error: err.message }, headers: {} };
+  if (err instanceof HttpError) return { status: err.status, body: { error: err.message }, headers: err.headers };
+  if (isStoreUnavailable(err)) {
+    logger.warn({ err, route }, "store unavailable");
+    return { status: 503, body: { error: "The store is unavailable; retry shortly." }, headers: { "retry-after": "1" } };
+  }
+  logger.error({ err, route }, "unexpected error in the HTTP API");
+  return { status: 500, body: { error: "Internal error; the server log has the details." }, headers: {} };
+}

@@ -1,0 +1,112 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Logger } from "pino";
+import { toHttpFailure } from "./http-errors.js";
+import type { Router } from "./router.js";
+
+export interface HttpServerOptions {
+  /** "host:port" or "[v6]:port"; port 0 picks a free one. */
+  address: string;
+  router: Router;
+  logger: Logger;
+}
+
+export interface RunningHttpServer {
+  port: number;
+  /** Ends open event streams, then stops accepting and closes idle connections. */
+  stop(): Promise<void>;
+}
+
+/** How long stop() lets unfinished requests complete before closing their connections. */
+const STOP_GRACE_MS = 5_000;
+
+export async function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpServer> {
+  const { host, port } = splitAddress(opts.address);
+  // Aborting this ends every open event stream, which would otherwise keep close() waiting forever.
+  const shutdown = new AbortController();
+  // Requests in flight per connection. Node's closeIdleConnections() skips a connection that has not
+  // carried a request yet (fetch opens spare ones), which would hold stop() for the keep-alive timeout.
+  const inFlight = new Map<Socket, number>();
+  const closeIdle = (): void => {
+    for (const [socket, n] of inFlight) if (n === 0) socket.destroy();
+  };
+  const server = createServer((req, res) => {
+    const socket = req.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    void handle(req, res, opts, shutdown.signal).finally(() => {
+      const done = (): void => {
+        if (inFlight.has(socket)) inFlight.set(socket, Math.max(0, (inFlight.get(socket) ?? 1) - 1));
+        if (shutdown.signal.aborted) closeIdle();
+      };
+      // Counted down once the response is out, so a response is never cut by closeIdle().
+      if (res.writableFinished || res.destroyed) done();
+      else res.once("close", done);
+    });
+  });
+  server.on("connection", (socket: Socket) => {
+    inFlight.set(socket, 0);
+    socket.once("close", () => inFlight.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    stop: async () => {
+      shutdown.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle connections go now; busy ones as their response ends (see above); a request still
+      // running after the grace is cut.
+      closeIdle();
+      const force = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+      await closed;
+      clearTimeout(force);
+    },
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpServerOptions, shutdown: AbortSignal): Promise<void> {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  // "close" on the response fires when it has been sent or when the client went away first.
+  res.once("close", abort);
+  shutdown.addEventListener("abort", abort);
+  let route = `${req.method ?? "?"} ${req.url ?? "?"}`;
+  try {
+    const url = new URL(req.url ?? "/", "http://flowgate.invalid");
+    const match = opts.router.match(req.method ?? "", url.pathname);
+    route = match.pattern;
+    const result = await match.handler({ req, res, url, params: match.params, signal: controller.signal });
+    if (result !== "streamed") sendJson(res, 200, result.json);
+  } catch (err) {
+    const failure = toHttpFailure(err, opts.logger, route);
+    if (res.headersSent) {
+      // An event stream that fails after its headers can only be cut; the client sees the close.
+      res.destroy();
+    } else {
+      sendJson(res, failure.status, failure.body, failure.headers);
+    }
+  } finally {
+    shutdown.removeEventListener("abort", abort);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+    ...headers,
+  });
+  res.end(text);
+}
+
+function splitAddress(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(":");
+  return { host: address.slice(0, i).replace(/^\[(.*)\]$/, "$1"), port: Number(address.slice(i + 1)) };
+}

@@ -1,0 +1,125 @@
+/** Domain ↔ JSON for the HTTP API: state types as "PAUSED" strings, dates as ISO strings, absent as null. */
+import { InvalidArgumentError } from "../domain/errors.js";
+import { currentPause, type FlowRun, type JsonObject } from "../domain/flow-run.js";
+import { STATE_TYPES, type State, type StateType } from "../domain/states.js";
+import type { WatchEvent } from "../app/run-streams.js";
+import type { FlowRunInputRecord } from "../store/records.js";
+
+export interface StateJson {
+  id: string;
+  type: StateType;
+  name: string;
+  message: string;
+  timestamp: string;
+}
+
+export interface PauseJson {
+  key: string;
+  reschedule: boolean;
+  createdAt: string;
+  expiresAt: string | null;
+  inputSchema: JsonObject | null;
+  inputDescription: string | null;
+  inputInitial: JsonObject | null;
+}
+
+export interface RunJson {
+  id: string;
+  name: string;
+  flowName: string;
+  deploymentId: string | null;
+  parentFlowRunId: string | null;
+  parentTaskRunId: string | null;
+  parameters: JsonObject;
+  labels: Record<string, string>;
+  state: StateJson | null;
+  version: number;
+  runCount: number;
+  createdAt: string;
+  updatedAt: string;
+  /** The pause the run is in now; null unless PAUSED. */
+  pause: PauseJson | null;
+}
+
+export interface WatchEventJson {
+  run: RunJson;
+  previousState: StateJson | null;
+  initial: boolean;
+}
+
+export interface InputJson {
+  key: string;
+  value: unknown;
+  sender: string | null;
+  createdAt: string;
+}
+
+export function stateToJson(s: State): StateJson {
+  return { id: s.id, type: s.type, name: s.name, message: s.message, timestamp: s.timestamp.toISOString() };
+}
+
+export function runToJson(run: FlowRun): RunJson {
+  const pause = currentPause(run);
+  return {
+    id: run.id,
+    name: run.name,
+    flowName: run.flowName,
+    deploymentId: run.deploymentId ?? null,
+    parentFlowRunId: run.parentFlowRunId ?? null,
+    parentTaskRunId: run.parentTaskRunId ?? null,
+    parameters: run.parameters,
+    labels: run.labels,
+    state: run.state ? stateToJson(run.state) : null,
+    version: run.version,
+    runCount: run.runCount,
+    createdAt: run.createdAt.toISOString(),
+    updatedAt: run.updatedAt.toISOString(),
+    pause: pause
+      ? {
+          key: pause.key,
+          reschedule: pause.reschedule,
+          createdAt: pause.createdAt.toISOString(),
+          expiresAt: pause.expiresAt?.toISOString() ?? null,
+          inputSchema: pause.inputSchema ?? null,
+          inputDescription: pause.inputDescription ?? null,
+          inputInitial: pause.inputInitial ?? null,
+        }
+      : null,
+  };
+}
+
+export function watchEventToJson(e: WatchEvent): WatchEventJson {
+  return { run: runToJson(e.run), previousState: e.previousState ? stateToJson(e.previousState) : null, initial: e.initial };
+}
+
+export function inputToJson(r: FlowRunInputRecord): InputJson {
+  return { key: r.key, value: r.value, sender: r.sender ?? null, createdAt: r.createdAt.toISOString() };
+}
+
+/** "PAUSED,running" → ["PAUSED", "RUNNING"]; an unknown name is a field error on `field`. */
+export function stateTypesFromQuery(text: string | null, field: string): StateType[] {
+  if (!text) return [];
+  return text.split(",").map((part) => {
+    const name = part.trim().toUpperCase();
+    const found = STATE_TYPES.find((t) => t === name);
+    if (!found) {
+      throw new InvalidArgumentError(`${field} has an unknown state type "${part.trim()}"; use ${STATE_TYPES.join(", ")}.`, [
+        { field, description: `must be a comma-separated list of ${STATE_TYPES.join(", ")}` },
+      ]);
+    }
+    return found;
+  });
+}
+
+/** A non-negative integer query parameter; absent or empty is 0, which the services read as "default". */
+export function integerFromQuery(text: string | null, field: string): number {
+  if (text === null || text === "") return 0;
+  if (!/^\d{1,9}$/.test(text)) {
+    throw new InvalidArgumentError(`${field} must be a non-negative integer.`, [{ field, description: "must be a non-negative integer" }]);
+  }
+  return Number(text);
+}
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,3 +1,5 @@
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -22,7 +24,11 @@ const schema = z.object({
   FLOWGATE_RECONCILE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   FLOWGATE_EMBEDDED_STORE_SYNC: z.enum(["normal", "full"]).default("normal"),
   FLOWGATE_EVENT_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(25),
+  FLOWGATE_UI_DIR: z.string().min(1).optional(),
 });
+
+/** ui/dist of this repository, from server/src or server/dist alike. */
+const DEFAULT_UI_DIR = fileURLToPath(new URL("../../ui/dist", import.meta.url));
 
 export interface Config {
   grpcAddress: string;
@@ -35,6 +41,8 @@ export interface Config {
   eventPollMs: number;
   embeddedStoreSync: "normal" | "full";
   reconcileMs: number;
+  /** The web UI's built files, served on the HTTP address. */
+  uiDir: string;
 }
 
 export class ConfigError extends Error {}
@@ -59,5 +67,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventPollMs: c.FLOWGATE_EVENT_POLL_MS,
     embeddedStoreSync: c.FLOWGATE_EMBEDDED_STORE_SYNC,
     reconcileMs: c.FLOWGATE_RECONCILE_MS,
+    uiDir: resolve(c.FLOWGATE_UI_DIR ?? DEFAULT_UI_DIR),
   };
 }

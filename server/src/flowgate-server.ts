@@ -13,6 +13,7 @@ import type { Config } from "./config.js";
 import { RunInputSchemas } from "./domain/run-input-schema.js";
 import { apiRouter } from "./http/api-routes.js";
 import { startHttpServer, type RunningHttpServer } from "./http/http-server.js";
+import { StaticFiles } from "./http/static-files.js";
 import { HandlerAdapter } from "./rpc/adapter.js";
 import { deploymentHandlers } from "./rpc/deployment-handlers.js";
 import { startGrpcServer } from "./rpc/grpc-server.js";
@@ -86,6 +87,7 @@ export async function startFlowgateServer(config: Config, logger: Logger): Promi
       http = await startHttpServer({
         address: config.httpAddress,
         router: apiRouter({ runs, streams, inputs, maxBodyBytes: config.maxInputBytes + HTTP_BODY_MARGIN_BYTES }),
+        ui: new StaticFiles(config.uiDir),
         logger,
       });
     } catch (err) {

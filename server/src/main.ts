@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   process.stderr.write(`flowgate: gRPC on ${server.grpcAddress} (try: npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://${server.grpcAddress})\n`);
-  process.stderr.write(`flowgate: HTTP on ${server.httpAddress} (try: curl http://${server.httpAddress}/api/health)\n`);
+  process.stderr.write(`flowgate: web UI on http://${server.httpAddress}/ (HTTP API: curl http://${server.httpAddress}/api/health)\n`);
 
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -108,8 +108,8 @@ export async function startServerProcess(opts: TestServerOptions = {}): Promise<
     createInterface({ input: child.stderr! }).on("line", (line) => {
       lines.push(line);
       grpcAddress ??= /gRPC on (\S+)/.exec(line)?.[1];
-      // main.ts prints the HTTP line right after the gRPC one.
-      const http = /HTTP on (\S+)/.exec(line)?.[1];
+      // main.ts prints the web UI's line right after the gRPC one.
+      const http = /web UI on http:\/\/([^/\s]+)\//.exec(line)?.[1];
       if (grpcAddress && http) {
         clearTimeout(timer);
         resolve({ address: grpcAddress, httpAddress: http });

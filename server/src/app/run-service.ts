@@ -87,6 +87,7 @@ export class RunService {
         runCount: input.state?.type === "RUNNING" ? 1 : 0,
         resuming: false,
         pauses: {},
+        stateHistory: [],
         createdAt: clock.now,
         updatedAt: clock.now,
       };

@@ -42,8 +42,23 @@ export interface FlowRun {
   /** Set by the resume of a suspend; the next RUNNING does not count as a new run. */
   resuming: boolean;
   pauses: Record<string, PauseRecord>;
+  /** The states before the current one, oldest first, at most STATE_HISTORY_LIMIT: the UI's timeline. */
+  stateHistory: PastState[];
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A state the run has left, without the details only the current state needs. */
+export type PastState = Pick<State, "id" | "type" | "name" | "message" | "timestamp">;
+
+/** Enough for any timeline a person reads; bounded so a run that loops does not grow without end. */
+export const STATE_HISTORY_LIMIT = 100;
+
+/** The history after leaving `left`: appended, oldest dropped beyond the limit. */
+export function withPastState(history: readonly PastState[], left: State | undefined): PastState[] {
+  if (!left) return [...history];
+  const { id, type, name, message, timestamp } = left;
+  return [...history, { id, type, name, message, timestamp }].slice(-STATE_HISTORY_LIMIT);
 }
 
 /** The pause the run is in, if it is PAUSED. */

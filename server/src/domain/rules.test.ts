@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { AbortedError, FailedPreconditionError, InvalidArgumentError, Messages } from "./errors.js";
-import type { FlowRun } from "./flow-run.js";
+import { STATE_HISTORY_LIMIT, type FlowRun } from "./flow-run.js";
 import { decideCancel, decideExpire, decidePause, decideResume, decideSetState, type Clock, type PauseRequest } from "./rules.js";
 import { RunInputSchemas } from "./run-input-schema.js";
 import { STATE_TYPES, makeState, type StateType } from "./states.js";
@@ -23,6 +23,7 @@ function run(type: StateType | undefined, extra: Partial<FlowRun> = {}): FlowRun
     runCount: 1,
     resuming: false,
     pauses: {},
+    stateHistory: [],
     createdAt: T0,
     updatedAt: T0,
     ...extra,
@@ -196,5 +197,29 @@ describe("decideSetState", () => {
 
   test("entering RUNNING counts a run", () => {
     assert.equal(decideSetState(run("PENDING"), { type: "RUNNING" }, undefined, clockAt()).transition.run.runCount, 2);
+  });
+});
+
+describe("state history", () => {
+  test("each transition records the state it left, oldest first, without its details", () => {
+    const pausedRun = paused();
+    const d = decideResume(pausedRun, undefined, undefined, schemas, clockAt(1000));
+    assert.equal(d.kind, "resume");
+    if (d.kind !== "resume") return;
+    const history = d.transition.run.stateHistory;
+    assert.deepEqual(
+      history.map((s) => s.type),
+      ["RUNNING", "PAUSED"],
+    );
+    assert.equal("details" in history[1]!, false);
+    assert.equal(history[1]!.id, pausedRun.state!.id);
+  });
+
+  test("keeps only the most recent STATE_HISTORY_LIMIT states", () => {
+    const long = Array.from({ length: STATE_HISTORY_LIMIT }, (_, i) => ({ ...makeState({ type: "RUNNING" }, `old-${i}`, T0) }));
+    const next = paused({}, run("RUNNING", { deploymentId: "dep-1", stateHistory: long }));
+    assert.equal(next.stateHistory.length, STATE_HISTORY_LIMIT);
+    assert.equal(next.stateHistory[0]!.id, "old-1");
+    assert.equal(next.stateHistory.at(-1)!.type, "RUNNING");
   });
 });

@@ -5,7 +5,7 @@
  * so concurrent resumes and timeouts resolve to exactly one winner.
  */
 import { AbortedError, FailedPreconditionError, InvalidArgumentError, Messages } from "./errors.js";
-import { currentPause, latestPause, pauseKeyset, type FlowRun, type JsonObject, type PauseRecord, type PauseStatus } from "./flow-run.js";
+import { currentPause, latestPause, pauseKeyset, type FlowRun, type JsonObject, type PauseRecord, type PauseStatus, withPastState } from "./flow-run.js";
 import { defaultStateName, isFinal, makeState, type State, type StateProposal, type StateType } from "./states.js";
 import type { RunInputSchemas } from "./run-input-schema.js";
 
@@ -315,6 +315,7 @@ function transition(run: FlowRun, clock: Clock, parts: TransitionParts): Transit
     run: {
       ...run,
       state: parts.state,
+      stateHistory: withPastState(run.stateHistory, run.state),
       pauses,
       resuming: parts.resuming ?? run.resuming,
       runCount: run.runCount + (parts.runCountIncrement ?? 0),

@@ -3,11 +3,14 @@ import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "pino";
 import { toHttpFailure } from "./http-errors.js";
 import type { Router } from "./router.js";
+import type { StaticFiles } from "./static-files.js";
 
 export interface HttpServerOptions {
   /** "host:port" or "[v6]:port"; port 0 picks a free one. */
   address: string;
   router: Router;
+  /** Serves every path outside /api/: the web UI. */
+  ui: StaticFiles;
   logger: Logger;
 }
 
@@ -78,6 +81,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpServe
   let route = `${req.method ?? "?"} ${req.url ?? "?"}`;
   try {
     const url = new URL(req.url ?? "/", "http://flowgate.invalid");
+    if (url.pathname !== "/api" && !url.pathname.startsWith("/api/")) {
+      route = "GET (web UI)";
+      await opts.ui.serve(req, res, url.pathname);
+      return;
+    }
     const match = opts.router.match(req.method ?? "", url.pathname);
     route = match.pattern;
     const result = await match.handler({ req, res, url, params: match.params, signal: controller.signal });

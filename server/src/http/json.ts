@@ -1,60 +1,12 @@
 /** Domain ↔ JSON for the HTTP API: state types as "PAUSED" strings, dates as ISO strings, absent as null. */
 import { InvalidArgumentError } from "../domain/errors.js";
-import { currentPause, type FlowRun, type JsonObject } from "../domain/flow-run.js";
+import { currentPause, type FlowRun, type JsonObject, type PastState } from "../domain/flow-run.js";
 import { STATE_TYPES, type State, type StateType } from "../domain/states.js";
 import type { WatchEvent } from "../app/run-streams.js";
 import type { FlowRunInputRecord } from "../store/records.js";
+import type { InputJson, RunJson, StateJson, StateTypeName, WatchEventJson } from "./api-types.js";
 
-export interface StateJson {
-  id: string;
-  type: StateType;
-  name: string;
-  message: string;
-  timestamp: string;
-}
-
-export interface PauseJson {
-  key: string;
-  reschedule: boolean;
-  createdAt: string;
-  expiresAt: string | null;
-  inputSchema: JsonObject | null;
-  inputDescription: string | null;
-  inputInitial: JsonObject | null;
-}
-
-export interface RunJson {
-  id: string;
-  name: string;
-  flowName: string;
-  deploymentId: string | null;
-  parentFlowRunId: string | null;
-  parentTaskRunId: string | null;
-  parameters: JsonObject;
-  labels: Record<string, string>;
-  state: StateJson | null;
-  version: number;
-  runCount: number;
-  createdAt: string;
-  updatedAt: string;
-  /** The pause the run is in now; null unless PAUSED. */
-  pause: PauseJson | null;
-}
-
-export interface WatchEventJson {
-  run: RunJson;
-  previousState: StateJson | null;
-  initial: boolean;
-}
-
-export interface InputJson {
-  key: string;
-  value: unknown;
-  sender: string | null;
-  createdAt: string;
-}
-
-export function stateToJson(s: State): StateJson {
+export function stateToJson(s: PastState): StateJson {
   return { id: s.id, type: s.type, name: s.name, message: s.message, timestamp: s.timestamp.toISOString() };
 }
 
@@ -70,6 +22,7 @@ export function runToJson(run: FlowRun): RunJson {
     parameters: run.parameters,
     labels: run.labels,
     state: run.state ? stateToJson(run.state) : null,
+    stateHistory: run.stateHistory.map(stateToJson),
     version: run.version,
     runCount: run.runCount,
     createdAt: run.createdAt.toISOString(),
@@ -123,3 +76,7 @@ export function integerFromQuery(text: string | null, field: string): number {
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+// api-types.ts spells the state types out (it imports nothing); this fails to compile if they drift.
+const sameStateTypes: [StateType] extends [StateTypeName] ? ([StateTypeName] extends [StateType] ? true : never) : never = true;
+void sameStateTypes;

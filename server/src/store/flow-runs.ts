@@ -58,6 +58,8 @@ export function toRun(doc: FlowRunDocument): FlowRun {
     parameters: fromJsonText<JsonObject>(parameters),
     labels: fromJsonText<Record<string, string>>(labels),
     pauses: Object.fromEntries(Object.entries(pauses).map(([k, p]) => [k, pauseFromDocument(p)])),
+    // Runs stored before the history existed have none.
+    stateHistory: rest.stateHistory ?? [],
   };
 }
 
@@ -95,6 +97,7 @@ export class FlowRunRepository {
     const set: Partial<FlowRunDocument> = {
       ...(run.state ? { state: run.state } : {}),
       pauses: pausesToDocument(run.pauses),
+      stateHistory: run.stateHistory,
       resuming: run.resuming,
       runCount: run.runCount,
       version: run.version,

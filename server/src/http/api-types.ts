@@ -1,0 +1,71 @@
+/**
+ * The HTTP API's JSON shapes, shared with the web UI (ui/ imports this file for its types only, so
+ * it imports nothing). State types are "PAUSED" strings, dates ISO strings, absent values null.
+ */
+
+export type StateTypeName = "SCHEDULED" | "PENDING" | "RUNNING" | "PAUSED" | "COMPLETED" | "FAILED" | "CANCELLED" | "CRASHED" | "CANCELLING";
+
+export type JsonObjectJson = { [key: string]: unknown };
+
+export interface StateJson {
+  id: string;
+  type: StateTypeName;
+  name: string;
+  message: string;
+  timestamp: string;
+}
+
+export interface PauseJson {
+  key: string;
+  reschedule: boolean;
+  createdAt: string;
+  expiresAt: string | null;
+  inputSchema: JsonObjectJson | null;
+  inputDescription: string | null;
+  inputInitial: JsonObjectJson | null;
+}
+
+export interface RunJson {
+  id: string;
+  name: string;
+  flowName: string;
+  deploymentId: string | null;
+  parentFlowRunId: string | null;
+  parentTaskRunId: string | null;
+  parameters: JsonObjectJson;
+  labels: Record<string, string>;
+  state: StateJson | null;
+  /** The states before `state`, oldest first (the most recent 100). */
+  stateHistory: StateJson[];
+  version: number;
+  runCount: number;
+  createdAt: string;
+  updatedAt: string;
+  /** The pause the run is in now; null unless PAUSED. */
+  pause: PauseJson | null;
+}
+
+export interface WatchEventJson {
+  run: RunJson;
+  previousState: StateJson | null;
+  initial: boolean;
+}
+
+export interface InputJson {
+  key: string;
+  value: unknown;
+  sender: string | null;
+  createdAt: string;
+}
+
+export interface FieldErrorJson {
+  /** Dotted path into the input ("address.city", "items.0"); "" for the input as a whole. */
+  field: string;
+  description: string;
+}
+
+/** Every non-2xx answer. */
+export interface ErrorJson {
+  error: string;
+  fieldErrors?: FieldErrorJson[];
+}

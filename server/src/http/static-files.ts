@@ -1,0 +1,94 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { extname, join, normalize, sep } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { HttpError } from "./http-errors.js";
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".woff2": "font/woff2",
+  ".txt": "text/plain; charset=utf-8",
+};
+
+/**
+ * Everything from this server and nothing else: a page cannot load a script, style, font or
+ * connection from another host, even if a dependency tried to (scenario U06).
+ * rjsf sets style attributes, hence 'unsafe-inline' for styles only.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const SECURITY_HEADERS = {
+  "content-security-policy": CONTENT_SECURITY_POLICY,
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+/**
+ * The web UI's built files (ui/dist). A path that is not a file gets index.html, so that a link
+ * such as /runs/<id> opens directly: the page routes itself. Vite names assets by content hash,
+ * so they are cached for good; index.html is revalidated every time, so a new build shows at once.
+ */
+export class StaticFiles {
+  constructor(private readonly root: string) {}
+
+  async serve(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      throw new HttpError(405, `${req.method ?? "?"} is not allowed here; use GET.`, { allow: "GET, HEAD" });
+    }
+    const file = (await this.fileFor(pathname)) ?? (await this.fileFor("/index.html"));
+    if (!file) {
+      throw new HttpError(
+        404,
+        `The web UI is not built (no index.html in ${this.root}). Run "npm run build" at the repository root, then restart the server.`,
+      );
+    }
+    const immutable = pathname.startsWith("/assets/") && file.path !== join(this.root, "index.html");
+    res.writeHead(200, {
+      "content-type": CONTENT_TYPES[extname(file.path)] ?? "application/octet-stream",
+      "content-length": file.size,
+      "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+      ...SECURITY_HEADERS,
+    });
+    if (req.method === "HEAD") {
+      res.end();
+      return;
+    }
+    await pipeline(createReadStream(file.path), res);
+  }
+
+  /** The regular file at this URL path inside the root, or undefined; ".." can never leave the root. */
+  private async fileFor(pathname: string): Promise<{ path: string; size: number } | undefined> {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return undefined;
+    }
+    if (decoded.includes("\0")) return undefined;
+    const path = join(this.root, normalize(decoded));
+    if (path !== this.root && !path.startsWith(this.root + sep)) return undefined;
+    try {
+      const s = await stat(path);
+      return s.isFile() ? { path, size: s.size } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Debian's Chromium driven by playwright-core, for the web UI's scenarios (U01–U06). `.ci/run`
+ * installs the `chromium` package; playwright-core brings no browser of its own.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+export const CHROMIUM = process.env["FLOWGATE_CHROMIUM"] ?? "/usr/bin/chromium";
+
+/** Where tests leave what a person should look at (the Resume form's screenshot). */
+export const TEST_OUTPUT = fileURLToPath(new URL("../../test-output/", import.meta.url));
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's package (apt-get install -y chromium), as .ci/run does, or set FLOWGATE_CHROMIUM.`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+export interface UiSession {
+  context: BrowserContext;
+  page: Page;
+  /** Every request the page made, in order, with whether it went to the Flowgate server. */
+  requests: { url: string; toServer: boolean }[];
+  /** Marks the current document; sameDocument() then tells whether it was never reloaded or replaced. */
+  markDocument(): Promise<void>;
+  sameDocument(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh context on the server's origin. Requests to any other host are aborted and recorded, so a
+ * page that needed a CDN would both break and be caught (U06).
+ */
+export async function openUi(browser: Browser, origin: string, opts: { width?: number; height?: number } = {}): Promise<UiSession> {
+  const context = await browser.newContext({
+    baseURL: origin,
+    viewport: { width: opts.width ?? 1100, height: opts.height ?? 900 },
+    serviceWorkers: "block",
+  });
+  const requests: UiSession["requests"] = [];
+  await context.route("**/*", async (route) => {
+    const url = route.request().url();
+    const toServer = url.startsWith(`${origin}/`) || url.startsWith("data:");
+    requests.push({ url, toServer });
+    if (toServer) await route.continue();
+    else await route.abort("blockedbyclient");
+  });
+  const page = await context.newPage();
+  return {
+    context,
+    page,
+    requests,
+    markDocument: () => page.evaluate(() => void ((window as unknown as { flowgateMark?: boolean }).flowgateMark = true)),
+    sameDocument: () => page.evaluate(() => (window as unknown as { flowgateMark?: boolean }).flowgateMark === true),
+    close: () => context.close(),
+  };
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync(TEST_OUTPUT, { recursive: true });
+  return join(TEST_OUTPUT, name);
+}

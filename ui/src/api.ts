@@ -1,0 +1,82 @@
+/** The server's HTTP API, typed by the server's own wire types. */
+import type { ErrorJson, FieldErrorJson, JsonObjectJson, RunJson, StateTypeName } from "../../server/src/http/api-types.ts";
+
+export type { FieldErrorJson, JsonObjectJson, PauseJson, RunJson, StateJson, StateTypeName, WatchEventJson } from "../../server/src/http/api-types.ts";
+
+export const STATE_TYPES: readonly StateTypeName[] = [
+  "SCHEDULED",
+  "PENDING",
+  "RUNNING",
+  "PAUSED",
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "CRASHED",
+  "CANCELLING",
+];
+
+export const FINAL_STATES: ReadonlySet<StateTypeName> = new Set(["COMPLETED", "FAILED", "CANCELLED", "CRASHED"]);
+
+/** A refusal from the server: its message, HTTP status and, for invalid input, the failing fields. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly fieldErrors: readonly FieldErrorJson[] = [],
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+async function request<T>(method: "GET" | "POST", path: string, body?: JsonObjectJson, signal?: AbortSignal): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(signal ? { signal } : {}),
+    });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new ApiError("The Flowgate server cannot be reached; check that it is running, then try again.", 0);
+  }
+  const text = await res.text();
+  const json: unknown = text ? JSON.parse(text) : undefined;
+  if (!res.ok) {
+    const e = (json ?? {}) as Partial<ErrorJson>;
+    throw new ApiError(e.error ?? `The server answered ${res.status} ${res.statusText}.`, res.status, e.fieldErrors ?? []);
+  }
+  return json as T;
+}
+
+export function listRuns(states: readonly StateTypeName[], signal?: AbortSignal): Promise<{ runs: RunJson[]; nextPageToken: string }> {
+  const q = new URLSearchParams({ pageSize: "200" });
+  if (states.length > 0) q.set("state", states.join(","));
+  return request("GET", `/api/runs?${q}`, undefined, signal);
+}
+
+export function resumeRun(id: string, input?: JsonObjectJson): Promise<RunJson> {
+  return request("POST", `/api/runs/${encodeURIComponent(id)}/resume`, input === undefined ? {} : { input });
+}
+
+export function suspendRun(id: string): Promise<RunJson> {
+  return request("POST", `/api/runs/${encodeURIComponent(id)}/suspend`, {});
+}
+
+export function cancelRun(id: string): Promise<RunJson> {
+  return request("POST", `/api/runs/${encodeURIComponent(id)}/cancel`, {});
+}
+
+export function runEventsUrl(id: string): string {
+  return `/api/runs/${encodeURIComponent(id)}/events`;
+}
+
+export function allEventsUrl(states: readonly StateTypeName[]): string {
+  return states.length > 0 ? `/api/events?state=${states.join(",")}` : "/api/events";
+}
+
+export function getRun(id: string, signal?: AbortSignal): Promise<RunJson> {
+  return request("GET", `/api/runs/${encodeURIComponent(id)}`, undefined, signal);
+}

@@ -1,0 +1,47 @@
+import Form from "@rjsf/core";
+import type { RJSFSchema } from "@rjsf/utils";
+import validator from "@rjsf/validator-ajv8";
+import { useMemo, useState } from "react";
+import type { FieldErrorJson, JsonObjectJson } from "../api.ts";
+import { toErrorSchema } from "../field-errors.ts";
+
+interface ResumeFormProps {
+  schema: JsonObjectJson;
+  initial: JsonObjectJson | null;
+  fieldErrors: readonly FieldErrorJson[];
+  busy: boolean;
+  onSubmit: (input: JsonObjectJson) => void;
+}
+
+/**
+ * The pause's input schema as a form (react-jsonschema-form). The server is the one judge of the
+ * input (noValidate): its field errors come back and are shown under their fields, so the browser
+ * never disagrees with what Python, Go or the CLI would be told.
+ */
+export function ResumeForm({ schema, initial, fieldErrors, busy, onSubmit }: ResumeFormProps) {
+  // The description is the pause's Markdown, shown above the form already; rjsf would print it raw.
+  const formSchema = useMemo(() => {
+    const { description: _description, ...rest } = schema;
+    return rest as RJSFSchema;
+  }, [schema]);
+  const [formData, setFormData] = useState<JsonObjectJson | undefined>(initial ?? undefined);
+  const extraErrors = useMemo(() => toErrorSchema(fieldErrors), [fieldErrors]);
+  return (
+    <Form
+      className="resume-form"
+      schema={formSchema}
+      validator={validator}
+      formData={formData}
+      noValidate
+      showErrorList={false}
+      extraErrors={extraErrors}
+      disabled={busy}
+      onChange={(e) => setFormData(e.formData as JsonObjectJson)}
+      onSubmit={(e) => onSubmit((e.formData ?? {}) as JsonObjectJson)}
+    >
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? "Resuming…" : "Resume"}
+      </button>
+    </Form>
+  );
+}

@@ -1,0 +1,151 @@
+import { useEffect, useState } from "react";
+import { cancelRun, FINAL_STATES, getRun, runEventsUrl, suspendRun, type RunJson } from "../api.ts";
+import { ConfirmDialog } from "../components/confirm-dialog.tsx";
+import { LiveIndicator } from "../components/live-indicator.tsx";
+import { PausePanel } from "../components/pause-panel.tsx";
+import { StateBadge } from "../components/state-badge.tsx";
+import { StateTimeline } from "../components/state-timeline.tsx";
+import { Link } from "../router.tsx";
+import { formatTimestamp } from "../time.ts";
+import { useEventStream } from "../use-event-stream.ts";
+
+/** One run at /runs/<id>: what it is doing, its history, and the actions a person can take. */
+export function RunPage({ runId }: { runId: string }) {
+  const [run, setRun] = useState<RunJson | undefined>();
+  const [loadError, setLoadError] = useState<string | undefined>();
+  const [notice, setNotice] = useState<string | undefined>();
+  const [actionError, setActionError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [confirmCancel, setConfirmCancel] = useState(false);
+
+  // Only the newer version wins: a reply and a stream event may arrive in either order.
+  const show = (next: RunJson): void => setRun((prev) => (prev && prev.version >= next.version ? prev : next));
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setRun(undefined);
+    setLoadError(undefined);
+    getRun(runId, controller.signal).then(show, (err: unknown) => {
+      if (!controller.signal.aborted) setLoadError(err instanceof Error ? err.message : String(err));
+    });
+    return () => controller.abort();
+  }, [runId]);
+  const status = useEventStream(loadError ? undefined : runEventsUrl(runId), (e) => show(e.run));
+
+  const act = async (action: () => Promise<RunJson>, done: string): Promise<void> => {
+    setBusy(true);
+    setActionError(undefined);
+    setNotice(undefined);
+    try {
+      show(await action());
+      setNotice(done);
+    } catch (err) {
+      setActionError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (loadError) {
+    return (
+      <main>
+        <p>
+          <Link href="/">← All runs</Link>
+        </p>
+        <h1>Flow run not found</h1>
+        <p role="alert" className="error">
+          {loadError}
+        </p>
+      </main>
+    );
+  }
+  if (!run) {
+    return (
+      <main>
+        <p aria-busy="true">Loading flow run…</p>
+      </main>
+    );
+  }
+
+  const type = run.state?.type;
+  const canSuspend = type === "RUNNING" && run.deploymentId !== null;
+  const canCancel = type !== undefined && !FINAL_STATES.has(type) && type !== "CANCELLING";
+
+  return (
+    <main>
+      <p>
+        <Link href="/">← All runs</Link>
+      </p>
+      <div className="page-header">
+        <h1>{run.name}</h1>
+        <StateBadge state={run.state} role="Current state" />
+        <LiveIndicator status={status} />
+      </div>
+      {run.state?.message ? <p className="state-message">{run.state.message}</p> : null}
+      <dl className="facts">
+        <dt>Flow</dt>
+        <dd>{run.flowName}</dd>
+        <dt>Run id</dt>
+        <dd>
+          <code>{run.id}</code>
+        </dd>
+        <dt>Deployment</dt>
+        <dd>{run.deploymentId ? <code>{run.deploymentId}</code> : "None (not runnable by a worker)"}</dd>
+        <dt>Created</dt>
+        <dd>{formatTimestamp(run.createdAt)}</dd>
+      </dl>
+
+      <div role="status" className="notice" aria-live="polite">
+        {notice}
+      </div>
+      {actionError ? (
+        <p role="alert" className="error">
+          {actionError}
+        </p>
+      ) : null}
+
+      {type === "PAUSED" && run.pause ? (
+        <PausePanel key={`${run.id}/${run.pause.key}`} run={run} pause={run.pause} onResumed={(r) => { show(r); setNotice("Resumed."); setActionError(undefined); }} />
+      ) : null}
+
+      {canSuspend || canCancel ? (
+        <section aria-labelledby="actions-heading" className="actions">
+          <h2 id="actions-heading">Actions</h2>
+          {canSuspend ? (
+            <button type="button" disabled={busy} onClick={() => void act(() => suspendRun(run.id), "Suspended: the run's process ends; resume it to run it again.")}>
+              Suspend
+            </button>
+          ) : null}
+          {canCancel ? (
+            <button type="button" className="danger" disabled={busy} onClick={() => setConfirmCancel(true)}>
+              Cancel run
+            </button>
+          ) : null}
+        </section>
+      ) : null}
+      <ConfirmDialog
+        open={confirmCancel}
+        title="Cancel this run?"
+        confirmLabel="Cancel run"
+        dismissLabel="Keep it"
+        onConfirm={() => {
+          setConfirmCancel(false);
+          void act(() => cancelRun(run.id), "Cancelled.");
+        }}
+        onDismiss={() => setConfirmCancel(false)}
+      >
+        <p>A cancelled run cannot be resumed.</p>
+      </ConfirmDialog>
+
+      <section aria-labelledby="timeline-heading">
+        <h2 id="timeline-heading">State timeline</h2>
+        <StateTimeline run={run} />
+      </section>
+
+      <section aria-labelledby="parameters-heading">
+        <h2 id="parameters-heading">Parameters</h2>
+        {Object.keys(run.parameters).length === 0 ? <p className="empty">None.</p> : <pre className="json">{JSON.stringify(run.parameters, null, 2)}</pre>}
+      </section>
+    </main>
+  );
+}

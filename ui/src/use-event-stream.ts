@@ -1,0 +1,26 @@
+import { useEffect, useRef, useState } from "react";
+import type { WatchEventJson } from "./api.ts";
+
+export type StreamStatus = "connecting" | "live" | "reconnecting" | "failed";
+
+/**
+ * Follows a Server-Sent Events URL of the API. EventSource reconnects by itself after a drop; each
+ * (re)connection starts with the current state, so nothing missed while away stays missed. A 4xx
+ * (unknown run, say) closes the source for good: status "failed".
+ */
+export function useEventStream(url: string | undefined, onEvent: (e: WatchEventJson) => void): StreamStatus {
+  const [status, setStatus] = useState<StreamStatus>("connecting");
+  // The latest callback, without reconnecting whenever the caller re-renders.
+  const handler = useRef(onEvent);
+  handler.current = onEvent;
+  useEffect(() => {
+    if (!url) return;
+    setStatus("connecting");
+    const source = new EventSource(url);
+    source.addEventListener("open", () => setStatus("live"));
+    source.addEventListener("error", () => setStatus(source.readyState === EventSource.CLOSED ? "failed" : "reconnecting"));
+    source.addEventListener("state", (m) => handler.current(JSON.parse((m as MessageEvent<string>).data) as WatchEventJson));
+    return () => source.close();
+  }, [url]);
+  return status;
+}

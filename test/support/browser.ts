@@ -27,6 +27,8 @@ export interface UiSession {
   page: Page;
   /** Every request the page made, in order, with whether it went to the Flowgate server. */
   requests: { url: string; toServer: boolean }[];
+  /** Script errors, console errors and Content-Security-Policy violations the page reported. */
+  problems: string[];
   /** Marks the current document; sameDocument() then tells whether it was never reloaded or replaced. */
   markDocument(): Promise<void>;
   sameDocument(): Promise<boolean>;
@@ -52,10 +54,17 @@ export async function openUi(browser: Browser, origin: string, opts: { width?: n
     else await route.abort("blockedbyclient");
   });
   const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+  page.on("console", (msg) => {
+    // The browser logs every 4xx answer itself; the API's refusals are expected there and asserted on.
+    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) problems.push(`console: ${msg.text()}`);
+  });
   return {
     context,
     page,
     requests,
+    problems,
     markDocument: () => page.evaluate(() => void ((window as unknown as { flowgateMark?: boolean }).flowgateMark = true)),
     sameDocument: () => page.evaluate(() => (window as unknown as { flowgateMark?: boolean }).flowgateMark === true),
     close: () => context.close(),

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Browser } from "playwright-core";
+import type { Browser, Locator } from "playwright-core";
 import { z } from "zod";
 import { RunInput } from "../../client-sdk/src/index.js";
 import { StateType } from "../../server/src/gen/flowgate/v1/types.js";
@@ -27,6 +27,18 @@ const Approval = RunInput.define(
 
 const WAIT_MS = 10_000;
 
+/** The text of the elements an input's aria-describedby names, in order, whitespace collapsed. */
+function description(input: Locator): Promise<string> {
+  return input.evaluate((el) =>
+    (el.getAttribute("aria-describedby") ?? "")
+      .split(/\s+/)
+      .map((id) => (id ? document.getElementById(id)?.textContent ?? "" : ""))
+      .join(" ")
+      .replace(/\s+/g, " ")
+      .trim(),
+  );
+}
+
 describe("web UI (Chromium)", () => {
   let server: TestServer;
   let browser: Browser;
@@ -41,11 +53,14 @@ describe("web UI (Chromium)", () => {
   after(async () => {
     await ui?.close();
     await browser?.close();
+    if (ui) assert.deepEqual(ui.problems, [], "the last page reported errors");
     await server?.stop();
   });
 
   async function open(path: string, size: { width?: number; height?: number } = {}): Promise<UiSession> {
-    await ui?.close();
+    const previous = ui;
+    await previous?.close();
+    if (previous) assert.deepEqual(previous.problems, [], "the previous page reported errors");
     ui = await openUi(browser, origin, size);
     await ui.page.goto(path);
     return ui;
@@ -141,5 +156,142 @@ describe("web UI (Chromium)", () => {
     assert.equal(await form.getByLabel(/^note/).getAttribute("required"), null, "an optional field has no required mark");
     await page.screenshot({ path: screenshotPath("resume-form.png"), fullPage: true });
     await assertUnchanged(server, run);
+  });
+
+  /** A run paused for the Approval input, and its page showing the form. */
+  async function approvalPage(): Promise<{ run: Awaited<ReturnType<typeof pausedRun>>; page: UiSession["page"] }> {
+    const run = await pausedRun(server, {
+      key: "approval",
+      inputSchema: Approval.jsonSchema(),
+      inputDescription: Approval.description!,
+      inputInitial: Approval.initialJson()!,
+    });
+    const { page } = await open(`/runs/${run.id}`);
+    await page.getByRole("button", { name: "Resume" }).waitFor({ timeout: WAIT_MS });
+    await ui.markDocument();
+    return { run, page };
+  }
+
+  test("U03 invalid values show the server's field errors next to the fields; the run stays paused", async () => {
+    const { run, page } = await approvalPage();
+    await page.getByLabel(/^copies/).fill("0");
+    await page.getByRole("button", { name: "Resume" }).click();
+
+    await page.getByRole("alert").filter({ hasText: "The input was not accepted" }).waitFor({ timeout: WAIT_MS });
+    // Each message is under its own field and is that field's accessible description (what a screen
+    // reader announces with it); a field the server accepted has none.
+    await page.getByText("is required").waitFor();
+    assert.equal(await description(page.getByLabel(/^approver/)), "is required Who approves");
+    assert.equal(await description(page.getByLabel(/^copies/)), "must be >= 1");
+    assert.equal(await description(page.getByRole("combobox", { name: /^priority/ })), "");
+    await page.screenshot({ path: screenshotPath("resume-form-errors.png"), fullPage: true });
+
+    await assertUnchanged(server, run);
+    await page.getByLabel("Current state: Paused").waitFor();
+    assert.equal(await ui.sameDocument(), true);
+  });
+
+  test("U04 valid values resume the run; the page shows the new state without reload (keyboard only)", async () => {
+    const { run, page } = await approvalPage();
+    // Keyboard only: tab from the top of the page to the first field, fill, Enter submits.
+    await page.locator("body").focus();
+    for (let i = 0; i < 30 && !(await page.getByLabel(/^approver/).evaluate((el) => el === document.activeElement)); i++) {
+      await page.keyboard.press("Tab");
+    }
+    assert.equal(await page.getByLabel(/^approver/).evaluate((el) => el === document.activeElement), true, "Tab reaches the first field");
+    await page.keyboard.type("Ada Lovelace");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("5"); // copies: 2 -> 25 is too many; select all first
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("3");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("ArrowDown"); // priority: normal -> high
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Space"); // notify: on -> off
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("ship it");
+    await page.keyboard.press("Enter");
+
+    await page.getByLabel("Current state: Running").waitFor({ timeout: WAIT_MS });
+    await page.getByRole("status").filter({ hasText: "Resumed." }).waitFor();
+    assert.equal(await page.getByRole("region", { name: /Paused/ }).count(), 0, "the pause panel is gone");
+    assert.equal(await ui.sameDocument(), true);
+
+    const after = await getRun(server, run.id);
+    assert.equal(after.state?.type, StateType.STATE_TYPE_RUNNING);
+    const { input } = await server.runs.readFlowRunInput({ flowRunId: run.id, key: "paused-approval-response" });
+    assert.deepEqual(input?.value, { approver: "Ada Lovelace", copies: 3, priority: "high", notify: false, note: "ship it" });
+  });
+
+  test("U05 a running run with a deployment has a Suspend button; suspending it shows Suspended", async () => {
+    const run = await runningRun(server, { withDeployment: true });
+    const { page } = await open(`/runs/${run.id}`);
+    await page.getByLabel("Current state: Running").waitFor({ timeout: WAIT_MS });
+    await ui.markDocument();
+    await page.getByRole("button", { name: "Suspend" }).click();
+
+    await page.getByLabel(/^Current state: Suspended/).waitFor({ timeout: WAIT_MS });
+    await page.getByRole("region", { name: "Suspended, waiting to be resumed" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Suspend" }).count(), 0);
+    const after = await getRun(server, run.id);
+    assert.equal(after.state?.type, StateType.STATE_TYPE_PAUSED);
+    assert.equal(after.state?.name, "Suspended");
+    assert.equal(after.state?.details?.pauseReschedule, true);
+    assert.equal(await ui.sameDocument(), true);
+
+    // A run without a deployment cannot be suspended, so it has no Suspend button.
+    const plain = await runningRun(server);
+    await open(`/runs/${plain.id}`);
+    await ui.page.getByLabel("Current state: Running").waitFor({ timeout: WAIT_MS });
+    assert.equal(await ui.page.getByRole("button", { name: "Suspend" }).count(), 0);
+    await ui.page.getByRole("button", { name: "Cancel run" }).waitFor();
+  });
+
+  test("U06 everything works with no network beyond the server (no CDN assets)", async () => {
+    // Every page and action above ran with requests to other hosts aborted; here, one more full
+    // pass, then the record: nothing left the server's origin, and the server forbids it anyway.
+    const { run, page } = await approvalPage();
+    await page.getByLabel(/^approver/).fill("Grace");
+    await page.getByRole("button", { name: "Resume" }).click();
+    await page.getByLabel("Current state: Running").waitFor({ timeout: WAIT_MS });
+    await page.getByRole("link", { name: "← All runs" }).click();
+    await page.getByRole("link", { name: run.name }).waitFor({ timeout: WAIT_MS });
+
+    const elsewhere = ui.requests.filter((r) => !r.toServer).map((r) => r.url);
+    assert.deepEqual(elsewhere, []);
+    assert.ok(ui.requests.some((r) => /\/assets\/.+\.js$/.test(r.url)), "the scripts came from the server");
+    const res = await fetch(`${origin}/runs/${run.id}`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'self'/);
+    assert.doesNotMatch(await res.text(), /https?:\/\//, "index.html names no other host");
+    assert.deepEqual(ui.problems, []);
+  });
+
+  test("the pages read correctly at a narrow (mobile) width", async () => {
+    const run = await pausedRun(server, {
+      key: "approval",
+      inputSchema: Approval.jsonSchema(),
+      inputDescription: Approval.description!,
+      inputInitial: Approval.initialJson()!,
+    });
+    for (const path of ["/", `/runs/${run.id}`]) {
+      const { page } = await open(path, { width: 360, height: 740 });
+      await page.getByRole("heading", { level: 1 }).waitFor({ timeout: WAIT_MS });
+      await page.getByRole("status", { name: "Updates: Live" }).waitFor({ timeout: WAIT_MS });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px at 360px wide`);
+      if (path !== "/") {
+        const box = await page.getByRole("button", { name: "Resume" }).boundingBox();
+        assert.ok(box && box.width >= 300, "the Resume button spans the narrow screen");
+        await page.screenshot({ path: screenshotPath("run-page-narrow.png"), fullPage: true });
+      }
+    }
+  });
+
+  test("a link to a run that does not exist says so", async () => {
+    const { page } = await open("/runs/00000000-0000-4000-8000-000000000000");
+    await page.getByRole("heading", { name: "Flow run not found" }).waitFor({ timeout: WAIT_MS });
+    await page.getByRole("alert").filter({ hasText: "was not found" }).waitFor();
   });
 });

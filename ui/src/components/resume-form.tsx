@@ -15,7 +15,7 @@ interface ResumeFormProps {
 
 /**
  * The pause's input schema as a form (react-jsonschema-form). The server is the one judge of the
- * input (noValidate): its field errors come back and are shown under their fields, so the browser
+ * input (noValidate, noHtml5Validate): its field errors come back and are shown under their fields, so the browser
  * never disagrees with what Python, Go or the CLI would be told.
  */
 export function ResumeForm({ schema, initial, fieldErrors, busy, onSubmit }: ResumeFormProps) {
@@ -33,6 +33,7 @@ export function ResumeForm({ schema, initial, fieldErrors, busy, onSubmit }: Res
       validator={validator}
       formData={formData}
       noValidate
+      noHtml5Validate
       showErrorList={false}
       extraErrors={extraErrors}
       disabled={busy}

@@ -144,16 +144,16 @@ describe("web UI (Chromium)", () => {
     assert.equal(await form.locator("strong", { hasText: "quarterly report" }).count(), 1);
 
     // Labels, required marks, defaults, an enum as a select, a boolean as a checkbox.
-    const approver = form.getByLabel(/^approver/);
+    const approver = form.getByLabel(/^Approver/);
     assert.equal(await approver.inputValue(), "");
     assert.equal(await approver.getAttribute("required"), "");
-    assert.equal(await form.getByLabel(/^copies/).inputValue(), "2");
-    const priority = form.getByRole("combobox", { name: /^priority/ });
+    assert.equal(await form.getByLabel(/^Copies/).inputValue(), "2");
+    const priority = form.getByRole("combobox", { name: /^Priority/ });
     assert.deepEqual(await priority.locator("option").allTextContents(), ["low", "normal", "high"]);
     assert.equal(await priority.evaluate((el: HTMLSelectElement) => el.selectedOptions[0]?.textContent), "normal");
-    const notify = form.getByRole("checkbox", { name: /notify/ });
+    const notify = form.getByRole("checkbox", { name: /Notify/ });
     assert.equal(await notify.isChecked(), true);
-    assert.equal(await form.getByLabel(/^note/).getAttribute("required"), null, "an optional field has no required mark");
+    assert.equal(await form.getByLabel(/^Note/).getAttribute("required"), null, "an optional field has no required mark");
     await page.screenshot({ path: screenshotPath("resume-form.png"), fullPage: true });
     await assertUnchanged(server, run);
   });
@@ -174,16 +174,16 @@ describe("web UI (Chromium)", () => {
 
   test("U03 invalid values show the server's field errors next to the fields; the run stays paused", async () => {
     const { run, page } = await approvalPage();
-    await page.getByLabel(/^copies/).fill("0");
+    await page.getByLabel(/^Copies/).fill("0");
     await page.getByRole("button", { name: "Resume" }).click();
 
     await page.getByRole("alert").filter({ hasText: "The input was not accepted" }).waitFor({ timeout: WAIT_MS });
     // Each message is under its own field and is that field's accessible description (what a screen
     // reader announces with it); a field the server accepted has none.
     await page.getByText("is required").waitFor();
-    assert.equal(await description(page.getByLabel(/^approver/)), "is required Who approves");
-    assert.equal(await description(page.getByLabel(/^copies/)), "must be >= 1");
-    assert.equal(await description(page.getByRole("combobox", { name: /^priority/ })), "");
+    assert.equal(await description(page.getByLabel(/^Approver/)), "is required Who approves");
+    assert.equal(await description(page.getByLabel(/^Copies/)), "must be >= 1");
+    assert.equal(await description(page.getByRole("combobox", { name: /^Priority/ })), "");
     await page.screenshot({ path: screenshotPath("resume-form-errors.png"), fullPage: true });
 
     await assertUnchanged(server, run);
@@ -195,10 +195,10 @@ describe("web UI (Chromium)", () => {
     const { run, page } = await approvalPage();
     // Keyboard only: tab from the top of the page to the first field, fill, Enter submits.
     await page.locator("body").focus();
-    for (let i = 0; i < 30 && !(await page.getByLabel(/^approver/).evaluate((el) => el === document.activeElement)); i++) {
+    for (let i = 0; i < 30 && !(await page.getByLabel(/^Approver/).evaluate((el) => el === document.activeElement)); i++) {
       await page.keyboard.press("Tab");
     }
-    assert.equal(await page.getByLabel(/^approver/).evaluate((el) => el === document.activeElement), true, "Tab reaches the first field");
+    assert.equal(await page.getByLabel(/^Approver/).evaluate((el) => el === document.activeElement), true, "Tab reaches the first field");
     await page.keyboard.type("Ada Lovelace");
     await page.keyboard.press("Tab");
     await page.keyboard.type("5"); // copies: 2 -> 25 is too many; select all first
@@ -251,7 +251,7 @@ describe("web UI (Chromium)", () => {
     // Every page and action above ran with requests to other hosts aborted; here, one more full
     // pass, then the record: nothing left the server's origin, and the server forbids it anyway.
     const { run, page } = await approvalPage();
-    await page.getByLabel(/^approver/).fill("Grace");
+    await page.getByLabel(/^Approver/).fill("Grace");
     await page.getByRole("button", { name: "Resume" }).click();
     await page.getByLabel("Current state: Running").waitFor({ timeout: WAIT_MS });
     await page.getByRole("link", { name: "← All runs" }).click();
@@ -266,6 +266,26 @@ describe("web UI (Chromium)", () => {
     assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'self'/);
     assert.doesNotMatch(await res.text(), /https?:\/\//, "index.html names no other host");
     assert.deepEqual(ui.problems, []);
+  });
+
+  test("Cancel run asks first, then cancels a paused run in place", async () => {
+    const run = await pausedRun(server, { key: "wait" });
+    const { page } = await open(`/runs/${run.id}`);
+    await page.getByLabel("Current state: Paused").waitFor({ timeout: WAIT_MS });
+    await ui.markDocument();
+    await page.getByRole("button", { name: "Cancel run" }).click();
+    const dialog = page.getByRole("dialog", { name: "Cancel this run?" });
+    await dialog.waitFor();
+    // Escape declines, like the "Keep it" button.
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    await assertUnchanged(server, run);
+    await page.getByRole("button", { name: "Cancel run" }).click();
+    await dialog.getByRole("button", { name: "Cancel run" }).click();
+    await page.getByLabel("Current state: Cancelled").waitFor({ timeout: WAIT_MS });
+    assert.equal(await page.getByRole("button", { name: "Cancel run" }).count(), 0, "a final run offers no actions");
+    assert.equal((await getRun(server, run.id)).state?.type, StateType.STATE_TYPE_CANCELLED);
+    assert.equal(await ui.sameDocument(), true);
   });
 
   test("the pages read correctly at a narrow (mobile) width", async () => {

@@ -41,8 +41,8 @@ const SECURITY_HEADERS = {
 };
 
 /**
- * The web UI's built files (ui/dist). A path that is not a file gets index.html, so that a link
- * such as /runs/<id> opens directly: the page routes itself. Vite names assets by content hash,
+ * The web UI's built files (ui/dist). A path without a file extension that is not a file gets
+ * index.html, so that a link such as /runs/<id> opens directly: the page routes itself. Vite names assets by content hash,
  * so they are cached for good; index.html is revalidated every time, so a new build shows at once.
  */
 export class StaticFiles {
@@ -52,7 +52,10 @@ export class StaticFiles {
     if (req.method !== "GET" && req.method !== "HEAD") {
       throw new HttpError(405, `${req.method ?? "?"} is not allowed here; use GET.`, { allow: "GET, HEAD" });
     }
-    const file = (await this.fileFor(pathname)) ?? (await this.fileFor("/index.html"));
+    // A page address (/runs/<id>) gets the page; a missing file (/assets/old-hash.js) is a 404, so a
+    // stale script reference fails plainly instead of receiving HTML.
+    const file = (await this.fileFor(pathname)) ?? (extname(pathname) === "" ? await this.fileFor("/index.html") : undefined);
+    if (!file && extname(pathname) !== "") throw new HttpError(404, `No file at ${pathname}.`);
     if (!file) {
       throw new HttpError(
         404,

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useId, useRef, type ReactNode } from "react";
 
 interface ConfirmDialogProps {
   open: boolean;
@@ -13,6 +13,8 @@ interface ConfirmDialogProps {
 /** A modal <dialog>: the browser traps focus, Escape dismisses, and focus returns where it was. */
 export function ConfirmDialog({ open, title, confirmLabel, dismissLabel, onConfirm, onDismiss, children }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Unique per dialog: a page can hold two (Resume and Cancel run), each named by its own title.
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -20,8 +22,8 @@ export function ConfirmDialog({ open, title, confirmLabel, dismissLabel, onConfi
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
-    <dialog ref={ref} aria-labelledby="confirm-title" onClose={onDismiss} className="confirm">
-      <h2 id="confirm-title">{title}</h2>
+    <dialog ref={ref} aria-labelledby={titleId} onClose={onDismiss} className="confirm">
+      <h2 id={titleId}>{title}</h2>
       {children}
       <div className="dialog-buttons">
         <button type="button" onClick={onDismiss}>

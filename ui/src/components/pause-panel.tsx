@@ -1,9 +1,11 @@
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { ApiError, resumeRun, type JsonObjectJson, type PauseJson, type RunJson } from "../api.ts";
 import { formatDuration, formatTimestamp, useNow } from "../time.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { Markdown } from "./markdown.tsx";
-import { ResumeForm } from "./resume-form.tsx";
+
+// The form library (rjsf, ajv) is most of the code; the runs list never needs it.
+const ResumeForm = lazy(() => import("./resume-form.tsx"));
 
 interface PausePanelProps {
   run: RunJson;
@@ -68,13 +70,15 @@ export function PausePanel({ run, pause, onResumed }: PausePanelProps) {
       ) : null}
 
       {pause.inputSchema ? (
-        <ResumeForm
-          schema={pause.inputSchema}
-          initial={pause.inputInitial}
-          fieldErrors={error?.fieldErrors ?? []}
-          busy={busy}
-          onSubmit={(input) => void resume(input)}
-        />
+        <Suspense fallback={<p aria-busy="true">Loading the form…</p>}>
+          <ResumeForm
+            schema={pause.inputSchema}
+            initial={pause.inputInitial}
+            fieldErrors={error?.fieldErrors ?? []}
+            busy={busy}
+            onSubmit={(input) => void resume(input)}
+          />
+        </Suspense>
       ) : (
         <>
           <p>This pause takes no input.</p>

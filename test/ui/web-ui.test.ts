@@ -57,6 +57,16 @@ describe("web UI (Chromium)", () => {
     await server?.stop();
   });
 
+  /** A run paused for the Approval input, as the SDK's pauseFlowRun({ waitForInput }) would pause it. */
+  function approvalRun(): ReturnType<typeof pausedRun> {
+    return pausedRun(server, {
+      key: "approval",
+      inputSchema: Approval.jsonSchema(),
+      inputDescription: Approval.description!,
+      inputInitial: Approval.initialJson()!,
+    });
+  }
+
   async function open(path: string, size: { width?: number; height?: number } = {}): Promise<UiSession> {
     const previous = ui;
     await previous?.close();
@@ -132,12 +142,7 @@ describe("web UI (Chromium)", () => {
   });
 
   test("U02 with an input schema the page shows a form built from it", async () => {
-    const run = await pausedRun(server, {
-      key: "approval",
-      inputSchema: Approval.jsonSchema(),
-      inputDescription: Approval.description!,
-      inputInitial: Approval.initialJson()!,
-    });
+    const run = await approvalRun();
     const { page } = await open(`/runs/${run.id}`);
     const form = page.getByRole("region", { name: /Paused/ });
     await form.getByText("quarterly report").waitFor({ timeout: WAIT_MS });
@@ -160,12 +165,7 @@ describe("web UI (Chromium)", () => {
 
   /** A run paused for the Approval input, and its page showing the form. */
   async function approvalPage(): Promise<{ run: Awaited<ReturnType<typeof pausedRun>>; page: UiSession["page"] }> {
-    const run = await pausedRun(server, {
-      key: "approval",
-      inputSchema: Approval.jsonSchema(),
-      inputDescription: Approval.description!,
-      inputInitial: Approval.initialJson()!,
-    });
+    const run = await approvalRun();
     const { page } = await open(`/runs/${run.id}`);
     await page.getByRole("button", { name: "Resume" }).waitFor({ timeout: WAIT_MS });
     await ui.markDocument();
@@ -289,12 +289,7 @@ describe("web UI (Chromium)", () => {
   });
 
   test("the pages read correctly at a narrow (mobile) width", async () => {
-    const run = await pausedRun(server, {
-      key: "approval",
-      inputSchema: Approval.jsonSchema(),
-      inputDescription: Approval.description!,
-      inputInitial: Approval.initialJson()!,
-    });
+    const run = await approvalRun();
     for (const path of ["/", `/runs/${run.id}`]) {
       const { page } = await open(path, { width: 360, height: 740 });
       await page.getByRole("heading", { level: 1 }).waitFor({ timeout: WAIT_MS });

@@ -3,19 +3,8 @@ import type { ErrorJson, FieldErrorJson, JsonObjectJson, RunJson, StateTypeName 
 
 export type { FieldErrorJson, JsonObjectJson, PauseJson, RunJson, StateJson, StateTypeName, WatchEventJson } from "../../server/src/http/api-types.ts";
 
-export const STATE_TYPES: readonly StateTypeName[] = [
-  "SCHEDULED",
-  "PENDING",
-  "RUNNING",
-  "PAUSED",
-  "COMPLETED",
-  "FAILED",
-  "CANCELLED",
-  "CRASHED",
-  "CANCELLING",
-];
-
-export const FINAL_STATES: ReadonlySet<StateTypeName> = new Set(["COMPLETED", "FAILED", "CANCELLED", "CRASHED"]);
+// The domain's own list (a module with no imports and no Node), so the UI cannot drift from it.
+export { FINAL_STATE_TYPES as FINAL_STATES, STATE_TYPES } from "../../server/src/domain/states.ts";
 
 /** A refusal from the server: its message, HTTP status and, for invalid input, the failing fields. */
 export class ApiError extends Error {

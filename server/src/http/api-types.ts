@@ -1,9 +1,11 @@
 /**
- * The HTTP API's JSON shapes, shared with the web UI (ui/ imports this file for its types only, so
- * it imports nothing). State types are "PAUSED" strings, dates ISO strings, absent values null.
+ * The HTTP API's JSON shapes, shared with the web UI (ui/ imports this file for its types), so it
+ * imports only the pure domain's state types. State types are "PAUSED" strings, dates ISO strings,
+ * absent values null.
  */
+import type { StateType } from "../domain/states.js";
 
-export type StateTypeName = "SCHEDULED" | "PENDING" | "RUNNING" | "PAUSED" | "COMPLETED" | "FAILED" | "CANCELLED" | "CRASHED" | "CANCELLING";
+export type StateTypeName = StateType;
 
 export type JsonObjectJson = { [key: string]: unknown };
 

@@ -89,6 +89,7 @@ describe("web UI (Chromium)", () => {
 
     await server.runs.pauseFlowRun({ flowRunId: run.id, key: "review" });
     await row.getByText("Paused").waitFor({ timeout: WAIT_MS });
+    await page.screenshot({ path: screenshotPath("runs-list.png") });
     await server.runs.resumeFlowRun({ flowRunId: run.id });
     await row.getByText("Running").waitFor({ timeout: WAIT_MS });
     assert.equal(await ui.sameDocument(), true, "the page must update in place, not reload");

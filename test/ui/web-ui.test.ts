@@ -240,6 +240,14 @@ describe("web UI (Chromium)", () => {
     assert.equal(after.state?.details?.pauseReschedule, true);
     assert.equal(await ui.sameDocument(), true);
 
+    // A run waiting in an in-process pause can be suspended too: its process is let go.
+    const waiting = await pausedRun(server, { key: "wait" }, { withDeployment: true });
+    await open(`/runs/${waiting.id}`);
+    await ui.page.getByLabel("Current state: Paused").waitFor({ timeout: WAIT_MS });
+    await ui.page.getByRole("button", { name: "Suspend" }).click();
+    await ui.page.getByLabel(/^Current state: Suspended/).waitFor({ timeout: WAIT_MS });
+    assert.equal((await getRun(server, waiting.id)).state?.details?.pauseReschedule, true);
+
     // A run without a deployment cannot be suspended, so it has no Suspend button.
     const plain = await runningRun(server);
     await open(`/runs/${plain.id}`);

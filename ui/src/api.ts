@@ -4,7 +4,7 @@ import type { ErrorJson, FieldErrorJson, JsonObjectJson, RunJson, StateTypeName 
 export type { FieldErrorJson, JsonObjectJson, PauseJson, RunJson, StateJson, StateTypeName, WatchEventJson } from "../../server/src/http/api-types.ts";
 
 // The domain's own list (a module with no imports and no Node), so the UI cannot drift from it.
-export { FINAL_STATE_TYPES as FINAL_STATES, STATE_TYPES } from "../../server/src/domain/states.ts";
+export { STATE_TYPES } from "../../server/src/domain/states.ts";
 
 /** A refusal from the server: its message, HTTP status and, for invalid input, the failing fields. */
 export class ApiError extends Error {

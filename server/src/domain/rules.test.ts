@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { AbortedError, FailedPreconditionError, InvalidArgumentError, Messages } from "./errors.js";
 import { STATE_HISTORY_LIMIT, type FlowRun } from "./flow-run.js";
-import { decideCancel, decideExpire, decidePause, decideResume, decideSetState, type Clock, type PauseRequest } from "./rules.js";
+import { availableActions, decideCancel, decideExpire, decidePause, decideResume, decideSetState, type Clock, type PauseRequest } from "./rules.js";
 import { RunInputSchemas } from "./run-input-schema.js";
 import { STATE_TYPES, makeState, type StateType } from "./states.js";
 
@@ -223,3 +223,43 @@ describe("state history", () => {
     assert.equal(next.stateHistory.at(-1)!.type, "RUNNING");
   });
 });
+
+describe("availableActions", () => {
+  /** Whether a decision accepts (returns) or refuses (throws) for this run. */
+  const accepts = (decide: () => unknown): boolean => {
+    try {
+      decide();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const variants: { name: string; over: Partial<FlowRun> }[] = [
+    { name: "plain", over: {} },
+    { name: "with a deployment", over: { deploymentId: "dep-1" } },
+    { name: "a linked subflow", over: { deploymentId: "dep-1", parentTaskRunId: "task-1" } },
+  ];
+
+  test("each flag agrees with its decision, for every state, deployment and subflow case", () => {
+    const runs: { name: string; run: FlowRun }[] = [];
+    for (const v of variants) {
+      runs.push({ name: `no state, ${v.name}`, run: run(undefined, v.over) });
+      for (const t of STATE_TYPES.filter((s) => s !== "PAUSED")) runs.push({ name: `${t}, ${v.name}`, run: run(t, v.over) });
+      const base = run("RUNNING", v.over);
+      runs.push({ name: `paused, ${v.name}`, run: decidePauseRun(base, false) });
+      if (v.over.deploymentId && !v.over.parentTaskRunId) runs.push({ name: `suspended, ${v.name}`, run: decidePauseRun(base, true) });
+    }
+    for (const { name, run: r } of runs) {
+      const actions = availableActions(r);
+      assert.equal(actions.suspend, accepts(() => decidePause(r, pauseReq({ reschedule: true }), clockAt(1))), `suspend: ${name}`);
+      assert.equal(actions.cancel, accepts(() => decideCancel(r, clockAt(1))) && decideCancel(r, clockAt(1)) !== undefined, `cancel: ${name}`);
+      assert.equal(actions.resume, accepts(() => decideResume(r, undefined, undefined, schemas, clockAt(1))), `resume: ${name}`);
+    }
+  });
+});
+
+function decidePauseRun(base: FlowRun, reschedule: boolean): FlowRun {
+  const d = decidePause(base, pauseReq({ reschedule }), clockAt());
+  assert.equal(d.kind, "pause");
+  return d.kind === "pause" ? d.transition.run : base;
+}

@@ -195,6 +195,24 @@ function expireTransition(run: FlowRun, pause: PauseRecord, clock: Clock): Trans
   return transition(run, clock, { state, pauses: [resolve(pause, "timed_out", clock.now)] });
 }
 
+/** What a person may ask of a run now; what the UI offers. Each flag is true exactly when its decide* accepts. */
+export interface AvailableActions {
+  resume: boolean;
+  suspend: boolean;
+  cancel: boolean;
+}
+
+export function availableActions(run: FlowRun): AvailableActions {
+  const type = run.state?.type;
+  const pending = currentPause(run)?.status === "pending";
+  return {
+    resume: type === "PAUSED" && pending,
+    suspend:
+      !run.parentTaskRunId && !!run.deploymentId && (type === "RUNNING" || (type === "PAUSED" && isInProcessPause(run))),
+    cancel: !(type && isFinal(type)) && type !== "CANCELLING",
+  };
+}
+
 /** CancelFlowRun: a run with no process to stop is cancelled at once; a running one is asked to stop. */
 export function decideCancel(run: FlowRun, clock: Clock): Transition | undefined {
   const type = run.state?.type;

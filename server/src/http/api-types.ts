@@ -45,6 +45,8 @@ export interface RunJson {
   updatedAt: string;
   /** The pause the run is in now; null unless PAUSED. */
   pause: PauseJson | null;
+  /** What the server would accept now (the UI shows only these buttons). */
+  actions: { resume: boolean; suspend: boolean; cancel: boolean };
 }
 
 export interface WatchEventJson {

@@ -1,6 +1,7 @@
 /** Domain ↔ JSON for the HTTP API: state types as "PAUSED" strings, dates as ISO strings, absent as null. */
 import { InvalidArgumentError } from "../domain/errors.js";
 import { currentPause, type FlowRun, type JsonObject, type PastState } from "../domain/flow-run.js";
+import { availableActions } from "../domain/rules.js";
 import { STATE_TYPES, type State, type StateType } from "../domain/states.js";
 import type { WatchEvent } from "../app/run-streams.js";
 import type { FlowRunInputRecord } from "../store/records.js";
@@ -38,6 +39,7 @@ export function runToJson(run: FlowRun): RunJson {
           inputInitial: pause.inputInitial ?? null,
         }
       : null,
+    actions: availableActions(run),
   };
 }
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { cancelRun, FINAL_STATES, getRun, runEventsUrl, suspendRun, type RunJson } from "../api.ts";
+import { cancelRun, getRun, runEventsUrl, suspendRun, type RunJson } from "../api.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { LiveIndicator } from "../components/live-indicator.tsx";
 import { PausePanel } from "../components/pause-panel.tsx";
@@ -67,9 +67,8 @@ export function RunPage({ runId }: { runId: string }) {
     );
   }
 
-  const type = run.state?.type;
-  const canSuspend = type === "RUNNING" && run.deploymentId !== null;
-  const canCancel = type !== undefined && !FINAL_STATES.has(type) && type !== "CANCELLING";
+  // The server says what it would accept (the same rules it applies), so no rule is repeated here.
+  const { suspend: canSuspend, cancel: canCancel } = run.actions;
 
   return (
     <main>
@@ -104,7 +103,7 @@ export function RunPage({ runId }: { runId: string }) {
         </p>
       ) : null}
 
-      {type === "PAUSED" && run.pause ? (
+      {run.actions.resume && run.pause ? (
         <PausePanel key={`${run.id}/${run.pause.key}`} run={run} pause={run.pause} onResumed={(r) => { show(r); setNotice("Resumed."); setActionError(undefined); }} />
       ) : null}
 

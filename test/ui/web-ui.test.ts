@@ -5,12 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Browser, Locator } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { z } from "zod";
-import { RunInput } from "../../client-sdk/src/index.js";
+import { configure, flow, pauseFlowRun, RunInput, type FlowgateClient } from "../../client-sdk/src/index.js";
 import { StateType } from "../../server/src/gen/flowgate/v1/types.js";
 import { launchChromium, openUi, screenshotPath, type UiSession } from "../support/browser.js";
 import { assertUnchanged, eventually, getRun, pausedRun, runningRun } from "../support/fixtures.js";
+import { nextRunIn, StateType as SdkStateType } from "../support/sdk.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 /** The zod input an approval flow would declare, as the SDK sends it (JSON Schema with defaults). */
@@ -26,6 +27,11 @@ const Approval = RunInput.define(
 ).withInitialData({ copies: 2, priority: "normal", notify: true });
 
 const WAIT_MS = 10_000;
+
+/** The link to a run, by its name and (names are not unique) its address. */
+function runLink(page: Page, run: { id: string; name: string }): Locator {
+  return page.getByRole("link", { name: run.name, exact: true }).and(page.locator(`[href="/runs/${run.id}"]`));
+}
 
 /** The text of the elements an input's aria-describedby names, in order, whitespace collapsed. */
 function description(input: Locator): Promise<string> {
@@ -44,15 +50,18 @@ describe("web UI (Chromium)", () => {
   let browser: Browser;
   let origin: string;
   let ui: UiSession;
+  let sdk: FlowgateClient;
 
   before(async () => {
     server = await startTestServer();
+    sdk = configure({ address: server.address });
     origin = `http://${server.httpAddress}`;
     browser = await launchChromium();
   });
   after(async () => {
     await ui?.close();
     await browser?.close();
+    sdk?.close();
     if (ui) assert.deepEqual(ui.problems, [], "the last page reported errors");
     await server?.stop();
   });
@@ -83,7 +92,7 @@ describe("web UI (Chromium)", () => {
     await ui.markDocument();
 
     const run = await runningRun(server, { withDeployment: true });
-    const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: run.name }) });
+    const row = page.getByRole("row").filter({ has: runLink(page, run) });
     await row.getByText("Running").waitFor({ timeout: WAIT_MS });
     assert.equal(await row.getByRole("cell").nth(1).textContent(), "test-flow");
 
@@ -108,7 +117,7 @@ describe("web UI (Chromium)", () => {
     const run = await pausedRun(server, {
       key: "sign-off",
       timeoutSeconds: 600,
-      inputDescription: "Please **check** the [report](https://example.com/r).\n\n<img src=x onerror=\"window.flowgateXss=1\"><script>window.flowgateXss=1</script>",
+      inputDescription: "Please **check** the [report](https://example.com/r) [not this](javascript:alert(1)).\n\n<img src=x onerror=\"window.flowgateXss=1\"><script>window.flowgateXss=1</script>",
     });
     const { page } = await open(`/runs/${run.id}`);
     await page.getByRole("heading", { name: run.name }).waitFor({ timeout: WAIT_MS });
@@ -124,6 +133,8 @@ describe("web UI (Chromium)", () => {
     assert.equal(await pause.locator("strong", { hasText: "check" }).count(), 1);
     assert.equal(await pause.getByRole("link", { name: "report" }).getAttribute("href"), "https://example.com/r");
     assert.equal(await pause.locator("img, script").count(), 0);
+    assert.equal(await pause.getByRole("link", { name: "report" }).count(), 1);
+    assert.equal(await pause.getByText("not this").getAttribute("href"), "", "a javascript: URL is dropped");
     assert.equal(await page.evaluate(() => (window as unknown as { flowgateXss?: number }).flowgateXss), undefined);
 
     // No schema: a confirmation, which can be declined...
@@ -224,6 +235,28 @@ describe("web UI (Chromium)", () => {
     assert.deepEqual(input?.value, { approver: "Ada Lovelace", copies: 3, priority: "high", notify: false, note: "ship it" });
   });
 
+  test("U04 end to end: a flow waiting in pauseFlowRun({ waitForInput }) gets the values typed in the browser", async () => {
+    const approve = flow(
+      async () => {
+        const answer = await pauseFlowRun({ waitForInput: Approval, timeout: 600 });
+        return `${answer.approver} approved ${answer.copies} copies (${answer.priority}${answer.notify ? ", notify" : ""})`;
+      },
+      { name: "approve-report" },
+    );
+    const paused = nextRunIn(sdk, "approve-report", SdkStateType.PAUSED);
+    const result = approve();
+    const run = await paused;
+
+    const { page } = await open(`/runs/${run.id}`);
+    await page.getByLabel(/^Approver/).fill("Katherine Johnson");
+    await page.getByRole("combobox", { name: /^Priority/ }).selectOption({ label: "high" });
+    await page.getByRole("button", { name: "Resume" }).click();
+
+    assert.equal(await result, "Katherine Johnson approved 2 copies (high, notify)");
+    await page.getByLabel("Current state: Completed").waitFor({ timeout: WAIT_MS });
+    assert.equal((await getRun(server, run.id)).state?.type, StateType.STATE_TYPE_COMPLETED);
+  });
+
   test("U05 a running run with a deployment has a Suspend button; suspending it shows Suspended", async () => {
     const run = await runningRun(server, { withDeployment: true });
     const { page } = await open(`/runs/${run.id}`);
@@ -264,7 +297,7 @@ describe("web UI (Chromium)", () => {
     await page.getByRole("button", { name: "Resume" }).click();
     await page.getByLabel("Current state: Running").waitFor({ timeout: WAIT_MS });
     await page.getByRole("link", { name: "← All runs" }).click();
-    await page.getByRole("link", { name: run.name }).waitFor({ timeout: WAIT_MS });
+    await runLink(page, run).waitFor({ timeout: WAIT_MS });
 
     const elsewhere = ui.requests.filter((r) => !r.toServer).map((r) => r.url);
     assert.deepEqual(elsewhere, []);

@@ -14,6 +14,8 @@ interface ApiResponse {
 interface RunBody {
   id: string;
   state: { type: string; id: string } | null;
+  stateHistory: { type: string; timestamp: string }[];
+  actions: { resume: boolean; suspend: boolean; cancel: boolean };
   version: number;
   pause: { key: string; reschedule: boolean; expiresAt: string | null; inputSchema: unknown; inputDescription: string | null } | null;
 }
@@ -149,6 +151,9 @@ describe("the HTTP API", () => {
     assert.deepEqual(run.pause!.inputSchema, schema);
     assert.equal(run.pause!.inputDescription, "Who are you?");
     assert.ok(Date.parse(run.pause!.expiresAt!) > Date.now(), "expiresAt is an ISO date in the future");
+    // What the UI needs besides: the states before this one, and what the server would accept now.
+    assert.deepEqual(run.stateHistory.map((s) => s.type), ["RUNNING"]);
+    assert.deepEqual(run.actions, { resume: true, suspend: false, cancel: true }, "no deployment: no suspend");
 
     const unknown = randomUUID();
     const missing = await call("GET", `/api/runs/${unknown}`);

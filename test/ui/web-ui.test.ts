@@ -184,6 +184,28 @@ describe("web UI (Chromium)", () => {
     return { run, page };
   }
 
+  test("U02 unions and nullable fields (anyOf) render under the page's policy, which forbids eval", async () => {
+    const Shipping = RunInput.define(
+      z.object({
+        reason: z.string().nullable(),
+        destination: z.union([z.object({ city: z.string() }), z.object({ lockerId: z.number().int() })]),
+        deliverBy: z.iso.date().optional(),
+      }),
+    );
+    const run = await pausedRun(server, { key: "ship", inputSchema: Shipping.jsonSchema() });
+    const { page } = await open(`/runs/${run.id}`);
+    await page.getByRole("button", { name: "Resume" }).waitFor({ timeout: WAIT_MS });
+    await page.getByLabel(/^Reason/).fill("stock arrived");
+    await page.getByLabel(/^City/).fill("Lisbon");
+    await page.getByLabel(/^Deliver by/).fill("2026-12-01");
+    await page.screenshot({ path: screenshotPath("resume-form-anyof.png"), fullPage: true });
+    await page.getByRole("button", { name: "Resume" }).click();
+    await page.getByLabel("Current state: Running").waitFor({ timeout: WAIT_MS });
+    const { input } = await server.runs.readFlowRunInput({ flowRunId: run.id, key: "paused-ship-response" });
+    assert.deepEqual(input?.value, { reason: "stock arrived", destination: { city: "Lisbon" }, deliverBy: "2026-12-01" });
+    assert.deepEqual(ui.problems, [], "no script errors and no Content-Security-Policy violations");
+  });
+
   test("U03 invalid values show the server's field errors next to the fields; the run stays paused", async () => {
     const { run, page } = await approvalPage();
     await page.getByLabel(/^Copies/).fill("0");

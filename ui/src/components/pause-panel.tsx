@@ -4,8 +4,10 @@ import { formatDuration, formatTimestamp, useNow } from "../time.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { Markdown } from "./markdown.tsx";
 
-// The form library (rjsf, ajv) is most of the code; the runs list never needs it.
-const ResumeForm = lazy(() => import("./resume-form.tsx"));
+// The form library (rjsf, ajv) is most of the code; the runs list never needs it. A run page starts
+// loading it at once (preloadResumeForm), alongside the run itself, rather than after it.
+export const preloadResumeForm = () => import("./resume-form.tsx");
+const ResumeForm = lazy(preloadResumeForm);
 
 interface PausePanelProps {
   run: RunJson;

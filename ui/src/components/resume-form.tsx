@@ -1,9 +1,14 @@
-import Form from "@rjsf/core";
-import type { RJSFSchema, UiSchema } from "@rjsf/utils";
-import validator from "@rjsf/validator-ajv8";
+// The Form module itself: the package index also exports a test helper that needs rjsf's ajv
+// validator, which this page does not use (see form-validator.ts).
+import Form from "@rjsf/core/lib/components/Form.js";
+import type { RJSFSchema } from "@rjsf/utils";
 import { useMemo, useState } from "react";
 import type { FieldErrorJson, JsonObjectJson } from "../api.ts";
 import { toErrorSchema } from "../field-errors.ts";
+import { InterpretingValidator } from "../form-validator.ts";
+
+/** One for the page: it caches a validator per schema. */
+const validator = new InterpretingValidator();
 
 interface ResumeFormProps {
   schema: JsonObjectJson;
@@ -22,16 +27,14 @@ export default function ResumeForm({ schema, initial, fieldErrors, busy, onSubmi
   // The description is the pause's Markdown, shown above the form already; rjsf would print it raw.
   const formSchema = useMemo(() => {
     const { description: _description, ...rest } = schema;
-    return rest as RJSFSchema;
+    return withTitles(rest) as RJSFSchema;
   }, [schema]);
-  const uiSchema = useMemo(() => labelsFor(formSchema), [formSchema]);
   const [formData, setFormData] = useState<JsonObjectJson | undefined>(initial ?? undefined);
   const extraErrors = useMemo(() => toErrorSchema(fieldErrors), [fieldErrors]);
   return (
     <Form
       className="resume-form"
       schema={formSchema}
-      uiSchema={uiSchema}
       validator={validator}
       formData={formData}
       noValidate
@@ -50,16 +53,30 @@ export default function ResumeForm({ schema, initial, fieldErrors, busy, onSubmi
 }
 
 /**
- * Labels for fields without a title: "due_date" and "dueDate" read as "Due date". The server's
- * field errors still name the field itself, and they are shown under the field, not by name.
+ * Titles for fields that have none, at every depth: "due_date" and "dueDate" read as "Due date".
+ * Only the form's copy of the schema changes; the server's field errors still name the fields
+ * themselves, and they are shown under the fields, not by name.
  */
-function labelsFor(schema: RJSFSchema): UiSchema {
-  const properties = schema.properties ?? {};
-  const ui: UiSchema = {};
-  for (const [key, prop] of Object.entries(properties)) {
-    if (typeof prop === "object" && prop.title === undefined) ui[key] = { "ui:title": humanize(key) };
+function withTitles(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withTitles);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if ((key === "properties" || key === "$defs" || key === "definitions") && typeof value === "object" && value !== null) {
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([name, sub]) => {
+          const titled = withTitles(sub);
+          const needsTitle = key === "properties" && typeof titled === "object" && titled !== null && !("title" in titled);
+          return [name, needsTitle ? { ...titled, title: humanize(name) } : titled];
+        }),
+      );
+    } else if (["items", "prefixItems", "anyOf", "oneOf", "allOf", "additionalProperties", "then", "else", "if", "not"].includes(key)) {
+      out[key] = withTitles(value);
+    } else {
+      out[key] = value;
+    }
   }
-  return ui;
+  return out;
 }
 
 function humanize(key: string): string {

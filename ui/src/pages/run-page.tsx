@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { cancelRun, getRun, runEventsUrl, suspendRun, type RunJson } from "../api.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { LiveIndicator } from "../components/live-indicator.tsx";
-import { PausePanel } from "../components/pause-panel.tsx";
+import { PausePanel, preloadResumeForm } from "../components/pause-panel.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
 import { StateTimeline } from "../components/state-timeline.tsx";
 import { Link } from "../router.tsx";
@@ -23,6 +23,7 @@ export function RunPage({ runId }: { runId: string }) {
 
   useEffect(() => {
     const controller = new AbortController();
+    void preloadResumeForm();
     setRun(undefined);
     setLoadError(undefined);
     getRun(runId, controller.signal).then(show, (err: unknown) => {

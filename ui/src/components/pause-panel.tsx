@@ -1,13 +1,35 @@
-import { lazy, Suspense, useState } from "react";
+import { useEffect, useState } from "react";
 import { ApiError, resumeRun, type JsonObjectJson, type PauseJson, type RunJson } from "../api.ts";
 import { formatDuration, formatTimestamp, useNow } from "../time.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { Markdown } from "./markdown.tsx";
 
-// The form library (rjsf, ajv) is most of the code; the runs list never needs it. A run page starts
+type ResumeFormModule = typeof import("./resume-form.tsx");
+
+// The form library (rjsf) is most of the code, and the runs list never needs it. A run page starts
 // loading it at once (preloadResumeForm), alongside the run itself, rather than after it.
-export const preloadResumeForm = () => import("./resume-form.tsx");
-const ResumeForm = lazy(preloadResumeForm);
+let formModule: Promise<ResumeFormModule> | undefined;
+export function preloadResumeForm(): Promise<ResumeFormModule> {
+  formModule ??= import("./resume-form.tsx");
+  return formModule;
+}
+
+/**
+ * The form component once its code is here. Not React.lazy: a Suspense boundary holds back
+ * revealing its content for up to 300 ms (React 19's fallback throttling), for a module that is
+ * usually loaded already.
+ */
+function useResumeForm(): ResumeFormModule["default"] | undefined {
+  const [loaded, setLoaded] = useState<ResumeFormModule["default"] | undefined>();
+  useEffect(() => {
+    let live = true;
+    preloadResumeForm().then((m) => live && setLoaded(() => m.default), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  return loaded;
+}
 
 interface PausePanelProps {
   run: RunJson;
@@ -18,6 +40,7 @@ interface PausePanelProps {
 /** The pause a run is waiting in: what it waits for, until when, and the way to resume it. */
 export function PausePanel({ run, pause, onResumed }: PausePanelProps) {
   const now = useNow();
+  const ResumeForm = useResumeForm();
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
@@ -72,7 +95,7 @@ export function PausePanel({ run, pause, onResumed }: PausePanelProps) {
       ) : null}
 
       {pause.inputSchema ? (
-        <Suspense fallback={<p aria-busy="true">Loading the form…</p>}>
+        ResumeForm ? (
           <ResumeForm
             schema={pause.inputSchema}
             initial={pause.inputInitial}
@@ -80,7 +103,9 @@ export function PausePanel({ run, pause, onResumed }: PausePanelProps) {
             busy={busy}
             onSubmit={(input) => void resume(input)}
           />
-        </Suspense>
+        ) : (
+          <p aria-busy="true">Loading the form…</p>
+        )
       ) : (
         <>
           <p>This pause takes no input.</p>

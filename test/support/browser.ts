@@ -2,7 +2,8 @@
  * Debian's Chromium driven by playwright-core, for the web UI's scenarios (U01–U06). `.ci/run`
  * installs the `chromium` package; playwright-core brings no browser of its own.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -69,6 +70,26 @@ export async function openUi(browser: Browser, origin: string, opts: { width?: n
     sameDocument: () => page.evaluate(() => (window as unknown as { flowgateMark?: boolean }).flowgateMark === true),
     close: () => context.close(),
   };
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * axe-core's WCAG 2 A/AA checks on the page as it is now. Evaluated through the debugging protocol,
+ * which the page's Content-Security-Policy does not govern (a <script> tag would be refused).
+ */
+export async function accessibilityViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(AXE_SOURCE);
+  const json = await page.evaluate<string>(`axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+    .then((r) => JSON.stringify(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => String(n.target)) }))))`);
+  return JSON.parse(json) as AxeViolation[];
 }
 
 export function screenshotPath(name: string): string {

@@ -9,7 +9,7 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { z } from "zod";
 import { configure, flow, pauseFlowRun, RunInput, type FlowgateClient } from "../../client-sdk/src/index.js";
 import { StateType } from "../../server/src/gen/flowgate/v1/types.js";
-import { launchChromium, openUi, screenshotPath, type UiSession } from "../support/browser.js";
+import { accessibilityViolations, launchChromium, openUi, screenshotPath, type UiSession } from "../support/browser.js";
 import { assertUnchanged, eventually, getRun, pausedRun, runningRun } from "../support/fixtures.js";
 import { nextRunIn, StateType as SdkStateType } from "../support/sdk.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
@@ -350,6 +350,20 @@ describe("web UI (Chromium)", () => {
     assert.equal(await page.getByRole("button", { name: "Cancel run" }).count(), 0, "a final run offers no actions");
     assert.equal((await getRun(server, run.id)).state?.type, StateType.STATE_TYPE_CANCELLED);
     assert.equal(await ui.sameDocument(), true);
+  });
+
+  test("the runs list and a paused run's page pass axe-core's WCAG 2.1 A/AA checks", async () => {
+    const run = await approvalRun();
+    for (const path of ["/", `/runs/${run.id}`]) {
+      const { page } = await open(path);
+      await page.getByRole("status", { name: "Updates: Live" }).waitFor({ timeout: WAIT_MS });
+      if (path !== "/") await page.getByRole("button", { name: "Resume" }).waitFor();
+      assert.deepEqual(await accessibilityViolations(page), [], path);
+    }
+    // With the server's field errors shown, too.
+    await ui.page.getByRole("button", { name: "Resume" }).click();
+    await ui.page.getByRole("alert").filter({ hasText: "The input was not accepted" }).waitFor({ timeout: WAIT_MS });
+    assert.deepEqual(await accessibilityViolations(ui.page), [], "form with errors");
   });
 
   test("the pages read correctly at a narrow (mobile) width", async () => {

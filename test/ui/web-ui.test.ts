@@ -332,6 +332,37 @@ describe("web UI (Chromium)", () => {
     assert.deepEqual(ui.problems, []);
   });
 
+  test("a pause that expires while its page is open shows the failure, with the server's reason", async () => {
+    const run = await pausedRun(server, { key: "short", timeoutSeconds: 2 });
+    const { page } = await open(`/runs/${run.id}`);
+    await page.getByLabel("Time left before the pause expires").waitFor({ timeout: WAIT_MS });
+    await ui.markDocument();
+    await page.getByLabel("Current state: Failed").waitFor({ timeout: WAIT_MS });
+    await page.getByText("paused and never resumed").first().waitFor();
+    assert.equal(await page.getByRole("button", { name: "Resume" }).count(), 0);
+    assert.equal((await getRun(server, run.id)).state?.type, StateType.STATE_TYPE_FAILED);
+    assert.equal(await ui.sameDocument(), true);
+  });
+
+  test("the page follows the run again after the server restarts", async () => {
+    const run = await pausedRun(server, { key: "restart" });
+    const { page } = await open(`/runs/${run.id}`);
+    await page.getByRole("status", { name: "Updates: Live" }).waitFor({ timeout: WAIT_MS });
+    await ui.markDocument();
+
+    // The same addresses and database, as after a deploy; the open page keeps its event stream's URL.
+    await server.stop();
+    await page.getByRole("status", { name: "Updates: Reconnecting…" }).waitFor({ timeout: WAIT_MS });
+    server = await startTestServer({
+      database: server.database,
+      env: { FLOWGATE_GRPC_ADDRESS: server.address, FLOWGATE_HTTP_ADDRESS: server.httpAddress },
+    });
+    await page.getByRole("status", { name: "Updates: Live" }).waitFor({ timeout: 20_000 });
+    await server.runs.resumeFlowRun({ flowRunId: run.id });
+    await page.getByLabel("Current state: Running").waitFor({ timeout: WAIT_MS });
+    assert.equal(await ui.sameDocument(), true);
+  });
+
   test("Cancel run asks first, then cancels a paused run in place", async () => {
     const run = await pausedRun(server, { key: "wait" });
     const { page } = await open(`/runs/${run.id}`);

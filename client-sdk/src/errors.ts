@@ -73,3 +73,8 @@ export class UpstreamFailedError extends FlowgateError {}
 
 /** pauseFlowRun / suspendFlowRun called where there is no flow run. */
 export class NoFlowRunContextError extends FlowgateError {}
+
+/** Worth retrying: the server was unreachable, or the failure is not one of the server's answers (a dropped stream). */
+export function isTransientError(err: unknown): boolean {
+  return err instanceof UnavailableError || !(err instanceof FlowgateError);
+}

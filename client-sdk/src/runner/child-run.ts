@@ -35,6 +35,9 @@ export async function executeAssignedRun(flows: readonly ServableFlow[], assignm
     process.stderr.write(`flowgate runner child: no flow named "${assignment.flowName}" is passed to serve() in this script.\n`);
     process.exit(1);
   }
+  // The runner sends SIGTERM to stop a cancelled run. The entry script may itself handle SIGTERM (to
+  // stop serving gracefully), which would keep this process alive; here it means "end now".
+  process.once("SIGTERM", () => process.exit(143));
   try {
     const client = getClient();
     const run = await client.getFlowRun(assignment.flowRunId);

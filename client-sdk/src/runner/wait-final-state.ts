@@ -2,7 +2,7 @@
  * Waits for a run's final state on the WatchFlowRun stream (pushed, never polled), reconnecting with
  * backoff when the stream drops: the watch resends the current state first, so nothing is missed.
  */
-import { FlowgateError, UnavailableError } from "../errors.js";
+import { isTransientError } from "../errors.js";
 import { backoffMs, sleep } from "../runtime/abortable.js";
 import type { FlowgateClient } from "../transport/flowgate-client.js";
 import { isFinalStateType, type FlowRun } from "../types.js";
@@ -26,7 +26,7 @@ export async function waitForFinalState(client: FlowgateClient, run: FlowRun, ti
       } catch (err) {
         if (stop.signal.aborted) break;
         // Not found or refused will not get better by retrying; a dropped stream will.
-        if (!isTransient(err)) throw err;
+        if (!isTransientError(err)) throw err;
       }
       if (!stop.signal.aborted) await sleep(backoffMs(failures++, 100, 5_000), stop.signal).catch(() => undefined);
     }
@@ -37,8 +37,4 @@ export async function waitForFinalState(client: FlowgateClient, run: FlowRun, ti
     signal?.removeEventListener("abort", onAbort);
     stop.abort();
   }
-}
-
-function isTransient(err: unknown): boolean {
-  return err instanceof UnavailableError || !(err instanceof FlowgateError);
 }

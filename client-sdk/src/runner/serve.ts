@@ -1,6 +1,7 @@
 /**
  * serve(...flows, { name }): a long-lived runner. It registers one deployment per flow, claims the
- * deployments' SCHEDULED runs and executes each in a child process. Suspended runs end their child,
+ * deployments' SCHEDULED runs as the server announces them (polling as a net) and executes each in a
+ * child process. Suspended runs end their child,
  * so a suspended run holds nothing; once resumed (SCHEDULED again) any runner serving the deployment
  * claims it and executes it from the start.
  *
@@ -17,6 +18,7 @@ import type { FlowgateClient } from "../transport/flowgate-client.js";
 import type { Deployment, JsonObject } from "../types.js";
 import { childAssignment, executeAssignedRun } from "./child-run.js";
 import { entryCommand, runInChild } from "./run-child.js";
+import { ScheduledRunsSignal } from "./scheduled-runs-signal.js";
 import type { ServableFlow } from "./servable-flow.js";
 
 export type { ServableFlow } from "./servable-flow.js";
@@ -27,8 +29,9 @@ export interface ServeOptions {
   /** Aborting stops claiming; serve() resolves once the runs it started have ended their processes. */
   signal?: AbortSignal;
   /**
-   * How often to ask for scheduled runs (default 200 ms). ClaimFlowRuns has no stream, so this is the
-   * longest a scheduled (or resumed) run waits before a runner picks it up.
+   * How often to ask for scheduled runs even when none was announced (default 2000 ms). Runs are
+   * claimed as soon as the server announces them on WatchFlowRuns; polling is the net for an
+   * announcement missed while that stream reconnected.
    */
   pollIntervalMs?: number;
   /** At most this many runs execute at once (default 10). */
@@ -58,7 +61,7 @@ export async function serve(...args: [...flows: ServableFlow[], options: ServeOp
   const client = options.client ?? getClient();
   const log = options.log ?? defaultLog;
   const signal = options.signal ?? new AbortController().signal;
-  const pollMs = options.pollIntervalMs ?? 200;
+  const pollMs = options.pollIntervalMs ?? 2_000;
   const limit = Math.max(1, Math.min(options.limit ?? 10, 100));
   // Checked before anything is claimed: a run claimed with no way to start its child would be stranded.
   const entry = entryCommand();
@@ -74,6 +77,8 @@ export async function serve(...args: [...flows: ServableFlow[], options: ServeOp
     deployments.push(deployment);
   }
   const runnerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const announced = new ScheduledRunsSignal(client, log);
+  announced.follow([...byDeployment.keys()], signal);
   log(`serving ${deployments.map((d) => `${d.flowName}/${d.name}`).join(", ")} as ${runnerId}`);
 
   const running = new Set<Promise<unknown>>();
@@ -102,7 +107,7 @@ export async function serve(...args: [...flows: ServableFlow[], options: ServeOp
       }
       // A full batch suggests more are waiting: claim again at once.
       if (claimed.length === free) continue;
-      await sleep(pollMs, signal).catch(() => undefined);
+      await announced.wait(pollMs, signal);
     } catch (err) {
       if (signal.aborted) break;
       log(`claiming failed: ${err instanceof Error ? err.message : String(err)}`);

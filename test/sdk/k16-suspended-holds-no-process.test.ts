@@ -1,20 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { resumeFlowRun, runDeployment, StateType } from "../../client-sdk/src/index.js";
-import { startRunnerProcess, type RunnerProcess } from "../support/runner-process.js";
+import { isAlive, startRunnerProcess, type RunnerProcess } from "../support/runner-process.js";
 import { runReaches, startSdkServer, type SdkServer } from "../support/sdk.js";
 
 const RUNNER = "test/sdk/fixtures/runner-flows.ts";
 const READY = /runner: serving .*suspends-itself\/sdk-runner/;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("K16 a suspended run holds no process", () => {
   let sdk: SdkServer;

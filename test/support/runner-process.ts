@@ -68,3 +68,13 @@ export function startRunnerProcess(script: string, env: Record<string, string>):
     },
   };
 }
+
+/** Whether a process with this pid still exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,35 +1,27 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { runDeployment, StateType } from "../../client-sdk/src/index.js";
-import { startRunnerProcess, type RunnerProcess } from "../support/runner-process.js";
+import { resumeFlowRun, runDeployment, StateType } from "../../client-sdk/src/index.js";
+import { isAlive, startRunnerProcess, type RunnerProcess } from "../support/runner-process.js";
 import { runReaches, startSdkServer, type SdkServer } from "../support/sdk.js";
 
 const RUNNER = "test/sdk/fixtures/runner-flows.ts";
 const READY = /runner: serving .*runs-long\/sdk-runner/;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-describe("a runner stops the process of a run cancelled while it runs", () => {
+describe("the runner: cancellation and announced runs", () => {
   let sdk: SdkServer;
-  let runner: RunnerProcess | undefined;
+  const runners: RunnerProcess[] = [];
   before(async () => {
     sdk = await startSdkServer();
   });
   after(async () => {
-    await runner?.stop();
+    for (const r of runners) await r.stop();
     await sdk.stop();
   });
 
-  test("CANCELLING → the child process ends → CANCELLED; the runner keeps serving", async () => {
+  test("a run cancelled while it runs: CANCELLING → its child process ends → CANCELLED; the runner keeps serving", async () => {
     const signal = AbortSignal.timeout(60_000);
-    runner = startRunnerProcess(RUNNER, { FLOWGATE_API_ADDRESS: sdk.server.address });
+    const runner = startRunnerProcess(RUNNER, { FLOWGATE_API_ADDRESS: sdk.server.address });
+    runners.push(runner);
     await runner.waitFor(READY, signal);
 
     const run = await runDeployment("runs-long/sdk-runner", { timeout: 0 });
@@ -51,5 +43,24 @@ describe("a runner stops the process of a run cancelled while it runs", () => {
     await runReaches(sdk.client, next.id, StateType.RUNNING, signal);
     await sdk.client.cancelFlowRun(next.id);
     await runReaches(sdk.client, next.id, StateType.CANCELLED, signal);
+    // Stopped, so that no other runner of these deployments is left for the next test.
+    assert.equal(await runner.stop(), 0);
+  });
+
+  test("runs are claimed as the server announces them: with polling every 10 minutes, a new run and a resumed suspend run within seconds", async () => {
+    const signal = AbortSignal.timeout(60_000);
+    const runner = startRunnerProcess(RUNNER, {
+      FLOWGATE_API_ADDRESS: sdk.server.address,
+      FLOWGATE_TEST_POLL_MS: "600000",
+    });
+    runners.push(runner);
+    // The loop's first claim happens at start, before this run exists: only the announcement can wake it.
+    await runner.waitFor(/runner: serving .*suspends-itself\/sdk-runner/, signal);
+
+    const run = await runDeployment("suspends-itself/sdk-runner", { parameters: { marker: "push" }, timeout: 0 });
+    assert.equal((await runReaches(sdk.client, run.id, StateType.PAUSED, signal)).state?.name, "Suspended");
+    await resumeFlowRun(run.id);
+    await runReaches(sdk.client, run.id, StateType.COMPLETED, signal);
+    assert.match(runner.output(), /push:before\n(.*\n)*push:after/);
   });
 });

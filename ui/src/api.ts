@@ -32,18 +32,20 @@ async function request<T>(method: "GET" | "POST", path: string, body?: JsonObjec
     throw new ApiError("The Flowgate server cannot be reached; check that it is running, then try again.", 0);
   }
   const text = await res.text();
-  const json: unknown = text ? JSON.parse(text) : undefined;
   if (!res.ok) {
-    const e = (json ?? {}) as Partial<ErrorJson>;
+    // A proxy in between may answer with HTML or plain text: then the status is all there is to say.
+    const e = (parseJson(text) ?? {}) as Partial<ErrorJson>;
     throw new ApiError(e.error ?? `The server answered ${res.status} ${res.statusText}.`, res.status, e.fieldErrors ?? []);
   }
-  return json as T;
+  return JSON.parse(text) as T;
 }
 
-export function listRuns(states: readonly StateTypeName[], signal?: AbortSignal): Promise<{ runs: RunJson[]; nextPageToken: string }> {
-  const q = new URLSearchParams({ pageSize: "200" });
-  if (states.length > 0) q.set("state", states.join(","));
-  return request("GET", `/api/runs?${q}`, undefined, signal);
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export function resumeRun(id: string, input?: JsonObjectJson): Promise<RunJson> {

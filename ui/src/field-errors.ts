@@ -1,4 +1,4 @@
-import type { ErrorSchema } from "@rjsf/utils";
+import { ErrorSchemaBuilder, type ErrorSchema } from "@rjsf/utils";
 import type { FieldErrorJson } from "./api.ts";
 
 /**
@@ -6,15 +6,10 @@ import type { FieldErrorJson } from "./api.ts";
  * shown under its own field. Errors on the input as a whole ("") go on the form's root.
  */
 export function toErrorSchema(errors: readonly FieldErrorJson[]): ErrorSchema {
-  const root: Record<string, unknown> = {};
+  const builder = new ErrorSchemaBuilder();
   for (const e of errors) {
-    let node = root;
-    for (const part of e.field === "" ? [] : e.field.split(".")) {
-      node[part] ??= {};
-      node = node[part] as Record<string, unknown>;
-    }
-    const list = (node["__errors"] ??= []) as string[];
-    list.push(e.description);
+    if (e.field === "") builder.addErrors(e.description);
+    else builder.addErrors(e.description, e.field.split("."));
   }
-  return root as ErrorSchema;
+  return builder.ErrorSchema;
 }

@@ -1,10 +1,9 @@
 /**
  * Cancellation of a run a runner executes: CancelFlowRun moves a RUNNING run to CANCELLING, and the
  * runner that holds its process is the one that can end it. The runner follows the run's state on
- * WatchFlowRun (pushed, reconnecting like waitForFinalState) and acts once it sees CANCELLING.
+ * WatchFlowRun (pushed, reconnecting) and acts once it sees CANCELLING.
  */
-import { isTransientError } from "../errors.js";
-import { backoffMs, sleep } from "../runtime/abortable.js";
+import { followStream } from "../runtime/follow-stream.js";
 import type { FlowgateClient } from "../transport/flowgate-client.js";
 import { StateType, isFinalStateType } from "../types.js";
 
@@ -19,25 +18,17 @@ export async function followCancellation(
   onCancelling: () => void,
   log: (line: string) => void,
 ): Promise<void> {
-  for (let failures = 0; !signal.aborted; ) {
-    try {
-      for await (const e of client.watchFlowRun(flowRunId, { signal })) {
-        failures = 0;
+  try {
+    await followStream(
+      (sig) => client.watchFlowRun(flowRunId, { signal: sig }),
+      (e) => {
         const type = e.flowRun.state?.type;
-        if (type === StateType.CANCELLING) {
-          onCancelling();
-          return;
-        }
-        if (type !== undefined && isFinalStateType(type)) return;
-      }
-      return; // the watch ended: the run is final
-    } catch (err) {
-      if (signal.aborted) return;
-      if (!isTransientError(err)) {
-        log(`flow run ${flowRunId}: cannot watch for cancellation: ${err instanceof Error ? err.message : String(err)}`);
-        return;
-      }
-    }
-    await sleep(backoffMs(failures++, 100, 5_000), signal).catch(() => undefined);
+        if (type === StateType.CANCELLING) onCancelling();
+        return type === StateType.CANCELLING || (type !== undefined && isFinalStateType(type)) ? "stop" : undefined;
+      },
+      signal,
+    );
+  } catch (err) {
+    log(`flow run ${flowRunId}: cannot watch for cancellation: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

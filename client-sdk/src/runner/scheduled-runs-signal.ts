@@ -3,8 +3,8 @@
  * deployments (WatchFlowRuns, pushed), so a new or resumed run does not wait out a poll interval.
  * Polling stays as the net for an event the watch missed while reconnecting.
  */
-import { isTransientError } from "../errors.js";
-import { backoffMs, sleep } from "../runtime/abortable.js";
+import { sleep } from "../runtime/abortable.js";
+import { followStream } from "../runtime/follow-stream.js";
 import type { FlowgateClient } from "../transport/flowgate-client.js";
 import { StateType } from "../types.js";
 
@@ -49,20 +49,16 @@ export class ScheduledRunsSignal {
   }
 
   private async followOne(deploymentId: string, signal: AbortSignal): Promise<void> {
-    for (let failures = 0; !signal.aborted; ) {
-      try {
-        for await (const e of this.client.watchFlowRuns({ stateTypes: [StateType.SCHEDULED], deploymentId }, { signal })) {
-          failures = 0;
+    try {
+      await followStream(
+        (sig) => this.client.watchFlowRuns({ stateTypes: [StateType.SCHEDULED], deploymentId }, { signal: sig }),
+        (e) => {
           if (e.flowRun.state?.type === StateType.SCHEDULED) this.notify();
-        }
-      } catch (err) {
-        if (signal.aborted) return;
-        if (!isTransientError(err)) {
-          this.log(`watching deployment ${deploymentId} failed (${err instanceof Error ? err.message : String(err)}); polling only`);
-          return;
-        }
-      }
-      await sleep(backoffMs(failures++, 100, 5_000), signal).catch(() => undefined);
+        },
+        signal,
+      );
+    } catch (err) {
+      this.log(`watching deployment ${deploymentId} failed (${err instanceof Error ? err.message : String(err)}); polling only`);
     }
   }
 }

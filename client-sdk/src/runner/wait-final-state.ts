@@ -2,8 +2,7 @@
  * Waits for a run's final state on the WatchFlowRun stream (pushed, never polled), reconnecting with
  * backoff when the stream drops: the watch resends the current state first, so nothing is missed.
  */
-import { isTransientError } from "../errors.js";
-import { backoffMs, sleep } from "../runtime/abortable.js";
+import { followStream } from "../runtime/follow-stream.js";
 import type { FlowgateClient } from "../transport/flowgate-client.js";
 import { isFinalStateType, type FlowRun } from "../types.js";
 
@@ -16,20 +15,17 @@ export async function waitForFinalState(client: FlowgateClient, run: FlowRun, ti
   const timer = timeoutSeconds === undefined ? undefined : setTimeout(() => stop.abort(), timeoutSeconds * 1000);
   let latest = run;
   try {
-    for (let failures = 0; !stop.signal.aborted; ) {
-      try {
-        for await (const e of client.watchFlowRun(run.id, { signal: stop.signal })) {
-          failures = 0;
-          latest = e.flowRun;
-          if (latest.state && isFinalStateType(latest.state.type)) return latest;
-        }
-      } catch (err) {
-        if (stop.signal.aborted) break;
-        // Not found or refused will not get better by retrying; a dropped stream will.
-        if (!isTransientError(err)) throw err;
-      }
-      if (!stop.signal.aborted) await sleep(backoffMs(failures++, 100, 5_000), stop.signal).catch(() => undefined);
-    }
+    let final = false;
+    await followStream(
+      (sig) => client.watchFlowRun(run.id, { signal: sig }),
+      (e) => {
+        latest = e.flowRun;
+        final = latest.state !== undefined && isFinalStateType(latest.state.type);
+        return final ? "stop" : undefined;
+      },
+      stop.signal,
+    );
+    if (final) return latest;
     if (signal?.aborted) throw signal.reason;
     return latest; // the timeout passed: the run as last seen, as Prefect's run_deployment does
   } finally {

@@ -71,5 +71,5 @@ export interface FieldErrorJson {
 /** Every non-2xx answer. */
 export interface ErrorJson {
   error: string;
-  fieldErrors?: FieldErrorJson[];
+  fieldErrors?: readonly FieldErrorJson[];
 }

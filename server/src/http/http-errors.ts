@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
-import { DomainError, InvalidArgumentError, type DomainErrorKind, type FieldViolation } from "../domain/errors.js";
+import { DomainError, InvalidArgumentError, type DomainErrorKind } from "../domain/errors.js";
 import { isStoreUnavailable } from "../store/store-errors.js";
+import type { ErrorJson } from "./api-types.js";
 
 /** A failure that belongs to HTTP itself (no such route, body too large), not to the domain. */
 export class HttpError extends Error {
@@ -22,14 +23,9 @@ const STATUSES: Record<DomainErrorKind, number> = {
   aborted: 409,
 };
 
-export interface ErrorBody {
-  error: string;
-  fieldErrors?: readonly FieldViolation[];
-}
-
 export interface HttpFailure {
   status: number;
-  body: ErrorBody;
+  body: ErrorJson;
   headers: Record<string, string>;
 }
 

@@ -82,7 +82,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpServe
   try {
     const url = new URL(req.url ?? "/", "http://flowgate.invalid");
     if (url.pathname !== "/api" && !url.pathname.startsWith("/api/")) {
-      route = "GET (web UI)";
+      route = `${req.method ?? "?"} (web UI)`;
       await opts.ui.serve(req, res, url.pathname);
       return;
     }

@@ -4,8 +4,8 @@
  *
  *   npm run bench:streams            (FLOWGATE_BENCH_STREAMS=1000 by default)
  */
-import { WaitForResumeRequest, type WaitForResumeResponse } from "../server/src/gen/flowgate/v1/run_service.js";
-import { StateType } from "../server/src/gen/flowgate/v1/types.js";
+import { WaitForResumeRequest, type WaitForResumeResponse } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { StreamReader } from "../test/support/grpc-client.js";
 import { benchServer, machine, rssBytes } from "./support.js";
 

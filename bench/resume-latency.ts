@@ -7,8 +7,8 @@
  *   npm run bench:latency            (FLOWGATE_BENCH_PAUSES=300 by default)
  */
 import { performance } from "node:perf_hooks";
-import { WaitEventType, WaitForResumeRequest } from "../server/src/gen/flowgate/v1/run_service.js";
-import { StateType } from "../server/src/gen/flowgate/v1/types.js";
+import { WaitEventType, WaitForResumeRequest } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { StreamReader } from "../test/support/grpc-client.js";
 import { benchServer, machine, summary } from "./support.js";
 

@@ -9,7 +9,7 @@
  *   npm run bench:ui                 (FLOWGATE_BENCH_PAUSES=50 by default)
  */
 import { performance } from "node:perf_hooks";
-import { StateType } from "../server/src/gen/flowgate/v1/types.js";
+import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { launchChromium, openUi } from "../test/support/browser.js";
 import { benchServer, machine, summary } from "./support.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { WaitEventType, WaitForResumeRequest } from "../../server/src/gen/flowgate/v1/run_service.js";
-import { StateType } from "../../server/src/gen/flowgate/v1/types.js";
+import { WaitEventType, WaitForResumeRequest } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { StreamReader } from "../support/grpc-client.js";
 import { runningRun } from "../support/fixtures.js";
 import { startServerProcess, type ServerProcess } from "../support/test-server.js";

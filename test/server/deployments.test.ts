@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
-import { StateType } from "../../server/src/gen/flowgate/v1/types.js";
+import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { expectGrpcError, runningRun } from "../support/fixtures.js";
 

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setImmediate as nextTick, setTimeout as delay } from "node:timers/promises";
 import { status } from "@grpc/grpc-js";
-import { WaitEventType, type WatchFlowRunResponse } from "../../server/src/gen/flowgate/v1/run_service.js";
-import { StateType, type FlowRun } from "../../server/src/gen/flowgate/v1/types.js";
+import { WaitEventType, type WatchFlowRunResponse } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { StateType, type FlowRun } from "@flowgate/contract/flowgate/v1/types.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import type { StreamReader } from "../support/grpc-client.js";
 import {

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { WaitEventType } from "../../server/src/gen/flowgate/v1/run_service.js";
-import { StateType } from "../../server/src/gen/flowgate/v1/types.js";
+import { WaitEventType } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import {
   assertUnchanged,

@@ -7,8 +7,8 @@ import {
   WatchFlowRunRequest,
   type WaitForResumeResponse,
   type WatchFlowRunResponse,
-} from "../../server/src/gen/flowgate/v1/run_service.js";
-import { StateType } from "../../server/src/gen/flowgate/v1/types.js";
+} from "@flowgate/contract/flowgate/v1/run_service.js";
+import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { StreamReader } from "../support/grpc-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { expectGrpcError, expectStreamEnded, pausedRun, readUntilFinal, runningRun } from "../support/fixtures.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { WaitEventType, WaitForResumeRequest, type WaitForResumeResponse } from "../../server/src/gen/flowgate/v1/run_service.js";
-import { StateType } from "../../server/src/gen/flowgate/v1/types.js";
+import { WaitEventType, WaitForResumeRequest, type WaitForResumeResponse } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { StreamReader } from "../support/grpc-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { expectStreamEnded, pausedRun, readUntilFinal } from "../support/fixtures.js";

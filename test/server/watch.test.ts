@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
-import { WatchFlowRunRequest, WatchFlowRunsRequest, type WatchFlowRunsResponse } from "../../server/src/gen/flowgate/v1/run_service.js";
-import { StateType, type FlowRunEvent } from "../../server/src/gen/flowgate/v1/types.js";
+import { WatchFlowRunRequest, WatchFlowRunsRequest, type WatchFlowRunsResponse } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { StateType, type FlowRunEvent } from "@flowgate/contract/flowgate/v1/types.js";
 import { StreamReader } from "../support/grpc-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { expectStreamEnded, runningRun } from "../support/fixtures.js";

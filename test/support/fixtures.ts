@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ServiceError } from "@grpc/grpc-js";
-import type { FlowRun } from "../../server/src/gen/flowgate/v1/types.js";
-import { StateType } from "../../server/src/gen/flowgate/v1/types.js";
+import type { FlowRun } from "@flowgate/contract/flowgate/v1/types.js";
+import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { setTimeout as delay } from "node:timers/promises";
 import { MongoClient, type Db } from "mongodb";
 import {
@@ -10,7 +10,7 @@ import {
   WatchFlowRunRequest,
   type WaitForResumeResponse,
   type WatchFlowRunResponse,
-} from "../../server/src/gen/flowgate/v1/run_service.js";
+} from "@flowgate/contract/flowgate/v1/run_service.js";
 import { StreamReader, type TestClients } from "./grpc-client.js";
 import { storeUri } from "./test-server.js";
 

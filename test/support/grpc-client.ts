@@ -3,10 +3,10 @@
  * and streams as async iterables. Only what tests need; the SDK has its own wrapper.
  */
 import { credentials, Metadata, type CallOptions, type ClientReadableStream, type ClientUnaryCall, type ServiceError } from "@grpc/grpc-js";
-import * as runPb from "../../server/src/gen/flowgate/v1/run_service.js";
-import * as deploymentPb from "../../server/src/gen/flowgate/v1/deployment_service.js";
-import { RunServiceClient } from "../../server/src/gen/flowgate/v1/run_service.js";
-import { DeploymentServiceClient } from "../../server/src/gen/flowgate/v1/deployment_service.js";
+import * as runPb from "@flowgate/contract/flowgate/v1/run_service.js";
+import * as deploymentPb from "@flowgate/contract/flowgate/v1/deployment_service.js";
+import { RunServiceClient } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { DeploymentServiceClient } from "@flowgate/contract/flowgate/v1/deployment_service.js";
 
 // The last overload of each generated method is (request, metadata, options, callback).
 type UnaryMethod<Req, Res> = (

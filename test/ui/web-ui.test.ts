@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, Locator, Page } from "playwright-core";
 import { z } from "zod";
 import { configure, flow, pauseFlowRun, RunInput, type FlowgateClient } from "../../client-sdk/src/index.js";
-import { StateType } from "../../server/src/gen/flowgate/v1/types.js";
+import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { accessibilityViolations, launchChromium, openUi, screenshotPath, type UiSession } from "../support/browser.js";
 import { assertUnchanged, eventually, getRun, pausedRun, runningRun } from "../support/fixtures.js";
 import { nextRunIn, StateType as SdkStateType } from "../support/sdk.js";

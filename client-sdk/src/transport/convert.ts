@@ -1,6 +1,6 @@
 /** Generated protobuf messages ↔ the SDK's public types. The only file that knows both shapes. */
-import * as pb from "../gen/flowgate/v1/types.js";
-import { WaitEventType as PbWaitEventType, type WaitForResumeResponse } from "../gen/flowgate/v1/run_service.js";
+import * as pb from "@flowgate/contract/flowgate/v1/types.js";
+import { WaitEventType as PbWaitEventType, type WaitForResumeResponse } from "@flowgate/contract/flowgate/v1/run_service.js";
 import type {
   Deployment,
   FlowRun,

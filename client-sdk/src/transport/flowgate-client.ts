@@ -4,9 +4,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { credentials } from "@grpc/grpc-js";
-import { DeploymentServiceClient } from "../gen/flowgate/v1/deployment_service.js";
-import * as runPb from "../gen/flowgate/v1/run_service.js";
-import { RunServiceClient } from "../gen/flowgate/v1/run_service.js";
+import { DeploymentServiceClient } from "@flowgate/contract/flowgate/v1/deployment_service.js";
+import * as runPb from "@flowgate/contract/flowgate/v1/run_service.js";
+import { RunServiceClient } from "@flowgate/contract/flowgate/v1/run_service.js";
 import { resolveAddress, type ClientConfig } from "../config.js";
 import { UnavailableError } from "../errors.js";
 import { backoffMs, sleep } from "../runtime/abortable.js";

@@ -1,4 +1,4 @@
-import type { DeploymentServiceServer } from "../gen/flowgate/v1/deployment_service.js";
+import type { DeploymentServiceServer } from "@flowgate/contract/flowgate/v1/deployment_service.js";
 import type { DeploymentService } from "../app/deployment-service.js";
 import type { HandlerAdapter } from "./adapter.js";
 import { deploymentToWire, flowRunToWire } from "./mapping.js";

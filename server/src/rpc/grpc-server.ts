@@ -3,9 +3,9 @@ import { BinaryReader } from "@bufbuild/protobuf/wire";
 import type { PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
-import { descriptorSetBase64 } from "../gen/descriptor-set.js";
-import { DeploymentServiceService, type DeploymentServiceServer } from "../gen/flowgate/v1/deployment_service.js";
-import { RunServiceService, type RunServiceServer } from "../gen/flowgate/v1/run_service.js";
+import { descriptorSetBase64 } from "@flowgate/contract/descriptor-set.js";
+import { DeploymentServiceService, type DeploymentServiceServer } from "@flowgate/contract/flowgate/v1/deployment_service.js";
+import { RunServiceService, type RunServiceServer } from "@flowgate/contract/flowgate/v1/run_service.js";
 
 export interface GrpcServer {
   port: number;

@@ -14,8 +14,8 @@ import {
   type State,
   type StateProposal,
   type TaskRun,
-} from "../gen/flowgate/v1/types.js";
-import { WaitEventType, type WaitForResumeResponse } from "../gen/flowgate/v1/run_service.js";
+} from "@flowgate/contract/flowgate/v1/types.js";
+import { WaitEventType, type WaitForResumeResponse } from "@flowgate/contract/flowgate/v1/run_service.js";
 
 const TO_WIRE: Record<DomainStateType, StateType> = {
   SCHEDULED: StateType.STATE_TYPE_SCHEDULED,

@@ -1,4 +1,4 @@
-import type { RunServiceServer } from "../gen/flowgate/v1/run_service.js";
+import type { RunServiceServer } from "@flowgate/contract/flowgate/v1/run_service.js";
 import type { RunService } from "../app/run-service.js";
 import type { RunStreams } from "../app/run-streams.js";
 import type { FlowRunInputService } from "../app/flow-run-input-service.js";
@@ -15,7 +15,7 @@ import {
   watchEventToWire,
 } from "./mapping.js";
 import type { RunFilter } from "../store/records.js";
-import type { StateType } from "../gen/flowgate/v1/types.js";
+import type { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 
 export interface RunHandlerDeps {
   runs: RunService;

@@ -1,0 +1,52 @@
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from typing import ClassVar as _ClassVar
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ERROR_REASON_UNSPECIFIED: _ClassVar[ErrorReason]
+    ERROR_REASON_FLOW_RUN_NOT_FOUND: _ClassVar[ErrorReason]
+    ERROR_REASON_DEPLOYMENT_NOT_FOUND: _ClassVar[ErrorReason]
+    ERROR_REASON_TASK_RUN_NOT_FOUND: _ClassVar[ErrorReason]
+    ERROR_REASON_FLOW_RUN_INPUT_NOT_FOUND: _ClassVar[ErrorReason]
+    ERROR_REASON_PAUSE_NOT_FOUND: _ClassVar[ErrorReason]
+    ERROR_REASON_NOT_PAUSED: _ClassVar[ErrorReason]
+    ERROR_REASON_PAUSE_TIMED_OUT: _ClassVar[ErrorReason]
+    ERROR_REASON_ALREADY_FINAL: _ClassVar[ErrorReason]
+    ERROR_REASON_TRANSITION_REFUSED: _ClassVar[ErrorReason]
+    ERROR_REASON_INVALID_RUN_INPUT: _ClassVar[ErrorReason]
+    ERROR_REASON_INVALID_ARGUMENT: _ClassVar[ErrorReason]
+    ERROR_REASON_VERSION_CONFLICT: _ClassVar[ErrorReason]
+    ERROR_REASON_INPUT_KEY_EXISTS: _ClassVar[ErrorReason]
+    ERROR_REASON_STORE_UNAVAILABLE: _ClassVar[ErrorReason]
+    ERROR_REASON_UNAUTHENTICATED: _ClassVar[ErrorReason]
+    ERROR_REASON_PERMISSION_DENIED: _ClassVar[ErrorReason]
+    ERROR_REASON_CONTENTION: _ClassVar[ErrorReason]
+    ERROR_REASON_INTERNAL: _ClassVar[ErrorReason]
+    ERROR_REASON_ROUTE_NOT_FOUND: _ClassVar[ErrorReason]
+    ERROR_REASON_METHOD_NOT_ALLOWED: _ClassVar[ErrorReason]
+    ERROR_REASON_PAYLOAD_TOO_LARGE: _ClassVar[ErrorReason]
+ERROR_REASON_UNSPECIFIED: ErrorReason
+ERROR_REASON_FLOW_RUN_NOT_FOUND: ErrorReason
+ERROR_REASON_DEPLOYMENT_NOT_FOUND: ErrorReason
+ERROR_REASON_TASK_RUN_NOT_FOUND: ErrorReason
+ERROR_REASON_FLOW_RUN_INPUT_NOT_FOUND: ErrorReason
+ERROR_REASON_PAUSE_NOT_FOUND: ErrorReason
+ERROR_REASON_NOT_PAUSED: ErrorReason
+ERROR_REASON_PAUSE_TIMED_OUT: ErrorReason
+ERROR_REASON_ALREADY_FINAL: ErrorReason
+ERROR_REASON_TRANSITION_REFUSED: ErrorReason
+ERROR_REASON_INVALID_RUN_INPUT: ErrorReason
+ERROR_REASON_INVALID_ARGUMENT: ErrorReason
+ERROR_REASON_VERSION_CONFLICT: ErrorReason
+ERROR_REASON_INPUT_KEY_EXISTS: ErrorReason
+ERROR_REASON_STORE_UNAVAILABLE: ErrorReason
+ERROR_REASON_UNAUTHENTICATED: ErrorReason
+ERROR_REASON_PERMISSION_DENIED: ErrorReason
+ERROR_REASON_CONTENTION: ErrorReason
+ERROR_REASON_INTERNAL: ErrorReason
+ERROR_REASON_ROUTE_NOT_FOUND: ErrorReason
+ERROR_REASON_METHOD_NOT_ALLOWED: ErrorReason
+ERROR_REASON_PAYLOAD_TOO_LARGE: ErrorReason

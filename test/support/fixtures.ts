@@ -12,6 +12,7 @@ import {
   type WatchFlowRunResponse,
 } from "@flowgate/contract/flowgate/v1/run_service.js";
 import { StreamReader, type TestClients } from "./grpc-client.js";
+import { reasonOf, statusDetails } from "./status-details.js";
 import { storeUri } from "./test-server.js";
 
 /** A new flow run already RUNNING, optionally with a deployment (needed to suspend). */
@@ -30,13 +31,19 @@ export async function runningRun(c: Pick<TestClients, "runs" | "deployments">, o
 }
 
 /** Asserts a gRPC call fails with `code` and, when given, a message containing `message`. */
-export async function expectGrpcError(p: Promise<unknown>, code: number, message?: string): Promise<ServiceError> {
+/**
+ * Awaits a call that must fail with `code` (and, when given, a message containing `message` and the
+ * ErrorInfo reason `reason`). Every error must carry an ErrorInfo reason, whichever the test expects.
+ */
+export async function expectGrpcError(p: Promise<unknown>, code: number, message?: string, reason?: string): Promise<ServiceError> {
   try {
     await p;
   } catch (err) {
     const e = err as ServiceError;
     assert.equal(e.code, code, `expected code ${code}, got ${e.code}: ${e.details}`);
     if (message !== undefined) assert.ok(e.details.includes(message), `"${e.details}" does not contain "${message}"`);
+    const actual = reasonOf(e);
+    if (reason !== undefined) assert.equal(actual, reason, `reason of "${e.details}"`);
     return e;
   }
   assert.fail(`expected gRPC error ${code}, but the call succeeded`);
@@ -143,11 +150,9 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   }
 }
 
-/** The `flowgate-field-violations` trailer of an INVALID_ARGUMENT error, parsed. */
+/** The field violations (google.rpc.BadRequest) of an INVALID_ARGUMENT error. */
 export function fieldViolations(err: ServiceError): { field: string; description: string }[] {
-  const raw = err.metadata?.get("flowgate-field-violations") ?? [];
-  assert.equal(raw.length, 1, "expected one flowgate-field-violations trailer");
-  return JSON.parse(String(raw[0])) as { field: string; description: string }[];
+  return statusDetails(err).violations;
 }
 
 /**

@@ -48,7 +48,7 @@ export class DeploymentService {
     if (deploymentId) {
       const id = requireId("deployment_id", deploymentId);
       const d = await this.ctx.store.deployments.get(id);
-      if (!d) throw new NotFoundError(`Deployment ${id} was not found.`);
+      if (!d) throw new NotFoundError("DEPLOYMENT_NOT_FOUND", `Deployment ${id} was not found.`);
       return d;
     }
     const [flowName, name, ...rest] = fullName.split("/");
@@ -56,7 +56,7 @@ export class DeploymentService {
       throw new InvalidArgumentError('full_name must look like "flow-name/deployment-name".', [{ field: "full_name", description: 'must be "flow-name/deployment-name"' }]);
     }
     const d = await this.ctx.store.deployments.getByName(flowName, name);
-    if (!d) throw new NotFoundError(`Deployment "${fullName}" was not found.`);
+    if (!d) throw new NotFoundError("DEPLOYMENT_NOT_FOUND", `Deployment "${fullName}" was not found.`);
     return d;
   }
 

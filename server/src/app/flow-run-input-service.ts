@@ -26,7 +26,7 @@ export class FlowRunInputService {
   async read(flowRunId: string, key: string): Promise<FlowRunInputRecord> {
     const id = await this.existingRun(flowRunId);
     const record = await this.ctx.store.inputs.read(id, requireInputKey(key));
-    if (!record) throw new NotFoundError(`Flow run input "${key}" was not found.`);
+    if (!record) throw new NotFoundError("FLOW_RUN_INPUT_NOT_FOUND", `Flow run input "${key}" was not found.`);
     return record;
   }
 
@@ -42,13 +42,13 @@ export class FlowRunInputService {
   async delete(flowRunId: string, key: string): Promise<void> {
     const id = await this.existingRun(flowRunId);
     if (!(await this.ctx.store.inputs.delete(id, requireInputKey(key)))) {
-      throw new NotFoundError(`Flow run input "${key}" was not found.`);
+      throw new NotFoundError("FLOW_RUN_INPUT_NOT_FOUND", `Flow run input "${key}" was not found.`);
     }
   }
 
   private async existingRun(flowRunId: string): Promise<string> {
     const id = requireId("flow_run_id", flowRunId);
-    if (!(await this.ctx.store.runs.get(id))) throw new NotFoundError(`Flow run ${id} was not found.`);
+    if (!(await this.ctx.store.runs.get(id))) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${id} was not found.`);
     return id;
   }
 }

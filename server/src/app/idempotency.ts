@@ -1,4 +1,4 @@
-import { DomainError, AbortedError, AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
+import { DomainError, InvalidArgumentError, domainErrorFrom } from "../domain/errors.js";
 import type { RequestLog, StoredOutcome } from "../store/requests.js";
 
 /**
@@ -17,7 +17,7 @@ export async function once<T>(log: RequestLog, scope: string, requestId: string 
   } catch (err) {
     if (err instanceof DomainError) {
       const violations = err instanceof InvalidArgumentError ? [...err.violations] : [];
-      await log.put(id, { ok: false, kind: err.kind, message: err.message, violations }, new Date());
+      await log.put(id, { ok: false, reason: err.reason, kind: err.kind, message: err.message, violations }, new Date());
     }
     throw err;
   }
@@ -25,16 +25,5 @@ export async function once<T>(log: RequestLog, scope: string, requestId: string 
 
 function replay<T>(outcome: StoredOutcome): T {
   if (outcome.ok) return outcome.value as T;
-  switch (outcome.kind) {
-    case "invalid_argument":
-      throw new InvalidArgumentError(outcome.message, outcome.violations);
-    case "not_found":
-      throw new NotFoundError(outcome.message);
-    case "already_exists":
-      throw new AlreadyExistsError(outcome.message);
-    case "aborted":
-      throw new AbortedError(outcome.message);
-    default:
-      throw new FailedPreconditionError(outcome.message);
-  }
+  throw domainErrorFrom(outcome);
 }

@@ -57,11 +57,11 @@ export class RunService {
       }
       const deploymentId = input.deploymentId ? requireId("deployment_id", input.deploymentId) : undefined;
       if (deploymentId && !(await this.ctx.store.deployments.get(deploymentId))) {
-        throw new NotFoundError(`Deployment ${deploymentId} was not found.`);
+        throw new NotFoundError("DEPLOYMENT_NOT_FOUND", `Deployment ${deploymentId} was not found.`);
       }
       const parentFlowRunId = input.parentFlowRunId ? requireId("parent_flow_run_id", input.parentFlowRunId) : undefined;
       if (parentFlowRunId && !(await this.ctx.store.runs.get(parentFlowRunId))) {
-        throw new NotFoundError(`Parent flow run ${parentFlowRunId} was not found.`);
+        throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Parent flow run ${parentFlowRunId} was not found.`);
       }
       const parentTaskRunId = input.parentTaskRunId ? requireId("parent_task_run_id", input.parentTaskRunId) : undefined;
       const clock = systemClock();
@@ -100,7 +100,7 @@ export class RunService {
   async get(flowRunId: string): Promise<FlowRun> {
     const id = requireId("flow_run_id", flowRunId);
     const run = await this.ctx.store.runs.get(id);
-    if (!run) throw new NotFoundError(`Flow run ${id} was not found.`);
+    if (!run) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${id} was not found.`);
     return run;
   }
 
@@ -127,7 +127,7 @@ export class RunService {
       transitionRun(this.ctx, id, (run, clock) => {
         const d = decideSetState(run, proposal, expectedVersion, clock);
         if (d.kind === "expired") {
-          return { transition: d.transition, value: (r) => r, after: () => Promise.reject(new FailedPreconditionError(Messages.resumeTimedOut)) };
+          return { transition: d.transition, value: (r) => r, after: () => Promise.reject(new FailedPreconditionError("PAUSE_TIMED_OUT", Messages.resumeTimedOut)) };
         }
         return { transition: d.transition, value: (r) => r };
       }),
@@ -181,7 +181,7 @@ export class RunService {
   async resume(flowRunId: string, runInput: JsonObject | undefined, requestIdText = ""): Promise<FlowRun> {
     const id = requireId("flow_run_id", flowRunId);
     const requestId = optionalRequestId(requestIdText);
-    if (runInput !== undefined) requireWithinLimit("run_input", runInput, this.ctx.limits.maxInputBytes);
+    if (runInput !== undefined) requireWithinLimit("run_input", runInput, this.ctx.limits.maxInputBytes, "INVALID_RUN_INPUT");
     return once(this.ctx.store.requests, `resume:${id}`, requestId, () =>
       transitionRun<FlowRun>(this.ctx, id, (run, clock) => {
         const d = decideResume(run, runInput, requestId, this.ctx.schemas, clock);
@@ -189,7 +189,7 @@ export class RunService {
           case "already_resumed":
             return { value: (r) => r };
           case "expired":
-            return { transition: d.transition, value: (r) => r, after: () => Promise.reject(new FailedPreconditionError(Messages.resumeTimedOut)) };
+            return { transition: d.transition, value: (r) => r, after: () => Promise.reject(new FailedPreconditionError("PAUSE_TIMED_OUT", Messages.resumeTimedOut)) };
           case "resume":
             return {
               transition: d.transition,

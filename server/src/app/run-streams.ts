@@ -102,10 +102,10 @@ export class RunStreams {
     const subscription = new BufferedSubscription((l) => this.ctx.hub.subscribe(id, l));
     try {
       const run = await this.ctx.store.runs.get(id);
-      if (!run) throw new NotFoundError(`Flow run ${id} was not found.`);
+      if (!run) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${id} was not found.`);
       const key = requestedKey ?? currentPause(run)?.key;
-      if (!key) throw new FailedPreconditionError("The flow run is not paused; name the pause key to learn how it ended.");
-      if (!run.pauses[key]) throw new NotFoundError(`Flow run ${id} has no pause with key "${key}".`);
+      if (!key) throw new FailedPreconditionError("NOT_PAUSED", "The flow run is not paused; name the pause key to learn how it ended.");
+      if (!run.pauses[key]) throw new NotFoundError("PAUSE_NOT_FOUND", `Flow run ${id} has no pause with key "${key}".`);
 
       await new Promise<void>((resolve) => {
         let latest = run;
@@ -144,7 +144,7 @@ export class RunStreams {
     const subscription = new BufferedSubscription((l) => this.ctx.hub.subscribe(id, l));
     try {
       const run = await this.ctx.store.runs.get(id);
-      if (!run) throw new NotFoundError(`Flow run ${id} was not found.`);
+      if (!run) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${id} was not found.`);
       await new Promise<void>((resolve) => {
         let version = run.version;
         const finish = (): void => {

@@ -1,4 +1,4 @@
-import { NotFoundError } from "../domain/errors.js";
+import { AbortedError, NotFoundError } from "../domain/errors.js";
 import type { FlowRun } from "../domain/flow-run.js";
 import type { Clock, Transition } from "../domain/rules.js";
 import { systemClock, type AppContext } from "./context.js";
@@ -27,7 +27,7 @@ export async function transitionRun<T>(
 ): Promise<T> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const run = await ctx.store.runs.get(runId);
-    if (!run) throw new NotFoundError(`Flow run ${runId} was not found.`);
+    if (!run) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${runId} was not found.`);
     const outcome = decide(run, systemClock());
     if (!outcome.transition) return outcome.value(run);
     await outcome.before?.();
@@ -37,7 +37,7 @@ export async function transitionRun<T>(
     await outcome.after?.();
     return outcome.value(next);
   }
-  throw new Error(`Flow run ${runId} kept changing under ${MAX_ATTEMPTS} attempts to update it.`);
+  throw new AbortedError("CONTENTION", `Flow run ${runId} kept changing under ${MAX_ATTEMPTS} attempts to update it; retry.`);
 }
 
 export async function announce(ctx: AppContext, next: FlowRun, previous: FlowRun | undefined): Promise<void> {

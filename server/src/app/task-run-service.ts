@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
+import { AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import { isFinal, makeState, type StateProposal } from "../domain/states.js";
 import { optionalRequestId, requireId, requireName, requireWithinLimit } from "../domain/validation.js";
 import type { TaskRunRecord } from "../store/records.js";
@@ -26,7 +26,7 @@ export class TaskRunService {
     const taskKey = requireName("task_key", input.taskKey, 500);
     const requestId = optionalRequestId(input.requestId);
     return once(this.ctx.store.requests, `create-task-run:${flowRunId}`, requestId, async () => {
-      if (!(await this.ctx.store.runs.get(flowRunId))) throw new NotFoundError(`Flow run ${flowRunId} was not found.`);
+      if (!(await this.ctx.store.runs.get(flowRunId))) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${flowRunId} was not found.`);
       const now = new Date();
       return this.ctx.store.taskRuns.findOrCreate({
         id: randomUUID(),
@@ -54,9 +54,9 @@ export class TaskRunService {
     return once(this.ctx.store.requests, `set-task-state:${id}`, requestId, async () => {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const current = await this.ctx.store.taskRuns.get(id);
-        if (!current) throw new NotFoundError(`Task run ${id} was not found.`);
+        if (!current) throw new NotFoundError("TASK_RUN_NOT_FOUND", `Task run ${id} was not found.`);
         if (current.state && isFinal(current.state.type)) {
-          throw new FailedPreconditionError(`The task run is already in a final state (${current.state.name}).`);
+          throw new FailedPreconditionError("ALREADY_FINAL", `The task run is already in a final state (${current.state.name}).`);
         }
         const now = new Date();
         const next: TaskRunRecord = {
@@ -71,7 +71,7 @@ export class TaskRunService {
         if (persistResult && next.cacheKey) await this.ctx.store.taskRuns.putResult(next.cacheKey, next.id, now);
         return next;
       }
-      throw new Error(`Task run ${id} kept changing under ${MAX_ATTEMPTS} attempts to update it.`);
+      throw new AbortedError("CONTENTION", `Task run ${id} kept changing under ${MAX_ATTEMPTS} attempts to update it; retry.`);
     });
   }
 
@@ -82,7 +82,7 @@ export class TaskRunService {
     const taskRun = taskRunId
       ? await this.ctx.store.taskRuns.get(requireId("task_run_id", taskRunId))
       : await this.ctx.store.taskRuns.getByCacheKey(cacheKey);
-    if (!taskRun) throw new NotFoundError(taskRunId ? `Task run ${taskRunId} was not found.` : `No persisted result for cache key "${cacheKey}".`);
+    if (!taskRun) throw new NotFoundError("TASK_RUN_NOT_FOUND", taskRunId ? `Task run ${taskRunId} was not found.` : `No persisted result for cache key "${cacheKey}".`);
     return taskRun;
   }
 }

@@ -1,6 +1,8 @@
 /**
- * Typed domain errors. Each class is one actionable case; transports map them to their own status
- * codes in exactly one place (rpc/status.ts for gRPC).
+ * Typed domain errors. Each carries a machine-readable reason from the contract's `ErrorReason`
+ * (proto/flowgate/v1/errors.proto; a test keeps the two lists equal); its class fixes the kind of
+ * failure, which each transport maps to its own status code in exactly one place (rpc/status.ts,
+ * http/http-errors.ts). Messages are for humans and keep Prefect's wording.
  */
 export interface FieldViolation {
   /** Dotted path of the offending field ("name", "address.city", "items.0"); "" for the whole value. */
@@ -8,49 +10,158 @@ export interface FieldViolation {
   description: string;
 }
 
-export abstract class DomainError extends Error {
-  abstract readonly kind: DomainErrorKind;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+/** Every reason the server can give, as named in the contract without the `ERROR_REASON_` prefix. */
+export const ERROR_REASONS = [
+  "FLOW_RUN_NOT_FOUND",
+  "DEPLOYMENT_NOT_FOUND",
+  "TASK_RUN_NOT_FOUND",
+  "FLOW_RUN_INPUT_NOT_FOUND",
+  "PAUSE_NOT_FOUND",
+  "NOT_PAUSED",
+  "PAUSE_TIMED_OUT",
+  "ALREADY_FINAL",
+  "TRANSITION_REFUSED",
+  "INVALID_RUN_INPUT",
+  "INVALID_ARGUMENT",
+  "VERSION_CONFLICT",
+  "INPUT_KEY_EXISTS",
+  "STORE_UNAVAILABLE",
+  "UNAUTHENTICATED",
+  "PERMISSION_DENIED",
+  "CONTENTION",
+  "INTERNAL",
+  "ROUTE_NOT_FOUND",
+  "METHOD_NOT_ALLOWED",
+  "PAYLOAD_TOO_LARGE",
+] as const;
+export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 export type DomainErrorKind =
   | "invalid_argument"
   | "not_found"
   | "already_exists"
   | "failed_precondition"
-  | "aborted";
+  | "aborted"
+  | "unauthenticated"
+  | "permission_denied";
+
+export type NotFoundReason = "FLOW_RUN_NOT_FOUND" | "DEPLOYMENT_NOT_FOUND" | "TASK_RUN_NOT_FOUND" | "FLOW_RUN_INPUT_NOT_FOUND" | "PAUSE_NOT_FOUND";
+export type RefusalReason = "NOT_PAUSED" | "PAUSE_TIMED_OUT" | "ALREADY_FINAL" | "TRANSITION_REFUSED";
+export type InvalidReason = "INVALID_ARGUMENT" | "INVALID_RUN_INPUT";
+export type ConflictReason = "VERSION_CONFLICT" | "CONTENTION";
+
+export abstract class DomainError extends Error {
+  abstract readonly kind: DomainErrorKind;
+  constructor(
+    readonly reason: ErrorReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
 
 export class InvalidArgumentError extends DomainError {
   readonly kind = "invalid_argument" as const;
   constructor(
     message: string,
     readonly violations: readonly FieldViolation[] = [],
+    reason: InvalidReason = "INVALID_ARGUMENT",
   ) {
-    super(message);
+    super(reason, message);
   }
 }
 
 export class NotFoundError extends DomainError {
   readonly kind = "not_found" as const;
+  constructor(reason: NotFoundReason, message: string) {
+    super(reason, message);
+  }
 }
 
 export class AlreadyExistsError extends DomainError {
   readonly kind = "already_exists" as const;
+  constructor(reason: "INPUT_KEY_EXISTS", message: string) {
+    super(reason, message);
+  }
 }
 
+/** The rules refuse the call in the run's current state. */
 export class FailedPreconditionError extends DomainError {
   readonly kind = "failed_precondition" as const;
+  constructor(reason: RefusalReason, message: string) {
+    super(reason, message);
+  }
 }
 
-/** An optimistic-concurrency guard failed: the caller's expected version is stale. */
+/** An optimistic-concurrency guard failed: the caller's expected version is stale, or writers kept colliding. */
 export class AbortedError extends DomainError {
   readonly kind = "aborted" as const;
+  constructor(reason: ConflictReason, message: string) {
+    super(reason, message);
+  }
 }
 
-/** Exact messages other clients match on (SCENARIOS.md). */
+/** No credential, or one that is unknown, expired or revoked. */
+export class UnauthenticatedError extends DomainError {
+  readonly kind = "unauthenticated" as const;
+  constructor(message: string) {
+    super("UNAUTHENTICATED", message);
+  }
+}
+
+/** The caller is known but may not do this. */
+export class PermissionDeniedError extends DomainError {
+  readonly kind = "permission_denied" as const;
+  constructor(message: string) {
+    super("PERMISSION_DENIED", message);
+  }
+}
+
+/**
+ * Rebuilds a domain error from its stored parts (the request log replays outcomes to retries).
+ * Outcomes stored before reasons existed carry only their kind; they get that kind's general reason.
+ */
+export function domainErrorFrom(stored: { reason?: string; kind?: string; message: string; violations?: readonly FieldViolation[] }): DomainError {
+  const reason = stored.reason ?? LEGACY_REASON_OF_KIND[stored.kind ?? ""] ?? "TRANSITION_REFUSED";
+  const { message } = stored;
+  switch (reason) {
+    case "INVALID_ARGUMENT":
+    case "INVALID_RUN_INPUT":
+      return new InvalidArgumentError(message, stored.violations ?? [], reason);
+    case "FLOW_RUN_NOT_FOUND":
+    case "DEPLOYMENT_NOT_FOUND":
+    case "TASK_RUN_NOT_FOUND":
+    case "FLOW_RUN_INPUT_NOT_FOUND":
+    case "PAUSE_NOT_FOUND":
+      return new NotFoundError(reason, message);
+    case "INPUT_KEY_EXISTS":
+      return new AlreadyExistsError(reason, message);
+    case "VERSION_CONFLICT":
+    case "CONTENTION":
+      return new AbortedError(reason, message);
+    case "UNAUTHENTICATED":
+      return new UnauthenticatedError(message);
+    case "PERMISSION_DENIED":
+      return new PermissionDeniedError(message);
+    case "NOT_PAUSED":
+    case "PAUSE_TIMED_OUT":
+    case "ALREADY_FINAL":
+      return new FailedPreconditionError(reason, message);
+    default:
+      return new FailedPreconditionError("TRANSITION_REFUSED", message);
+  }
+}
+
+const LEGACY_REASON_OF_KIND: Record<string, ErrorReason> = {
+  invalid_argument: "INVALID_ARGUMENT",
+  not_found: "FLOW_RUN_NOT_FOUND",
+  already_exists: "INPUT_KEY_EXISTS",
+  aborted: "VERSION_CONFLICT",
+  failed_precondition: "TRANSITION_REFUSED",
+};
+
+/** Exact messages other clients match on (docs/scenarios.md). */
 export const Messages = {
   pauseNotRunning: "Cannot pause flows that are not currently running.",
   pauseNoState: "Cannot pause flows with no state.",

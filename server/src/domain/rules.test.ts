@@ -53,7 +53,7 @@ describe("decidePause", () => {
   });
 
   test("refuses a run with no state, then a run that is not running", () => {
-    assert.throws(() => decidePause(run(undefined), pauseReq(), clockAt()), new FailedPreconditionError(Messages.pauseNoState));
+    assert.throws(() => decidePause(run(undefined), pauseReq(), clockAt()), new FailedPreconditionError("TRANSITION_REFUSED", Messages.pauseNoState));
     for (const t of STATE_TYPES.filter((s) => s !== "RUNNING" && s !== "PAUSED")) {
       assert.throws(() => decidePause(run(t), pauseReq(), clockAt()), { message: Messages.pauseNotRunning }, t);
     }

@@ -40,11 +40,11 @@ export type PauseDecision =
 
 /** PauseFlowRun and SuspendFlowRun (a suspend is a pause with reschedule). */
 export function decidePause(run: FlowRun, req: PauseRequest, clock: Clock): PauseDecision {
-  if (!run.state) throw new FailedPreconditionError(Messages.pauseNoState);
+  if (!run.state) throw new FailedPreconditionError("TRANSITION_REFUSED", Messages.pauseNoState);
   if (req.reschedule) assertSuspendable(run);
   if (run.state.type !== "RUNNING") {
     if (req.reschedule && isInProcessPause(run)) return convertToSuspend(run, req, clock);
-    throw new FailedPreconditionError(Messages.pauseNotRunning);
+    throw new FailedPreconditionError("TRANSITION_REFUSED", Messages.pauseNotRunning);
   }
   const key = req.key ?? nextPauseKey(run);
   const fired = run.pauses[key];
@@ -84,8 +84,8 @@ function optionalExpiry(req: Pick<PauseRequest, "timeoutSeconds" | "noTimeout">,
 }
 
 function assertSuspendable(run: FlowRun): void {
-  if (run.parentTaskRunId) throw new FailedPreconditionError(Messages.suspendSubflow);
-  if (!run.deploymentId) throw new FailedPreconditionError(Messages.suspendNoDeployment);
+  if (run.parentTaskRunId) throw new FailedPreconditionError("TRANSITION_REFUSED", Messages.suspendSubflow);
+  if (!run.deploymentId) throw new FailedPreconditionError("TRANSITION_REFUSED", Messages.suspendNoDeployment);
 }
 
 function isInProcessPause(run: FlowRun): boolean {
@@ -156,9 +156,9 @@ export function decideResume(
       return { kind: "already_resumed" };
     }
     if (run.state?.type === "FAILED" && latest?.status === "timed_out") {
-      throw new FailedPreconditionError(Messages.resumeTimedOut);
+      throw new FailedPreconditionError("PAUSE_TIMED_OUT", Messages.resumeTimedOut);
     }
-    throw new FailedPreconditionError(Messages.resumeNotPaused);
+    throw new FailedPreconditionError("NOT_PAUSED", Messages.resumeNotPaused);
   }
   if (isExpired(pause, clock.now)) return { kind: "expired", transition: expireTransition(run, pause, clock) };
 
@@ -217,8 +217,7 @@ export function availableActions(run: FlowRun): AvailableActions {
 export function decideCancel(run: FlowRun, clock: Clock): Transition | undefined {
   const type = run.state?.type;
   if (type && isFinal(type)) {
-    throw new FailedPreconditionError(
-      `Cannot cancel a flow run that is already in a final state (${run.state!.name}).`,
+    throw new FailedPreconditionError("ALREADY_FINAL", `Cannot cancel a flow run that is already in a final state (${run.state!.name}).`,
     );
   }
   if (type === "CANCELLING") return undefined;
@@ -252,22 +251,21 @@ export function decideSetState(
   clock: Clock,
 ): SetStateDecision {
   if (expectedVersion !== undefined && expectedVersion !== run.version) {
-    throw new AbortedError(`The flow run is at version ${run.version}, not ${expectedVersion}; read it again and retry.`);
+    throw new AbortedError("VERSION_CONFLICT", `The flow run is at version ${run.version}, not ${expectedVersion}; read it again and retry.`);
   }
   if (proposal.type === "PAUSED") {
-    throw new FailedPreconditionError("Use PauseFlowRun or SuspendFlowRun to pause a flow run.");
+    throw new FailedPreconditionError("TRANSITION_REFUSED", "Use PauseFlowRun or SuspendFlowRun to pause a flow run.");
   }
   const current = run.state;
   const pauses: PauseRecord[] = [];
   let resuming = run.resuming;
   if (current) {
     if (isFinal(current.type)) {
-      throw new FailedPreconditionError(
-        `The flow run is already in a final state (${current.name}); its state cannot change.`,
+      throw new FailedPreconditionError("ALREADY_FINAL", `The flow run is already in a final state (${current.name}); its state cannot change.`,
       );
     }
     if (!ALLOWED[current.type].has(proposal.type)) {
-      throw new FailedPreconditionError(
+      throw new FailedPreconditionError("TRANSITION_REFUSED", 
         current.type === "PAUSED"
           ? "A paused flow run can only move to RUNNING, SCHEDULED or a final state."
           : `Cannot move a flow run from ${current.type} to ${proposal.type}.`,
@@ -278,7 +276,7 @@ export function decideSetState(
       if (isExpired(pause, clock.now)) return { kind: "expired", transition: expireTransition(run, pause, clock) };
       if (proposal.type === "RUNNING" || proposal.type === "SCHEDULED") {
         if (pause.inputSchema) {
-          throw new FailedPreconditionError("This pause awaits input: resume it with ResumeFlowRun.");
+          throw new FailedPreconditionError("TRANSITION_REFUSED", "This pause awaits input: resume it with ResumeFlowRun.");
         }
         pauses.push(resolve(pause, "resumed", clock.now));
         if (proposal.type === "SCHEDULED") resuming = true;

@@ -38,7 +38,7 @@ export class RunInputSchemas {
     if (validate(value)) return value;
     const violations = toViolations(validate.errors ?? []);
     const summary = violations.map((v) => (v.field ? `${v.field}: ${v.description}` : v.description)).join("; ");
-    throw new InvalidArgumentError(`Run input is invalid: ${summary}`, violations);
+    throw new InvalidArgumentError(`Run input is invalid: ${summary}`, violations, "INVALID_RUN_INPUT");
   }
 
   private compile(schema: JsonObject): ValidateFunction {

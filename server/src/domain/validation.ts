@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError, type InvalidReason } from "./errors.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAUSE_KEY = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -61,12 +61,14 @@ export function jsonSize(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value ?? null), "utf8");
 }
 
-export function requireWithinLimit(field: string, value: unknown, limitBytes: number): void {
+export function requireWithinLimit(field: string, value: unknown, limitBytes: number, reason: InvalidReason = "INVALID_ARGUMENT"): void {
   const size = jsonSize(value);
   if (size > limitBytes) {
-    throw new InvalidArgumentError(`${field} is ${size} bytes; the limit is ${limitBytes} bytes.`, [
-      { field, description: `exceeds the size limit of ${limitBytes} bytes` },
-    ]);
+    throw new InvalidArgumentError(
+      `${field} is ${size} bytes; the limit is ${limitBytes} bytes.`,
+      [{ field, description: `exceeds the size limit of ${limitBytes} bytes` }],
+      reason,
+    );
   }
 }
 

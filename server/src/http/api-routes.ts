@@ -38,9 +38,11 @@ export function apiRouter(d: ApiDeps): Router {
       const body = await bodyObject(ctx, d.maxBodyBytes, ["input"]);
       const input = body["input"];
       if (input !== undefined && input !== null && !isJsonObject(input)) {
-        throw new InvalidArgumentError(`input must be a JSON object (got ${describeJson(input)}); wrap a single value in a field.`, [
-          { field: "input", description: "must be a JSON object" },
-        ]);
+        throw new InvalidArgumentError(
+          `input must be a JSON object (got ${describeJson(input)}); wrap a single value in a field.`,
+          [{ field: "input", description: "must be a JSON object" }],
+          "INVALID_RUN_INPUT",
+        );
       }
       const run = await d.runs.resume(ctx.params["id"]!, input ?? undefined, requestId(ctx));
       return { json: runToJson(run) };

@@ -71,5 +71,7 @@ export interface FieldErrorJson {
 /** Every non-2xx answer. */
 export interface ErrorJson {
   error: string;
+  /** Machine-readable: a name from the contract's ErrorReason ("FLOW_RUN_NOT_FOUND", …), as gRPC's ErrorInfo. */
+  reason: string;
   fieldErrors?: readonly FieldErrorJson[];
 }

@@ -1,17 +1,27 @@
 import type { Logger } from "pino";
-import { DomainError, InvalidArgumentError, type DomainErrorKind } from "../domain/errors.js";
+import { DomainError, InvalidArgumentError, type DomainErrorKind, type ErrorReason } from "../domain/errors.js";
 import { isStoreUnavailable } from "../store/store-errors.js";
 import type { ErrorJson } from "./api-types.js";
 
+export type HttpReason = Extract<ErrorReason, "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE">;
+
+const HTTP_REASON_STATUS: Record<HttpReason, number> = {
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+};
+
 /** A failure that belongs to HTTP itself (no such route, body too large), not to the domain. */
 export class HttpError extends Error {
+  readonly status: number;
   constructor(
-    readonly status: number,
+    readonly reason: HttpReason,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "HttpError";
+    this.status = HTTP_REASON_STATUS[reason];
   }
 }
 
@@ -21,6 +31,8 @@ const STATUSES: Record<DomainErrorKind, number> = {
   already_exists: 409,
   failed_precondition: 409,
   aborted: 409,
+  unauthenticated: 401,
+  permission_denied: 403,
 };
 
 export interface HttpFailure {
@@ -30,20 +42,21 @@ export interface HttpFailure {
 }
 
 /**
- * The one error boundary of the HTTP side, the counterpart of rpc/status.ts: domain errors keep
- * their message (clients show it) and field paths; an unreachable store is 503; anything else is a generic 500 whose details go
- * to the log only, so internals never reach a browser.
+ * The one error boundary of the HTTP side, the counterpart of rpc/status.ts: every error body names
+ * its reason (the same as gRPC's ErrorInfo); domain errors keep their message (clients show it) and
+ * field paths; an unreachable store is 503; anything else is a generic 500 whose details go to the
+ * log only, so internals never reach a browser.
  */
 export function toHttpFailure(err: unknown, logger: Logger, route: string): HttpFailure {
   if (err instanceof InvalidArgumentError) {
-    return { status: 400, body: { error: err.message, fieldErrors: err.violations }, headers: {} };
+    return { status: 400, body: { error: err.message, reason: err.reason, fieldErrors: err.violations }, headers: {} };
   }
-  if (err instanceof DomainError) return { status: STATUSES[err.kind], body: { error: err.message }, headers: {} };
-  if (err instanceof HttpError) return { status: err.status, body: { error: err.message }, headers: err.headers };
+  if (err instanceof DomainError) return { status: STATUSES[err.kind], body: { error: err.message, reason: err.reason }, headers: {} };
+  if (err instanceof HttpError) return { status: err.status, body: { error: err.message, reason: err.reason }, headers: err.headers };
   if (isStoreUnavailable(err)) {
     logger.warn({ err, route }, "store unavailable");
-    return { status: 503, body: { error: "The store is unavailable; retry shortly." }, headers: { "retry-after": "1" } };
+    return { status: 503, body: { error: "The store is unavailable; retry shortly.", reason: "STORE_UNAVAILABLE" }, headers: { "retry-after": "1" } };
   }
   logger.error({ err, route }, "unexpected error in the HTTP API");
-  return { status: 500, body: { error: "Internal error; the server log has the details." }, headers: {} };
+  return { status: 500, body: { error: "Internal error; the server log has the details.", reason: "INTERNAL" }, headers: {} };
 }

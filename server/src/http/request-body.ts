@@ -9,7 +9,7 @@ import { HttpError } from "./http-errors.js";
 export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
   const tooLarge = (): HttpError =>
     // Connection: close, because the unread rest of the body would otherwise be taken for the next request.
-    new HttpError(413, `The request body is larger than ${limitBytes} bytes.`, { connection: "close" });
+    new HttpError("PAYLOAD_TOO_LARGE", `The request body is larger than ${limitBytes} bytes.`, { connection: "close" });
   const declared = Number(req.headers["content-length"] ?? "0");
   if (declared > limitBytes) throw tooLarge();
   // Events rather than for-await: leaving a for-await early destroys the socket, and the 413 with it.

@@ -50,15 +50,15 @@ export class StaticFiles {
 
   async serve(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     if (req.method !== "GET" && req.method !== "HEAD") {
-      throw new HttpError(405, `${req.method ?? "?"} is not allowed here; use GET.`, { allow: "GET, HEAD" });
+      throw new HttpError("METHOD_NOT_ALLOWED", `${req.method ?? "?"} is not allowed here; use GET.`, { allow: "GET, HEAD" });
     }
     // A page address (/runs/<id>) gets the page; a missing file (/assets/old-hash.js) is a 404, so a
     // stale script reference fails plainly instead of receiving HTML.
     const file = (await this.fileFor(pathname)) ?? (extname(pathname) === "" ? await this.fileFor("/index.html") : undefined);
-    if (!file && extname(pathname) !== "") throw new HttpError(404, `No file at ${pathname}.`);
+    if (!file && extname(pathname) !== "") throw new HttpError("ROUTE_NOT_FOUND", `No file at ${pathname}.`);
     if (!file) {
       throw new HttpError(
-        404,
+        "ROUTE_NOT_FOUND",
         `The web UI is not built (no index.html in ${this.root}). Run "npm run build" at the repository root, then restart the server.`,
       );
     }

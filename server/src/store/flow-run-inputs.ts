@@ -35,7 +35,7 @@ export class FlowRunInputRepository {
       await this.inputs.insertOne(toDocument(input));
     } catch (err) {
       if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) {
-        throw new AlreadyExistsError(`Flow run input "${input.key}" already exists.`);
+        throw new AlreadyExistsError("INPUT_KEY_EXISTS", `Flow run input "${input.key}" already exists.`);
       }
       throw err;
     }

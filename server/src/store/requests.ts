@@ -4,7 +4,7 @@ import { COLLECTIONS } from "./collections.js";
 /** The stored outcome of a mutating call, replayed to a retry with the same request id. */
 export type StoredOutcome =
   | { ok: true; value: unknown }
-  | { ok: false; kind: string; message: string; violations: { field: string; description: string }[] };
+  | { ok: false; reason?: string; kind?: string; message: string; violations: { field: string; description: string }[] };
 
 /**
  * Stored as Extended JSON text: an outcome holds user JSON (keys such as "$schema" that FerretDB refuses

@@ -138,6 +138,12 @@ describe("the HTTP API", () => {
     assert.equal(bad.status, 400);
     assert.deepEqual((bad.body["fieldErrors"] as { field: string }[]).map((f) => f.field), ["state"]);
     assert.equal((await call("GET", "/api/runs?pageSize=many")).status, 400);
+    const tooLarge = await call("GET", "/api/runs?pageSize=501");
+    assert.equal(tooLarge.status, 400);
+    assert.deepEqual(tooLarge.body["fieldErrors"], [{ field: "pageSize", description: "must be between 1 and 500" }]);
+    assert.equal(tooLarge.body["error"], "pageSize must be between 1 and 500.");
+    const foreignToken = await call("GET", "/api/runs?pageToken=bm9wZQ");
+    assert.deepEqual((foreignToken.body["fieldErrors"] as { field: string }[]).map((f) => f.field), ["pageToken"]);
   });
 
   test("gets a run with its current pause; unknown is 404, malformed id is 400", async () => {
@@ -162,7 +168,8 @@ describe("the HTTP API", () => {
 
     const malformed = await call("GET", "/api/runs/not-a-uuid");
     assert.equal(malformed.status, 400);
-    assert.deepEqual(malformed.body["fieldErrors"], [{ field: "flow_run_id", description: "must be a UUID" }]);
+    assert.deepEqual(malformed.body["fieldErrors"], [{ field: "flowRunId", description: "must be a UUID" }], "fields named as the HTTP API's JSON names them");
+    assert.match(malformed.body["error"] as string, /^flowRunId must be a UUID/);
 
     const inputs = await call("GET", `/api/runs/${paused.id}/inputs?prefix=paused-1`);
     assert.equal(inputs.status, 200);

@@ -22,13 +22,3 @@ export interface AppContext {
 export function systemClock(): Clock {
   return { now: new Date(), newId: randomUUID };
 }
-
-export function encodePageToken(offset: number): string {
-  return Buffer.from(`o:${offset}`).toString("base64url");
-}
-
-export function decodePageToken(token: string): number | undefined {
-  if (!token) return 0;
-  const m = /^o:(\d{1,9})$/.exec(Buffer.from(token, "base64url").toString("utf8"));
-  return m ? Number(m[1]) : undefined;
-}

@@ -4,7 +4,8 @@ import type { FlowRun, JsonObject } from "../domain/flow-run.js";
 import { decideSetState } from "../domain/rules.js";
 import { optionalRequestId, requireId, requireName, requireWithinLimit } from "../domain/validation.js";
 import type { DeploymentRecord } from "../store/records.js";
-import { decodePageToken, encodePageToken, systemClock, type AppContext } from "./context.js";
+import { systemClock, type AppContext } from "./context.js";
+import { pageOf, readPage } from "./paging.js";
 import { once } from "./idempotency.js";
 import type { RunService } from "./run-service.js";
 import { announce } from "./run-transitions.js";
@@ -61,13 +62,9 @@ export class DeploymentService {
   }
 
   async list(flowName: string, pageSize: number, pageToken: string): Promise<{ deployments: DeploymentRecord[]; nextPageToken: string }> {
-    const size = pageSize === 0 ? 50 : pageSize;
-    const offset = decodePageToken(pageToken);
-    if (size < 1 || size > 500 || offset === undefined) {
-      throw new InvalidArgumentError("page_size must be 1 to 500 and page_token one this server issued.", [{ field: "page_size", description: "must be 1 to 500" }]);
-    }
-    const found = await this.ctx.store.deployments.list(flowName || undefined, offset, size + 1);
-    return { deployments: found.slice(0, size), nextPageToken: found.length > size ? encodePageToken(offset + size) : "" };
+    const page = readPage(pageSize, pageToken);
+    const { items, nextPageToken } = pageOf(await this.ctx.store.deployments.list(flowName || undefined, page.offset, page.size + 1), page);
+    return { deployments: items, nextPageToken };
   }
 
   async run(input: RunDeploymentInput): Promise<FlowRun> {

@@ -6,7 +6,8 @@ import { decideCancel, decideExpire, decidePause, decideResume, decideSetState, 
 import { makeState, type StateProposal } from "../domain/states.js";
 import { optionalRequestId, requireId, requireName, requirePauseKey, requireWithinLimit } from "../domain/validation.js";
 import type { RunFilter } from "../store/records.js";
-import { decodePageToken, encodePageToken, systemClock, type AppContext } from "./context.js";
+import { systemClock, type AppContext } from "./context.js";
+import { pageOf, readPage } from "./paging.js";
 import { once } from "./idempotency.js";
 import { announce, transitionRun } from "./run-transitions.js";
 
@@ -38,9 +39,6 @@ export interface PauseResult {
   alreadyFired: boolean;
   runInput?: JsonObject;
 }
-
-const MAX_PAGE_SIZE = 500;
-const DEFAULT_PAGE_SIZE = 50;
 
 /** Flow runs: creation, reads, state proposals, cancel, pause, suspend, resume and expiry. */
 export class RunService {
@@ -105,19 +103,9 @@ export class RunService {
   }
 
   async list(filter: RunFilter, pageSize: number, pageToken: string): Promise<{ runs: FlowRun[]; nextPageToken: string }> {
-    const size = pageSize === 0 ? DEFAULT_PAGE_SIZE : pageSize;
-    if (size < 1 || size > MAX_PAGE_SIZE) {
-      throw new InvalidArgumentError(`page_size must be between 1 and ${MAX_PAGE_SIZE}.`, [
-        { field: "page_size", description: `must be between 1 and ${MAX_PAGE_SIZE}` },
-      ]);
-    }
-    const offset = decodePageToken(pageToken);
-    if (offset === undefined) {
-      throw new InvalidArgumentError("page_token is not one this server issued.", [{ field: "page_token", description: "is invalid" }]);
-    }
-    const runs = await this.ctx.store.runs.list(filter, offset, size + 1);
-    const more = runs.length > size;
-    return { runs: runs.slice(0, size), nextPageToken: more ? encodePageToken(offset + size) : "" };
+    const page = readPage(pageSize, pageToken);
+    const { items, nextPageToken } = pageOf(await this.ctx.store.runs.list(filter, page.offset, page.size + 1), page);
+    return { runs: items, nextPageToken };
   }
 
   async setState(flowRunId: string, proposal: StateProposal, expectedVersion: number | undefined, requestIdText = ""): Promise<FlowRun> {

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { DomainError, InvalidArgumentError, type DomainErrorKind, type ErrorReason } from "../domain/errors.js";
+import { DomainError, InvalidArgumentError, type DomainErrorKind, type ErrorReason, type FieldViolation } from "../domain/errors.js";
 import { isStoreUnavailable } from "../store/store-errors.js";
 import type { ErrorJson } from "./api-types.js";
 
@@ -49,7 +49,8 @@ export interface HttpFailure {
  */
 export function toHttpFailure(err: unknown, logger: Logger, route: string): HttpFailure {
   if (err instanceof InvalidArgumentError) {
-    return { status: 400, body: { error: err.message, reason: err.reason, fieldErrors: err.violations }, headers: {} };
+    const { message, violations } = err.reason === "INVALID_ARGUMENT" ? inHttpFieldNames(err.message, err.violations) : err;
+    return { status: 400, body: { error: message, reason: err.reason, fieldErrors: violations }, headers: {} };
   }
   if (err instanceof DomainError) return { status: STATUSES[err.kind], body: { error: err.message, reason: err.reason }, headers: {} };
   if (err instanceof HttpError) return { status: err.status, body: { error: err.message, reason: err.reason }, headers: err.headers };
@@ -59,4 +60,23 @@ export function toHttpFailure(err: unknown, logger: Logger, route: string): Http
   }
   logger.error({ err, route }, "unexpected error in the HTTP API");
   return { status: 500, body: { error: "Internal error; the server log has the details.", reason: "INTERNAL" }, headers: {} };
+}
+
+/**
+ * The services name request fields as the contract does (`page_size`, `flow_run_id`); the HTTP API's
+ * JSON calls them `pageSize`, `flowRunId`, so its errors do too. Only request fields are renamed: a
+ * run input's field paths (INVALID_RUN_INPUT) are the user's own names and pass unchanged.
+ */
+export function inHttpFieldNames(message: string, violations: readonly FieldViolation[]): { message: string; violations: FieldViolation[] } {
+  let text = message;
+  const renamed = violations.map((v) => {
+    const field = camelCase(v.field);
+    if (field !== v.field) text = text.split(v.field).join(field);
+    return { field, description: v.description };
+  });
+  return { message: text, violations: renamed };
+}
+
+function camelCase(path: string): string {
+  return path.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }

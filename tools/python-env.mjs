@@ -1,6 +1,7 @@
-// The repo-local Python environment (.venv) the Python client's tests run in: created and filled with
-// the client and its pinned test dependencies when missing, so `npm test` works on a fresh machine
-// with nothing but Python 3 installed. A stamp records what was installed; a change re-installs.
+// The repo-local Python environment (.venv) the Python client's tests and lint run in: created and
+// filled with the client, its pinned test dependencies and its lint tools (ruff, mypy and the type
+// stubs) when missing, so `npm test` and `npm run lint` work on a fresh machine with nothing but
+// Python 3 installed. A stamp records what was installed; a change re-installs.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -25,10 +26,10 @@ export function ensurePythonEnv(log = (line) => console.error(line)) {
     log("python env: creating .venv");
     execFileSync("python3", ["-m", "venv", venv], { stdio: "inherit" });
   }
-  log("python env: installing the Python client and its pinned test dependencies into .venv");
+  log("python env: installing the Python client and its pinned test and lint dependencies into .venv");
   execFileSync(
     venvPython,
-    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-c", "clients/python/constraints.txt", "-e", "clients/python[test]"],
+    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-c", "clients/python/constraints.txt", "-e", "clients/python[test,lint]"],
     { stdio: "inherit" },
   );
   writeFileSync(stamp, want);

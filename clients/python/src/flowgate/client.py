@@ -37,9 +37,7 @@ class Client:
         metadata: Sequence[tuple[str, str]] | None = None,
     ) -> None:
         if channel is None:
-            channel = (
-                grpc.secure_channel(address, credentials) if credentials else grpc.insecure_channel(address)
-            )
+            channel = grpc.secure_channel(address, credentials) if credentials else grpc.insecure_channel(address)
             self._owns_channel = True
         else:
             self._owns_channel = False
@@ -65,7 +63,7 @@ class Client:
             raise from_rpc_error(err) from None
 
     def get_flow_run(self, run_id: str) -> FlowRun:
-        """The run, with its current pause if PAUSED. Raises FlowRunNotFound."""
+        """The run, with its current pause if PAUSED. Raises FlowRunNotFoundError."""
         res = self._unary(self._stub.GetFlowRun, pb.GetFlowRunRequest(flow_run_id=run_id))
         return conv.flow_run(res.flow_run)
 
@@ -83,12 +81,15 @@ class Client:
         req = conv.list_request(state_types, flow_name, deployment_id, parent_flow_run_id, page_size, page_token)
         return conv.flow_run_page(self._unary(self._stub.ListFlowRuns, req))
 
-    def resume_flow_run(self, run_id: str, run_input: Mapping[str, Any] | Any | None = None, *, request_id: str | None = None) -> FlowRun:
+    def resume_flow_run(
+        self, run_id: str, run_input: Mapping[str, Any] | Any | None = None, *, request_id: str | None = None
+    ) -> FlowRun:
         """Resumes a PAUSED run with ``run_input`` (a dict or a pydantic model), validated by the server
         against the pause's schema before anything changes.
 
-        Raises InvalidRunInput (with ``field_errors``) when the input fails the schema,
-        FailedPrecondition when the run is not paused or its pause timed out, FlowRunNotFound.
+        Raises InvalidRunInputError (with ``field_errors``) when the input fails the schema,
+        NotPausedError when the run is not paused, FlowPauseTimeout when its pause timed out,
+        FlowRunNotFoundError.
         """
         req = pb.ResumeFlowRunRequest(flow_run_id=run_id, request_id=conv.request_id(request_id))
         struct = conv.input_to_struct(run_input)
@@ -108,25 +109,27 @@ class Client:
         request_id: str | None = None,
     ) -> FlowRun:
         """Suspends a RUNNING run (PAUSED "Suspended"); its process should end. ``timeout`` is in
-        seconds (server default one hour). Raises FailedPrecondition for subflows, runs without a
+        seconds (server default one hour). Raises TransitionRefusedError for subflows, runs without a
         deployment and runs that are not running."""
         req = conv.suspend_request(run_id, key, timeout, no_timeout, input_schema, input_description, request_id)
         return conv.flow_run(self._unary(self._stub.SuspendFlowRun, req).flow_run)
 
     def cancel_flow_run(self, run_id: str, *, request_id: str | None = None) -> FlowRun:
-        """Cancels a run. Raises FailedPrecondition for a run in a final state, FlowRunNotFound."""
+        """Cancels a run. Raises AlreadyFinalError for a run in a final state, FlowRunNotFoundError."""
         req = pb.CancelFlowRunRequest(flow_run_id=run_id, request_id=conv.request_id(request_id))
         return conv.flow_run(self._unary(self._stub.CancelFlowRun, req).flow_run)
 
     def watch_flow_run(self, run_id: str, *, timeout: float | None = None) -> Iterator[FlowRunEvent]:
         """Yields the run's current state (``initial=True``), then every change in order; ends after a
         final state. Closing the iterator (or leaving a ``for`` loop) cancels the stream."""
-        call = self._stub.WatchFlowRun(pb.WatchFlowRunRequest(flow_run_id=run_id), timeout=timeout, metadata=self._metadata)
+        call = self._stub.WatchFlowRun(
+            pb.WatchFlowRunRequest(flow_run_id=run_id), timeout=timeout, metadata=self._metadata
+        )
         try:
             for res in call:
                 yield conv.flow_run_event(res.event)
         except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.CANCELLED:  # type: ignore[attr-defined]
+            if err.code() == grpc.StatusCode.CANCELLED:
                 return
             raise from_rpc_error(err) from None
         finally:
@@ -137,8 +140,8 @@ class Client:
         was resumed with ({} when none). Returns at once for a pause already resumed.
 
         Raises PauseTimedOut, FlowRunCancelled or FlowRunSuspended when the pause ends otherwise,
-        WaitTimeout when ``timeout`` seconds pass first, FlowRunNotFound, FailedPrecondition (no key
-        and the run is not paused).
+        WaitTimeout when ``timeout`` seconds pass first, FlowRunNotFoundError, PauseNotFoundError (no
+        such key), RefusedError (no key and the run is not paused).
         """
         req = pb.WaitForResumeRequest(flow_run_id=run_id, key=key or "")
         call = self._stub.WaitForResume(req, timeout=timeout, metadata=self._metadata)

@@ -1,27 +1,43 @@
-"""Typed errors, and the one function that maps gRPC status codes to them."""
+"""Typed errors, and the one function that maps failed gRPC calls to them.
+
+A failed call carries a ``google.rpc.Status`` in its ``grpc-status-details-bin`` trailer. Its
+``google.rpc.ErrorInfo`` names the reason (``FLOW_RUN_NOT_FOUND``, ...), which alone picks the class;
+its ``google.rpc.BadRequest`` lists the failing fields. Without a reason this client knows, the
+status code picks the parent class (``NotFoundError``, ``RefusedError``, ...), so a reason added to
+the server later still lands on a sensible class.
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import grpc
+import grpc.aio
+from google.protobuf.message import DecodeError
+from google.rpc.error_details_pb2 import BadRequest, ErrorInfo
+from google.rpc.status_pb2 import Status
 
+from .gen.flowgate.v1 import errors_pb2
 from .types import FieldError
 
 if TYPE_CHECKING:
     from .types import FlowRun
 
-#: Trailing metadata key under which the server lists an invalid run input's failing fields as JSON.
-FIELD_VIOLATIONS_KEY = "flowgate-field-violations"
+#: The ErrorInfo domain of the reasons this client knows; ErrorInfo from another domain is ignored.
+ERROR_DOMAIN = "flowgate.dev"
+
+_STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
 
 class FlowgateError(Exception):
     """Base of every error this client raises.
 
-    ``code`` is the gRPC status code of a failed call, or None for an outcome reported by the
-    server without a failed call (a pause that timed out, was cancelled or suspended while waited on).
-    ``field_errors`` lists the failing fields of an invalid run input (empty otherwise).
+    ``message`` is the server's message, verbatim. ``reason`` is the machine-readable reason the server
+    gave (``"FLOW_RUN_NOT_FOUND"``, ...; ``""`` when none). ``code`` is the gRPC status code of a failed
+    call, or None for an outcome reported by the server without a failed call (a pause that timed
+    out, was cancelled or suspended while waited on). ``field_errors`` lists the failing fields of an
+    invalid request (empty otherwise).
     """
 
     def __init__(
@@ -29,36 +45,118 @@ class FlowgateError(Exception):
         message: str,
         code: grpc.StatusCode | None = None,
         field_errors: list[FieldError] | None = None,
+        *,
+        reason: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.reason = reason
         self.field_errors: list[FieldError] = list(field_errors or [])
 
 
-class InvalidArgument(FlowgateError):
-    """INVALID_ARGUMENT: a malformed request (the message names the field)."""
+class NotFoundError(FlowgateError):
+    """NOT_FOUND: the thing named does not exist."""
 
 
-class InvalidRunInput(InvalidArgument):
-    """INVALID_ARGUMENT with field errors: the run input fails the pause's schema. Nothing changed."""
+class FlowRunNotFoundError(NotFoundError):
+    """FLOW_RUN_NOT_FOUND: no flow run has this id (also the parent run named on create)."""
 
 
-class FlowRunNotFound(FlowgateError):
-    """NOT_FOUND: no such flow run (or pause key)."""
+class DeploymentNotFoundError(NotFoundError):
+    """DEPLOYMENT_NOT_FOUND: no deployment has this id or full name."""
 
 
-class FailedPrecondition(FlowgateError):
-    """FAILED_PRECONDITION: the run is not in a state that allows this, e.g. "Cannot resume a flow run
-    that is not paused." (the message says why)."""
+class TaskRunNotFoundError(NotFoundError):
+    """TASK_RUN_NOT_FOUND: no task run has this id, or no persisted result has this cache key."""
 
 
-class Unavailable(FlowgateError):
-    """UNAVAILABLE: the server or its store cannot be reached."""
+class FlowRunInputNotFoundError(NotFoundError):
+    """FLOW_RUN_INPUT_NOT_FOUND: the flow run has no input with this key."""
+
+
+class PauseNotFoundError(NotFoundError):
+    """PAUSE_NOT_FOUND: the flow run never had a pause with this key."""
+
+
+class RefusedError(FlowgateError):
+    """FAILED_PRECONDITION: the run is not in a state that allows this (the message says why)."""
+
+
+class NotPausedError(RefusedError):
+    """NOT_PAUSED: "Cannot resume a flow run that is not paused." """
+
+
+class FlowPauseTimeout(RefusedError):
+    """PAUSE_TIMED_OUT: the pause expired before this resume; the run is now FAILED.
+
+    (A pause that expires while ``wait_for_resume`` waits on it raises :class:`PauseTimedOut`.)
+    """
+
+
+class AlreadyFinalError(RefusedError):
+    """ALREADY_FINAL: the run or task run is already in a final state."""
+
+
+class TransitionRefusedError(RefusedError):
+    """TRANSITION_REFUSED: the orchestration rules refuse this transition (the message says which)."""
+
+
+class InvalidArgumentError(FlowgateError):
+    """INVALID_ARGUMENT: a malformed request; ``field_errors`` names the fields."""
+
+
+class InvalidRunInputError(InvalidArgumentError):
+    """INVALID_RUN_INPUT: the run input fails the pause's schema (``field_errors``). Nothing changed."""
+
+
+class ConflictError(FlowgateError):
+    """ABORTED: a concurrent change won; read again and retry."""
+
+
+class VersionConflictError(ConflictError):
+    """VERSION_CONFLICT: the expected version is stale; read the run again."""
+
+
+class ContentionError(ConflictError):
+    """CONTENTION: too many concurrent writers changed the same run; retry."""
+
+
+class AlreadyExistsError(FlowgateError):
+    """ALREADY_EXISTS: the thing to create is already there."""
+
+
+class InputKeyExistsError(AlreadyExistsError):
+    """INPUT_KEY_EXISTS: the flow run already has an input with this key."""
+
+
+class UnavailableError(FlowgateError):
+    """UNAVAILABLE (STORE_UNAVAILABLE): the server or its store cannot be reached; retry with the same
+    request id."""
+
+
+class UnauthenticatedError(FlowgateError):
+    """UNAUTHENTICATED: no credential, or one that is unknown, expired or revoked."""
+
+
+class PermissionDeniedError(FlowgateError):
+    """PERMISSION_DENIED: the credential lacks the scope this call needs."""
+
+
+class InternalError(FlowgateError):
+    """INTERNAL: an unexpected failure on the server; its log has the details."""
 
 
 class WaitTimeout(FlowgateError, TimeoutError):
     """DEADLINE_EXCEEDED: the client-side ``timeout`` of a call or wait passed."""
+
+
+# Earlier names, kept so existing code keeps working.
+InvalidArgument = InvalidArgumentError
+InvalidRunInput = InvalidRunInputError
+FlowRunNotFound = FlowRunNotFoundError
+FailedPrecondition = RefusedError
+Unavailable = UnavailableError
 
 
 class PauseEnded(FlowgateError):
@@ -82,38 +180,79 @@ class FlowRunSuspended(PauseEnded):
     """The run was suspended while paused: the waiting process should end."""
 
 
+# Keyed by the generated enum so that a misspelt reason cannot compile into the table.
+_BY_REASON_VALUE: dict[int, type[FlowgateError]] = {
+    errors_pb2.ERROR_REASON_FLOW_RUN_NOT_FOUND: FlowRunNotFoundError,
+    errors_pb2.ERROR_REASON_DEPLOYMENT_NOT_FOUND: DeploymentNotFoundError,
+    errors_pb2.ERROR_REASON_TASK_RUN_NOT_FOUND: TaskRunNotFoundError,
+    errors_pb2.ERROR_REASON_FLOW_RUN_INPUT_NOT_FOUND: FlowRunInputNotFoundError,
+    errors_pb2.ERROR_REASON_PAUSE_NOT_FOUND: PauseNotFoundError,
+    errors_pb2.ERROR_REASON_NOT_PAUSED: NotPausedError,
+    errors_pb2.ERROR_REASON_PAUSE_TIMED_OUT: FlowPauseTimeout,
+    errors_pb2.ERROR_REASON_ALREADY_FINAL: AlreadyFinalError,
+    errors_pb2.ERROR_REASON_TRANSITION_REFUSED: TransitionRefusedError,
+    errors_pb2.ERROR_REASON_INVALID_RUN_INPUT: InvalidRunInputError,
+    errors_pb2.ERROR_REASON_INVALID_ARGUMENT: InvalidArgumentError,
+    errors_pb2.ERROR_REASON_VERSION_CONFLICT: VersionConflictError,
+    errors_pb2.ERROR_REASON_CONTENTION: ContentionError,
+    errors_pb2.ERROR_REASON_INPUT_KEY_EXISTS: InputKeyExistsError,
+    errors_pb2.ERROR_REASON_STORE_UNAVAILABLE: UnavailableError,
+    errors_pb2.ERROR_REASON_UNAUTHENTICATED: UnauthenticatedError,
+    errors_pb2.ERROR_REASON_PERMISSION_DENIED: PermissionDeniedError,
+    errors_pb2.ERROR_REASON_INTERNAL: InternalError,
+}
+_BY_REASON: dict[str, type[FlowgateError]] = {
+    errors_pb2.ErrorReason.Name(value).removeprefix("ERROR_REASON_"): cls for value, cls in _BY_REASON_VALUE.items()
+}
+
 _BY_CODE: dict[grpc.StatusCode, type[FlowgateError]] = {
-    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
-    grpc.StatusCode.NOT_FOUND: FlowRunNotFound,
-    grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
-    grpc.StatusCode.UNAVAILABLE: Unavailable,
+    grpc.StatusCode.NOT_FOUND: NotFoundError,
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgumentError,
+    grpc.StatusCode.FAILED_PRECONDITION: RefusedError,
+    grpc.StatusCode.ALREADY_EXISTS: AlreadyExistsError,
+    grpc.StatusCode.ABORTED: ConflictError,
+    grpc.StatusCode.UNAVAILABLE: UnavailableError,
+    grpc.StatusCode.UNAUTHENTICATED: UnauthenticatedError,
+    grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
     grpc.StatusCode.DEADLINE_EXCEEDED: WaitTimeout,
 }
 
 
 def from_rpc_error(err: grpc.RpcError) -> FlowgateError:
     """Maps a failed gRPC call (sync or grpc.aio) to the matching FlowgateError."""
-    code: grpc.StatusCode | None = err.code() if hasattr(err, "code") else None  # type: ignore[attr-defined]
-    details: str = (err.details() if hasattr(err, "details") else None) or str(err)  # type: ignore[attr-defined]
-    field_errors = _field_errors(err)
-    if code == grpc.StatusCode.INVALID_ARGUMENT and field_errors:
-        return InvalidRunInput(details, code, field_errors)
-    cls = _BY_CODE.get(code, FlowgateError) if code is not None else FlowgateError
-    return cls(details, code, field_errors)
+    if not isinstance(err, (grpc.Call, grpc.aio.AioRpcError)):
+        return FlowgateError(str(err))
+    code = err.code()
+    message = err.details() or ""
+    reason, field_errors = _status_details(err.trailing_metadata() or ())
+    cls = _BY_REASON.get(reason) or _BY_CODE.get(code, FlowgateError)
+    return cls(message, code, field_errors, reason=reason)
 
 
-def _field_errors(err: grpc.RpcError) -> list[FieldError]:
-    trailing = err.trailing_metadata() if hasattr(err, "trailing_metadata") else None  # type: ignore[attr-defined]
-    for key, value in trailing or ():
-        if key != FIELD_VIOLATIONS_KEY:
-            continue
-        try:
-            raw = json.loads(value if isinstance(value, str) else value.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            return []
-        return [
-            FieldError(field=str(v.get("field", "")), description=str(v.get("description", "")))
-            for v in raw
-            if isinstance(v, dict)
-        ]
-    return []
+def _status_details(trailer: Iterable[tuple[str, str | bytes]]) -> tuple[str, list[FieldError]]:
+    """The ErrorInfo reason ("" when none) and the BadRequest field violations of a call's trailer."""
+    status = next((_decode_status(value) for key, value in trailer if key == _STATUS_DETAILS_KEY), None)
+    reason = ""
+    field_errors: list[FieldError] = []
+    for detail in status.details if status is not None else ():
+        if detail.Is(ErrorInfo.DESCRIPTOR):
+            info = ErrorInfo()
+            detail.Unpack(info)
+            if info.domain == ERROR_DOMAIN and not reason:
+                reason = info.reason
+        elif detail.Is(BadRequest.DESCRIPTOR):
+            bad_request = BadRequest()
+            detail.Unpack(bad_request)
+            field_errors += [FieldError(field=v.field, description=v.description) for v in bad_request.field_violations]
+    return reason, field_errors
+
+
+def _decode_status(value: str | bytes) -> Status | None:
+    if isinstance(value, str):  # a -bin trailer always arrives as bytes
+        return None
+    status = Status()
+    try:
+        status.ParseFromString(value)
+    except DecodeError:
+        return None
+    return status

@@ -21,11 +21,15 @@ class Flow:
 
     def running_run(self, flow_name: str = "greet-user") -> str:
         res = self.runs.CreateFlowRun(
-            pb.CreateFlowRunRequest(flow_name=flow_name, state=types_pb2.StateProposal(type=types_pb2.STATE_TYPE_RUNNING))
+            pb.CreateFlowRunRequest(
+                flow_name=flow_name, state=types_pb2.StateProposal(type=types_pb2.STATE_TYPE_RUNNING)
+            )
         )
         return str(res.flow_run.id)
 
-    def pause(self, run_id: str, schema: dict[str, Any] | None = None, key: str = "1", timeout_seconds: int = 600) -> None:
+    def pause(
+        self, run_id: str, schema: dict[str, Any] | None = None, key: str = "1", timeout_seconds: int = 600
+    ) -> None:
         req = pb.PauseFlowRunRequest(flow_run_id=run_id, key=key, timeout_seconds=timeout_seconds)
         if schema is not None:
             req.input_schema.update(schema)
@@ -33,7 +37,9 @@ class Flow:
 
     def complete(self, run_id: str) -> None:
         self.runs.SetFlowRunState(
-            pb.SetFlowRunStateRequest(flow_run_id=run_id, state=types_pb2.StateProposal(type=types_pb2.STATE_TYPE_COMPLETED))
+            pb.SetFlowRunStateRequest(
+                flow_run_id=run_id, state=types_pb2.StateProposal(type=types_pb2.STATE_TYPE_COMPLETED)
+            )
         )
 
     def close(self) -> None:

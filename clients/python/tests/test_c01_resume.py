@@ -10,9 +10,8 @@ import grpc
 import pytest
 from pydantic import BaseModel
 
-from flowgate import Client, FailedPrecondition, FlowgateError, FlowRunNotFound, InvalidRunInput, StateType
-
 from flow_side import NAME_SCHEMA, Flow
+from flowgate import Client, FailedPrecondition, FlowgateError, FlowRunNotFound, InvalidRunInput, StateType
 
 
 @pytest.fixture

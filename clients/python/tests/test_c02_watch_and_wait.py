@@ -64,7 +64,7 @@ def test_c02_wait_for_resume_raises_when_the_run_is_cancelled(client: Client, fl
         started.set()
         try:
             client.wait_for_resume(run_id, key="1", timeout=60)
-        except BaseException as err:  # noqa: BLE001 - collected for the assertion below
+        except BaseException as err:
             result.append(err)
 
     t = threading.Thread(target=wait)
@@ -81,5 +81,3 @@ def test_c02_wait_for_resume_honours_its_timeout(client: Client, flow: Flow) -> 
     flow.pause(run_id)
     with pytest.raises(WaitTimeout):
         client.wait_for_resume(run_id, timeout=0.3)
-
-

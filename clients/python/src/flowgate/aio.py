@@ -51,7 +51,9 @@ class AsyncClient:
     async def __aenter__(self) -> AsyncClient:
         return self
 
-    async def __aexit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
+    async def __aexit__(
+        self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+    ) -> None:
         await self.close()
 
     async def _unary(self, method: Any, request: Any) -> Any:
@@ -77,7 +79,9 @@ class AsyncClient:
         req = conv.list_request(state_types, flow_name, deployment_id, parent_flow_run_id, page_size, page_token)
         return conv.flow_run_page(await self._unary(self._stub.ListFlowRuns, req))
 
-    async def resume_flow_run(self, run_id: str, run_input: Mapping[str, Any] | Any | None = None, *, request_id: str | None = None) -> FlowRun:
+    async def resume_flow_run(
+        self, run_id: str, run_input: Mapping[str, Any] | Any | None = None, *, request_id: str | None = None
+    ) -> FlowRun:
         """See :meth:`flowgate.Client.resume_flow_run`."""
         req = pb.ResumeFlowRunRequest(flow_run_id=run_id, request_id=conv.request_id(request_id))
         struct = conv.input_to_struct(run_input)
@@ -106,18 +110,22 @@ class AsyncClient:
 
     async def watch_flow_run(self, run_id: str, *, timeout: float | None = None) -> AsyncIterator[FlowRunEvent]:
         """See :meth:`flowgate.Client.watch_flow_run`; ``async for event in client.watch_flow_run(id)``."""
-        call = self._stub.WatchFlowRun(pb.WatchFlowRunRequest(flow_run_id=run_id), timeout=timeout, metadata=self._metadata)
+        call = self._stub.WatchFlowRun(
+            pb.WatchFlowRunRequest(flow_run_id=run_id), timeout=timeout, metadata=self._metadata
+        )
         try:
             async for res in call:
                 yield conv.flow_run_event(res.event)
         except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.CANCELLED:  # type: ignore[attr-defined]
+            if err.code() == grpc.StatusCode.CANCELLED:
                 return
             raise from_rpc_error(err) from None
         finally:
             call.cancel()
 
-    async def wait_for_resume(self, run_id: str, key: str | None = None, timeout: float | None = None) -> dict[str, Any]:
+    async def wait_for_resume(
+        self, run_id: str, key: str | None = None, timeout: float | None = None
+    ) -> dict[str, Any]:
         """See :meth:`flowgate.Client.wait_for_resume`. Cancelling the task cancels the stream."""
         req = pb.WaitForResumeRequest(flow_run_id=run_id, key=key or "")
         call = self._stub.WaitForResume(req, timeout=timeout, metadata=self._metadata)

@@ -14,6 +14,8 @@ import { RunInputSchemas } from "./domain/run-input-schema.js";
 import { apiRouter } from "./http/api-routes.js";
 import { startHttpServer, type RunningHttpServer } from "./http/http-server.js";
 import { StaticFiles } from "./http/static-files.js";
+import { accessLog } from "./middleware/access-log.js";
+import type { Middleware } from "./middleware/call-context.js";
 import { HandlerAdapter } from "./rpc/adapter.js";
 import { deploymentHandlers } from "./rpc/deployment-handlers.js";
 import { startGrpcServer } from "./rpc/grpc-server.js";
@@ -37,7 +39,12 @@ const HTTP_BODY_MARGIN_BYTES = 64 * 1024;
 const EXPIRY_RESCAN_MS = 60_000;
 
 /** Starts the store (embedded unless a URI is configured), the application services and the gRPC server. */
-export async function startFlowgateServer(config: Config, logger: Logger): Promise<RunningServer> {
+export interface ServerOptions {
+  /** Added to the middleware chain after the built-in ones (tests use it to observe every call). */
+  middlewares?: readonly Middleware[];
+}
+
+export async function startFlowgateServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   let embedded: EmbeddedStore | undefined;
   let uri = config.mongodbUri;
   if (!uri) {
@@ -71,7 +78,9 @@ export async function startFlowgateServer(config: Config, logger: Logger): Promi
 
     const streams = new RunStreams(ctx);
     const inputs = new FlowRunInputService(ctx);
-    const adapter = new HandlerAdapter(logger);
+    // The one chain every gRPC and HTTP call passes, outermost first.
+    const middlewares: Middleware[] = [accessLog(logger), ...(options.middlewares ?? [])];
+    const adapter = new HandlerAdapter(logger, middlewares);
     const grpc = await startGrpcServer({
       address: config.grpcAddress,
       runs: runHandlers(adapter, { runs, streams, inputs, taskRuns }),
@@ -89,6 +98,7 @@ export async function startFlowgateServer(config: Config, logger: Logger): Promi
         router: apiRouter({ runs, streams, inputs, maxBodyBytes: config.maxInputBytes + HTTP_BODY_MARGIN_BYTES }),
         ui: new StaticFiles(config.uiDir),
         logger,
+        middlewares,
       });
     } catch (err) {
       // The HTTP port is taken (say): undo what already started, so the caller can retry or exit cleanly.

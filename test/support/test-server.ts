@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
+import type { Middleware } from "../../server/src/middleware/call-context.js";
 import { startFlowgateServer, type RunningServer } from "../../server/src/flowgate-server.js";
 import { loadConfig } from "../../server/src/config.js";
 import { startEmbeddedStore, type EmbeddedStore } from "../../server/src/store/embedded-store.js";
@@ -50,6 +51,9 @@ export interface TestServer extends TestClients {
 export interface TestServerOptions {
   database?: string;
   env?: Record<string, string>;
+  /** In-process servers only: extra middlewares, and a logger in place of the silent one. */
+  middlewares?: readonly Middleware[];
+  logger?: Logger;
 }
 
 /** A server in this process, on a free port. */
@@ -63,8 +67,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     FLOWGATE_EVENT_POLL_MS: "20",
     ...opts.env,
   });
-  const logger = pino({ level: process.env["FLOWGATE_TEST_LOG_LEVEL"] ?? "silent" });
-  const server: RunningServer = await startFlowgateServer(config, logger);
+  const logger = opts.logger ?? pino({ level: process.env["FLOWGATE_TEST_LOG_LEVEL"] ?? "silent" });
+  const server: RunningServer = await startFlowgateServer(config, logger, { ...(opts.middlewares ? { middlewares: opts.middlewares } : {}) });
   const clients = connect(server.grpcAddress);
   return {
     ...clients,

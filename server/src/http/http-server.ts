@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "pino";
+import { runChain, type CallContext, type Middleware } from "../middleware/call-context.js";
+import { REQUEST_ID_HEADER, requestIdFrom } from "../middleware/request-id.js";
 import { toHttpFailure } from "./http-errors.js";
-import type { Router } from "./router.js";
+import type { RouteMatch, Router } from "./router.js";
 import type { StaticFiles } from "./static-files.js";
 
 export interface HttpServerOptions {
@@ -12,6 +14,8 @@ export interface HttpServerOptions {
   /** Serves every path outside /api/: the web UI. */
   ui: StaticFiles;
   logger: Logger;
+  /** The server's one middleware chain, shared with gRPC; every request passes it, static files too. */
+  middlewares: readonly Middleware[];
 }
 
 export interface RunningHttpServer {
@@ -78,20 +82,38 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpServe
   // "close" on the response fires when it has been sent or when the client went away first.
   res.once("close", abort);
   shutdown.addEventListener("abort", abort);
-  let route = `${req.method ?? "?"} ${req.url ?? "?"}`;
-  try {
-    const url = new URL(req.url ?? "/", "http://flowgate.invalid");
-    if (url.pathname !== "/api" && !url.pathname.startsWith("/api/")) {
-      route = `${req.method ?? "?"} (web UI)`;
-      await opts.ui.serve(req, res, url.pathname);
-      return;
+  const url = new URL(req.url ?? "/", "http://flowgate.invalid");
+  const isApi = url.pathname === "/api" || url.pathname.startsWith("/api/");
+  let match: RouteMatch | undefined;
+  let routeError: unknown;
+  if (isApi) {
+    try {
+      match = opts.router.match(req.method ?? "", url.pathname);
+    } catch (err) {
+      routeError = err; // answered inside the chain, so it is logged like any other failure
     }
-    const match = opts.router.match(req.method ?? "", url.pathname);
-    route = match.pattern;
-    const result = await match.handler({ req, res, url, params: match.params, signal: controller.signal });
-    if (result !== "streamed") sendJson(res, 200, result.json);
+  }
+  const ctx: CallContext = {
+    transport: "http",
+    method: match?.pattern ?? (isApi ? `${req.method ?? "?"} ${url.pathname}` : `${req.method ?? "?"} (web UI)`),
+    requestId: requestIdFrom(headerValue(req, REQUEST_ID_HEADER)),
+    headers: headersOf(req),
+    signal: controller.signal,
+    startedAt: performance.now(),
+  };
+  res.setHeader(REQUEST_ID_HEADER, ctx.requestId);
+  try {
+    await runChain(opts.middlewares, ctx, async () => {
+      if (!isApi) {
+        await opts.ui.serve(req, res, url.pathname);
+        return;
+      }
+      if (!match) throw routeError;
+      const result = await match.handler({ req, res, url, params: match.params, signal: controller.signal, call: ctx });
+      if (result !== "streamed") sendJson(res, 200, result.json);
+    });
   } catch (err) {
-    const failure = toHttpFailure(err, opts.logger, route);
+    const failure = toHttpFailure(err, opts.logger, ctx.method);
     if (res.headersSent) {
       // An event stream that fails after its headers can only be cut; the client sees the close.
       res.destroy();
@@ -101,6 +123,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpServe
   } finally {
     shutdown.removeEventListener("abort", abort);
   }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function headersOf(req: IncomingMessage): Map<string, string> {
+  const headers = new Map<string, string>();
+  for (const [name, value] of Object.entries(req.headers)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers.set(name, first);
+  }
+  return headers;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

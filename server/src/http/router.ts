@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CallContext } from "../middleware/call-context.js";
 import { HttpError } from "./http-errors.js";
 
 export type Method = "GET" | "POST";
@@ -10,6 +11,8 @@ export interface RouteContext {
   params: Record<string, string>;
   /** Aborts when the client goes away or the server stops. */
   signal: AbortSignal;
+  /** The call as the middleware chain saw it (request id, principal). */
+  call: CallContext;
 }
 
 /**

@@ -89,13 +89,13 @@ export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceSer
     resumeFlowRun: a.unary("ResumeFlowRun", async (req) => ({
       flowRun: flowRunToWire(await d.runs.resume(req.flowRunId, optionalObject(req.runInput), req.requestId)),
     })),
-    waitForResume: a.serverStream("WaitForResume", (req, signal, send) =>
+    waitForResume: a.serverStream("WaitForResume", (req, { signal }, send) =>
       d.streams.waitForResume(req.flowRunId, req.key, req.heartbeatSeconds, signal, (e) => send(waitEventToWire(e))),
     ),
-    watchFlowRun: a.serverStream("WatchFlowRun", (req, signal, send) =>
+    watchFlowRun: a.serverStream("WatchFlowRun", (req, { signal }, send) =>
       d.streams.watchRun(req.flowRunId, signal, (e) => send({ event: watchEventToWire(e) })),
     ),
-    watchFlowRuns: a.serverStream("WatchFlowRuns", (req, signal, send) =>
+    watchFlowRuns: a.serverStream("WatchFlowRuns", (req, { signal }, send) =>
       d.streams.watchRuns(filterFromWire(req), signal, (e) => send({ event: watchEventToWire(e) })),
     ),
     createFlowRunInput: a.unary("CreateFlowRunInput", async (req) => ({

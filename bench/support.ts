@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmbeddedStore } from "../server/src/store/embedded-store.js";
+import { startEmbeddedStore } from "../server/src/embedded-store/launcher.js";
 import { startServerProcess, type ServerProcess } from "../test/support/test-server.js";
 
 export async function benchServer(): Promise<{ server: ServerProcess; stop: () => Promise<void>; storeKind: string }> {

@@ -38,7 +38,7 @@ if (!env.FLOWGATE_MONGODB_URI) {
   // tsx lets this plain .mjs runner reuse the server's TypeScript launcher.
   const { register } = await import("tsx/esm/api");
   register();
-  const { startEmbeddedStore } = await import("../server/src/store/embedded-store.ts");
+  const { startEmbeddedStore } = await import("../server/src/embedded-store/launcher.ts");
   dataDir = mkdtempSync(join(tmpdir(), "flowgate-test-store-"));
   const started = Date.now();
   store = await startEmbeddedStore({ dataDir, onProgress: (line) => console.error(line) });

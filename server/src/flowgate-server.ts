@@ -20,7 +20,7 @@ import { HandlerAdapter } from "./rpc/adapter.js";
 import { deploymentHandlers } from "./rpc/deployment-handlers.js";
 import { startGrpcServer } from "./rpc/grpc-server.js";
 import { runHandlers } from "./rpc/run-handlers.js";
-import { startEmbeddedStore, type EmbeddedStore } from "./store/embedded-store.js";
+import { startEmbeddedStore, type EmbeddedStore } from "./embedded-store/launcher.js";
 import { openStore } from "./store/mongo-store.js";
 
 export interface RunningServer {

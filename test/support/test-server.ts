@@ -14,7 +14,7 @@ import { pino, type Logger } from "pino";
 import type { Middleware } from "../../server/src/middleware/call-context.js";
 import { startFlowgateServer, type RunningServer } from "../../server/src/flowgate-server.js";
 import { loadConfig } from "../../server/src/config.js";
-import { startEmbeddedStore, type EmbeddedStore } from "../../server/src/store/embedded-store.js";
+import { startEmbeddedStore, type EmbeddedStore } from "../../server/src/embedded-store/launcher.js";
 import { connect, type TestClients } from "./grpc-client.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { MongoClient } from 'mongodb';
-import { startEmbeddedStore } from './embedded-store.js';
+import { startEmbeddedStore } from './launcher.js';
 
 // The first run builds the Go binary (about a minute cold), so the default-free timeout is kept
 // generous rather than failing on a slow machine.

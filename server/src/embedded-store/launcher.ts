@@ -40,8 +40,8 @@ export interface EnsureBinaryOptions {
   signal?: AbortSignal;
 }
 
-// Both server/src/store/*.ts (tsx) and server/dist/store/*.js (tsc) sit three levels below the
-// repository root, so one relative URL serves both layouts.
+// Both server/src/embedded-store/*.ts (tsx) and server/dist/embedded-store/*.js (tsc) sit three
+// levels below the repository root, so one relative URL serves both layouts.
 const TOOL_DIR = fileURLToPath(new URL('../../../tools/embedded-store', import.meta.url));
 /** The binary is rebuilt when any of these change: go.mod, go.sum and every .go file of the tool. */
 const MODULE_FILES = ['go.mod', 'go.sum'] as const;

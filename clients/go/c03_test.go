@@ -16,7 +16,7 @@ func dial(t *testing.T) (*flowgate.Client, context.Context) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	c, err := flowgate.Dial(ctx, serverAddress)
+	c, err := flowgate.Dial(ctx, serverAddress(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,8 +37,8 @@ func TestC03ResumeFlowRunWithInputAndFieldViolations(t *testing.T) {
 	if !errors.As(err, &fe) {
 		t.Fatalf("want *flowgate.Error, got %v", err)
 	}
-	if fe.Code != codes.InvalidArgument || !fe.IsInvalidInput() {
-		t.Fatalf("want InvalidArgument with field violations, got %v", fe)
+	if fe.Code != codes.InvalidArgument || !fe.IsInvalidInput() || !errors.Is(err, flowgate.ErrInvalidRunInput) {
+		t.Fatalf("want InvalidArgument INVALID_RUN_INPUT with field violations, got %v (%q)", fe, fe.Reason)
 	}
 	var fields []string
 	for _, v := range fe.FieldViolations {
@@ -131,28 +131,33 @@ func TestC03WaitForResumeBlocksUntilResumedAndReturnsTheInput(t *testing.T) {
 	}
 }
 
-// C03: errors carry the gRPC code; a cancelled pause ends WaitForResume with ErrRunCancelled.
+// C03: errors carry the gRPC code and the server's reason (errors.Is with the reason's sentinel and
+// its parent); a cancelled pause ends WaitForResume with ErrRunCancelled.
 func TestC03ErrorsCarryCodes(t *testing.T) {
 	c, ctx := dial(t)
 	flow := newFlowSide(t)
 	runID := flow.runningRun(ctx)
 
 	var fe *flowgate.Error
-	if _, err := c.ResumeFlowRun(ctx, runID, nil); !errors.As(err, &fe) || fe.Code != codes.FailedPrecondition {
-		t.Fatalf("resume of a running run: want FailedPrecondition, got %v", err)
+	_, err := c.ResumeFlowRun(ctx, runID, nil)
+	if !errors.As(err, &fe) || fe.Code != codes.FailedPrecondition || fe.Reason != "NOT_PAUSED" ||
+		!errors.Is(err, flowgate.ErrNotPaused) || !errors.Is(err, flowgate.ErrRefused) {
+		t.Fatalf("resume of a running run: want FailedPrecondition NOT_PAUSED, got %v (%q)", err, fe.Reason)
 	}
-	if _, err := c.GetFlowRun(ctx, "00000000-0000-4000-8000-000000000000"); !errors.As(err, &fe) || fe.Code != codes.NotFound {
-		t.Fatalf("unknown run: want NotFound, got %v", err)
+	_, err = c.GetFlowRun(ctx, "00000000-0000-4000-8000-000000000000")
+	if !errors.As(err, &fe) || fe.Code != codes.NotFound || !errors.Is(err, flowgate.ErrFlowRunNotFound) {
+		t.Fatalf("unknown run: want NotFound FLOW_RUN_NOT_FOUND, got %v", err)
 	}
-	if _, err := c.SuspendFlowRun(ctx, runID, flowgate.SuspendOptions{}); !errors.As(err, &fe) || fe.Code != codes.FailedPrecondition {
-		t.Fatalf("suspend without deployment: want FailedPrecondition, got %v", err)
+	_, err = c.SuspendFlowRun(ctx, runID, flowgate.SuspendOptions{})
+	if !errors.As(err, &fe) || fe.Code != codes.FailedPrecondition || !errors.Is(err, flowgate.ErrTransitionRefused) {
+		t.Fatalf("suspend without deployment: want FailedPrecondition TRANSITION_REFUSED, got %v", err)
 	}
 
 	flow.pause(ctx, runID, nil)
 	if _, err := c.CancelFlowRun(ctx, runID); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.WaitForResume(ctx, runID, "1")
+	_, err = c.WaitForResume(ctx, runID, "1")
 	var ended *flowgate.PauseEndedError
 	if !errors.Is(err, flowgate.ErrRunCancelled) || !errors.As(err, &ended) || ended.FlowRun.StateType() != flowgate.StateCancelled {
 		t.Fatalf("wait on a cancelled pause: %v", err)

@@ -5,6 +5,7 @@
 //	run, err := c.ResumeFlowRun(ctx, runID, map[string]any{"name": "Marvin"})
 //	var fe *flowgate.Error
 //	if errors.As(err, &fe) && fe.IsInvalidInput() { ... fe.FieldViolations ... }
+//	if errors.Is(err, flowgate.ErrNotPaused) { ... }
 package flowgate
 
 import (
@@ -22,7 +23,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
@@ -101,18 +101,17 @@ func requestID(opts []CallOption) string {
 	return hex.EncodeToString(b[:])
 }
 
-// unary runs one call, mapping its error with the trailers it carried.
+// unary runs one call, mapping its error.
 func unary[Req, Res any](ctx context.Context, call func(context.Context, Req, ...grpc.CallOption) (Res, error), req Req) (Res, error) {
-	var trailer metadata.MD
-	res, err := call(ctx, req, grpc.Trailer(&trailer))
+	res, err := call(ctx, req)
 	if err != nil {
 		var zero Res
-		return zero, fromRPC(err, trailer)
+		return zero, fromRPC(err)
 	}
 	return res, nil
 }
 
-// GetFlowRun reads one run, with its pause if PAUSED. Errors: NotFound, InvalidArgument.
+// GetFlowRun reads one run, with its pause if PAUSED. Errors: ErrFlowRunNotFound, ErrInvalidArgument.
 func (c *Client) GetFlowRun(ctx context.Context, runID string) (*FlowRun, error) {
 	res, err := unary(ctx, c.runs.GetFlowRun, &flowgatev1.GetFlowRunRequest{FlowRunId: runID})
 	if err != nil {
@@ -145,8 +144,9 @@ func (c *Client) ListFlowRuns(ctx context.Context, opts ListOptions) (*FlowRunPa
 }
 
 // ResumeFlowRun resumes a PAUSED run with input (nil for none), which the server validates against the
-// pause's schema before anything changes. Errors: InvalidArgument with FieldViolations when the input
-// fails the schema; FailedPrecondition when the run is not paused or the pause timed out; NotFound.
+// pause's schema before anything changes. Errors: ErrInvalidRunInput with FieldViolations when the
+// input fails the schema; ErrNotPaused; ErrFlowPauseTimeout when the pause timed out;
+// ErrFlowRunNotFound.
 func (c *Client) ResumeFlowRun(ctx context.Context, runID string, input map[string]any, opts ...CallOption) (*FlowRun, error) {
 	req := &flowgatev1.ResumeFlowRunRequest{FlowRunId: runID, RequestId: requestID(opts)}
 	if input != nil {
@@ -164,7 +164,8 @@ func (c *Client) ResumeFlowRun(ctx context.Context, runID string, input map[stri
 }
 
 // SuspendFlowRun suspends a RUNNING run (PAUSED "Suspended"); its process should end. Errors:
-// FailedPrecondition for subflows, runs without a deployment and runs that are not running; NotFound.
+// ErrTransitionRefused for subflows, runs without a deployment and runs that are not running;
+// ErrFlowRunNotFound.
 func (c *Client) SuspendFlowRun(ctx context.Context, runID string, opts SuspendOptions) (*FlowRun, error) {
 	req := &flowgatev1.SuspendFlowRunRequest{
 		FlowRunId:        runID,
@@ -191,7 +192,7 @@ func (c *Client) SuspendFlowRun(ctx context.Context, runID string, opts SuspendO
 	return flowRunFromPB(res.GetFlowRun()), nil
 }
 
-// CancelFlowRun cancels a run. Errors: FailedPrecondition for a run in a final state; NotFound.
+// CancelFlowRun cancels a run. Errors: ErrAlreadyFinal for a run in a final state; ErrFlowRunNotFound.
 func (c *Client) CancelFlowRun(ctx context.Context, runID string, opts ...CallOption) (*FlowRun, error) {
 	res, err := unary(ctx, c.runs.CancelFlowRun, &flowgatev1.CancelFlowRunRequest{FlowRunId: runID, RequestId: requestID(opts)})
 	if err != nil {
@@ -211,7 +212,7 @@ func (c *Client) WatchFlowRun(ctx context.Context, runID string) iter.Seq2[*Flow
 		defer cancel()
 		stream, err := c.runs.WatchFlowRun(ctx, &flowgatev1.WatchFlowRunRequest{FlowRunId: runID})
 		if err != nil {
-			yield(nil, fromRPC(err, nil))
+			yield(nil, fromRPC(err))
 			return
 		}
 		for {
@@ -220,7 +221,7 @@ func (c *Client) WatchFlowRun(ctx context.Context, runID string) iter.Seq2[*Flow
 				return
 			}
 			if err != nil {
-				yield(nil, fromRPC(err, stream.Trailer()))
+				yield(nil, fromRPC(err))
 				return
 			}
 			if !yield(eventFromPB(res.GetEvent()), nil) {
@@ -233,13 +234,14 @@ func (c *Client) WatchFlowRun(ctx context.Context, runID string) iter.Seq2[*Flow
 // WaitForResume blocks while the run's pause (key, or its current pause when key is "") is pending,
 // and returns the input it was resumed with (an empty map when none). For a pause that already ended
 // it answers at once. When the pause ends otherwise it returns a *PauseEndedError wrapping
-// ErrPauseTimedOut, ErrRunCancelled or ErrRunSuspended. Bound the wait with ctx.
+// ErrPauseTimedOut, ErrRunCancelled or ErrRunSuspended. Bound the wait with ctx. Errors:
+// ErrFlowRunNotFound; ErrPauseNotFound (no such key); ErrNotPaused (no key and the run is not paused).
 func (c *Client) WaitForResume(ctx context.Context, runID, key string) (map[string]any, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stream, err := c.runs.WaitForResume(ctx, &flowgatev1.WaitForResumeRequest{FlowRunId: runID, Key: key})
 	if err != nil {
-		return nil, fromRPC(err, nil)
+		return nil, fromRPC(err)
 	}
 	for {
 		res, err := stream.Recv()
@@ -247,7 +249,7 @@ func (c *Client) WaitForResume(ctx context.Context, runID, key string) (map[stri
 			return nil, &Error{Code: codes.Unknown, Message: "the wait ended without an outcome"}
 		}
 		if err != nil {
-			return nil, fromRPC(err, stream.Trailer())
+			return nil, fromRPC(err)
 		}
 		var reason error
 		switch res.GetType() {

@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,19 +22,38 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
-// serverAddress is the live server every test talks to, started by TestMain from the repository root:
-// `node --import tsx server/src/main.ts` on a free port, on FLOWGATE_MONGODB_URI's store when set (in
-// a database of its own), otherwise on its embedded store in a temporary directory.
-var serverAddress string
-
-func TestMain(m *testing.M) {
-	os.Exit(runWithServer(m))
+// serverAddress returns the live server the integration tests talk to, started on first use from the
+// repository root: `node --import tsx server/src/main.ts` on a free port, on FLOWGATE_MONGODB_URI's
+// store when set (in a database of its own), otherwise on its embedded store in a temporary
+// directory. Tests that need no server (the error mapping) never start it. TestMain stops it.
+func serverAddress(t *testing.T) string {
+	t.Helper()
+	server.once.Do(func() { server.addr, server.stop, server.err = startServer() })
+	if server.err != nil {
+		t.Fatal(server.err)
+	}
+	return server.addr
 }
 
-func runWithServer(m *testing.M) int {
+var server struct {
+	once sync.Once
+	addr string
+	stop func()
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if server.stop != nil {
+		server.stop()
+	}
+	os.Exit(code)
+}
+
+func startServer() (addr string, stop func(), err error) {
 	repo, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
-		panic(err)
+		return "", nil, err
 	}
 	cmd := exec.Command("node", "--import", "tsx", "server/src/main.ts")
 	cmd.Dir = repo
@@ -40,25 +61,30 @@ func runWithServer(m *testing.M) int {
 	if os.Getenv("FLOWGATE_LOG_LEVEL") == "" {
 		cmd.Env = append(cmd.Env, "FLOWGATE_LOG_LEVEL=warn")
 	}
+	dataDir := ""
 	if os.Getenv("FLOWGATE_MONGODB_URI") != "" {
 		cmd.Env = append(cmd.Env, "FLOWGATE_MONGODB_DATABASE=go_"+randomHex(6))
 	} else {
-		dir, err := os.MkdirTemp("", "flowgate-go-")
-		if err != nil {
-			panic(err)
+		if dataDir, err = os.MkdirTemp("", "flowgate-go-"); err != nil {
+			return "", nil, err
 		}
-		defer os.RemoveAll(dir)
-		cmd.Env = append(cmd.Env, "FLOWGATE_DATA_DIR="+dir)
+		cmd.Env = append(cmd.Env, "FLOWGATE_DATA_DIR="+dataDir)
+	}
+	removeData := func() {
+		if dataDir != "" {
+			_ = os.RemoveAll(dataDir)
+		}
 	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		panic(err)
+		removeData()
+		return "", nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "cannot start the flowgate server:", err)
-		return 1
+		removeData()
+		return "", nil, fmt.Errorf("cannot start the flowgate server: %w", err)
 	}
-	defer func() {
+	stop = func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(done) }()
@@ -68,7 +94,8 @@ func runWithServer(m *testing.M) int {
 			_ = cmd.Process.Kill()
 			<-done
 		}
-	}()
+		removeData()
+	}
 
 	found := make(chan string, 1)
 	go func() { // keeps draining stderr so the server never blocks on a full pipe
@@ -94,15 +121,14 @@ func runWithServer(m *testing.M) int {
 	select {
 	case addr, ok := <-found:
 		if !ok {
-			fmt.Fprintln(os.Stderr, "the flowgate server exited before listening")
-			return 1
+			stop()
+			return "", nil, errors.New("the flowgate server exited before listening")
 		}
-		serverAddress = addr
+		return addr, stop, nil
 	case <-time.After(3 * time.Minute): // the embedded store may be built on first use
-		fmt.Fprintln(os.Stderr, "the flowgate server did not start in time")
-		return 1
+		stop()
+		return "", nil, errors.New("the flowgate server did not start in time")
 	}
-	return m.Run()
 }
 
 func randomHex(n int) string {
@@ -120,7 +146,7 @@ type flowSide struct {
 
 func newFlowSide(t *testing.T) *flowSide {
 	t.Helper()
-	conn, err := grpc.NewClient(serverAddress, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(serverAddress(t), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,16 @@ import pytest
 from pydantic import BaseModel
 
 from flow_side import NAME_SCHEMA, Flow
-from flowgate import Client, FailedPrecondition, FlowgateError, FlowRunNotFound, InvalidRunInput, StateType
+from flowgate import (
+    Client,
+    FailedPrecondition,
+    FlowgateError,
+    FlowRunNotFound,
+    InvalidRunInput,
+    NotPausedError,
+    StateType,
+    TransitionRefusedError,
+)
 
 
 @pytest.fixture
@@ -43,6 +52,7 @@ def test_c01_invalid_input_raises_with_field_errors_and_the_run_stays_paused(cli
     err = caught.value
     assert isinstance(err, FlowgateError)
     assert err.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.reason == "INVALID_RUN_INPUT"
     assert {f.field for f in err.field_errors} == {"name", "age"}
     assert all(f.description for f in err.field_errors)
 
@@ -64,15 +74,18 @@ def test_c01_resume_accepts_a_pydantic_model(client: Client, flow: Flow) -> None
     assert client.wait_for_resume(run_id, key="1") == {"name": "Marvin", "age": 42}
 
 
-def test_c01_errors_carry_the_grpc_code(client: Client, flow: Flow) -> None:
+def test_c01_errors_carry_the_grpc_code_and_the_servers_reason(client: Client, flow: Flow) -> None:
     run_id = flow.running_run()
     with pytest.raises(FailedPrecondition) as not_paused:
         client.resume_flow_run(run_id, {"name": "Marvin"})
+    assert type(not_paused.value) is NotPausedError
+    assert not_paused.value.reason == "NOT_PAUSED"
     assert not_paused.value.code == grpc.StatusCode.FAILED_PRECONDITION
     assert "not paused" in str(not_paused.value)
 
     with pytest.raises(FlowRunNotFound) as missing:
         client.get_flow_run(str(uuid.uuid4()))
+    assert missing.value.reason == "FLOW_RUN_NOT_FOUND"
     assert missing.value.code == grpc.StatusCode.NOT_FOUND
 
 
@@ -84,5 +97,5 @@ def test_c01_list_cancel_and_suspend(client: Client, flow: Flow) -> None:
     assert page.next_page_token == ""
 
     assert client.cancel_flow_run(first).state_type is StateType.CANCELLING
-    with pytest.raises(FailedPrecondition, match="without a deployment"):
+    with pytest.raises(TransitionRefusedError, match="without a deployment"):
         client.suspend_flow_run(second)

@@ -141,7 +141,7 @@ class Client:
 
         Raises PauseTimedOut, FlowRunCancelled or FlowRunSuspended when the pause ends otherwise,
         WaitTimeout when ``timeout`` seconds pass first, FlowRunNotFoundError, PauseNotFoundError (no
-        such key), RefusedError (no key and the run is not paused).
+        such key), NotPausedError (no key and the run is not paused).
         """
         req = pb.WaitForResumeRequest(flow_run_id=run_id, key=key or "")
         call = self._stub.WaitForResume(req, timeout=timeout, metadata=self._metadata)

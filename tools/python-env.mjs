@@ -7,10 +7,13 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-const venv = resolve(".venv");
+const root = resolve(import.meta.dirname, "..");
+const venv = join(root, ".venv");
 export const venvPython = join(venv, "bin", "python");
 const stamp = join(venv, ".flowgate-python-client");
-const inputs = ["clients/python/constraints.txt", "clients/python/pyproject.toml"];
+const client = join(root, "clients", "python");
+const constraints = join(client, "constraints.txt");
+const inputs = [constraints, join(client, "pyproject.toml")];
 
 function wanted() {
   const hash = createHash("sha256");
@@ -29,7 +32,7 @@ export function ensurePythonEnv(log = (line) => console.error(line)) {
   log("python env: installing the Python client and its pinned test and lint dependencies into .venv");
   execFileSync(
     venvPython,
-    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-c", "clients/python/constraints.txt", "-e", "clients/python[test,lint]"],
+    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-c", constraints, "-e", `${client}[test,lint]`],
     { stdio: "inherit" },
   );
   writeFileSync(stamp, want);

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { STORE_COMPATS, type StoreCompat } from "./store/compat/strategy.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -23,6 +24,7 @@ const schema = z.object({
   FLOWGATE_MAX_INPUT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   FLOWGATE_RECONCILE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   FLOWGATE_EMBEDDED_STORE_SYNC: z.enum(["normal", "full"]).default("normal"),
+  FLOWGATE_STORE_COMPAT: z.enum(STORE_COMPATS).optional(),
   FLOWGATE_EVENT_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(25),
   FLOWGATE_UI_DIR: z.string().min(1).optional(),
 });
@@ -40,6 +42,8 @@ export interface Config {
   maxInputBytes: number;
   eventPollMs: number;
   embeddedStoreSync: "normal" | "full";
+  /** Forces a store compatibility strategy; unset, the store's own buildInfo decides (store/compat/strategy.ts). */
+  storeCompat: StoreCompat | undefined;
   reconcileMs: number;
   /** The web UI's built files, served on the HTTP address. */
   uiDir: string;
@@ -66,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxInputBytes: c.FLOWGATE_MAX_INPUT_BYTES,
     eventPollMs: c.FLOWGATE_EVENT_POLL_MS,
     embeddedStoreSync: c.FLOWGATE_EMBEDDED_STORE_SYNC,
+    storeCompat: c.FLOWGATE_STORE_COMPAT,
     reconcileMs: c.FLOWGATE_RECONCILE_MS,
     uiDir: resolve(c.FLOWGATE_UI_DIR ?? DEFAULT_UI_DIR),
   };

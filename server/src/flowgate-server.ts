@@ -55,7 +55,13 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
     logger.info({ uri }, "embedded store ready");
   }
   try {
-    const store = await openStore({ uri, defaultDatabase: config.mongodbDatabase, directConnection: embedded !== undefined });
+    const store = await openStore({
+      uri,
+      defaultDatabase: config.mongodbDatabase,
+      directConnection: embedded !== undefined,
+      compat: config.storeCompat,
+    });
+    logger.info({ strategy: store.strategy }, "store opened");
     const hub = new RunEventHub(store.events, {
       pollIntervalMs: config.eventPollMs,
       reconcileIntervalMs: config.reconcileMs,

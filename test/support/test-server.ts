@@ -65,6 +65,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     FLOWGATE_MONGODB_URI: await storeUri(),
     FLOWGATE_MONGODB_DATABASE: database,
     FLOWGATE_EVENT_POLL_MS: "20",
+    // The run's forced store strategy (tools/run-tests.mjs passes it through), as the server process gets it.
+    ...(process.env["FLOWGATE_STORE_COMPAT"] ? { FLOWGATE_STORE_COMPAT: process.env["FLOWGATE_STORE_COMPAT"] } : {}),
     ...opts.env,
   });
   const logger = opts.logger ?? pino({ level: process.env["FLOWGATE_TEST_LOG_LEVEL"] ?? "silent" });

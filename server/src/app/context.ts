@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Clock } from "../domain/rules.js";
 import { RunInputSchemas } from "../domain/run-input-schema.js";
-import type { Store } from "../store/mongo-store.js";
+import type { Store } from "./ports.js";
 import type { RunEventHub } from "./run-event-hub.js";
 
 export interface AppLimits {

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { FlowRun, JsonObject } from "../domain/flow-run.js";
-import { decideSetState } from "../domain/rules.js";
+import { decideClaim } from "../domain/rules.js";
 import { optionalRequestId, requireId, requireName, requireWithinLimit } from "../domain/validation.js";
-import type { DeploymentRecord } from "../store/records.js";
-import { systemClock, type AppContext } from "./context.js";
+import type { AppContext } from "./context.js";
 import { pageOf, readPage } from "./paging.js";
 import { once } from "./idempotency.js";
 import type { RunService } from "./run-service.js";
-import { announce } from "./run-transitions.js";
+import type { DeploymentRecord } from "./ports.js";
+import { transitionRun } from "./run-transitions.js";
 import type { TaskRunService } from "./task-run-service.js";
 
 export interface RunDeploymentInput {
@@ -111,12 +111,19 @@ export class DeploymentService {
     const limit = limitIn === 0 ? 1 : limitIn;
     if (limit < 1 || limit > 100) throw new InvalidArgumentError("limit must be between 1 and 100.", [{ field: "limit", description: "must be between 1 and 100" }]);
     const claimed: FlowRun[] = [];
-    for (const run of await this.ctx.store.runs.findScheduled(ids, limit * 2)) {
+    for (const found of await this.ctx.store.runs.findScheduled(ids, limit * 2)) {
       if (claimed.length >= limit) break;
-      const t = decideSetState(run, { type: "PENDING", message: runnerId ? `Claimed by runner ${runnerId}.` : "" }, run.version, systemClock());
-      if (t.kind !== "set" || !(await this.ctx.store.runs.apply(t.transition))) continue;
-      await announce(this.ctx, t.transition.run, run);
-      claimed.push(t.transition.run);
+      // A run another claimer took meanwhile is re-read, found no longer SCHEDULED, and skipped.
+      const run = await transitionRun<FlowRun | undefined>(
+        this.ctx,
+        found.id,
+        (current, clock) => {
+          const next = decideClaim(current, runnerId, clock)?.run;
+          return { next, result: { value: next } };
+        },
+        found,
+      );
+      if (run) claimed.push(run);
     }
     return claimed;
   }

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { currentPause, type FlowRun } from "../domain/flow-run.js";
-import type { FlowRunRepository } from "../store/flow-runs.js";
+import type { FlowRunStore } from "./ports.js";
 import type { RunEventHub } from "./run-event-hub.js";
 
 /** setTimeout cannot wait longer than this; longer waits are re-armed. */
@@ -25,7 +25,7 @@ export class ExpiryScheduler {
 
   constructor(
     private readonly deps: {
-      runs: FlowRunRepository;
+      runs: FlowRunStore;
       hub: RunEventHub;
       expire: (runId: string, key: string) => Promise<void>;
       logger: Logger;

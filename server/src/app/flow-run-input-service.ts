@@ -1,7 +1,7 @@
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import { optionalRequestId, requireId, requireInputKey, requireWithinLimit } from "../domain/validation.js";
-import type { FlowRunInputRecord } from "../store/records.js";
 import type { AppContext } from "./context.js";
+import type { FlowRunInputRecord } from "./ports.js";
 import { once } from "./idempotency.js";
 
 const DEFAULT_LIMIT = 100;

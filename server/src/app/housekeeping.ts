@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import type { Store } from "../store/mongo-store.js";
+import type { Store } from "./ports.js";
 
 export interface HousekeepingOptions {
   intervalMs: number;
-  /** How long events (and version claims) are kept; other servers read events within their poll interval. */
+  /** How long events (and write guards, where the store keeps any) are kept; other servers read events within their poll interval. */
   eventRetentionMs: number;
   /** How long a request id protects against a duplicate call. */
   requestRetentionMs: number;
@@ -15,12 +15,12 @@ export const DEFAULT_HOUSEKEEPING: HousekeepingOptions = {
   requestRetentionMs: 24 * 3600_000,
 };
 
-/** Periodic trimming of the event feed, version claims and the request log (no TTL indexes on FerretDB v1). */
+/** Periodic trimming of the event feed, write guards and the request log (no TTL indexes on FerretDB v1). */
 export function startHousekeeping(store: Store, logger: Logger, opts: HousekeepingOptions = DEFAULT_HOUSEKEEPING): () => void {
   const tick = async (): Promise<void> => {
     const now = Date.now();
     const events = await store.events.deleteOlderThan(new Date(now - opts.eventRetentionMs));
-    await store.versionedWrites.deleteOlderThan(new Date(now - opts.eventRetentionMs));
+    await store.trimWriteGuards(new Date(now - opts.eventRetentionMs));
     await store.requests.deleteOlderThan(new Date(now - opts.requestRetentionMs));
     if (events > 0) logger.debug({ events }, "trimmed the event feed");
   };

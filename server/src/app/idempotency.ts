@@ -1,11 +1,11 @@
 import { DomainError, InvalidArgumentError, domainErrorFrom } from "../domain/errors.js";
-import type { RequestLog, StoredOutcome } from "../store/requests.js";
+import type { RequestLogStore, StoredOutcome } from "./ports.js";
 
 /**
  * Runs a mutating call at most once per client request id: a retry gets the first call's outcome,
  * success or domain error alike. Unexpected errors are not stored, so a retry does the work again.
  */
-export async function once<T>(log: RequestLog, scope: string, requestId: string | undefined, work: () => Promise<T>): Promise<T> {
+export async function once<T>(log: RequestLogStore, scope: string, requestId: string | undefined, work: () => Promise<T>): Promise<T> {
   if (!requestId) return work();
   const id = `${scope}:${requestId}`;
   const stored = await log.get(id);

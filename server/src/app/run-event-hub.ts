@@ -1,8 +1,7 @@
 import type { Logger } from "pino";
 import type { FlowRun } from "../domain/flow-run.js";
 import type { State } from "../domain/states.js";
-import type { EventLog } from "../store/event-log.js";
-import type { RunEvent } from "../store/records.js";
+import type { EventFeedStore, RunEvent } from "./ports.js";
 
 export type RunEventListener = (event: RunEvent) => void;
 
@@ -42,7 +41,7 @@ export class RunEventHub {
   private appending: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly log: EventLog,
+    private readonly log: EventFeedStore,
     private readonly opts: RunEventHubOptions,
   ) {}
 

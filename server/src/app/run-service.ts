@@ -1,13 +1,12 @@
-import { randomUUID } from "node:crypto";
-import { FailedPreconditionError, InvalidArgumentError, Messages, NotFoundError } from "../domain/errors.js";
+import { NotFoundError } from "../domain/errors.js";
 import { pauseKeyset, type FlowRun, type JsonObject, type PauseRecord } from "../domain/flow-run.js";
-import { generateRunName } from "../domain/run-names.js";
+import { createFlowRun } from "../domain/run-creation.js";
 import { decideCancel, decideExpire, decidePause, decideResume, decideSetState, type PauseRequest } from "../domain/rules.js";
-import { makeState, type StateProposal } from "../domain/states.js";
-import { optionalRequestId, requireId, requireName, requirePauseKey, requireWithinLimit } from "../domain/validation.js";
-import type { RunFilter } from "../store/records.js";
+import type { StateProposal } from "../domain/states.js";
+import { optionalRequestId, requireId, requirePauseKey, requireWithinLimit } from "../domain/validation.js";
 import { systemClock, type AppContext } from "./context.js";
 import { pageOf, readPage } from "./paging.js";
+import type { RunFilter } from "./ports.js";
 import { once } from "./idempotency.js";
 import { announce, transitionRun } from "./run-transitions.js";
 
@@ -47,48 +46,13 @@ export class RunService {
   async create(input: CreateFlowRunInput): Promise<FlowRun> {
     const requestId = optionalRequestId(input.requestId ?? "");
     return once(this.ctx.store.requests, "create-flow-run", requestId, async () => {
-      const flowName = requireName("flow_name", input.flowName);
-      const parameters = input.parameters ?? {};
-      requireWithinLimit("parameters", parameters, this.ctx.limits.maxInputBytes);
-      if (input.state?.type === "PAUSED") {
-        throw new InvalidArgumentError("A flow run cannot be created PAUSED.", [{ field: "state.type", description: "cannot be PAUSED" }]);
+      const run = createFlowRun(input, this.ctx.limits.maxInputBytes, systemClock());
+      if (run.deploymentId && !(await this.ctx.store.deployments.get(run.deploymentId))) {
+        throw new NotFoundError("DEPLOYMENT_NOT_FOUND", `Deployment ${run.deploymentId} was not found.`);
       }
-      const deploymentId = input.deploymentId ? requireId("deployment_id", input.deploymentId) : undefined;
-      if (deploymentId && !(await this.ctx.store.deployments.get(deploymentId))) {
-        throw new NotFoundError("DEPLOYMENT_NOT_FOUND", `Deployment ${deploymentId} was not found.`);
+      if (run.parentFlowRunId && !(await this.ctx.store.runs.get(run.parentFlowRunId))) {
+        throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Parent flow run ${run.parentFlowRunId} was not found.`);
       }
-      const parentFlowRunId = input.parentFlowRunId ? requireId("parent_flow_run_id", input.parentFlowRunId) : undefined;
-      if (parentFlowRunId && !(await this.ctx.store.runs.get(parentFlowRunId))) {
-        throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Parent flow run ${parentFlowRunId} was not found.`);
-      }
-      const parentTaskRunId = input.parentTaskRunId ? requireId("parent_task_run_id", input.parentTaskRunId) : undefined;
-      const clock = systemClock();
-      const run: FlowRun = {
-        id: randomUUID(),
-        name: input.name ? requireName("name", input.name) : generateRunName(),
-        flowName,
-        ...(deploymentId ? { deploymentId } : {}),
-        ...(parentFlowRunId ? { parentFlowRunId } : {}),
-        ...(parentTaskRunId ? { parentTaskRunId } : {}),
-        parameters,
-        labels: input.labels ?? {},
-        ...(input.state
-          ? {
-              state: makeState(
-                { ...input.state, details: deploymentId ? { deploymentId } : {} },
-                clock.newId(),
-                clock.now,
-              ),
-            }
-          : {}),
-        version: 1,
-        runCount: input.state?.type === "RUNNING" ? 1 : 0,
-        resuming: false,
-        pauses: {},
-        stateHistory: [],
-        createdAt: clock.now,
-        updatedAt: clock.now,
-      };
       await this.ctx.store.runs.insert(run);
       await announce(this.ctx, run, undefined);
       return run;
@@ -112,12 +76,10 @@ export class RunService {
     const id = requireId("flow_run_id", flowRunId);
     const requestId = optionalRequestId(requestIdText);
     return once(this.ctx.store.requests, `set-state:${id}`, requestId, () =>
-      transitionRun(this.ctx, id, (run, clock) => {
+      transitionRun<FlowRun>(this.ctx, id, (run, clock) => {
         const d = decideSetState(run, proposal, expectedVersion, clock);
-        if (d.kind === "expired") {
-          return { transition: d.transition, value: (r) => r, after: () => Promise.reject(new FailedPreconditionError("PAUSE_TIMED_OUT", Messages.resumeTimedOut)) };
-        }
-        return { transition: d.transition, value: (r) => r };
+        const next = d.transition.run;
+        return { next, result: d.kind === "expired" ? { error: d.error } : { value: next } };
       }),
     );
   }
@@ -126,9 +88,9 @@ export class RunService {
     const id = requireId("flow_run_id", flowRunId);
     const requestId = optionalRequestId(requestIdText);
     return once(this.ctx.store.requests, `cancel:${id}`, requestId, () =>
-      transitionRun(this.ctx, id, (run, clock) => {
-        const t = decideCancel(run, clock);
-        return t ? { transition: t, value: (r) => r } : { value: (r) => r };
+      transitionRun<FlowRun>(this.ctx, id, (run, clock) => {
+        const next = decideCancel(run, clock)?.run;
+        return { next, result: { value: next ?? run } };
       }),
     );
   }
@@ -144,19 +106,16 @@ export class RunService {
         return await transitionRun<PauseResult>(this.ctx, id, (run, clock) => {
           const d = decidePause(run, req, clock);
           if (d.kind === "already_fired") {
-            return { value: (r) => ({ run: r, alreadyFired: true, ...(d.pause.runInput ? { runInput: d.pause.runInput } : {}) }) };
+            return { result: { value: { run, alreadyFired: true, ...(d.pause.runInput ? { runInput: d.pause.runInput } : {}) } } };
           }
           return {
-            transition: d.transition,
+            next: d.transition.run,
             // Readers of flow-run inputs see the schema no later than the PAUSED state; the resume
             // itself reads the schema from the run, written in the same update as PAUSED.
             before: async () => {
               for (const key of await this.mirrorSchema(run, d.pause)) mirrored.add(key);
             },
-            value: (r) => {
-              mirrored.clear();
-              return { run: r, alreadyFired: false };
-            },
+            result: { value: { run: d.transition.run, alreadyFired: false } },
           };
         });
       } catch (err) {
@@ -170,31 +129,26 @@ export class RunService {
     const id = requireId("flow_run_id", flowRunId);
     const requestId = optionalRequestId(requestIdText);
     if (runInput !== undefined) requireWithinLimit("run_input", runInput, this.ctx.limits.maxInputBytes, "INVALID_RUN_INPUT");
-    return once(this.ctx.store.requests, `resume:${id}`, requestId, () =>
-      transitionRun<FlowRun>(this.ctx, id, (run, clock) => {
+    return once(this.ctx.store.requests, `resume:${id}`, requestId, async () => {
+      const resumed = await transitionRun<{ run: FlowRun; pause?: PauseRecord }>(this.ctx, id, (run, clock) => {
         const d = decideResume(run, runInput, requestId, this.ctx.schemas, clock);
         switch (d.kind) {
           case "already_resumed":
-            return { value: (r) => r };
+            return { result: { value: { run } } };
           case "expired":
-            return { transition: d.transition, value: (r) => r, after: () => Promise.reject(new FailedPreconditionError("PAUSE_TIMED_OUT", Messages.resumeTimedOut)) };
+            return { next: d.transition.run, result: { error: d.error } };
           case "resume":
-            return {
-              transition: d.transition,
-              value: (r) => r,
-              after: () => this.mirrorResponse(id, d.pause),
-            };
+            return { next: d.transition.run, result: { value: { run: d.transition.run, pause: d.pause } } };
         }
-      }),
-    );
+      });
+      if (resumed.pause) await this.mirrorResponse(id, resumed.pause);
+      return resumed.run;
+    });
   }
 
   /** Called by the expiry scheduler; a no-op when the pause was resolved meanwhile. */
   async expire(flowRunId: string, key: string): Promise<void> {
-    await transitionRun(this.ctx, flowRunId, (run, clock) => {
-      const t = decideExpire(run, key, clock);
-      return t ? { transition: t, value: () => undefined } : { value: () => undefined };
-    });
+    await transitionRun(this.ctx, flowRunId, (run, clock) => ({ next: decideExpire(run, key, clock)?.run, result: { value: undefined } }));
   }
 
   private pauseRequest(input: PauseInput): PauseRequest {

@@ -2,8 +2,8 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "..
 import { currentPause, type FlowRun, type JsonObject } from "../domain/flow-run.js";
 import { isFinal, type State } from "../domain/states.js";
 import { requireId, requirePauseKey } from "../domain/validation.js";
-import type { RunEvent, RunFilter } from "../store/records.js";
 import type { AppContext } from "./context.js";
+import type { RunEvent, RunFilter } from "./ports.js";
 
 export type WaitEventType = "HEARTBEAT" | "RESUMED" | "TIMED_OUT" | "CANCELLED" | "SUSPENDED";
 

@@ -1,10 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
-import { isFinal, makeState, type StateProposal } from "../domain/states.js";
+import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
+import type { StateProposal } from "../domain/states.js";
+import { checkTaskRunStateChange, decideTaskRunState, newTaskRun, type TaskRunDecision, type TaskRunStateChange } from "../domain/task-run.js";
 import { optionalRequestId, requireId, requireName, requireWithinLimit } from "../domain/validation.js";
-import type { TaskRunRecord } from "../store/records.js";
-import type { AppContext } from "./context.js";
+import { applyTransition, type TransitionSubject } from "./apply-transition.js";
+import { systemClock, type AppContext } from "./context.js";
 import { once } from "./idempotency.js";
+import type { TaskRunRecord } from "./ports.js";
 
 export interface CreateTaskRunInput {
   flowRunId: string;
@@ -14,8 +15,6 @@ export interface CreateTaskRunInput {
   cacheKey: string;
   requestId: string;
 }
-
-const MAX_ATTEMPTS = 20;
 
 /** Task runs and their persisted results, so a re-executed flow skips tasks that already completed. */
 export class TaskRunService {
@@ -27,52 +26,36 @@ export class TaskRunService {
     const requestId = optionalRequestId(input.requestId);
     return once(this.ctx.store.requests, `create-task-run:${flowRunId}`, requestId, async () => {
       if (!(await this.ctx.store.runs.get(flowRunId))) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${flowRunId} was not found.`);
-      const now = new Date();
-      return this.ctx.store.taskRuns.findOrCreate({
-        id: randomUUID(),
-        flowRunId,
-        taskKey,
-        dynamicKey: input.dynamicKey,
-        name: input.name || taskKey,
-        ...(input.cacheKey ? { cacheKey: input.cacheKey } : {}),
-        hasResult: false,
-        runCount: 0,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-      });
+      return this.ctx.store.taskRuns.findOrCreate(newTaskRun({ ...input, flowRunId, taskKey }, systemClock()));
     });
   }
 
   async setState(taskRunId: string, proposal: StateProposal, result: unknown, persistResult: boolean, requestIdText = ""): Promise<TaskRunRecord> {
     const id = requireId("task_run_id", taskRunId);
     const requestId = optionalRequestId(requestIdText);
-    if (persistResult && proposal.type !== "COMPLETED") {
-      throw new InvalidArgumentError("persist_result is only meaningful with COMPLETED.", [{ field: "persist_result", description: "requires state COMPLETED" }]);
-    }
+    const change: TaskRunStateChange = { proposal, result, persistResult };
+    checkTaskRunStateChange(change);
     if (result !== undefined) requireWithinLimit("result", result, this.ctx.limits.maxInputBytes);
     return once(this.ctx.store.requests, `set-task-state:${id}`, requestId, async () => {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const current = await this.ctx.store.taskRuns.get(id);
-        if (!current) throw new NotFoundError("TASK_RUN_NOT_FOUND", `Task run ${id} was not found.`);
-        if (current.state && isFinal(current.state.type)) {
-          throw new FailedPreconditionError("ALREADY_FINAL", `The task run is already in a final state (${current.state.name}).`);
-        }
-        const now = new Date();
-        const next: TaskRunRecord = {
-          ...current,
-          state: makeState(proposal, randomUUID(), now),
-          runCount: current.runCount + (proposal.type === "RUNNING" ? 1 : 0),
-          version: current.version + 1,
-          updatedAt: now,
-          ...(persistResult ? { result: result ?? null, hasResult: true } : {}),
-        };
-        if (!(await this.ctx.store.taskRuns.apply(next))) continue;
-        if (persistResult && next.cacheKey) await this.ctx.store.taskRuns.putResult(next.cacheKey, next.id, now);
-        return next;
-      }
-      throw new AbortedError("CONTENTION", `Task run ${id} kept changing under ${MAX_ATTEMPTS} attempts to update it; retry.`);
+      const decided = await applyTransition<TaskRunRecord, TaskRunDecision>(this.subject(id), (current, clock) => {
+        const d = decideTaskRunState(current, change, clock);
+        return { next: d.next, result: { value: d } };
+      });
+      if (decided.indexResult && decided.next.cacheKey) await this.ctx.store.taskRuns.putResult(decided.next.cacheKey, decided.next.id, decided.next.updatedAt);
+      return decided.next;
     });
+  }
+
+  private subject(id: string): TransitionSubject<TaskRunRecord> {
+    return {
+      label: `Task run ${id}`,
+      read: async () => {
+        const taskRun = await this.ctx.store.taskRuns.get(id);
+        if (!taskRun) throw new NotFoundError("TASK_RUN_NOT_FOUND", `Task run ${id} was not found.`);
+        return taskRun;
+      },
+      write: (next) => this.ctx.store.taskRuns.apply(next),
+    };
   }
 
   async get(taskRunId: string, cacheKey: string): Promise<TaskRunRecord> {

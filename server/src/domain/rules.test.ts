@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { AbortedError, FailedPreconditionError, InvalidArgumentError, Messages } from "./errors.js";
 import { STATE_HISTORY_LIMIT, type FlowRun } from "./flow-run.js";
-import { availableActions, decideCancel, decideExpire, decidePause, decideResume, decideSetState, type Clock, type PauseRequest } from "./rules.js";
+import { availableActions, decideCancel, decideClaim, decideExpire, decidePause, decideResume, decideSetState, type Clock, type PauseRequest } from "./rules.js";
 import { RunInputSchemas } from "./run-input-schema.js";
 import { STATE_TYPES, makeState, type StateType } from "./states.js";
 
@@ -146,6 +146,9 @@ describe("decideResume", () => {
     const late = decideResume(p, undefined, undefined, schemas, clockAt(10_000));
     assert.equal(late.kind, "expired");
     if (late.kind !== "expired") return;
+    // The failure is stored and the caller is still told the pause timed out.
+    assert.equal(late.transition.run.state?.type, "FAILED");
+    assert.deepEqual([late.error.reason, late.error.message], ["PAUSE_TIMED_OUT", Messages.resumeTimedOut]);
     assert.throws(() => decideResume(late.transition.run, undefined, undefined, schemas, clockAt(11_000)), { message: Messages.resumeTimedOut });
     const won = decideResume(p, undefined, "req-1", schemas, clockAt(1));
     assert.equal(won.kind, "resume");
@@ -197,6 +200,27 @@ describe("decideSetState", () => {
 
   test("entering RUNNING counts a run", () => {
     assert.equal(decideSetState(run("PENDING"), { type: "RUNNING" }, undefined, clockAt()).transition.run.runCount, 2);
+  });
+
+  test("a proposal to an expired pause stores the failure and tells the caller PAUSE_TIMED_OUT", () => {
+    const d = decideSetState(paused({ timeoutSeconds: 10 }), { type: "RUNNING" }, undefined, clockAt(10_000));
+    assert.equal(d.kind, "expired");
+    if (d.kind !== "expired") return;
+    assert.equal(d.transition.run.state?.type, "FAILED");
+    assert.equal(d.transition.run.pauses["1"]?.status, "timed_out");
+    assert.equal(d.error.reason, "PAUSE_TIMED_OUT");
+  });
+});
+
+describe("decideClaim", () => {
+  test("a SCHEDULED run becomes PENDING, naming the runner; a run in any other state is not claimed", () => {
+    const t = decideClaim(run("SCHEDULED", { deploymentId: "dep-1" }), "runner-7", clockAt());
+    assert.equal(t?.run.state?.type, "PENDING");
+    assert.equal(t?.run.state?.message, "Claimed by runner runner-7.");
+    assert.equal(t?.run.version, 4);
+    assert.equal(decideClaim(t!.run, "runner-8", clockAt()), undefined, "a second claimer gets nothing");
+    for (const type of STATE_TYPES.filter((s) => s !== "SCHEDULED")) assert.equal(decideClaim(run(type), "r", clockAt()), undefined, type);
+    assert.equal(decideClaim(run(undefined), "r", clockAt()), undefined);
   });
 });
 

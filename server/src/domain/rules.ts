@@ -8,6 +8,7 @@ import { AbortedError, FailedPreconditionError, InvalidArgumentError, Messages }
 import { currentPause, latestPause, pauseKeyset, type FlowRun, type JsonObject, type PauseRecord, type PauseStatus, withPastState } from "./flow-run.js";
 import { defaultStateName, isFinal, makeState, type State, type StateProposal, type StateType } from "./states.js";
 import type { RunInputSchemas } from "./run-input-schema.js";
+import { nextRunCount } from "./run-count.js";
 
 export const DEFAULT_PAUSE_TIMEOUT_SECONDS = 3600;
 /** Longer than any sane human wait, short enough to stay far from Date's limits. */
@@ -135,10 +136,19 @@ export function nextPauseKey(run: FlowRun): string {
   return String(n);
 }
 
+/**
+ * The pause expired before the call came: the run fails (the transition is stored, as the sweeper
+ * would), and the caller still gets `error` (PAUSE_TIMED_OUT), not the failed run.
+ */
+export interface ExpiredDecision {
+  kind: "expired";
+  transition: Transition;
+  error: FailedPreconditionError;
+}
+
 export type ResumeDecision =
   | { kind: "resume"; transition: Transition; pause: PauseRecord }
-  /** The pause expired before anyone resumed it: apply the transition, then tell the caller. */
-  | { kind: "expired"; transition: Transition }
+  | ExpiredDecision
   /** A retry of the resume that already won: report success without changing anything. */
   | { kind: "already_resumed" };
 
@@ -160,7 +170,7 @@ export function decideResume(
     }
     throw new FailedPreconditionError("NOT_PAUSED", Messages.resumeNotPaused);
   }
-  if (isExpired(pause, clock.now)) return { kind: "expired", transition: expireTransition(run, pause, clock) };
+  if (isExpired(pause, clock.now)) return expired(run, pause, clock);
 
   // Validation comes before any change: an invalid input leaves the run exactly as it was.
   const runInput = pause.inputSchema ? schemas.validate(pause.inputSchema, input) : input;
@@ -188,6 +198,10 @@ export function decideExpire(run: FlowRun, key: string, clock: Clock): Transitio
   const pause = currentPause(run);
   if (!pause || pause.key !== key || pause.status !== "pending" || !isExpired(pause, clock.now)) return undefined;
   return expireTransition(run, pause, clock);
+}
+
+function expired(run: FlowRun, pause: PauseRecord, clock: Clock): ExpiredDecision {
+  return { kind: "expired", transition: expireTransition(run, pause, clock), error: new FailedPreconditionError("PAUSE_TIMED_OUT", Messages.resumeTimedOut) };
 }
 
 function expireTransition(run: FlowRun, pause: PauseRecord, clock: Clock): Transition {
@@ -241,7 +255,7 @@ const ALLOWED: Record<StateType, ReadonlySet<StateType>> = {
   CRASHED: new Set(),
 };
 
-export type SetStateDecision = { kind: "set"; transition: Transition } | { kind: "expired"; transition: Transition };
+export type SetStateDecision = { kind: "set"; transition: Transition } | ExpiredDecision;
 
 /** SetFlowRunState: a client proposes, the rules accept or refuse. */
 export function decideSetState(
@@ -273,7 +287,7 @@ export function decideSetState(
     }
     const pause = currentPause(run);
     if (pause && pause.status === "pending") {
-      if (isExpired(pause, clock.now)) return { kind: "expired", transition: expireTransition(run, pause, clock) };
+      if (isExpired(pause, clock.now)) return expired(run, pause, clock);
       if (proposal.type === "RUNNING" || proposal.type === "SCHEDULED") {
         if (pause.inputSchema) {
           throw new FailedPreconditionError("TRANSITION_REFUSED", "This pause awaits input: resume it with ResumeFlowRun.");
@@ -290,17 +304,27 @@ export function decideSetState(
     clock.newId(),
     clock.now,
   );
-  // Re-entering RUNNING after the resume of a suspend continues the same run: it does not count again.
-  const countsAsRun = proposal.type === "RUNNING" && current?.type !== "PAUSED" && !resuming;
+  // Leaving a pause, or re-entering RUNNING after the resume of a suspend, continues the same run.
+  const continuing = current?.type === "PAUSED" || resuming;
   return {
     kind: "set",
     transition: transition(run, clock, {
       state,
       pauses,
       resuming: proposal.type === "RUNNING" ? false : resuming,
-      runCountIncrement: countsAsRun ? 1 : 0,
+      runCount: nextRunCount(run.runCount, proposal.type, continuing),
     }),
   };
+}
+
+/**
+ * A runner's claim of a scheduled run: SCHEDULED becomes PENDING, once. Undefined when the run is no
+ * longer SCHEDULED (another runner claimed it, or it was cancelled): there is nothing to claim.
+ */
+export function decideClaim(run: FlowRun, runnerId: string, clock: Clock): Transition | undefined {
+  if (run.state?.type !== "SCHEDULED") return undefined;
+  const d = decideSetState(run, { type: "PENDING", message: runnerId ? `Claimed by runner ${runnerId}.` : "" }, undefined, clock);
+  return d.kind === "set" ? d.transition : undefined;
 }
 
 /**
@@ -321,7 +345,7 @@ interface TransitionParts {
   state: State;
   pauses?: PauseRecord[];
   resuming?: boolean;
-  runCountIncrement?: number;
+  runCount?: number;
 }
 
 function transition(run: FlowRun, clock: Clock, parts: TransitionParts): Transition {
@@ -334,7 +358,7 @@ function transition(run: FlowRun, clock: Clock, parts: TransitionParts): Transit
       stateHistory: withPastState(run.stateHistory, run.state),
       pauses,
       resuming: parts.resuming ?? run.resuming,
-      runCount: run.runCount + (parts.runCountIncrement ?? 0),
+      runCount: parts.runCount ?? run.runCount,
       version: run.version + 1,
       updatedAt: clock.now,
     },

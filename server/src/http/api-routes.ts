@@ -3,7 +3,7 @@ import type { RunService } from "../app/run-service.js";
 import type { RunStreams } from "../app/run-streams.js";
 import { InvalidArgumentError, type FieldViolation } from "../domain/errors.js";
 import type { JsonObject } from "../domain/flow-run.js";
-import type { RunFilter } from "../store/records.js";
+import type { RunFilter } from "../app/ports.js";
 import { readJsonBody } from "./request-body.js";
 import { Router, type RouteContext } from "./router.js";
 import { SseStream } from "./sse.js";

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { DomainError, InvalidArgumentError, type DomainErrorKind, type ErrorReason, type FieldViolation } from "../domain/errors.js";
-import { isStoreUnavailable } from "../store/store-errors.js";
+import { isStoreUnavailable } from "../app/ports.js";
 import type { ErrorJson } from "./api-types.js";
 
 export type HttpReason = Extract<ErrorReason, "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE">;

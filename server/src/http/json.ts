@@ -4,7 +4,7 @@ import { currentPause, type FlowRun, type JsonObject, type PastState } from "../
 import { availableActions } from "../domain/rules.js";
 import { STATE_TYPES, type State, type StateType } from "../domain/states.js";
 import type { WatchEvent } from "../app/run-streams.js";
-import type { FlowRunInputRecord } from "../store/records.js";
+import type { FlowRunInputRecord } from "../app/ports.js";
 import type { InputJson, RunJson, StateJson, WatchEventJson } from "./api-types.js";
 
 export function stateToJson(s: PastState): StateJson {

@@ -1,5 +1,5 @@
 import { DomainError } from "../domain/errors.js";
-import { isStoreUnavailable } from "../store/store-errors.js";
+import { isStoreUnavailable } from "../app/ports.js";
 
 /** The ErrorInfo reason a failure will be answered with, on any transport (for logs and metrics). */
 export function reasonOfFailure(err: unknown): string {

@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from "../domain/errors.js";
 import { currentPause, type FlowRun as DomainFlowRun, type JsonObject } from "../domain/flow-run.js";
 import { STATE_TYPES, type State as DomainState, type StateProposal as DomainProposal, type StateType as DomainStateType } from "../domain/states.js";
-import type { DeploymentRecord, FlowRunInputRecord, TaskRunRecord } from "../store/records.js";
+import type { DeploymentRecord, FlowRunInputRecord, TaskRunRecord } from "../app/ports.js";
 import type { WaitEvent, WatchEvent } from "../app/run-streams.js";
 import {
   StateType,

@@ -14,7 +14,7 @@ import {
   waitEventToWire,
   watchEventToWire,
 } from "./mapping.js";
-import type { RunFilter } from "../store/records.js";
+import type { RunFilter } from "../app/ports.js";
 import type { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 
 export interface RunHandlerDeps {

@@ -2,7 +2,7 @@ import { status, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Logger } from "pino";
 import { DomainError, InvalidArgumentError, type DomainErrorKind, type ErrorReason, type FieldViolation } from "../domain/errors.js";
-import { isStoreUnavailable } from "../store/store-errors.js";
+import { isStoreUnavailable } from "../app/ports.js";
 
 const CODES: Record<DomainErrorKind, status> = {
   invalid_argument: status.INVALID_ARGUMENT,

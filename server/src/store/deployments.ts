@@ -1,7 +1,7 @@
 import type { Collection, Db } from "mongodb";
 import { COLLECTIONS } from "./collections.js";
 import { fromJsonText, toJsonText } from "./json-text.js";
-import type { DeploymentRecord } from "./records.js";
+import type { DeploymentRecord, DeploymentStore } from "../app/ports.js";
 
 type DeploymentDocument = Omit<DeploymentRecord, "id" | "parameters"> & { _id: string; parameters: string };
 
@@ -10,7 +10,7 @@ function toRecord(doc: DeploymentDocument): DeploymentRecord {
   return { id: _id, ...rest, parameters: fromJsonText(parameters) };
 }
 
-export class DeploymentRepository {
+export class DeploymentRepository implements DeploymentStore {
   private readonly deployments: Collection<DeploymentDocument>;
 
   constructor(db: Db) {

@@ -3,7 +3,7 @@ import type { FlowRun } from "../domain/flow-run.js";
 import type { State } from "../domain/states.js";
 import { COLLECTIONS } from "./collections.js";
 import { toDocument, toRun } from "./flow-runs.js";
-import type { RunEvent } from "./records.js";
+import type { EventFeedStore, RunEvent } from "../app/ports.js";
 
 interface EventDocument {
   /** The event's place in the feed, 1, 2, 3, … with no gaps, as zero-padded text (see seqId). */
@@ -30,7 +30,7 @@ function seqId(n: number): string {
  * (FerretDB's SQLite included) answers from its primary key. (A sort, even `$natural` on a capped
  * collection, makes FerretDB v1 read the whole collection.)
  */
-export class EventLog {
+export class EventLog implements EventFeedStore {
   private readonly events: Collection<EventDocument>;
   /** The highest number this process has seen taken; writers start just above it. */
   private head = 0;

@@ -2,7 +2,7 @@ import { MongoServerError, ObjectId, type Collection, type Db } from "mongodb";
 import { AlreadyExistsError } from "../domain/errors.js";
 import { COLLECTIONS } from "./collections.js";
 import { fromJsonText, toJsonText } from "./json-text.js";
-import type { FlowRunInputRecord } from "./records.js";
+import type { FlowRunInputRecord, FlowRunInputStore } from "../app/ports.js";
 
 /** `order` breaks ties between inputs created in the same millisecond: ObjectIds increase per process. */
 type InputDocument = Omit<FlowRunInputRecord, "value"> & { _id: string; order: string; value: string };
@@ -23,7 +23,7 @@ function toDocument(input: FlowRunInputRecord): InputDocument {
 }
 
 /** Key/value records per run: pause schemas and responses, and send_input / receive_input messages. */
-export class FlowRunInputRepository {
+export class FlowRunInputRepository implements FlowRunInputStore {
   private readonly inputs: Collection<InputDocument>;
 
   constructor(db: Db) {

@@ -1,10 +1,9 @@
 import type { Collection, Db, Filter } from "mongodb";
 import type { FlowRun, JsonObject, PauseRecord } from "../domain/flow-run.js";
-import type { Transition } from "../domain/rules.js";
 import { COLLECTIONS } from "./collections.js";
 import { fromJsonText, optionalFromJsonText, optionalToJsonText, toJsonText } from "./json-text.js";
-import type { RunFilter } from "./records.js";
-import type { VersionedWrites } from "./versioned-writes.js";
+import type { FlowRunStore, RunFilter } from "../app/ports.js";
+import type { StoreStrategy } from "./compat/strategy.js";
 
 /** A pause record as stored: user-supplied JSON as text (see json-text.ts). */
 type PauseDocument = Omit<PauseRecord, "inputSchema" | "inputInitial" | "runInput"> & {
@@ -69,12 +68,12 @@ export function toDocument(run: FlowRun): FlowRunDocument {
 }
 
 /** Flow runs, with their current state and pause records embedded. */
-export class FlowRunRepository {
+export class FlowRunRepository implements FlowRunStore {
   private readonly runs: Collection<FlowRunDocument>;
 
   constructor(
     db: Db,
-    private readonly writes: VersionedWrites,
+    private readonly strategy: StoreStrategy,
   ) {
     this.runs = db.collection<FlowRunDocument>(COLLECTIONS.flowRuns);
   }
@@ -89,11 +88,11 @@ export class FlowRunRepository {
   }
 
   /**
-   * Applies a transition only if the run is still at the version it was decided on (see
-   * VersionedWrites). False means another writer got there first; the caller re-reads and decides again.
+   * Stores the run's next version only if the run is still at the version before (see
+   * StoreStrategy.versionedUpdate). False means another writer got there first; the caller re-reads
+   * and decides again.
    */
-  async apply(t: Transition): Promise<boolean> {
-    const { run } = t;
+  async apply(run: FlowRun): Promise<boolean> {
     const set: Partial<FlowRunDocument> = {
       ...(run.state ? { state: run.state } : {}),
       pauses: pausesToDocument(run.pauses),
@@ -103,7 +102,7 @@ export class FlowRunRepository {
       version: run.version,
       updatedAt: run.updatedAt,
     };
-    return this.writes.write(this.runs, "run", run.id, run.version, set, (doc) => doc.state?.id === run.state?.id);
+    return this.strategy.versionedUpdate(this.runs, "run", run.id, run.version, set, (doc) => doc.state?.id === run.state?.id);
   }
 
   /** Newest first. FerretDB sorts in memory; fine for the page sizes the API allows. */

@@ -1,25 +1,14 @@
 import { MongoClient, type Db } from "mongodb";
+import type { Store } from "../app/ports.js";
 import { DeploymentRepository } from "./deployments.js";
 import { ensureSchema } from "./collections.js";
+import { chooseStrategy, type StoreCompat } from "./compat/strategy.js";
 import { EventLog } from "./event-log.js";
 import { FlowRunInputRepository } from "./flow-run-inputs.js";
 import { FlowRunRepository } from "./flow-runs.js";
 import { RequestLog } from "./requests.js";
+import { reportingUnavailable } from "./store-errors.js";
 import { TaskRunRepository } from "./task-runs.js";
-import { VersionedWrites } from "./versioned-writes.js";
-
-/** Every repository over one MongoDB database; the only place that holds the driver's client. */
-export interface Store {
-  readonly runs: FlowRunRepository;
-  readonly inputs: FlowRunInputRepository;
-  readonly taskRuns: TaskRunRepository;
-  readonly deployments: DeploymentRepository;
-  readonly requests: RequestLog;
-  readonly events: EventLog;
-  readonly versionedWrites: VersionedWrites;
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
 
 export interface OpenStoreOptions {
   uri: string;
@@ -27,8 +16,11 @@ export interface OpenStoreOptions {
   defaultDatabase: string;
   /** FerretDB speaks no replica-set topology; connect to it directly. */
   directConnection?: boolean;
+  /** The compatibility strategy to use; unset, it follows what the server says it is (see compat/strategy.ts). */
+  compat?: StoreCompat | undefined;
 }
 
+/** Every repository over one MongoDB database; the only place that holds the driver's client. */
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const client = new MongoClient(opts.uri, {
     ignoreUndefined: true,
@@ -36,21 +28,27 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     ...(opts.directConnection ? { directConnection: true } : {}),
   });
   await client.connect();
-  const named = client.db().databaseName;
-  const db: Db = named && named !== "test" ? client.db() : client.db(opts.defaultDatabase);
-  await ensureSchema(db);
-  const versionedWrites = new VersionedWrites(db);
-  return {
-    runs: new FlowRunRepository(db, versionedWrites),
-    inputs: new FlowRunInputRepository(db),
-    taskRuns: new TaskRunRepository(db, versionedWrites),
-    deployments: new DeploymentRepository(db),
-    requests: new RequestLog(db),
-    events: new EventLog(db),
-    versionedWrites,
-    ping: async () => {
-      await db.command({ ping: 1 });
-    },
-    close: () => client.close(),
-  };
+  try {
+    const named = client.db().databaseName;
+    const db: Db = named && named !== "test" ? client.db() : client.db(opts.defaultDatabase);
+    await ensureSchema(db);
+    const strategy = await chooseStrategy(db, opts.compat);
+    return {
+      runs: reportingUnavailable(new FlowRunRepository(db, strategy)),
+      inputs: reportingUnavailable(new FlowRunInputRepository(db)),
+      taskRuns: reportingUnavailable(new TaskRunRepository(db, strategy)),
+      deployments: reportingUnavailable(new DeploymentRepository(db)),
+      requests: reportingUnavailable(new RequestLog(db)),
+      events: reportingUnavailable(new EventLog(db)),
+      strategy: strategy.name,
+      trimWriteGuards: (cutoff) => strategy.trimWriteGuards(cutoff),
+      ping: async () => {
+        await db.command({ ping: 1 });
+      },
+      close: () => client.close(),
+    };
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
 }

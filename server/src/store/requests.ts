@@ -1,10 +1,6 @@
 import { BSON, MongoServerError, type Collection, type Db } from "mongodb";
+import type { RequestLogStore, StoredOutcome } from "../app/ports.js";
 import { COLLECTIONS } from "./collections.js";
-
-/** The stored outcome of a mutating call, replayed to a retry with the same request id. */
-export type StoredOutcome =
-  | { ok: true; value: unknown }
-  | { ok: false; reason?: string; kind?: string; message: string; violations: { field: string; description: string }[] };
 
 /**
  * Stored as Extended JSON text: an outcome holds user JSON (keys such as "$schema" that FerretDB refuses
@@ -16,7 +12,7 @@ interface RequestDocument {
   createdAt: Date;
 }
 
-export class RequestLog {
+export class RequestLog implements RequestLogStore {
   private readonly requests: Collection<RequestDocument>;
 
   constructor(db: Db) {

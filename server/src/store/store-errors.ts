@@ -1,5 +1,30 @@
-/** Whether an error means the store could not be reached (as opposed to a refusal or a bug). */
-export function isStoreUnavailable(err: unknown): boolean {
+import { StoreUnavailableError } from "../app/ports.js";
+
+/** Driver errors that mean the store could not be reached (as opposed to a refusal or a bug). */
+const UNREACHABLE = /^Mongo(Network|ServerSelection|NotConnected|Topology)/;
+
+function translate(err: unknown): unknown {
   const name = (err as { name?: string } | undefined)?.name ?? "";
-  return /^Mongo(Network|ServerSelection|NotConnected|Topology)/.test(name);
+  return UNREACHABLE.test(name) ? new StoreUnavailableError({ cause: err }) : err;
+}
+
+/**
+ * The same object whose methods fail with StoreUnavailableError where the driver could not reach the
+ * store, so that nothing outside the store needs to know the driver's error names.
+ */
+export function reportingUnavailable<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(obj, prop) {
+      const member: unknown = Reflect.get(obj, prop, obj);
+      if (typeof member !== "function") return member;
+      return (...args: unknown[]) => {
+        try {
+          const out: unknown = member.apply(obj, args);
+          return out instanceof Promise ? out.catch((err: unknown) => Promise.reject(translate(err))) : out;
+        } catch (err) {
+          throw translate(err);
+        }
+      };
+    },
+  });
 }

@@ -1,8 +1,8 @@
 import { MongoServerError, type Collection, type Db } from "mongodb";
 import { COLLECTIONS } from "./collections.js";
 import { optionalFromJsonText, optionalToJsonText } from "./json-text.js";
-import type { TaskRunRecord } from "./records.js";
-import type { VersionedWrites } from "./versioned-writes.js";
+import type { TaskRunRecord, TaskRunStore } from "../app/ports.js";
+import type { StoreStrategy } from "./compat/strategy.js";
 
 type TaskRunDocument = Omit<TaskRunRecord, "id" | "result"> & { _id: string; result?: string };
 interface ResultDocument {
@@ -25,13 +25,13 @@ function toDocument(record: TaskRunRecord): TaskRunDocument {
 }
 
 /** Task runs and the index of persisted results by cache key. */
-export class TaskRunRepository {
+export class TaskRunRepository implements TaskRunStore {
   private readonly taskRuns: Collection<TaskRunDocument>;
   private readonly results: Collection<ResultDocument>;
 
   constructor(
     db: Db,
-    private readonly writes: VersionedWrites,
+    private readonly strategy: StoreStrategy,
   ) {
     this.taskRuns = db.collection<TaskRunDocument>(COLLECTIONS.taskRuns);
     this.results = db.collection<ResultDocument>(COLLECTIONS.results);
@@ -63,10 +63,10 @@ export class TaskRunRepository {
     return this.taskRuns.countDocuments({ flowRunId, taskKey });
   }
 
-  /** Conditional on the version read, like flow runs (see VersionedWrites). */
+  /** Conditional on the version read, like flow runs (see StoreStrategy.versionedUpdate). */
   async apply(next: TaskRunRecord): Promise<boolean> {
     const { _id, ...set } = toDocument(next);
-    return this.writes.write(this.taskRuns, "task", _id, next.version, set, (doc) => doc.state?.id === next.state?.id);
+    return this.strategy.versionedUpdate(this.taskRuns, "task", _id, next.version, set, (doc) => doc.state?.id === next.state?.id);
   }
 
   async putResult(cacheKey: string, taskRunId: string, now: Date): Promise<void> {

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { MongoServerError, type Collection, type Db, type Filter, type MatchKeysAndValues } from "mongodb";
-import { COLLECTIONS } from "./collections.js";
+import { COLLECTIONS } from "../collections.js";
+import type { StoreStrategy, Versioned } from "./strategy.js";
 
 interface ClaimDocument {
   _id: string;
@@ -9,37 +10,24 @@ interface ClaimDocument {
   at: Date;
 }
 
-export interface Versioned {
-  _id: string;
-  version: number;
-}
-
 const DUPLICATE_KEY = 11000;
 /** A claim whose update has not landed after this long is taken to belong to a writer that died. */
 const STALE_CLAIM_MS = 5_000;
 
 /**
- * Compare-and-set by version that holds on every MongoDB-compatible store.
+ * The strategy for FerretDB v1 (the embedded store): compare-and-set by version through claims.
  *
  * An update filtered on `{ _id, version }` is not atomic on FerretDB v1: it finds the matching document,
  * then rewrites it by `_id` alone, so writers that read the same version all "succeed". So the right to
  * write version N of a document is claimed first, by inserting the unique id "{kind}:{id}:{N}" into one
- * claims collection. Exactly one writer gets it, on MongoDB and FerretDB alike and across servers.
+ * claims collection. Exactly one writer gets it, on FerretDB and MongoDB alike and across servers.
+ * Documents are then read and written by `_id` alone: FerretDB answers a filter of `_id` only from its
+ * key, and scans the collection for any other.
  */
-export class VersionedWrites {
-  private readonly claims: Collection<ClaimDocument>;
+export function ferretdbStrategy(db: Db): StoreStrategy {
+  const claims = db.collection<ClaimDocument>(COLLECTIONS.versionClaims);
 
-  constructor(db: Db) {
-    this.claims = db.collection<ClaimDocument>(COLLECTIONS.versionClaims);
-  }
-
-  /**
-   * Writes `set` (which must set `version` to `version`) to the document if it is still at
-   * `version - 1` and this writer wins the claim. False means another writer won: by the time this
-   * returns, that writer's version is visible, so the caller re-reads the new state.
-   * `isOurs` tells whether a document at `version` holds this very write.
-   */
-  async write<T extends Versioned>(
+  async function versionedUpdate<T extends Versioned>(
     target: Collection<T>,
     kind: string,
     id: string,
@@ -49,14 +37,13 @@ export class VersionedWrites {
   ): Promise<boolean> {
     const claimId = `${kind}:${id}:${version}`;
     try {
-      await this.claims.insertOne({ _id: claimId, set: set as Record<string, unknown>, at: new Date() });
+      await claims.insertOne({ _id: claimId, set: set as Record<string, unknown>, at: new Date() });
     } catch (err) {
       if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
-      await this.awaitVersion(target, claimId, id, version);
+      await awaitVersion(target, claimId, id, version);
       return false;
     }
-    // The claim makes this writer the only one for this version, so the update can filter on _id alone:
-    // FerretDB answers a filter of `_id` only from its key, and scans the collection for any other.
+    // The claim makes this writer the only one for this version, so the update can filter on _id alone.
     const before = await target.findOne({ _id: id } as Filter<T>);
     if (!before) return false;
     if (before.version !== version - 1) {
@@ -69,10 +56,11 @@ export class VersionedWrites {
   }
 
   /**
-   * Waits until the winner of a claim has written its version. A claim left by a writer that died
-   * between claiming and writing is finished here from the update it recorded.
+   * Waits until the winner of a claim has written its version, so that the loser's re-read sees it. A
+   * claim left by a writer that died between claiming and writing is finished here from the update it
+   * recorded.
    */
-  private async awaitVersion<T extends Versioned>(target: Collection<T>, claimId: string, id: string, version: number): Promise<void> {
+  async function awaitVersion<T extends Versioned>(target: Collection<T>, claimId: string, id: string, version: number): Promise<void> {
     const deadline = Date.now() + STALE_CLAIM_MS;
     for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
       const doc = await target.findOne({ _id: id } as Filter<T>, { projection: { version: 1 } });
@@ -80,18 +68,22 @@ export class VersionedWrites {
       if (Date.now() >= deadline) break;
       await delay(wait);
     }
-    const claim = await this.claims.findOne({ _id: claimId });
+    const claim = await claims.findOne({ _id: claimId });
     const current = await target.findOne({ _id: id } as Filter<T>, { projection: { version: 1 } });
     if (claim && current?.version === version - 1 && Date.now() - claim.at.getTime() >= STALE_CLAIM_MS) {
       await target.updateOne({ _id: id } as Filter<T>, { $set: claim.set as MatchKeysAndValues<T> });
     }
   }
 
-  /**
-   * Drops claims older than the cutoff. An old claim guards nothing: `write` checks the document's
-   * version again after writing, so a late writer that re-claims a trimmed version still loses.
-   */
-  async deleteOlderThan(cutoff: Date): Promise<void> {
-    await this.claims.deleteMany({ at: { $lt: cutoff } });
-  }
+  return {
+    name: "ferretdb",
+    versionedUpdate,
+    /**
+     * An old claim guards nothing: `versionedUpdate` checks the document's version again after
+     * claiming, so a late writer that re-claims a trimmed version still loses.
+     */
+    async trimWriteGuards(cutoff: Date): Promise<void> {
+      await claims.deleteMany({ at: { $lt: cutoff } });
+    },
+  };
 }

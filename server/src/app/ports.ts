@@ -1,0 +1,145 @@
+/**
+ * What the application needs from storage, declared here so that the application depends on these
+ * interfaces and the store (server/src/store) implements them. Records are plain data; no document
+ * shape, id field or driver type crosses this line.
+ */
+import type { FlowRun, JsonObject } from "../domain/flow-run.js";
+import type { State } from "../domain/states.js";
+import type { TaskRun } from "../domain/task-run.js";
+
+export type TaskRunRecord = TaskRun;
+
+export interface FlowRunInputRecord {
+  flowRunId: string;
+  key: string;
+  value: unknown;
+  sender?: string;
+  createdAt: Date;
+}
+
+export interface DeploymentRecord {
+  id: string;
+  name: string;
+  flowName: string;
+  entrypoint: string;
+  parameters: JsonObject;
+  createdAt: Date;
+}
+
+/** One state change, as written to the shared event feed. */
+export interface RunEvent {
+  /** Unique per event; lets every server skip events it has already delivered. */
+  id: string;
+  run: FlowRun;
+  previousState?: State;
+}
+
+export interface RunFilter {
+  stateTypes?: readonly State["type"][];
+  flowName?: string;
+  deploymentId?: string;
+  parentFlowRunId?: string;
+}
+
+/** The stored outcome of a mutating call, replayed to a retry with the same request id. */
+export type StoredOutcome =
+  | { ok: true; value: unknown }
+  | { ok: false; reason?: string; kind?: string; message: string; violations: { field: string; description: string }[] };
+
+/**
+ * A version-guarded write: `apply(next)` stores `next` only if the record is still at
+ * `next.version - 1`, and tells whether it did. Of writers that read the same version, exactly one
+ * gets true; the others re-read and decide again.
+ */
+export interface VersionedStore<T extends { version: number }> {
+  apply(next: T): Promise<boolean>;
+}
+
+export interface FlowRunStore extends VersionedStore<FlowRun> {
+  insert(run: FlowRun): Promise<void>;
+  get(id: string): Promise<FlowRun | undefined>;
+  /** Newest first. */
+  list(filter: RunFilter, offset: number, limit: number): Promise<FlowRun[]>;
+  findPaused(): Promise<FlowRun[]>;
+  findByIds(ids: readonly string[]): Promise<FlowRun[]>;
+  /** Oldest first. */
+  findScheduled(deploymentIds: readonly string[], limit: number): Promise<FlowRun[]>;
+}
+
+export interface TaskRunStore extends VersionedStore<TaskRunRecord> {
+  /** Inserts, or returns the existing task run with the same (flow run, task key, dynamic key). */
+  findOrCreate(record: TaskRunRecord): Promise<{ taskRun: TaskRunRecord; created: boolean }>;
+  get(id: string): Promise<TaskRunRecord | undefined>;
+  countFor(flowRunId: string, taskKey: string): Promise<number>;
+  /** Makes the task run's result the one found by `cacheKey`. */
+  putResult(cacheKey: string, taskRunId: string, now: Date): Promise<void>;
+  getByCacheKey(cacheKey: string): Promise<TaskRunRecord | undefined>;
+}
+
+export interface FlowRunInputStore {
+  /** Fails with INPUT_KEY_EXISTS when the run already has the key. */
+  create(input: FlowRunInputRecord): Promise<void>;
+  /** Writes or overwrites. */
+  put(input: FlowRunInputRecord): Promise<void>;
+  read(flowRunId: string, key: string): Promise<FlowRunInputRecord | undefined>;
+  /** Oldest first; the key prefix is matched literally. */
+  filter(flowRunId: string, keyPrefix: string, excludeKeys: readonly string[], limit: number): Promise<FlowRunInputRecord[]>;
+  delete(flowRunId: string, key: string): Promise<boolean>;
+  deleteIfPresent(flowRunId: string, keys: readonly string[]): Promise<void>;
+}
+
+export interface DeploymentStore {
+  /** Creates, or updates entrypoint and parameters of the deployment with the same flow and name. */
+  upsert(record: DeploymentRecord): Promise<{ deployment: DeploymentRecord; created: boolean }>;
+  get(id: string): Promise<DeploymentRecord | undefined>;
+  getByName(flowName: string, name: string): Promise<DeploymentRecord | undefined>;
+  list(flowName: string | undefined, offset: number, limit: number): Promise<DeploymentRecord[]>;
+}
+
+export interface RequestLogStore {
+  get(id: string): Promise<StoredOutcome | undefined>;
+  /** First writer wins; a concurrent duplicate keeps the first outcome. */
+  put(id: string, outcome: StoredOutcome, now: Date): Promise<void>;
+  deleteOlderThan(cutoff: Date): Promise<void>;
+}
+
+/** The feed every server appends its state changes to and reads the others' from, numbered 1, 2, 3, … */
+export interface EventFeedStore {
+  /** The current end of the feed. */
+  readHead(): Promise<number>;
+  /** Appends and returns the event's number. */
+  append(run: FlowRun, previousState: State | undefined): Promise<number>;
+  /** The event with this number, if it has been written. */
+  get(n: number): Promise<RunEvent | undefined>;
+  deleteOlderThan(cutoff: Date): Promise<number>;
+}
+
+export interface Store {
+  readonly runs: FlowRunStore;
+  readonly inputs: FlowRunInputStore;
+  readonly taskRuns: TaskRunStore;
+  readonly deployments: DeploymentStore;
+  readonly requests: RequestLogStore;
+  readonly events: EventFeedStore;
+  /** The compatibility strategy the store was opened with ("mongodb", "ferretdb"), for logs. */
+  readonly strategy: string;
+  /** Drops bookkeeping of version-guarded writes older than the cutoff (some strategies keep none). */
+  trimWriteGuards(cutoff: Date): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The store could not be reached (as opposed to a refusal or a bug): callers may retry shortly. Store
+ * implementations raise this, with the driver's error as `cause`, for every failure of that kind.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(options: { cause: unknown }) {
+    super("The store is unavailable.", options);
+    this.name = "StoreUnavailableError";
+  }
+}
+
+export function isStoreUnavailable(err: unknown): boolean {
+  return err instanceof StoreUnavailableError;
+}

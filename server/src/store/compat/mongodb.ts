@@ -1,0 +1,19 @@
+import type { Collection, Filter, MatchKeysAndValues } from "mongodb";
+import type { StoreStrategy, Versioned } from "./strategy.js";
+
+/**
+ * The strategy for a real MongoDB (standalone, replica set, Atlas): a version-guarded update is one
+ * conditional findOneAndUpdate on `{ _id, version: version - 1 }`, which MongoDB applies atomically
+ * per document, so of writers that read the same version exactly one matches. No bookkeeping is kept.
+ */
+export function mongodbStrategy(): StoreStrategy {
+  return {
+    name: "mongodb",
+    async versionedUpdate<T extends Versioned>(target: Collection<T>, _kind: string, id: string, version: number, set: MatchKeysAndValues<T>): Promise<boolean> {
+      const filter = { _id: id, version: version - 1 } as Filter<T>;
+      const updated = await target.findOneAndUpdate(filter, { $set: set }, { projection: { _id: 1 } });
+      return updated !== null;
+    },
+    async trimWriteGuards(): Promise<void> {},
+  };
+}

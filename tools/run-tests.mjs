@@ -2,13 +2,19 @@
 // MongoDB, it builds (first time only) and starts the embedded store, shares it with every test file,
 // and stops it at the end. Test files: server/src/**/*.test.ts and test/**/*.test.ts; then, with no files
 // named, the Go and Python clients' tests (go test in clients/go, pytest from .venv in clients/python).
+// FLOWGATE_STORE_COMPAT=mongodb|ferretdb forces the store strategy of every server the run starts.
+// Where a container runtime is found (tools/container-runtime.ts) and no FLOWGATE_MONGODB_URI is given,
+// the store and server suites (test/server) then run again against a MongoDB replica set started with
+// @testcontainers/mongodb, under the mongodb strategy; without one, a line says so.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 import { ensurePythonEnv } from "./python-env.mjs";
 
 const roots = ["server/src", "test"];
+/** The MongoDB the container path runs: a current major, started by testcontainers as a one-member replica set. */
+const MONGODB_IMAGE = "mongo:8.0";
 const only = process.argv.slice(2);
 
 function findTests(dir) {
@@ -28,30 +34,41 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const COMPATS = ["mongodb", "ferretdb"];
+if (process.env.FLOWGATE_STORE_COMPAT && !COMPATS.includes(process.env.FLOWGATE_STORE_COMPAT)) {
+  console.error(`FLOWGATE_STORE_COMPAT must be one of ${COMPATS.join(", ")}, not "${process.env.FLOWGATE_STORE_COMPAT}"`);
+  process.exit(2);
+}
+
+// tsx lets this plain .mjs runner reuse the server's TypeScript launcher and tools/*.ts.
+const { register } = await import("tsx/esm/api");
+register();
+
 // Before any test: the cross-language tests (C04) run Python from .venv too.
 ensurePythonEnv();
 
 let store;
 let dataDir;
 const env = { ...process.env };
-if (!env.FLOWGATE_MONGODB_URI) {
-  // tsx lets this plain .mjs runner reuse the server's TypeScript launcher.
-  const { register } = await import("tsx/esm/api");
-  register();
+const userStore = Boolean(env.FLOWGATE_MONGODB_URI);
+if (!userStore) {
   const { startEmbeddedStore } = await import("../server/src/embedded-store/launcher.ts");
   dataDir = mkdtempSync(join(tmpdir(), "flowgate-test-store-"));
   const started = Date.now();
   store = await startEmbeddedStore({ dataDir, onProgress: (line) => console.error(line) });
   console.error(`test store: embedded FerretDB at ${store.uri} (ready in ${Date.now() - started} ms)`);
   env.FLOWGATE_MONGODB_URI = `${store.uri}?directConnection=true`;
+  env.FLOWGATE_TEST_STORE = "embedded";
 } else {
   console.error("test store: FLOWGATE_MONGODB_URI");
 }
+console.error(`store strategy: ${env.FLOWGATE_STORE_COMPAT ? `${env.FLOWGATE_STORE_COMPAT} (FLOWGATE_STORE_COMPAT)` : "as each server detects it"}`);
 
 // A per-test timeout and --test-force-exit: a failing test that leaves a handle open must fail the
 // run, not hang it until CI's time limit.
 console.error(`running ${files.length} test files: ${files.map((f) => relative(".", f)).join(", ")}`);
-const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", "--test-timeout=300000", "--test-force-exit", ...files], {
+const NODE_TEST_ARGS = ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", "--test-timeout=300000", "--test-force-exit"];
+const child = spawn(process.execPath, [...NODE_TEST_ARGS, ...files], {
   stdio: "inherit",
   env,
 });
@@ -61,6 +78,15 @@ const exitCode = (c) =>
     c.on("error", () => resolve(1)); // e.g. the command is missing
   });
 let code = await exitCode(child);
+
+// The store and server suites again, on a real MongoDB replica set, where a container runtime is present.
+if (!userStore) {
+  const serverSuites = files.filter((f) => relative(".", f).startsWith(join("test", "server") + sep));
+  const { findContainerRuntime } = await import("./container-runtime.ts");
+  const runtime = findContainerRuntime();
+  if (!runtime.found) console.error(runtime.message);
+  else if (serverSuites.length > 0) code ||= await runOnMongoContainer(runtime, serverSuites);
+}
 // The Python and Go clients' suites (C01-C03), on the same store, when no test files were named.
 // Each starts its own server; pytest runs from the repo's .venv (see .ci/run for how it is installed).
 if (only.length === 0) {
@@ -80,3 +106,33 @@ if (only.length === 0) {
 await store?.stop();
 if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 process.exit(code);
+
+async function runOnMongoContainer(runtime, suites) {
+  // testcontainers reads DOCKER_HOST when it loads; a socket found elsewhere (Podman, Colima) is named here.
+  process.env.DOCKER_HOST ??= runtime.dockerHost;
+  const { MongoDBContainer } = await import("@testcontainers/mongodb");
+  const started = Date.now();
+  let container;
+  try {
+    container = await new MongoDBContainer(MONGODB_IMAGE).start();
+  } catch (err) {
+    console.error(`container runtime at ${runtime.via}: could not start ${MONGODB_IMAGE}: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  try {
+    // A one-member replica set whose member is known by a name inside the container: connect directly.
+    const base = container.getConnectionString().split("?")[0].replace(/\/$/, "");
+    const uri = `${base}/?directConnection=true`;
+    console.error(`test store: MongoDB replica set (${MONGODB_IMAGE}, testcontainers via ${runtime.via}) at ${uri}, ready in ${Date.now() - started} ms`);
+    console.error(`running ${suites.length} test files on it under the mongodb strategy`);
+    const c = spawn(process.execPath, [...NODE_TEST_ARGS, ...suites], {
+      stdio: "inherit",
+      env: { ...env, FLOWGATE_MONGODB_URI: uri, FLOWGATE_STORE_COMPAT: "mongodb", FLOWGATE_TEST_STORE: "mongodb-container" },
+    });
+    const suiteCode = await exitCode(c);
+    if (suiteCode !== 0) console.error(`the suites on the MongoDB replica set failed (exit ${suiteCode})`);
+    return suiteCode;
+  } finally {
+    await container.stop();
+  }
+}

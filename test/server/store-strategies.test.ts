@@ -4,14 +4,18 @@
  * path names one). Each strategy gets a database of its own.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { startEmbeddedStore } from "../../server/src/embedded-store/launcher.js";
 import { AlreadyExistsError } from "../../server/src/domain/errors.js";
 import type { FlowRun } from "../../server/src/domain/flow-run.js";
 import type { Clock } from "../../server/src/domain/rules.js";
 import { createFlowRun } from "../../server/src/domain/run-creation.js";
 import { makeState, type StateType } from "../../server/src/domain/states.js";
 import { newTaskRun, type TaskRun } from "../../server/src/domain/task-run.js";
-import type { Store } from "../../server/src/app/ports.js";
+import { isStoreUnavailable, type Store } from "../../server/src/app/ports.js";
 import { STORE_COMPATS, type StoreCompat } from "../../server/src/store/compat/strategy.js";
 import { openStore } from "../../server/src/store/mongo-store.js";
 import { storeUri, uniqueDatabase } from "../support/test-server.js";
@@ -196,3 +200,22 @@ for (const compat of STORE_COMPATS) {
     }
   });
 }
+
+test("a store that went away fails every call as unavailable, whatever the driver called it", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "flowgate-gone-store-"));
+  const gone = await startEmbeddedStore({ dataDir, onProgress: () => undefined });
+  const store = await openStore({ uri: gone.uri, defaultDatabase: uniqueDatabase(), directConnection: true });
+  try {
+    const run = newRun({ state: "RUNNING" });
+    await store.runs.insert(run);
+    await gone.stop();
+    await assert.rejects(store.runs.get(run.id), (err: unknown) => {
+      assert.ok(isStoreUnavailable(err), String(err));
+      assert.match(String((err as Error).cause), /^Mongo/);
+      return true;
+    });
+  } finally {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,8 @@
 /**
- * One error class per case a caller can act on. gRPC status codes become these in exactly one place
- * (transport/map-error.ts); the run engine throws the pause/timeout ones itself.
+ * One error class per case a caller can act on. Server failures become these in exactly one place
+ * (transport/map-error.ts), chosen by the `reason` the server sends (google.rpc.ErrorInfo), never by
+ * message text; the run engine throws the pause/timeout ones itself. Each reason has the same class
+ * name in the Python client (and a matching sentinel in Go): see "Errors" in the repository README.
  */
 
 export interface FieldError {
@@ -9,61 +11,110 @@ export interface FieldError {
   description: string;
 }
 
-/** Base class: every error the SDK throws on purpose. `code` is the gRPC status code, when one applies. */
+export interface FlowgateErrorOptions extends ErrorOptions {
+  /** The server's machine-readable reason ("FLOW_RUN_NOT_FOUND", …), when it sent one. */
+  reason?: string | undefined;
+}
+
+/**
+ * Base class: every error the SDK throws on purpose. `code` is the gRPC status code and `reason` the
+ * server's ErrorInfo reason, when they apply; the message is for humans and may change.
+ */
 export class FlowgateError extends Error {
+  readonly reason?: string;
+
   constructor(
     message: string,
     readonly code?: number,
-    options?: ErrorOptions,
+    options?: FlowgateErrorOptions,
   ) {
     super(message, options);
     this.name = new.target.name;
+    if (options?.reason !== undefined) this.reason = options.reason;
   }
 }
 
-/** NOT_FOUND for anything but a flow run (task run, deployment, pause key, input key). */
+/** Something the call names does not exist; the subclasses say what. */
 export class NotFoundError extends FlowgateError {}
 
-/** The flow run does not exist. */
+/** FLOW_RUN_NOT_FOUND: the flow run (or the parent run a call names) does not exist. */
 export class FlowRunNotFoundError extends NotFoundError {}
 
-/** The request was malformed; `fieldErrors` names the offending fields. */
+/** DEPLOYMENT_NOT_FOUND: no deployment has this id or full name. */
+export class DeploymentNotFoundError extends NotFoundError {}
+
+/** TASK_RUN_NOT_FOUND: no task run has this id, or no persisted result has this cache key. */
+export class TaskRunNotFoundError extends NotFoundError {}
+
+/** FLOW_RUN_INPUT_NOT_FOUND: the flow run has no input with this key. */
+export class FlowRunInputNotFoundError extends NotFoundError {}
+
+/** PAUSE_NOT_FOUND: the flow run never had a pause with this key. */
+export class PauseNotFoundError extends NotFoundError {}
+
+/** INVALID_ARGUMENT: the request was malformed; `fieldErrors` names the offending fields. */
 export class InvalidArgumentError extends FlowgateError {
   constructor(
     message: string,
     readonly fieldErrors: readonly FieldError[],
     code?: number,
-    options?: ErrorOptions,
+    options?: FlowgateErrorOptions,
   ) {
     super(message, code, options);
   }
 }
 
-/** A run input failed the pause's schema (on the server, or when parsed back with zod). */
+/** INVALID_RUN_INPUT: a run input failed the pause's schema (on the server, or when parsed back with zod). */
 export class InvalidRunInputError extends InvalidArgumentError {}
 
 /** The server refused a transition; the message is the server's ("Cannot suspend subflows.", …). */
 export class RefusedError extends FlowgateError {}
 
-/** Resume of a run that is not paused ("Cannot resume a flow run that is not paused."). */
+/** NOT_PAUSED: resume of a run that is not paused ("Cannot resume a flow run that is not paused."). */
 export class NotPausedError extends RefusedError {}
 
 /**
- * A pause expired: thrown by pauseFlowRun when the pause timed out ("Flow run was paused and never
- * resumed."), and by resumeFlowRun when it is too late ("Flow run can no longer be resumed.").
+ * PAUSE_TIMED_OUT: a pause expired. Thrown by pauseFlowRun when the pause timed out ("Flow run was
+ * paused and never resumed."), and by resumeFlowRun when it is too late ("Flow run can no longer be
+ * resumed.", Prefect's wording; the server's own message stays in `cause`).
  */
-export class FlowPauseTimeout extends FlowgateError {}
+export class FlowPauseTimeout extends RefusedError {}
+
+/** ALREADY_FINAL: the run or task run is already in a final state. */
+export class AlreadyFinalError extends RefusedError {}
+
+/** TRANSITION_REFUSED: the orchestration rules refuse this transition; the message says which rule. */
+export class TransitionRefusedError extends RefusedError {}
 
 /** The run was cancelled while it waited in a pause. */
 export class FlowRunCancelledError extends FlowgateError {}
 
+/** Something with this identity already exists. */
 export class AlreadyExistsError extends FlowgateError {}
 
-/** An optimistic-concurrency check failed: the run moved on. */
+/** INPUT_KEY_EXISTS: the flow run already has an input with this key. */
+export class InputKeyExistsError extends AlreadyExistsError {}
+
+/** A concurrent change got there first. */
 export class ConflictError extends FlowgateError {}
 
-/** The server (or its store) cannot be reached. Safe to retry mutating calls with the same request id. */
+/** VERSION_CONFLICT: the expected version is stale (the run moved on); read it again. */
+export class VersionConflictError extends ConflictError {}
+
+/** CONTENTION: too many concurrent writers changed the same run; retrying is safe. */
+export class ContentionError extends ConflictError {}
+
+/** STORE_UNAVAILABLE / UNAVAILABLE: the server (or its store) cannot be reached. Safe to retry mutating calls with the same request id. */
 export class UnavailableError extends FlowgateError {}
+
+/** UNAUTHENTICATED: no credential, or one that is unknown, expired or revoked. */
+export class UnauthenticatedError extends FlowgateError {}
+
+/** PERMISSION_DENIED: the credential lacks the scope this call needs. */
+export class PermissionDeniedError extends FlowgateError {}
+
+/** INTERNAL: an unexpected failure on the server; its log has the details. */
+export class InternalError extends FlowgateError {}
 
 /** A task or flow ran longer than its `timeoutSeconds`. */
 export class RunTimeoutError extends FlowgateError {}
@@ -74,7 +125,20 @@ export class UpstreamFailedError extends FlowgateError {}
 /** pauseFlowRun / suspendFlowRun called where there is no flow run. */
 export class NoFlowRunContextError extends FlowgateError {}
 
-/** Worth retrying: the server was unreachable, or the failure is not one of the server's answers (a dropped stream). */
+/** gRPC codes a reopened stream can outlive: the server went away or restarted, or cut the call. */
+const TRANSIENT_CODES: ReadonlySet<number> = new Set([
+  1, // CANCELLED by the server (shutting down); a cancel of our own is seen through the caller's signal
+  4, // DEADLINE_EXCEEDED
+  14, // UNAVAILABLE
+]);
+
+/**
+ * Worth retrying: the server was unreachable, went away mid-call or was too busy (CONTENTION).
+ * Everything else — a run that does not exist, invalid input, a refused transition, an INTERNAL
+ * failure such as a response that cannot be decoded, a bug — fails the same way again.
+ */
 export function isTransientError(err: unknown): boolean {
-  return err instanceof UnavailableError || !(err instanceof FlowgateError);
+  if (!(err instanceof FlowgateError)) return false;
+  if (err instanceof UnavailableError || err instanceof ContentionError) return true;
+  return err.code !== undefined && TRANSIENT_CODES.has(err.code);
 }

@@ -4,7 +4,6 @@
  */
 import {
   FlowgateError,
-  FlowPauseTimeout,
   InvalidArgumentError,
   NotFoundError,
   RefusedError,
@@ -17,11 +16,11 @@ export const ExitCode = {
   FAILURE: 1,
   /** Bad command line: unknown option, unreadable or non-object --input. */
   USAGE: 2,
-  /** The run or deployment does not exist. */
+  /** NotFoundError and its subclasses: the run, deployment, pause or input does not exist. */
   NOT_FOUND: 3,
-  /** The server rejected the request's content, e.g. the run input fails the pause's schema. */
+  /** InvalidArgumentError and InvalidRunInputError: e.g. the run input fails the pause's schema. */
   INVALID: 4,
-  /** The server refused the transition: not paused, pause timed out, already final, … */
+  /** RefusedError and its subclasses: not paused, pause timed out, already final, transition refused. */
   REFUSED: 5,
   /** The server cannot be reached. */
   UNAVAILABLE: 6,
@@ -40,11 +39,12 @@ export class CliError extends Error {
   }
 }
 
+/** By class alone: the SDK chose the class from the server's reason, so no message text is read here. */
 function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof NotFoundError) return ExitCode.NOT_FOUND;
   if (err instanceof InvalidArgumentError) return ExitCode.INVALID;
-  if (err instanceof RefusedError || err instanceof FlowPauseTimeout) return ExitCode.REFUSED;
+  if (err instanceof RefusedError) return ExitCode.REFUSED;
   if (err instanceof UnavailableError) return ExitCode.UNAVAILABLE;
   return ExitCode.FAILURE;
 }

@@ -1,79 +1,113 @@
 /**
- * The SDK's one error boundary: a gRPC failure becomes a typed error here and nowhere else.
- * Server messages are kept verbatim (other clients match on them); only the class is chosen here.
+ * The SDK's one error boundary: a gRPC failure becomes a typed error here and nowhere else. The class
+ * is chosen by the ErrorInfo `reason` in the status details alone; a missing or unknown reason falls
+ * back on the status code. Server messages are kept verbatim, never interpreted.
  */
 import { status, type ServiceError } from "@grpc/grpc-js";
 import {
   AlreadyExistsError,
+  AlreadyFinalError,
   ConflictError,
+  ContentionError,
+  DeploymentNotFoundError,
   FlowgateError,
   FlowPauseTimeout,
+  FlowRunInputNotFoundError,
   FlowRunNotFoundError,
+  InputKeyExistsError,
+  InternalError,
   InvalidArgumentError,
   InvalidRunInputError,
   NotFoundError,
   NotPausedError,
+  PauseNotFoundError,
+  PermissionDeniedError,
   RefusedError,
+  TaskRunNotFoundError,
+  TransitionRefusedError,
+  UnauthenticatedError,
   UnavailableError,
+  VersionConflictError,
   type FieldError,
+  type FlowgateErrorOptions,
 } from "../errors.js";
+import { decodeStatusDetails, STATUS_DETAILS_TRAILER } from "./status-details.js";
 
-const FIELD_VIOLATIONS_TRAILER = "flowgate-field-violations";
-const NOT_PAUSED = "Cannot resume a flow run that is not paused.";
-const RESUME_TIMED_OUT = "The flow run pause has timed out and can no longer resume.";
+/** What every error class is built from. */
+interface Failure {
+  message: string;
+  code: number;
+  fieldErrors: FieldError[];
+  options: FlowgateErrorOptions;
+}
+
+type Make = (f: Failure) => FlowgateError;
+
+const plain =
+  (Class: new (message: string, code?: number, options?: FlowgateErrorOptions) => FlowgateError): Make =>
+  (f) =>
+    new Class(f.message, f.code, f.options);
+
+const withFields =
+  (Class: typeof InvalidArgumentError): Make =>
+  (f) =>
+    new Class(f.message, f.fieldErrors, f.code, f.options);
+
+/** flowgate.v1.ErrorReason (without its prefix) → class; the same names as the Python and Go clients. */
+export const ERRORS_BY_REASON: ReadonlyMap<string, Make> = new Map(Object.entries({
+  FLOW_RUN_NOT_FOUND: plain(FlowRunNotFoundError),
+  DEPLOYMENT_NOT_FOUND: plain(DeploymentNotFoundError),
+  TASK_RUN_NOT_FOUND: plain(TaskRunNotFoundError),
+  FLOW_RUN_INPUT_NOT_FOUND: plain(FlowRunInputNotFoundError),
+  PAUSE_NOT_FOUND: plain(PauseNotFoundError),
+  NOT_PAUSED: plain(NotPausedError),
+  // Prefect's wording for a resume that came too late (what resume_flow_run raises); the server's
+  // own message stays in `cause`.
+  PAUSE_TIMED_OUT: (f) => new FlowPauseTimeout("Flow run can no longer be resumed.", f.code, f.options),
+  ALREADY_FINAL: plain(AlreadyFinalError),
+  TRANSITION_REFUSED: plain(TransitionRefusedError),
+  INVALID_RUN_INPUT: withFields(InvalidRunInputError),
+  INVALID_ARGUMENT: withFields(InvalidArgumentError),
+  VERSION_CONFLICT: plain(VersionConflictError),
+  CONTENTION: plain(ContentionError),
+  INPUT_KEY_EXISTS: plain(InputKeyExistsError),
+  STORE_UNAVAILABLE: plain(UnavailableError),
+  UNAUTHENTICATED: plain(UnauthenticatedError),
+  PERMISSION_DENIED: plain(PermissionDeniedError),
+  INTERNAL: plain(InternalError),
+}));
+
+/** When the reason is absent or unknown (an older server, a proxy, grpc-js itself): by status code. */
+const ERRORS_BY_CODE: ReadonlyMap<number, Make> = new Map([
+  [status.NOT_FOUND, plain(NotFoundError)],
+  [status.INVALID_ARGUMENT, withFields(InvalidArgumentError)],
+  [status.FAILED_PRECONDITION, plain(RefusedError)],
+  [status.ALREADY_EXISTS, plain(AlreadyExistsError)],
+  [status.ABORTED, plain(ConflictError)],
+  [status.UNAVAILABLE, plain(UnavailableError)],
+  [status.UNAUTHENTICATED, plain(UnauthenticatedError)],
+  [status.PERMISSION_DENIED, plain(PermissionDeniedError)],
+]);
 
 export function isServiceError(err: unknown): err is ServiceError {
   return err instanceof Error && typeof (err as Partial<ServiceError>).code === "number" && "details" in err;
 }
 
-/** Field violations from the trailer the server adds to INVALID_ARGUMENT; [] when absent or unreadable. */
-export function fieldErrorsOf(err: ServiceError): FieldError[] {
-  const raw = err.metadata?.get(FIELD_VIOLATIONS_TRAILER)[0];
-  if (raw === undefined) return [];
-  try {
-    const parsed: unknown = JSON.parse(String(raw));
-    if (!Array.isArray(parsed)) return [];
-    return parsed.flatMap((v: unknown) => {
-      if (typeof v !== "object" || v === null) return [];
-      const { field, description } = v as Record<string, unknown>;
-      return typeof field === "string" && typeof description === "string" ? [{ field, description }] : [];
-    });
-  } catch {
-    return [];
-  }
+function statusDetailsOf(err: ServiceError): Uint8Array | undefined {
+  const raw = err.metadata?.get(STATUS_DETAILS_TRAILER)[0];
+  return raw instanceof Uint8Array ? raw : undefined;
 }
 
 /**
- * Maps a failed call of `rpc` (the method name, e.g. "ResumeFlowRun") to a typed error. Anything that
- * is not a gRPC status error is returned unchanged.
+ * Maps a failed call of `rpc` (the method name, used only in the text of an unclassified error) to a
+ * typed error. Anything that is not a gRPC status error is returned unchanged.
  */
+export function mapGrpcError(err: ServiceError, rpc: string): FlowgateError;
+export function mapGrpcError(err: unknown, rpc: string): unknown;
 export function mapGrpcError(err: unknown, rpc: string): unknown {
   if (!isServiceError(err)) return err;
-  const message = err.details || err.message;
-  const options = { cause: err };
-  switch (err.code) {
-    case status.NOT_FOUND:
-      return message.startsWith("Flow run") && !message.includes("has no pause")
-        ? new FlowRunNotFoundError(message, err.code, options)
-        : new NotFoundError(message, err.code, options);
-    case status.INVALID_ARGUMENT: {
-      const fields = fieldErrorsOf(err);
-      return rpc === "ResumeFlowRun" && !message.startsWith("flow_run_id")
-        ? new InvalidRunInputError(message, fields, err.code, options)
-        : new InvalidArgumentError(message, fields, err.code, options);
-    }
-    case status.FAILED_PRECONDITION:
-      if (message === NOT_PAUSED) return new NotPausedError(message, err.code, options);
-      // Prefect's wording for a resume that came too late; the server's text stays in `cause`.
-      if (message === RESUME_TIMED_OUT) return new FlowPauseTimeout("Flow run can no longer be resumed.", err.code, options);
-      return new RefusedError(message, err.code, options);
-    case status.ALREADY_EXISTS:
-      return new AlreadyExistsError(message, err.code, options);
-    case status.ABORTED:
-      return new ConflictError(message, err.code, options);
-    case status.UNAVAILABLE:
-      return new UnavailableError(message, err.code, options);
-    default:
-      return new FlowgateError(`${rpc} failed: ${message}`, err.code, options);
-  }
+  const { reason, fieldErrors } = decodeStatusDetails(statusDetailsOf(err));
+  const failure: Failure = { message: err.details || err.message, code: err.code, fieldErrors, options: { cause: err, reason } };
+  const make = (reason === undefined ? undefined : ERRORS_BY_REASON.get(reason)) ?? ERRORS_BY_CODE.get(err.code);
+  return make ? make(failure) : new FlowgateError(`${rpc} failed: ${failure.message}`, err.code, failure.options);
 }

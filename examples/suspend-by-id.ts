@@ -29,21 +29,11 @@ async function main(): Promise<void> {
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
   process.once("SIGTERM", () => stop.abort());
-  // serve() logs "serving …" once the deployment exists: only then can a run of it be started. In the
-  // runner's child processes (which re-run this script) serve() executes the run and never logs it.
-  let ready = (): void => undefined;
-  const served = new Promise<void>((resolve) => (ready = resolve));
-  const serving = serve(longReport, {
-    name: "example",
-    signal: stop.signal,
-    log: (line) => {
-      process.stderr.write(`runner: ${line}\n`);
-      if (line.startsWith("serving ")) ready();
-    },
-  });
-  await Promise.race([served, serving]);
-  if (stop.signal.aborted) return serving;
+  // serve()'s handle says when the deployment exists: only then can a run of it be started. In the
+  // runner's child processes (which re-run this script) serve() executes the run and is never ready.
+  const serving = serve(longReport, { name: "example", signal: stop.signal });
   try {
+    await serving.ready;
     const run = await runDeployment("long-report/example", { timeout: 0 });
     console.log(`Started flow run ${run.id} of deployment long-report/example`);
     let suspended = false;

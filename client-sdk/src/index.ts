@@ -13,12 +13,13 @@ export { waitForPauseEnd, type WaitOptions } from "./pause/wait-for-resume.js";
 export { RunInput, type InitialData, type RunInputOptions } from "./inputs/run-input.js";
 export { sendInput, DEFAULT_INPUT_KEY_PREFIX, type SendInputOptions } from "./inputs/send-input.js";
 export { receiveInput, ReceiveInputTimeoutError, type ReceiveInputOptions, type ReceivedInput } from "./inputs/receive-input.js";
-export { serve, type ServeOptions, type ServableFlow } from "./runner/serve.js";
+export { serve, type ServeHandle, type ServeOptions, type ServeReady, type ServableFlow } from "./runner/serve.js";
 export { runDeployment, type RunDeploymentOptions } from "./runner/run-deployment.js";
 export { getClient, configure } from "./client.js";
 export { DEFAULT_API_ADDRESS, type ClientConfig } from "./config.js";
 export { FlowgateClient } from "./transport/flowgate-client.js";
 export type { StateProposal, PauseParams, PauseOutcome, CreateFlowRunParams, ListFlowRunsParams } from "./transport/flowgate-client.js";
+export type { CallKind, CallNext, CallRequest, HeadersInit, Interceptor } from "./transport/interceptor.js";
 export { StateType, isFinalStateType } from "./types.js";
 export type {
   CallOptions,

@@ -2,6 +2,7 @@
  * The SDK's public data types. They are hand-written on purpose: generated protobuf types stay inside
  * transport/, so a contract change shows up as a compile error in one mapping file, not in user code.
  */
+import type { HeadersInit } from "./transport/interceptor.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -127,4 +128,6 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   /** Deadline for a unary call, in milliseconds. */
   timeoutMs?: number | undefined;
+  /** Sent as gRPC metadata with this call, after (and over) the client's own `headers`. */
+  headers?: HeadersInit | undefined;
 }

@@ -10,7 +10,7 @@ describe("K08 noblockPausing: pauseFlowRun({ reschedule: true }) suspends; a run
   before(async () => {
     sdk = await startSdkServer();
     runner = startRunnerProcess("test/sdk/fixtures/runner-flows.ts", { FLOWGATE_API_ADDRESS: sdk.server.address });
-    await runner.waitFor(/runner: serving .*k08-noblock-pausing\/sdk-runner/, AbortSignal.timeout(30_000));
+    await runner.ready(AbortSignal.timeout(30_000));
   });
   after(async () => {
     await runner.stop();

@@ -17,7 +17,7 @@ describe("K11 runDeployment: subflows cannot be suspended on their own", () => {
   before(async () => {
     sdk = await startSdkServer();
     runner = startRunnerProcess("test/sdk/fixtures/runner-flows.ts", { FLOWGATE_API_ADDRESS: sdk.server.address });
-    await runner.waitFor(/runner: serving .*suspends-itself\/sdk-runner/, AbortSignal.timeout(30_000));
+    await runner.ready(AbortSignal.timeout(30_000));
   });
   after(async () => {
     await runner.stop();

@@ -5,7 +5,6 @@ import { isAlive, startRunnerProcess, type RunnerProcess } from "../support/runn
 import { runReaches, startSdkServer, type SdkServer } from "../support/sdk.js";
 
 const RUNNER = "test/sdk/fixtures/runner-flows.ts";
-const READY = /runner: serving .*suspends-itself\/sdk-runner/;
 
 describe("K16 a suspended run holds no process", () => {
   let sdk: SdkServer;
@@ -23,7 +22,7 @@ describe("K16 a suspended run holds no process", () => {
     const env = { FLOWGATE_API_ADDRESS: sdk.server.address };
     const first = startRunnerProcess(RUNNER, env);
     runners.push(first);
-    await first.waitFor(READY, signal);
+    await first.ready(signal);
 
     const run = await runDeployment("suspends-itself/sdk-runner", { parameters: { marker: "k16" }, timeout: 0 });
     const suspended = await runReaches(sdk.client, run.id, StateType.PAUSED, signal);
@@ -50,7 +49,7 @@ describe("K16 a suspended run holds no process", () => {
     const signal = AbortSignal.timeout(60_000);
     const runner = startRunnerProcess(RUNNER, { FLOWGATE_API_ADDRESS: sdk.server.address });
     runners.push(runner);
-    await runner.waitFor(READY, signal);
+    await runner.ready(signal);
     const crashed = await runDeployment("exits-abruptly/sdk-runner", { timeout: null, signal });
     assert.equal(crashed.state?.type, StateType.CRASHED);
     assert.match(crashed.state?.message ?? "", /exited with code 3/);

@@ -5,7 +5,6 @@ import { isAlive, startRunnerProcess, type RunnerProcess } from "../support/runn
 import { runReaches, startSdkServer, type SdkServer } from "../support/sdk.js";
 
 const RUNNER = "test/sdk/fixtures/runner-flows.ts";
-const READY = /runner: serving .*runs-long\/sdk-runner/;
 
 describe("the runner: cancellation and announced runs", () => {
   let sdk: SdkServer;
@@ -22,7 +21,7 @@ describe("the runner: cancellation and announced runs", () => {
     const signal = AbortSignal.timeout(60_000);
     const runner = startRunnerProcess(RUNNER, { FLOWGATE_API_ADDRESS: sdk.server.address });
     runners.push(runner);
-    await runner.waitFor(READY, signal);
+    await runner.ready(signal);
 
     const run = await runDeployment("runs-long/sdk-runner", { timeout: 0 });
     const pid = Number((await runner.waitFor(/runs-long:started:(\d+)/, signal))[1]);
@@ -55,7 +54,7 @@ describe("the runner: cancellation and announced runs", () => {
     });
     runners.push(runner);
     // The loop's first claim happens at start, before this run exists: only the announcement can wake it.
-    await runner.waitFor(/runner: serving .*suspends-itself\/sdk-runner/, signal);
+    await runner.ready(signal);
 
     const run = await runDeployment("suspends-itself/sdk-runner", { parameters: { marker: "push" }, timeout: 0 });
     assert.equal((await runReaches(sdk.client, run.id, StateType.PAUSED, signal)).state?.name, "Suspended");

@@ -1,14 +1,34 @@
 /**
  * A runner (a script calling serve()) in a child process, whose output — its own lines and those of
- * the flow processes it starts, which inherit its stdout/stderr — tests wait on line by line.
+ * the flow processes it starts, which inherit its stdout/stderr — tests read. That it serves is not
+ * read from a line: the script reports serve()'s `onReady` over the IPC channel (see RunnerReady).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 
+/** What a runner script sends (process.send) once serve() is ready. */
+export interface RunnerReady {
+  type: "runner-ready";
+  /** "flow/deployment" names. */
+  deployments: string[];
+}
+
+function isRunnerReady(message: unknown): message is RunnerReady {
+  return typeof message === "object" && message !== null && (message as { type?: unknown }).type === "runner-ready";
+}
+
+/** For runner scripts: serve()'s `onReady` option, reporting readiness to the test that started it. */
+export function reportReady(ready: { deployments: { flowName: string; name: string }[] }): void {
+  const message: RunnerReady = { type: "runner-ready", deployments: ready.deployments.map((d) => `${d.flowName}/${d.name}`) };
+  process.send?.(message);
+}
+
 export interface RunnerProcess {
   child: ChildProcess;
+  /** Resolves with the served deployments once serve() in the script is ready (see reportReady). */
+  ready(signal?: AbortSignal): Promise<string[]>;
   /** Everything printed so far (stdout and stderr, interleaved as received). */
   output(): string;
   /** Resolves with the first match of `pattern` in the output, now or once it is printed. */
@@ -21,9 +41,16 @@ export function startRunnerProcess(script: string, env: Record<string, string>):
   const child = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: REPO,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   let out = "";
+  const ready = new Promise<string[]>((resolve, reject) => {
+    child.on("message", (m: unknown) => {
+      if (isRunnerReady(m)) resolve(m.deployments);
+    });
+    child.once("exit", (code) => reject(new Error(`runner exited (code ${code ?? "?"}) before it was ready:\n${out}`)));
+  });
+  ready.catch(() => undefined);
   const listeners = new Set<() => void>();
   const onData = (d: Buffer): void => {
     out += d.toString();
@@ -37,6 +64,12 @@ export function startRunnerProcess(script: string, env: Record<string, string>):
   });
   return {
     child,
+    ready: (signal) =>
+      new Promise<string[]>((resolve, reject) => {
+        const onAbort = (): void => reject(new Error(`runner not ready: ${String(signal?.reason)}\n${out}`));
+        signal?.addEventListener("abort", onAbort, { once: true });
+        ready.then(resolve, reject).finally(() => signal?.removeEventListener("abort", onAbort));
+      }),
     output: () => out,
     waitFor: (pattern, signal) =>
       new Promise((resolve, reject) => {

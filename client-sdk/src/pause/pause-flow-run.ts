@@ -7,8 +7,8 @@ import { FlowPauseTimeout, FlowRunCancelledError, NoFlowRunContextError } from "
 import type { RunInput } from "../inputs/run-input.js";
 import { endSuspendedProcess } from "../runtime/end-process.js";
 import { currentContext } from "../runtime/run-context.js";
-import type { JsonObject } from "../types.js";
 import { nextKey } from "./pause-key.js";
+import { parseInput, pauseParams } from "./pause-request.js";
 import { suspendCurrentRun } from "./suspend-flow-run.js";
 import { waitForPauseEnd, type WaitOptions } from "./wait-for-resume.js";
 
@@ -42,21 +42,10 @@ export async function pauseFlowRun<S extends z.ZodType>(options: PauseOptions & 
   const input = options.waitForInput;
   const key = nextKey(ctx, options.key);
   if (options.reschedule) {
-    const runInput = await suspendCurrentRun(ctx, { key, timeout: options.timeout ?? 3600, input, viaPause: true, signal: options.signal });
-    return input ? input.parse(runInput) : undefined;
+    return parseInput(input, await suspendCurrentRun(ctx, { key, timeout: options.timeout, input, viaPause: true, signal: options.signal }));
   }
-  const outcome = await ctx.client.pauseFlowRun(
-    {
-      flowRunId: ctx.flowRun.id,
-      key,
-      reschedule: false,
-      timeoutSeconds: options.timeout ?? 3600,
-      inputSchema: input?.jsonSchema(),
-      inputDescription: input?.description,
-      inputInitial: input?.initialJson(),
-    },
-    { signal: options.signal },
-  );
+  const params = pauseParams(ctx.flowRun.id, key, options.timeout, input);
+  const outcome = await ctx.client.pauseFlowRun({ ...params, reschedule: false }, { signal: options.signal });
   // The key fired in an earlier execution of this run: carry on with the input it was resumed with.
   if (outcome.alreadyFired) return parseInput(input, outcome.runInput);
   const end = await waitForPauseEnd(ctx.client, ctx.flowRun.id, key, {
@@ -69,7 +58,7 @@ export async function pauseFlowRun<S extends z.ZodType>(options: PauseOptions & 
     case "RESUMED":
       return parseInput(input, end.runInput);
     case "TIMED_OUT":
-      throw new FlowPauseTimeout(NEVER_RESUMED);
+      throw new FlowPauseTimeout(NEVER_RESUMED, undefined, { reason: "PAUSE_TIMED_OUT" });
     case "CANCELLED":
       throw new FlowRunCancelledError("Flow run was cancelled while paused.");
     case "SUSPENDED":
@@ -78,8 +67,4 @@ export async function pauseFlowRun<S extends z.ZodType>(options: PauseOptions & 
     case "HEARTBEAT":
       throw new Error("unreachable: heartbeats are not final");
   }
-}
-
-function parseInput<S extends z.ZodType>(input: RunInput<S> | undefined, runInput: JsonObject | undefined): z.output<S> | undefined {
-  return input ? input.parse(runInput) : undefined;
 }

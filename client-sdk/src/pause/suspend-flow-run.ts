@@ -11,6 +11,7 @@ import { endSuspendedProcess } from "../runtime/end-process.js";
 import { currentContext, type FlowRunContext } from "../runtime/run-context.js";
 import type { JsonObject } from "../types.js";
 import { nextKey } from "./pause-key.js";
+import { parseInput, pauseParams } from "./pause-request.js";
 
 export interface SuspendOptions {
   /** Another run to suspend; it stops at its next task boundary. Default: the current run. */
@@ -35,28 +36,13 @@ export async function suspendFlowRun<S extends z.ZodType>(options: SuspendOption
   const ctx = currentContext();
   const input = options.waitForInput;
   if (options.flowRunId !== undefined && options.flowRunId !== ctx?.flowRun.id) {
-    await (ctx?.client ?? getClient()).suspendFlowRun(
-      {
-        flowRunId: options.flowRunId,
-        key: options.key ?? "",
-        timeoutSeconds: options.timeout === undefined ? 3600 : options.timeout,
-        inputSchema: input?.jsonSchema(),
-        inputDescription: input?.description,
-        inputInitial: input?.initialJson(),
-      },
-      { signal: options.signal },
-    );
+    // Another run: its own process learns of the suspend (suspend-watch.ts); "" lets the server pick the key.
+    await (ctx?.client ?? getClient()).suspendFlowRun(pauseParams(options.flowRunId, options.key ?? "", options.timeout, input), { signal: options.signal });
     return;
   }
   if (!ctx) throw new NoFlowRunContextError(NOT_IN_FLOW_SUSPEND);
-  const runInput = await suspendCurrentRun(ctx, {
-    key: nextKey(ctx, options.key),
-    timeout: options.timeout === undefined ? 3600 : options.timeout,
-    input,
-    viaPause: false,
-    signal: options.signal,
-  });
-  return input ? input.parse(runInput) : undefined;
+  const key = nextKey(ctx, options.key);
+  return parseInput(input, await suspendCurrentRun(ctx, { key, timeout: options.timeout, input, viaPause: false, signal: options.signal }));
 }
 
 /**
@@ -65,16 +51,10 @@ export async function suspendFlowRun<S extends z.ZodType>(options: SuspendOption
  */
 export async function suspendCurrentRun<S extends z.ZodType>(
   ctx: FlowRunContext,
-  p: { key: string; timeout: number | null; input: RunInput<S> | undefined; viaPause: boolean; signal: AbortSignal | undefined },
+  p: { key: string; timeout: number | null | undefined; input: RunInput<S> | undefined; viaPause: boolean; signal: AbortSignal | undefined },
 ): Promise<JsonObject | undefined> {
-  const params = {
-    flowRunId: ctx.flowRun.id,
-    key: p.key,
-    timeoutSeconds: p.timeout,
-    inputSchema: p.input?.jsonSchema(),
-    inputDescription: p.input?.description,
-    inputInitial: p.input?.initialJson(),
-  };
+  const params = pauseParams(ctx.flowRun.id, p.key, p.timeout, p.input);
+  // pauseFlowRun({ reschedule: true }) is a suspend sent as PauseFlowRun, as Prefect's pause_flow_run does.
   const outcome = p.viaPause
     ? await ctx.client.pauseFlowRun({ ...params, reschedule: true }, { signal: p.signal })
     : await ctx.client.suspendFlowRun(params, { signal: p.signal });

@@ -1,11 +1,11 @@
 /**
- * Waits for a pause to end on the server's WaitForResume stream: pushed, never polled. A dropped stream
- * (server restart, network) is reopened with backoff, naming the pause key, and the server answers a
- * wait on a pause that already ended with its final event at once, so a resume that happened while
- * the stream was down is not missed. Heartbeats double as a liveness check for half-open connections.
+ * Waits for a pause to end on the server's WaitForResume stream: pushed, never polled. The stream is
+ * followed by followStream: a dropped stream (server restart, network) is reopened with backoff,
+ * naming the pause key, and the server answers a wait on a pause that already ended with its final
+ * event at once, so a resume that happened while the stream was down is not missed. Heartbeats double
+ * as a liveness check for half-open connections.
  */
-import { FlowgateError, FlowRunNotFoundError, InvalidArgumentError, NotFoundError, RefusedError } from "../errors.js";
-import { backoffMs, sleep } from "../runtime/abortable.js";
+import { followStream } from "../runtime/follow-stream.js";
 import type { FlowgateClient } from "../transport/flowgate-client.js";
 import type { WaitEvent } from "../types.js";
 
@@ -21,42 +21,25 @@ export interface WaitOptions {
 
 const DEFAULT_HEARTBEAT_SECONDS = 10;
 
-/** Errors that no reconnect can fix. */
-function isPermanent(err: unknown): boolean {
-  return err instanceof NotFoundError || err instanceof FlowRunNotFoundError || err instanceof RefusedError || err instanceof InvalidArgumentError;
-}
-
-/** Resolves with the pause's final event (RESUMED, TIMED_OUT, CANCELLED or SUSPENDED). */
+/**
+ * Resolves with the pause's final event (RESUMED, TIMED_OUT, CANCELLED or SUSPENDED).
+ * @throws the signal's reason once aborted; FlowRunNotFoundError, PauseNotFoundError and the other
+ *   failures a reconnect cannot mend.
+ */
 export async function waitForPauseEnd(client: FlowgateClient, flowRunId: string, key: string, opts: WaitOptions = {}): Promise<WaitEvent> {
+  const signal = opts.signal ?? new AbortController().signal;
+  signal.throwIfAborted();
   const heartbeatSeconds = opts.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
-  for (let attempt = 0; ; attempt++) {
-    opts.signal?.throwIfAborted();
-    const stream = new AbortController();
-    const onAbort = (): void => stream.abort(opts.signal?.reason);
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-    let watchdog: NodeJS.Timeout | undefined;
-    const armWatchdog = (): void => {
-      clearTimeout(watchdog);
-      watchdog = setTimeout(() => stream.abort(new FlowgateError("No heartbeat from the server; reconnecting.")), heartbeatSeconds * 3000);
-    };
-    let cause: unknown = new FlowgateError("The WaitForResume stream ended without a final event.");
-    try {
-      armWatchdog();
-      for await (const event of client.waitForResume(flowRunId, key, heartbeatSeconds, { signal: stream.signal })) {
-        attempt = 0; // a live stream resets the backoff
-        if (event.type !== "HEARTBEAT") return event;
-        armWatchdog();
-        opts.onHeartbeat?.(event);
-      }
-    } catch (err) {
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      if (isPermanent(err)) throw err;
-      cause = err;
-    } finally {
-      clearTimeout(watchdog);
-      opts.signal?.removeEventListener("abort", onAbort);
-    }
-    opts.onReconnect?.(attempt + 1, cause);
-    await sleep(backoffMs(attempt, 50, 2_000), opts.signal);
-  }
+  let final: WaitEvent | undefined;
+  await followStream(
+    (sig) => client.waitForResume(flowRunId, key, heartbeatSeconds, { signal: sig }),
+    (event) => {
+      if (event.type === "HEARTBEAT") return void opts.onHeartbeat?.(event);
+      final = event;
+      return "stop";
+    },
+    { signal, idleTimeoutMs: heartbeatSeconds * 3_000, onReconnect: opts.onReconnect, backoff: { baseMs: 50, maxMs: 2_000 } },
+  );
+  if (final) return final;
+  throw signal.reason;
 }

@@ -26,7 +26,7 @@ export async function followCancellation(
         if (type === StateType.CANCELLING) onCancelling();
         return type === StateType.CANCELLING || (type !== undefined && isFinalStateType(type)) ? "stop" : undefined;
       },
-      signal,
+      { signal },
     );
   } catch (err) {
     log(`flow run ${flowRunId}: cannot watch for cancellation: ${err instanceof Error ? err.message : String(err)}`);

@@ -55,7 +55,7 @@ export class ScheduledRunsSignal {
         (e) => {
           if (e.flowRun.state?.type === StateType.SCHEDULED) this.notify();
         },
-        signal,
+        { signal },
       );
     } catch (err) {
       this.log(`watching deployment ${deploymentId} failed (${err instanceof Error ? err.message : String(err)}); polling only`);

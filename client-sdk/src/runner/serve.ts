@@ -8,6 +8,9 @@
  * How a child finds the flow: the runner re-runs its own entry script (same node flags and
  * arguments) with FLOWGATE_RUNNER_FLOW_RUN_ID set; `serve()` in that process executes the run
  * instead of serving (see child-run.ts). So `serve()` should be what the entry script does.
+ *
+ * The handle `serve()` returns is the serving itself (await it to wait until it stopped) and tells
+ * when runs of the deployments can be started: `handle.ready`, or the `onReady` option.
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
@@ -39,8 +42,29 @@ export interface ServeOptions {
   /** Default parameters stored on each deployment. */
   parameters?: JsonObject;
   client?: FlowgateClient;
-  /** Where runner lines go (default: stderr, prefixed "runner: "). */
+  /** Where runner lines go (default: stderr, prefixed "runner: "). For people: wait with `ready`/`onReady`, not on a line. */
   log?: (line: string) => void;
+  /** Called once the deployments exist and the runner claims their runs (see ServeHandle.ready). */
+  onReady?: (ready: ServeReady) => void;
+}
+
+/** The runner is serving: runs of these deployments started from now on will be claimed. */
+export interface ServeReady {
+  runnerId: string;
+  deployments: Deployment[];
+}
+
+/**
+ * Resolves once serving stopped (the signal aborted and the runs it started ended their processes);
+ * rejects if serving could not start.
+ */
+export interface ServeHandle extends Promise<void> {
+  /**
+   * Resolves once serving (see ServeReady); rejects, like the handle, if serving could not start or
+   * was stopped before it was ready. Never settles in a runner's child process, which executes its
+   * run and exits instead.
+   */
+  readonly ready: Promise<ServeReady>;
 }
 
 const defaultLog = (line: string): void => void process.stderr.write(`runner: ${line}\n`);
@@ -49,9 +73,29 @@ const defaultLog = (line: string): void => void process.stderr.write(`runner: ${
  * Serves the flows until `signal` aborts. In a runner's child process it executes the claimed run
  * instead and ends the process (it never returns there).
  */
-export async function serve(...args: [...flows: ServableFlow[], options: ServeOptions]): Promise<void> {
+export function serve(...args: [...flows: ServableFlow[], options: ServeOptions]): ServeHandle {
   const options = args[args.length - 1] as ServeOptions;
   const flows = args.slice(0, -1) as ServableFlow[];
+  let markReady!: (ready: ServeReady) => void;
+  let markFailed!: (err: unknown) => void;
+  const ready = new Promise<ServeReady>((resolve, reject) => {
+    markReady = resolve;
+    markFailed = reject;
+  });
+  // Whoever awaits only the handle still hears of a failure; `ready` need not be awaited too.
+  ready.catch(() => undefined);
+  const serving = serveFlows(flows, options, (r) => {
+    markReady(r);
+    options.onReady?.(r);
+  });
+  serving.then(
+    () => markFailed(new Error("serve() stopped before it was ready.")), // a no-op once ready
+    (err: unknown) => markFailed(err),
+  );
+  return Object.assign(serving, { ready });
+}
+
+async function serveFlows(flows: ServableFlow[], options: ServeOptions, onReady: (ready: ServeReady) => void): Promise<void> {
   const assignment = childAssignment();
   if (assignment) return executeAssignedRun(flows, assignment);
 
@@ -80,6 +124,7 @@ export async function serve(...args: [...flows: ServableFlow[], options: ServeOp
   const announced = new ScheduledRunsSignal(client, log);
   announced.follow([...byDeployment.keys()], signal);
   log(`serving ${deployments.map((d) => `${d.flowName}/${d.name}`).join(", ")} as ${runnerId}`);
+  onReady({ runnerId, deployments });
 
   const running = new Set<Promise<unknown>>();
   const aborted = new Promise<void>((resolve) => {

@@ -23,7 +23,7 @@ export async function waitForFinalState(client: FlowgateClient, run: FlowRun, ti
         final = latest.state !== undefined && isFinalStateType(latest.state.type);
         return final ? "stop" : undefined;
       },
-      stop.signal,
+      { signal: stop.signal },
     );
     if (final) return latest;
     if (signal?.aborted) throw signal.reason;

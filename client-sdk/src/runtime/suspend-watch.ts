@@ -3,24 +3,22 @@
  * (suspendFlowRun({ flowRunId }) from outside), so the run stops at its next task boundary.
  */
 import type { FlowgateClient } from "../transport/flowgate-client.js";
-import { StateType } from "../types.js";
-import { backoffMs, sleep } from "./abortable.js";
+import { isFinalStateType, StateType } from "../types.js";
+import { followStream } from "./follow-stream.js";
 import type { FlowRunContext } from "./run-context.js";
 
+/**
+ * Follows the run until it is final or `signal` aborts, reconnecting across drops. Never rejects: a
+ * failure no reconnect can mend (the run is gone) leaves nothing to watch for.
+ */
 export function watchForSuspend(client: FlowgateClient, flowRunId: string, ctx: Pick<FlowRunContext, "markSuspendedElsewhere">, signal: AbortSignal): void {
-  void (async () => {
-    for (let failures = 0; !signal.aborted; ) {
-      try {
-        for await (const e of client.watchFlowRun(flowRunId, { signal })) {
-          failures = 0;
-          const state = e.flowRun.state;
-          if (state?.type === StateType.PAUSED && state.details?.pauseReschedule) ctx.markSuspendedElsewhere();
-        }
-        return; // the run reached a final state
-      } catch {
-        if (signal.aborted) return;
-        await sleep(backoffMs(failures++, 100, 5_000), signal).catch(() => undefined);
-      }
-    }
-  })();
+  void followStream(
+    (sig) => client.watchFlowRun(flowRunId, { signal: sig }),
+    (e) => {
+      const state = e.flowRun.state;
+      if (state?.type === StateType.PAUSED && state.details?.pauseReschedule) ctx.markSuspendedElsewhere();
+      return state !== undefined && isFinalStateType(state.type) ? "stop" : undefined;
+    },
+    { signal },
+  ).catch(() => undefined);
 }

@@ -1,6 +1,7 @@
 /**
  * FlowgateClient: every RPC of flowgate.v1 as a promise (or async iterable for streams) over the SDK's
- * own types. Mutating calls carry a fresh request id so a retry by the caller is de-duplicated.
+ * own types. Mutating calls carry a fresh request id so a retry by the caller is de-duplicated. Every
+ * call carries the client's headers and passes through its interceptors (see interceptor.ts).
  */
 import { randomUUID } from "node:crypto";
 import { credentials } from "@grpc/grpc-js";
@@ -22,7 +23,8 @@ import type {
   TaskRun,
   WaitEvent,
 } from "../types.js";
-import { serverStream, unary, type StreamMethod, type UnaryMethod } from "./grpc-call.js";
+import { serverStream, unary, type CallSetup, type StreamMethod, type UnaryMethod } from "./grpc-call.js";
+import type { HeadersInit, Interceptor } from "./interceptor.js";
 import { toDeployment, toFlowRun, toFlowRunEvent, toFlowRunInput, toPbStateType, toTaskRun, toWaitEvent } from "./convert.js";
 
 export interface StateProposal {
@@ -87,6 +89,9 @@ export interface RunDeploymentParams {
   requestId?: string | undefined;
 }
 
+const RUN_SERVICE = "flowgate.v1.RunService";
+const DEPLOYMENT_SERVICE = "flowgate.v1.DeploymentService";
+
 function timeoutFields(timeoutSeconds: number | null): { timeoutSeconds?: number; noTimeout: boolean } {
   return timeoutSeconds === null ? { noTimeout: true } : { timeoutSeconds, noTimeout: false };
 }
@@ -94,12 +99,16 @@ function timeoutFields(timeoutSeconds: number | null): { timeoutSeconds?: number
 export class FlowgateClient {
   readonly address: string;
   private readonly retryUnavailableMs: number;
+  private readonly headers: HeadersInit | undefined;
+  private readonly interceptors: readonly Interceptor[];
   private readonly runs: RunServiceClient;
   private readonly deployments: DeploymentServiceClient;
 
   constructor(config: ClientConfig = {}) {
     this.address = resolveAddress(config);
     this.retryUnavailableMs = config.retryUnavailableMs ?? 30_000;
+    this.headers = config.headers;
+    this.interceptors = [...(config.interceptors ?? [])];
     // A paused flow waits on one stream for hours; after a server restart it should find the server
     // again within seconds, not after grpc-js's default back-off of up to two minutes.
     const options = { "grpc.initial_reconnect_backoff_ms": 200, "grpc.max_reconnect_backoff_ms": 3_000 };
@@ -113,12 +122,22 @@ export class FlowgateClient {
     this.deployments.close();
   }
 
+  private setup(service: string, rpc: string): CallSetup {
+    return { service, rpc, headers: this.headers, interceptors: this.interceptors };
+  }
+
   private run<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req, opts?: CallOptions): Promise<Res> {
-    return this.retrying(() => unary(rpc, method.bind(this.runs) as UnaryMethod<Req, Res>, request, opts), opts?.signal);
+    const bound = method.bind(this.runs);
+    return this.retrying(() => unary(this.setup(RUN_SERVICE, rpc), bound, request, opts), opts?.signal);
   }
 
   private deployment<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req, opts?: CallOptions): Promise<Res> {
-    return this.retrying(() => unary(rpc, method.bind(this.deployments) as UnaryMethod<Req, Res>, request, opts), opts?.signal);
+    const bound = method.bind(this.deployments);
+    return this.retrying(() => unary(this.setup(DEPLOYMENT_SERVICE, rpc), bound, request, opts), opts?.signal);
+  }
+
+  private stream<Req, Res>(rpc: string, method: StreamMethod<Req, Res>, request: Req, opts?: CallOptions): AsyncGenerator<Res, void, undefined> {
+    return serverStream(this.setup(RUN_SERVICE, rpc), method.bind(this.runs), request, opts);
   }
 
   /**
@@ -142,7 +161,7 @@ export class FlowgateClient {
     return { type: toPbStateType(p.type), name: p.name ?? "", message: p.message ?? "" };
   }
 
-  /** @throws FlowRunNotFoundError / NotFoundError (parent or deployment), InvalidArgumentError */
+  /** @throws FlowRunNotFoundError (parent), DeploymentNotFoundError, InvalidArgumentError */
   async createFlowRun(p: CreateFlowRunParams, opts?: CallOptions): Promise<FlowRun> {
     const req = runPb.CreateFlowRunRequest.fromPartial({
       flowName: p.flowName,
@@ -177,7 +196,7 @@ export class FlowgateClient {
     return { flowRuns: res.flowRuns.map(toFlowRun), nextPageToken: res.nextPageToken };
   }
 
-  /** @throws FlowRunNotFoundError, RefusedError (the rules refused; message says why), ConflictError */
+  /** @throws FlowRunNotFoundError, AlreadyFinalError, TransitionRefusedError (the message says why), VersionConflictError */
   async setFlowRunState(flowRunId: string, state: StateProposal, opts: CallOptions & { expectedVersion?: number } = {}): Promise<FlowRun> {
     const req = runPb.SetFlowRunStateRequest.fromPartial({
       flowRunId,
@@ -188,13 +207,13 @@ export class FlowgateClient {
     return toFlowRun((await this.run("SetFlowRunState", this.runs.setFlowRunState, req, opts)).flowRun);
   }
 
-  /** @throws FlowRunNotFoundError, RefusedError (run already final) */
+  /** @throws FlowRunNotFoundError, AlreadyFinalError */
   async cancelFlowRun(flowRunId: string, opts?: CallOptions): Promise<FlowRun> {
     const req = runPb.CancelFlowRunRequest.fromPartial({ flowRunId, requestId: randomUUID() });
     return toFlowRun((await this.run("CancelFlowRun", this.runs.cancelFlowRun, req, opts)).flowRun);
   }
 
-  /** In-process pause. @throws FlowRunNotFoundError, RefusedError, InvalidArgumentError */
+  /** In-process pause. @throws FlowRunNotFoundError, TransitionRefusedError, InvalidArgumentError */
   async pauseFlowRun(p: PauseParams & { reschedule: boolean }, opts?: CallOptions): Promise<PauseOutcome> {
     const req = runPb.PauseFlowRunRequest.fromPartial({
       flowRunId: p.flowRunId,
@@ -207,10 +226,10 @@ export class FlowgateClient {
       requestId: randomUUID(),
     });
     const res = await this.run("PauseFlowRun", this.runs.pauseFlowRun, req, opts);
-    return { flowRun: toFlowRun(res.flowRun), alreadyFired: res.alreadyFired, runInput: res.runInput as JsonObject | undefined };
+    return { flowRun: toFlowRun(res.flowRun), alreadyFired: res.alreadyFired, runInput: res.runInput };
   }
 
-  /** @throws FlowRunNotFoundError, RefusedError ("Cannot suspend subflows.", …), InvalidArgumentError */
+  /** @throws FlowRunNotFoundError, TransitionRefusedError ("Cannot suspend subflows.", …), InvalidArgumentError */
   async suspendFlowRun(p: PauseParams, opts?: CallOptions): Promise<PauseOutcome> {
     const req = runPb.SuspendFlowRunRequest.fromPartial({
       flowRunId: p.flowRunId,
@@ -222,7 +241,7 @@ export class FlowgateClient {
       requestId: randomUUID(),
     });
     const res = await this.run("SuspendFlowRun", this.runs.suspendFlowRun, req, opts);
-    return { flowRun: toFlowRun(res.flowRun), alreadyFired: res.alreadyFired, runInput: res.runInput as JsonObject | undefined };
+    return { flowRun: toFlowRun(res.flowRun), alreadyFired: res.alreadyFired, runInput: res.runInput };
   }
 
   /** @throws FlowRunNotFoundError, NotPausedError, FlowPauseTimeout, InvalidRunInputError */
@@ -234,15 +253,13 @@ export class FlowgateClient {
   /** One WaitForResume stream, as sent: heartbeats then one final event. No reconnects (see pause/wait-for-resume.ts). */
   async *waitForResume(flowRunId: string, key: string, heartbeatSeconds: number, opts?: CallOptions): AsyncGenerator<WaitEvent, void, undefined> {
     const req = runPb.WaitForResumeRequest.fromPartial({ flowRunId, key, heartbeatSeconds });
-    const method = this.runs.waitForResume.bind(this.runs) as StreamMethod<runPb.WaitForResumeRequest, runPb.WaitForResumeResponse>;
-    for await (const m of serverStream("WaitForResume", method, req, opts)) yield toWaitEvent(m);
+    for await (const m of this.stream("WaitForResume", this.runs.waitForResume, req, opts)) yield toWaitEvent(m);
   }
 
   /** The run's current state, then every change; ends after a final state. */
   async *watchFlowRun(flowRunId: string, opts?: CallOptions): AsyncGenerator<FlowRunEvent, void, undefined> {
     const req = runPb.WatchFlowRunRequest.fromPartial({ flowRunId });
-    const method = this.runs.watchFlowRun.bind(this.runs) as StreamMethod<runPb.WatchFlowRunRequest, runPb.WatchFlowRunResponse>;
-    for await (const m of serverStream("WatchFlowRun", method, req, opts)) yield toFlowRunEvent(m.event);
+    for await (const m of this.stream("WatchFlowRun", this.runs.watchFlowRun, req, opts)) yield toFlowRunEvent(m.event);
   }
 
   /** Current states of matching runs, then every change of one. */
@@ -252,17 +269,16 @@ export class FlowgateClient {
       flowName: filter.flowName ?? "",
       deploymentId: filter.deploymentId ?? "",
     });
-    const method = this.runs.watchFlowRuns.bind(this.runs) as StreamMethod<runPb.WatchFlowRunsRequest, runPb.WatchFlowRunsResponse>;
-    for await (const m of serverStream("WatchFlowRuns", method, req, opts)) yield toFlowRunEvent(m.event);
+    for await (const m of this.stream("WatchFlowRuns", this.runs.watchFlowRuns, req, opts)) yield toFlowRunEvent(m.event);
   }
 
-  /** @throws FlowRunNotFoundError, AlreadyExistsError (key), InvalidArgumentError */
+  /** @throws FlowRunNotFoundError, InputKeyExistsError, InvalidArgumentError */
   async createFlowRunInput(flowRunId: string, key: string, value: JsonValue, sender = "", opts?: CallOptions): Promise<FlowRunInput> {
     const req = runPb.CreateFlowRunInputRequest.fromPartial({ flowRunId, key, value, sender, requestId: randomUUID() });
     return toFlowRunInput((await this.run("CreateFlowRunInput", this.runs.createFlowRunInput, req, opts)).input);
   }
 
-  /** @throws FlowRunNotFoundError, NotFoundError (key) */
+  /** @throws FlowRunNotFoundError, FlowRunInputNotFoundError */
   async readFlowRunInput(flowRunId: string, key: string, opts?: CallOptions): Promise<FlowRunInput> {
     const req = runPb.ReadFlowRunInputRequest.fromPartial({ flowRunId, key });
     return toFlowRunInput((await this.run("ReadFlowRunInput", this.runs.readFlowRunInput, req, opts)).input);
@@ -313,7 +329,7 @@ export class FlowgateClient {
     return toTaskRun((await this.run("SetTaskRunState", this.runs.setTaskRunState, req, opts)).taskRun);
   }
 
-  /** The latest completed task run with a persisted result under `cacheKey`; NotFoundError when none. */
+  /** The latest completed task run with a persisted result under `cacheKey`; TaskRunNotFoundError when none. */
   async getTaskRunByCacheKey(cacheKey: string, opts?: CallOptions): Promise<TaskRun> {
     const req = runPb.GetTaskRunRequest.fromPartial({ cacheKey });
     return toTaskRun((await this.run("GetTaskRun", this.runs.getTaskRun, req, opts)).taskRun);
@@ -334,7 +350,7 @@ export class FlowgateClient {
     return { deployment: toDeployment(res.deployment), created: res.created };
   }
 
-  /** By id, or by "flow-name/deployment-name". @throws NotFoundError */
+  /** By id, or by "flow-name/deployment-name". @throws DeploymentNotFoundError */
   async getDeployment(idOrFullName: { deploymentId: string } | { fullName: string }, opts?: CallOptions): Promise<Deployment> {
     const req = { deploymentId: "", fullName: "", ...idOrFullName };
     return toDeployment((await this.deployment("GetDeployment", this.deployments.getDeployment, req, opts)).deployment);

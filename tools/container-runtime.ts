@@ -17,8 +17,7 @@ export interface RuntimeProbe {
 
 export type ContainerRuntime =
   /** `dockerHost` is what testcontainers is to be given as DOCKER_HOST. */
-  | { found: true; dockerHost: string; via: string }
-  | { found: false; message: string };
+  { found: true; dockerHost: string; via: string } | { found: false; message: string };
 
 export function systemProbe(): RuntimeProbe {
   return {
@@ -54,13 +53,17 @@ export function findContainerRuntime(probe: RuntimeProbe = systemProbe()): Conta
     if (!given.startsWith("unix://")) return { found: true, dockerHost: given, via: "DOCKER_HOST" };
     const path = given.slice("unix://".length);
     if (probe.isSocket(path)) return { found: true, dockerHost: given, via: "DOCKER_HOST" };
-    return { found: false, message: `container runtime: DOCKER_HOST names ${path}, which is not a socket; the MongoDB replica-set run is skipped and the embedded store is used` };
+    return {
+      found: false,
+      message: `container runtime: DOCKER_HOST names ${path}, which is not a socket; the MongoDB replica-set run is skipped and the embedded store is used`,
+    };
   }
   for (const path of socketCandidates(probe)) {
     if (probe.isSocket(path)) return { found: true, dockerHost: `unix://${path}`, via: path };
   }
   return {
     found: false,
-    message: "container runtime: none found (no DOCKER_HOST, no Docker or Podman socket); the MongoDB replica-set run is skipped and the embedded store is used",
+    message:
+      "container runtime: none found (no DOCKER_HOST, no Docker or Podman socket); the MongoDB replica-set run is skipped and the embedded store is used",
   };
 }

@@ -62,16 +62,28 @@ if (!userStore) {
 } else {
   console.error("test store: FLOWGATE_MONGODB_URI");
 }
-console.error(`store strategy: ${env.FLOWGATE_STORE_COMPAT ? `${env.FLOWGATE_STORE_COMPAT} (FLOWGATE_STORE_COMPAT)` : "as each server detects it"}`);
+console.error(
+  `store strategy: ${env.FLOWGATE_STORE_COMPAT ? `${env.FLOWGATE_STORE_COMPAT} (FLOWGATE_STORE_COMPAT)` : "as each server detects it"}`,
+);
 if (!userStore && env.FLOWGATE_STORE_COMPAT === "mongodb") {
   // The limit the store-strategies test documents: FerretDB v1 does not apply a filtered update atomically.
-  console.error("store strategy: mongodb on the embedded FerretDB, whose filtered updates are not atomic: tests of concurrent writers are expected to fail");
+  console.error(
+    "store strategy: mongodb on the embedded FerretDB, whose filtered updates are not atomic: tests of concurrent writers are expected to fail",
+  );
 }
 
 // A per-test timeout and --test-force-exit: a failing test that leaves a handle open must fail the
 // run, not hang it until CI's time limit.
 console.error(`running ${files.length} test files: ${files.map((f) => relative(".", f)).join(", ")}`);
-const NODE_TEST_ARGS = ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", "--test-timeout=300000", "--test-force-exit"];
+const NODE_TEST_ARGS = [
+  "--import",
+  "tsx",
+  "--test",
+  "--test-reporter=spec",
+  "--test-concurrency=2",
+  "--test-timeout=300000",
+  "--test-force-exit",
+];
 const child = spawn(process.execPath, [...NODE_TEST_ARGS, ...files], {
   stdio: "inherit",
   env,
@@ -96,7 +108,12 @@ if (!userStore) {
 if (only.length === 0) {
   const clientSuites = [
     { name: "go test (clients/go)", cwd: join("clients", "go"), cmd: "go", args: ["test", "-count=1", "./..."] },
-    { name: "pytest (clients/python)", cwd: join("clients", "python"), cmd: join(process.cwd(), ".venv", "bin", "python"), args: ["-m", "pytest", "-q"] },
+    {
+      name: "pytest (clients/python)",
+      cwd: join("clients", "python"),
+      cmd: join(process.cwd(), ".venv", "bin", "python"),
+      args: ["-m", "pytest", "-q"],
+    },
   ];
   for (const suite of clientSuites) {
     console.error(`running ${suite.name}`);
@@ -120,14 +137,18 @@ async function runOnMongoContainer(runtime, suites) {
   try {
     container = await new MongoDBContainer(MONGODB_IMAGE).start();
   } catch (err) {
-    console.error(`container runtime at ${runtime.via}: could not start ${MONGODB_IMAGE}: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(
+      `container runtime at ${runtime.via}: could not start ${MONGODB_IMAGE}: ${err instanceof Error ? err.message : String(err)}`,
+    );
     return 1;
   }
   try {
     // A one-member replica set whose member is known by a name inside the container: connect directly.
     const base = container.getConnectionString().split("?")[0].replace(/\/$/, "");
     const uri = `${base}/?directConnection=true`;
-    console.error(`test store: MongoDB replica set (${MONGODB_IMAGE}, testcontainers via ${runtime.via}) at ${uri}, ready in ${Date.now() - started} ms`);
+    console.error(
+      `test store: MongoDB replica set (${MONGODB_IMAGE}, testcontainers via ${runtime.via}) at ${uri}, ready in ${Date.now() - started} ms`,
+    );
     console.error(`running ${suites.length} test files on it under the mongodb strategy`);
     const c = spawn(process.execPath, [...NODE_TEST_ARGS, ...suites], {
       stdio: "inherit",

@@ -27,7 +27,11 @@ const uri = await storeUri();
 const clock = (): Clock => ({ now: new Date(), newId: () => crypto.randomUUID() });
 
 function newRun(over: { flowName?: string; deploymentId?: string; state?: StateType } = {}): FlowRun {
-  return createFlowRun({ flowName: over.flowName ?? "f", deploymentId: over.deploymentId, state: over.state ? { type: over.state } : undefined }, 1 << 20, clock());
+  return createFlowRun(
+    { flowName: over.flowName ?? "f", deploymentId: over.deploymentId, state: over.state ? { type: over.state } : undefined },
+    1 << 20,
+    clock(),
+  );
 }
 
 /** The run's next version in `type`, as a transition decided from `run` would store it. */
@@ -68,7 +72,14 @@ const BEHAVIOURS: Record<string, Behaviour> = {
     assert.equal(await store.taskRuns.countFor(flowRunId, "fetch"), 2);
 
     const c = clock();
-    const done: TaskRun = { ...first, cacheKey: `k-${first.id}`, state: makeState({ type: "COMPLETED" }, c.newId(), c.now), result: { $x: 1 }, hasResult: true, version: 2 };
+    const done: TaskRun = {
+      ...first,
+      cacheKey: `k-${first.id}`,
+      state: makeState({ type: "COMPLETED" }, c.newId(), c.now),
+      result: { $x: 1 },
+      hasResult: true,
+      version: 2,
+    };
     assert.equal(await store.taskRuns.apply(done), true);
     assert.equal(await store.taskRuns.apply({ ...done, state: makeState({ type: "FAILED" }, c.newId(), c.now) }), false);
     await store.taskRuns.putResult(done.cacheKey!, done.id, c.now);
@@ -87,7 +98,12 @@ const BEHAVIOURS: Record<string, Behaviour> = {
     await store.inputs.create({ flowRunId, key: "paused-1-response", value: "first", sender: "ui", createdAt: at(3) });
     await store.inputs.put({ flowRunId, key: "paused-1-response", value: "second", createdAt: at(4) });
     await store.inputs.create({ flowRunId, key: "other", value: null, createdAt: at(5) });
-    assert.deepEqual(await store.inputs.read(flowRunId, "paused-1-schema"), { flowRunId, key: "paused-1-schema", value: { $schema: "x", "a.b": 1 }, createdAt: at(1) });
+    assert.deepEqual(await store.inputs.read(flowRunId, "paused-1-schema"), {
+      flowRunId,
+      key: "paused-1-schema",
+      value: { $schema: "x", "a.b": 1 },
+      createdAt: at(1),
+    });
     assert.equal((await store.inputs.read(flowRunId, "paused-1-response"))?.value, "second");
     const keys = async (prefix: string, exclude: string[] = [], limit = 10): Promise<string[]> =>
       (await store.inputs.filter(flowRunId, prefix, exclude, limit)).map((i) => i.key);
@@ -114,7 +130,10 @@ const BEHAVIOURS: Record<string, Behaviour> = {
     const deploymentId = crypto.randomUUID();
     const runs: FlowRun[] = [];
     for (let i = 0; i < 5; i++) {
-      const run = { ...newRun({ flowName, deploymentId, state: i % 2 === 0 ? "SCHEDULED" : "RUNNING" }), createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) };
+      const run = {
+        ...newRun({ flowName, deploymentId, state: i % 2 === 0 ? "SCHEDULED" : "RUNNING" }),
+        createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+      };
       await store.runs.insert(run);
       runs.push(run);
     }
@@ -122,7 +141,10 @@ const BEHAVIOURS: Record<string, Behaviour> = {
     const newestFirst = [...runs].reverse();
     assert.deepEqual(ids(await store.runs.list({ flowName }, 0, 10)), ids(newestFirst));
     assert.deepEqual(ids(await store.runs.list({ flowName }, 1, 2)), ids(newestFirst.slice(1, 3)));
-    assert.deepEqual(ids(await store.runs.list({ flowName, stateTypes: ["RUNNING"] }, 0, 10)), ids(newestFirst.filter((r) => r.state?.type === "RUNNING")));
+    assert.deepEqual(
+      ids(await store.runs.list({ flowName, stateTypes: ["RUNNING"] }, 0, 10)),
+      ids(newestFirst.filter((r) => r.state?.type === "RUNNING")),
+    );
     assert.deepEqual(ids(await store.runs.findScheduled([deploymentId], 2)), ids([runs[0]!, runs[2]!]));
     assert.deepEqual(new Set(ids(await store.runs.findByIds([runs[1]!.id, runs[3]!.id]))), new Set([runs[1]!.id, runs[3]!.id]));
   },
@@ -137,7 +159,10 @@ const BEHAVIOURS: Record<string, Behaviour> = {
     assert.equal(updated.created, false);
     assert.equal(updated.deployment.id, b.deployment.id);
     assert.equal((await store.deployments.getByName(flowName, "b"))?.entrypoint, "b.ts:g");
-    assert.deepEqual((await store.deployments.list(flowName, 0, 10)).map((d) => d.name), ["a", "b"]);
+    assert.deepEqual(
+      (await store.deployments.list(flowName, 0, 10)).map((d) => d.name),
+      ["a", "b"],
+    );
     assert.deepEqual(await store.deployments.get(a.deployment.id), a.deployment);
   },
 

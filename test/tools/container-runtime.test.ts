@@ -40,7 +40,8 @@ describe("finding a container runtime", () => {
       [machine({ XDG_RUNTIME_DIR: "/run/user/1000" }, ["/run/user/1000/podman/podman.sock"]), "unix:///run/user/1000/podman/podman.sock"],
       [machine({}, ["/home/dev/.colima/default/docker.sock"]), "unix:///home/dev/.colima/default/docker.sock"],
     ];
-    for (const [probe, dockerHost] of cases) assert.deepEqual(findContainerRuntime(probe), { found: true, dockerHost, via: dockerHost.slice("unix://".length) });
+    for (const [probe, dockerHost] of cases)
+      assert.deepEqual(findContainerRuntime(probe), { found: true, dockerHost, via: dockerHost.slice("unix://".length) });
   });
 
   test("the rootless Podman socket is only looked for where XDG_RUNTIME_DIR says", () => {

@@ -33,18 +33,29 @@ export class DeploymentService {
     const name = requireName("name", input.name);
     const flowName = requireName("flow_name", input.flowName);
     if (name.includes("/") || flowName.includes("/")) {
-      throw new InvalidArgumentError('Deployment and flow names cannot contain "/".', [{ field: "name", description: 'cannot contain "/"' }]);
+      throw new InvalidArgumentError('Deployment and flow names cannot contain "/".', [
+        { field: "name", description: 'cannot contain "/"' },
+      ]);
     }
     const parameters = input.parameters ?? {};
     requireWithinLimit("parameters", parameters, this.ctx.limits.maxInputBytes);
     return once(this.ctx.store.requests, "create-deployment", optionalRequestId(input.requestId), () =>
-      this.ctx.store.deployments.upsert({ id: randomUUID(), name, flowName, entrypoint: input.entrypoint, parameters, createdAt: new Date() }),
+      this.ctx.store.deployments.upsert({
+        id: randomUUID(),
+        name,
+        flowName,
+        entrypoint: input.entrypoint,
+        parameters,
+        createdAt: new Date(),
+      }),
     );
   }
 
   async get(deploymentId: string, fullName: string): Promise<DeploymentRecord> {
     if ((deploymentId === "") === (fullName === "")) {
-      throw new InvalidArgumentError("Give exactly one of deployment_id and full_name.", [{ field: "deployment_id", description: "give exactly one of deployment_id and full_name" }]);
+      throw new InvalidArgumentError("Give exactly one of deployment_id and full_name.", [
+        { field: "deployment_id", description: "give exactly one of deployment_id and full_name" },
+      ]);
     }
     if (deploymentId) {
       const id = requireId("deployment_id", deploymentId);
@@ -54,7 +65,9 @@ export class DeploymentService {
     }
     const [flowName, name, ...rest] = fullName.split("/");
     if (!flowName || !name || rest.length > 0) {
-      throw new InvalidArgumentError('full_name must look like "flow-name/deployment-name".', [{ field: "full_name", description: 'must be "flow-name/deployment-name"' }]);
+      throw new InvalidArgumentError('full_name must look like "flow-name/deployment-name".', [
+        { field: "full_name", description: 'must be "flow-name/deployment-name"' },
+      ]);
     }
     const d = await this.ctx.store.deployments.getByName(flowName, name);
     if (!d) throw new NotFoundError("DEPLOYMENT_NOT_FOUND", `Deployment "${fullName}" was not found.`);
@@ -75,7 +88,9 @@ export class DeploymentService {
       let parentFlowRunId: string | undefined;
       if (input.asSubflow) {
         if (!input.parentFlowRunId) {
-          throw new InvalidArgumentError("as_subflow needs parent_flow_run_id.", [{ field: "parent_flow_run_id", description: "is required with as_subflow" }]);
+          throw new InvalidArgumentError("as_subflow needs parent_flow_run_id.", [
+            { field: "parent_flow_run_id", description: "is required with as_subflow" },
+          ]);
         }
         parentFlowRunId = requireId("parent_flow_run_id", input.parentFlowRunId);
         const taskKey = `run-deployment:${deployment.flowName}/${deployment.name}`;
@@ -105,11 +120,14 @@ export class DeploymentService {
   /** Moves up to `limit` SCHEDULED runs of these deployments to PENDING; each run goes to one claimer. */
   async claim(deploymentIds: readonly string[], runnerId: string, limitIn: number): Promise<FlowRun[]> {
     if (deploymentIds.length === 0) {
-      throw new InvalidArgumentError("deployment_ids must name at least one deployment.", [{ field: "deployment_ids", description: "is required" }]);
+      throw new InvalidArgumentError("deployment_ids must name at least one deployment.", [
+        { field: "deployment_ids", description: "is required" },
+      ]);
     }
     const ids = deploymentIds.map((d) => requireId("deployment_ids", d));
     const limit = limitIn === 0 ? 1 : limitIn;
-    if (limit < 1 || limit > 100) throw new InvalidArgumentError("limit must be between 1 and 100.", [{ field: "limit", description: "must be between 1 and 100" }]);
+    if (limit < 1 || limit > 100)
+      throw new InvalidArgumentError("limit must be between 1 and 100.", [{ field: "limit", description: "must be between 1 and 100" }]);
     const claimed: FlowRun[] = [];
     for (const found of await this.ctx.store.runs.findScheduled(ids, limit * 2)) {
       if (claimed.length >= limit) break;

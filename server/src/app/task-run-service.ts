@@ -1,6 +1,12 @@
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { StateProposal } from "../domain/states.js";
-import { checkTaskRunStateChange, decideTaskRunState, newTaskRun, type TaskRunDecision, type TaskRunStateChange } from "../domain/task-run.js";
+import {
+  checkTaskRunStateChange,
+  decideTaskRunState,
+  newTaskRun,
+  type TaskRunDecision,
+  type TaskRunStateChange,
+} from "../domain/task-run.js";
 import { optionalRequestId, requireId, requireName, requireWithinLimit } from "../domain/validation.js";
 import { applyTransition, type TransitionSubject } from "./apply-transition.js";
 import { systemClock, type AppContext } from "./context.js";
@@ -25,12 +31,19 @@ export class TaskRunService {
     const taskKey = requireName("task_key", input.taskKey, 500);
     const requestId = optionalRequestId(input.requestId);
     return once(this.ctx.store.requests, `create-task-run:${flowRunId}`, requestId, async () => {
-      if (!(await this.ctx.store.runs.get(flowRunId))) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${flowRunId} was not found.`);
+      if (!(await this.ctx.store.runs.get(flowRunId)))
+        throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${flowRunId} was not found.`);
       return this.ctx.store.taskRuns.findOrCreate(newTaskRun({ ...input, flowRunId, taskKey }, systemClock()));
     });
   }
 
-  async setState(taskRunId: string, proposal: StateProposal, result: unknown, persistResult: boolean, requestIdText = ""): Promise<TaskRunRecord> {
+  async setState(
+    taskRunId: string,
+    proposal: StateProposal,
+    result: unknown,
+    persistResult: boolean,
+    requestIdText = "",
+  ): Promise<TaskRunRecord> {
     const id = requireId("task_run_id", taskRunId);
     const requestId = optionalRequestId(requestIdText);
     const change: TaskRunStateChange = { proposal, result, persistResult };
@@ -41,7 +54,8 @@ export class TaskRunService {
         const d = decideTaskRunState(current, change, clock);
         return { next: d.next, result: { value: d } };
       });
-      if (decided.indexResult && decided.next.cacheKey) await this.ctx.store.taskRuns.putResult(decided.next.cacheKey, decided.next.id, decided.next.updatedAt);
+      if (decided.indexResult && decided.next.cacheKey)
+        await this.ctx.store.taskRuns.putResult(decided.next.cacheKey, decided.next.id, decided.next.updatedAt);
       return decided.next;
     });
   }
@@ -60,12 +74,18 @@ export class TaskRunService {
 
   async get(taskRunId: string, cacheKey: string): Promise<TaskRunRecord> {
     if ((taskRunId === "") === (cacheKey === "")) {
-      throw new InvalidArgumentError("Give exactly one of task_run_id and cache_key.", [{ field: "task_run_id", description: "give exactly one of task_run_id and cache_key" }]);
+      throw new InvalidArgumentError("Give exactly one of task_run_id and cache_key.", [
+        { field: "task_run_id", description: "give exactly one of task_run_id and cache_key" },
+      ]);
     }
     const taskRun = taskRunId
       ? await this.ctx.store.taskRuns.get(requireId("task_run_id", taskRunId))
       : await this.ctx.store.taskRuns.getByCacheKey(cacheKey);
-    if (!taskRun) throw new NotFoundError("TASK_RUN_NOT_FOUND", taskRunId ? `Task run ${taskRunId} was not found.` : `No persisted result for cache key "${cacheKey}".`);
+    if (!taskRun)
+      throw new NotFoundError(
+        "TASK_RUN_NOT_FOUND",
+        taskRunId ? `Task run ${taskRunId} was not found.` : `No persisted result for cache key "${cacheKey}".`,
+      );
     return taskRun;
   }
 }

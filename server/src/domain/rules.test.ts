@@ -2,7 +2,17 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { AbortedError, FailedPreconditionError, InvalidArgumentError, Messages } from "./errors.js";
 import { STATE_HISTORY_LIMIT, type FlowRun } from "./flow-run.js";
-import { availableActions, decideCancel, decideClaim, decideExpire, decidePause, decideResume, decideSetState, type Clock, type PauseRequest } from "./rules.js";
+import {
+  availableActions,
+  decideCancel,
+  decideClaim,
+  decideExpire,
+  decidePause,
+  decideResume,
+  decideSetState,
+  type Clock,
+  type PauseRequest,
+} from "./rules.js";
 import { RunInputSchemas } from "./run-input-schema.js";
 import { STATE_TYPES, makeState, type StateType } from "./states.js";
 
@@ -53,7 +63,10 @@ describe("decidePause", () => {
   });
 
   test("refuses a run with no state, then a run that is not running", () => {
-    assert.throws(() => decidePause(run(undefined), pauseReq(), clockAt()), new FailedPreconditionError("TRANSITION_REFUSED", Messages.pauseNoState));
+    assert.throws(
+      () => decidePause(run(undefined), pauseReq(), clockAt()),
+      new FailedPreconditionError("TRANSITION_REFUSED", Messages.pauseNoState),
+    );
     for (const t of STATE_TYPES.filter((s) => s !== "RUNNING" && s !== "PAUSED")) {
       assert.throws(() => decidePause(run(t), pauseReq(), clockAt()), { message: Messages.pauseNotRunning }, t);
     }
@@ -78,13 +91,20 @@ describe("decidePause", () => {
 
   test("timeouts: no_timeout means no expiry; both at once, zero and negative are invalid", () => {
     assert.equal(paused({ noTimeout: true }).state?.details.pauseExpiresAt, undefined);
-    for (const bad of [pauseReq({ noTimeout: true, timeoutSeconds: 5 }), pauseReq({ timeoutSeconds: 0 }), pauseReq({ timeoutSeconds: -1 })]) {
+    for (const bad of [
+      pauseReq({ noTimeout: true, timeoutSeconds: 5 }),
+      pauseReq({ timeoutSeconds: 0 }),
+      pauseReq({ timeoutSeconds: -1 }),
+    ]) {
       assert.throws(() => decidePause(run("RUNNING"), bad, clockAt()), InvalidArgumentError);
     }
   });
 
   test("a suspend is refused for a linked subflow and for a run without a deployment", () => {
-    assert.throws(() => decidePause(run("RUNNING", { deploymentId: "d", parentTaskRunId: "t" }), pauseReq({ reschedule: true }), clockAt()), { message: Messages.suspendSubflow });
+    assert.throws(
+      () => decidePause(run("RUNNING", { deploymentId: "d", parentTaskRunId: "t" }), pauseReq({ reschedule: true }), clockAt()),
+      { message: Messages.suspendSubflow },
+    );
     assert.throws(() => decidePause(run("RUNNING"), pauseReq({ reschedule: true }), clockAt()), { message: Messages.suspendNoDeployment });
   });
 
@@ -99,7 +119,11 @@ describe("decidePause", () => {
 });
 
 describe("decideResume", () => {
-  const schema = { type: "object", properties: { name: { type: "string" }, age: { type: "integer", minimum: 0 } }, required: ["name", "age"] };
+  const schema = {
+    type: "object",
+    properties: { name: { type: "string" }, age: { type: "integer", minimum: 0 } },
+    required: ["name", "age"],
+  };
 
   test("an in-process pause goes back to RUNNING without counting a new run", () => {
     const d = decideResume(paused(), { x: 1 }, undefined, schemas, clockAt(1));
@@ -149,7 +173,9 @@ describe("decideResume", () => {
     // The failure is stored and the caller is still told the pause timed out.
     assert.equal(late.transition.run.state?.type, "FAILED");
     assert.deepEqual([late.error.reason, late.error.message], ["PAUSE_TIMED_OUT", Messages.resumeTimedOut]);
-    assert.throws(() => decideResume(late.transition.run, undefined, undefined, schemas, clockAt(11_000)), { message: Messages.resumeTimedOut });
+    assert.throws(() => decideResume(late.transition.run, undefined, undefined, schemas, clockAt(11_000)), {
+      message: Messages.resumeTimedOut,
+    });
     const won = decideResume(p, undefined, "req-1", schemas, clockAt(1));
     assert.equal(won.kind, "resume");
     if (won.kind !== "resume") return;
@@ -195,7 +221,10 @@ describe("decideSetState", () => {
   });
 
   test("a pause that awaits input cannot be left to RUNNING without its input", () => {
-    assert.throws(() => decideSetState(paused({ inputSchema: { type: "object" } }), { type: "RUNNING" }, undefined, clockAt(1)), FailedPreconditionError);
+    assert.throws(
+      () => decideSetState(paused({ inputSchema: { type: "object" } }), { type: "RUNNING" }, undefined, clockAt(1)),
+      FailedPreconditionError,
+    );
   });
 
   test("entering RUNNING counts a run", () => {
@@ -275,9 +304,21 @@ describe("availableActions", () => {
     }
     for (const { name, run: r } of runs) {
       const actions = availableActions(r);
-      assert.equal(actions.suspend, accepts(() => decidePause(r, pauseReq({ reschedule: true }), clockAt(1))), `suspend: ${name}`);
-      assert.equal(actions.cancel, accepts(() => decideCancel(r, clockAt(1))) && decideCancel(r, clockAt(1)) !== undefined, `cancel: ${name}`);
-      assert.equal(actions.resume, accepts(() => decideResume(r, undefined, undefined, schemas, clockAt(1))), `resume: ${name}`);
+      assert.equal(
+        actions.suspend,
+        accepts(() => decidePause(r, pauseReq({ reschedule: true }), clockAt(1))),
+        `suspend: ${name}`,
+      );
+      assert.equal(
+        actions.cancel,
+        accepts(() => decideCancel(r, clockAt(1))) && decideCancel(r, clockAt(1)) !== undefined,
+        `cancel: ${name}`,
+      );
+      assert.equal(
+        actions.resume,
+        accepts(() => decideResume(r, undefined, undefined, schemas, clockAt(1))),
+        `resume: ${name}`,
+      );
     }
   });
 });

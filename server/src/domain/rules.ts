@@ -5,7 +5,16 @@
  * so concurrent resumes and timeouts resolve to exactly one winner.
  */
 import { AbortedError, FailedPreconditionError, InvalidArgumentError, Messages } from "./errors.js";
-import { currentPause, latestPause, pauseKeyset, type FlowRun, type JsonObject, type PauseRecord, type PauseStatus, withPastState } from "./flow-run.js";
+import {
+  currentPause,
+  latestPause,
+  pauseKeyset,
+  type FlowRun,
+  type JsonObject,
+  type PauseRecord,
+  type PauseStatus,
+  withPastState,
+} from "./flow-run.js";
 import { defaultStateName, isFinal, makeState, type State, type StateProposal, type StateType } from "./states.js";
 import type { RunInputSchemas } from "./run-input-schema.js";
 import { nextRunCount } from "./run-count.js";
@@ -35,9 +44,7 @@ export interface PauseRequest {
   inputInitial?: JsonObject | undefined;
 }
 
-export type PauseDecision =
-  | { kind: "already_fired"; pause: PauseRecord }
-  | { kind: "pause"; transition: Transition; pause: PauseRecord };
+export type PauseDecision = { kind: "already_fired"; pause: PauseRecord } | { kind: "pause"; transition: Transition; pause: PauseRecord };
 
 /** PauseFlowRun and SuspendFlowRun (a suspend is a pause with reschedule). */
 export function decidePause(run: FlowRun, req: PauseRequest, clock: Clock): PauseDecision {
@@ -201,7 +208,11 @@ export function decideExpire(run: FlowRun, key: string, clock: Clock): Transitio
 }
 
 function expired(run: FlowRun, pause: PauseRecord, clock: Clock): ExpiredDecision {
-  return { kind: "expired", transition: expireTransition(run, pause, clock), error: new FailedPreconditionError("PAUSE_TIMED_OUT", Messages.resumeTimedOut) };
+  return {
+    kind: "expired",
+    transition: expireTransition(run, pause, clock),
+    error: new FailedPreconditionError("PAUSE_TIMED_OUT", Messages.resumeTimedOut),
+  };
 }
 
 function expireTransition(run: FlowRun, pause: PauseRecord, clock: Clock): Transition {
@@ -221,8 +232,7 @@ export function availableActions(run: FlowRun): AvailableActions {
   const pending = currentPause(run)?.status === "pending";
   return {
     resume: type === "PAUSED" && pending,
-    suspend:
-      !run.parentTaskRunId && !!run.deploymentId && (type === "RUNNING" || (type === "PAUSED" && isInProcessPause(run))),
+    suspend: !run.parentTaskRunId && !!run.deploymentId && (type === "RUNNING" || (type === "PAUSED" && isInProcessPause(run))),
     cancel: !(type && isFinal(type)) && type !== "CANCELLING",
   };
 }
@@ -231,8 +241,7 @@ export function availableActions(run: FlowRun): AvailableActions {
 export function decideCancel(run: FlowRun, clock: Clock): Transition | undefined {
   const type = run.state?.type;
   if (type && isFinal(type)) {
-    throw new FailedPreconditionError("ALREADY_FINAL", `Cannot cancel a flow run that is already in a final state (${run.state!.name}).`,
-    );
+    throw new FailedPreconditionError("ALREADY_FINAL", `Cannot cancel a flow run that is already in a final state (${run.state!.name}).`);
   }
   if (type === "CANCELLING") return undefined;
   if (type === "RUNNING") {
@@ -258,14 +267,12 @@ const ALLOWED: Record<StateType, ReadonlySet<StateType>> = {
 export type SetStateDecision = { kind: "set"; transition: Transition } | ExpiredDecision;
 
 /** SetFlowRunState: a client proposes, the rules accept or refuse. */
-export function decideSetState(
-  run: FlowRun,
-  proposal: StateProposal,
-  expectedVersion: number | undefined,
-  clock: Clock,
-): SetStateDecision {
+export function decideSetState(run: FlowRun, proposal: StateProposal, expectedVersion: number | undefined, clock: Clock): SetStateDecision {
   if (expectedVersion !== undefined && expectedVersion !== run.version) {
-    throw new AbortedError("VERSION_CONFLICT", `The flow run is at version ${run.version}, not ${expectedVersion}; read it again and retry.`);
+    throw new AbortedError(
+      "VERSION_CONFLICT",
+      `The flow run is at version ${run.version}, not ${expectedVersion}; read it again and retry.`,
+    );
   }
   if (proposal.type === "PAUSED") {
     throw new FailedPreconditionError("TRANSITION_REFUSED", "Use PauseFlowRun or SuspendFlowRun to pause a flow run.");
@@ -275,11 +282,14 @@ export function decideSetState(
   let resuming = run.resuming;
   if (current) {
     if (isFinal(current.type)) {
-      throw new FailedPreconditionError("ALREADY_FINAL", `The flow run is already in a final state (${current.name}); its state cannot change.`,
+      throw new FailedPreconditionError(
+        "ALREADY_FINAL",
+        `The flow run is already in a final state (${current.name}); its state cannot change.`,
       );
     }
     if (!ALLOWED[current.type].has(proposal.type)) {
-      throw new FailedPreconditionError("TRANSITION_REFUSED", 
+      throw new FailedPreconditionError(
+        "TRANSITION_REFUSED",
         current.type === "PAUSED"
           ? "A paused flow run can only move to RUNNING, SCHEDULED or a final state."
           : `Cannot move a flow run from ${current.type} to ${proposal.type}.`,

@@ -49,12 +49,34 @@ describe("createFlowRun", () => {
         return err.violations[0]?.field;
       }
     };
-    assert.equal(field(() => createFlowRun({ flowName: "  " }, LIMIT, clock())), "flow_name");
-    assert.equal(field(() => createFlowRun({ flowName: "f", parameters: { x: "y".repeat(LIMIT) } }, LIMIT, clock())), "parameters");
-    assert.equal(field(() => createFlowRun({ flowName: "f", deploymentId: "nope" }, LIMIT, clock())), "deployment_id");
-    assert.equal(field(() => createFlowRun({ flowName: "f", parentFlowRunId: "nope" }, LIMIT, clock())), "parent_flow_run_id");
-    assert.equal(field(() => createFlowRun({ flowName: "f", parentTaskRunId: "nope" }, LIMIT, clock())), "parent_task_run_id");
-    assert.equal(field(() => createFlowRun({ flowName: "f", name: "" }, LIMIT, clock())), undefined, "an empty name means a generated one");
-    assert.equal(field(() => createFlowRun({ flowName: "f", name: "x".repeat(201) }, LIMIT, clock())), "name");
+    assert.equal(
+      field(() => createFlowRun({ flowName: "  " }, LIMIT, clock())),
+      "flow_name",
+    );
+    assert.equal(
+      field(() => createFlowRun({ flowName: "f", parameters: { x: "y".repeat(LIMIT) } }, LIMIT, clock())),
+      "parameters",
+    );
+    assert.equal(
+      field(() => createFlowRun({ flowName: "f", deploymentId: "nope" }, LIMIT, clock())),
+      "deployment_id",
+    );
+    assert.equal(
+      field(() => createFlowRun({ flowName: "f", parentFlowRunId: "nope" }, LIMIT, clock())),
+      "parent_flow_run_id",
+    );
+    assert.equal(
+      field(() => createFlowRun({ flowName: "f", parentTaskRunId: "nope" }, LIMIT, clock())),
+      "parent_task_run_id",
+    );
+    assert.equal(
+      field(() => createFlowRun({ flowName: "f", name: "" }, LIMIT, clock())),
+      undefined,
+      "an empty name means a generated one",
+    );
+    assert.equal(
+      field(() => createFlowRun({ flowName: "f", name: "x".repeat(201) }, LIMIT, clock())),
+      "name",
+    );
   });
 });

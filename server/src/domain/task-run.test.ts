@@ -22,7 +22,10 @@ describe("newTaskRun", () => {
     assert.equal(t.state, undefined);
     assert.deepEqual([t.hasResult, t.runCount, t.version], [false, 0, 1]);
     assert.equal(t.createdAt.getTime(), T0.getTime() + 5);
-    assert.equal(newTaskRun({ flowRunId: "r", taskKey: "fetch", dynamicKey: "0", name: "Fetch it", cacheKey: "" }, clockAt()).cacheKey, undefined);
+    assert.equal(
+      newTaskRun({ flowRunId: "r", taskKey: "fetch", dynamicKey: "0", name: "Fetch it", cacheKey: "" }, clockAt()).cacheKey,
+      undefined,
+    );
   });
 });
 
@@ -49,11 +52,23 @@ describe("decideTaskRunState", () => {
   });
 
   test("a persisted result is kept with the task run, and indexed by its cache key when it has one", () => {
-    const kept = decideTaskRunState(taskRun("RUNNING"), { proposal: { type: "COMPLETED" }, result: { n: 1 }, persistResult: true }, clockAt());
+    const kept = decideTaskRunState(
+      taskRun("RUNNING"),
+      { proposal: { type: "COMPLETED" }, result: { n: 1 }, persistResult: true },
+      clockAt(),
+    );
     assert.deepEqual([kept.next.hasResult, kept.next.result, kept.indexResult], [true, { n: 1 }, false]);
-    const cached = decideTaskRunState(taskRun("RUNNING", { cacheKey: "k" }), { proposal: { type: "COMPLETED" }, persistResult: true }, clockAt());
+    const cached = decideTaskRunState(
+      taskRun("RUNNING", { cacheKey: "k" }),
+      { proposal: { type: "COMPLETED" }, persistResult: true },
+      clockAt(),
+    );
     assert.deepEqual([cached.next.result, cached.indexResult], [null, true]);
-    const notKept = decideTaskRunState(taskRun("RUNNING", { cacheKey: "k" }), { proposal: { type: "COMPLETED" }, result: 5, persistResult: false }, clockAt());
+    const notKept = decideTaskRunState(
+      taskRun("RUNNING", { cacheKey: "k" }),
+      { proposal: { type: "COMPLETED" }, result: 5, persistResult: false },
+      clockAt(),
+    );
     assert.deepEqual([notKept.next.hasResult, "result" in notKept.next, notKept.indexResult], [false, false, false]);
   });
 
@@ -62,6 +77,9 @@ describe("decideTaskRunState", () => {
       () => checkTaskRunStateChange({ proposal: { type: "FAILED" }, persistResult: true }),
       (err: unknown) => err instanceof InvalidArgumentError && err.violations[0]?.field === "persist_result",
     );
-    assert.throws(() => decideTaskRunState(taskRun("RUNNING"), { proposal: { type: "RUNNING" }, persistResult: true }, clockAt()), InvalidArgumentError);
+    assert.throws(
+      () => decideTaskRunState(taskRun("RUNNING"), { proposal: { type: "RUNNING" }, persistResult: true }, clockAt()),
+      InvalidArgumentError,
+    );
   });
 });

@@ -60,7 +60,9 @@ export interface TaskRunStateChange {
 /** Checks what can be checked before reading the task run: only a COMPLETED task has a result to keep. */
 export function checkTaskRunStateChange(change: TaskRunStateChange): void {
   if (change.persistResult && change.proposal.type !== "COMPLETED") {
-    throw new InvalidArgumentError("persist_result is only meaningful with COMPLETED.", [{ field: "persist_result", description: "requires state COMPLETED" }]);
+    throw new InvalidArgumentError("persist_result is only meaningful with COMPLETED.", [
+      { field: "persist_result", description: "requires state COMPLETED" },
+    ]);
   }
 }
 

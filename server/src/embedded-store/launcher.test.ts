@@ -1,20 +1,20 @@
-import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { MongoClient } from 'mongodb';
-import { startEmbeddedStore } from './launcher.js';
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { MongoClient } from "mongodb";
+import { startEmbeddedStore } from "./launcher.js";
 
 // The first run builds the Go binary (about a minute cold), so the default-free timeout is kept
 // generous rather than failing on a slow machine.
 const BUILD_TIMEOUT_MS = 300_000;
 
-let dataDir = '';
+let dataDir = "";
 
 before(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'flowgate-embedded-store-'));
+  dataDir = await mkdtemp(path.join(tmpdir(), "flowgate-embedded-store-"));
 });
 
 after(async () => {
@@ -25,15 +25,15 @@ after(async () => {
 function acceptsConnections(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
-    socket.once('connect', () => {
+    socket.once("connect", () => {
       socket.destroy();
       resolve(true);
     });
-    socket.once('error', () => resolve(false));
+    socket.once("error", () => resolve(false));
   });
 }
 
-test('starts, stores and reads a document, then stops', { timeout: BUILD_TIMEOUT_MS }, async () => {
+test("starts, stores and reads a document, then stops", { timeout: BUILD_TIMEOUT_MS }, async () => {
   const progress: string[] = [];
   const store = await startEmbeddedStore({ dataDir, onProgress: (l) => progress.push(l) });
   const { hostname, port } = new URL(store.uri);
@@ -42,9 +42,9 @@ test('starts, stores and reads a document, then stops', { timeout: BUILD_TIMEOUT
 
     const client = new MongoClient(store.uri, { directConnection: true });
     try {
-      const runs = client.db('flowgate_test').collection<{ _id: string; state: string }>('runs');
-      await runs.insertOne({ _id: 'run-1', state: 'paused' });
-      assert.deepEqual(await runs.findOne({ _id: 'run-1' }), { _id: 'run-1', state: 'paused' });
+      const runs = client.db("flowgate_test").collection<{ _id: string; state: string }>("runs");
+      await runs.insertOne({ _id: "run-1", state: "paused" });
+      assert.deepEqual(await runs.findOne({ _id: "run-1" }), { _id: "run-1", state: "paused" });
     } finally {
       await client.close();
     }
@@ -57,10 +57,7 @@ test('starts, stores and reads a document, then stops', { timeout: BUILD_TIMEOUT
   await store.stop();
 });
 
-test('an already-aborted signal rejects with its reason', async () => {
-  const reason = new Error('shutting down');
-  await assert.rejects(
-    startEmbeddedStore({ dataDir, signal: AbortSignal.abort(reason), onProgress: () => {} }),
-    (err) => err === reason,
-  );
+test("an already-aborted signal rejects with its reason", async () => {
+  const reason = new Error("shutting down");
+  await assert.rejects(startEmbeddedStore({ dataDir, signal: AbortSignal.abort(reason), onProgress: () => {} }), (err) => err === reason);
 });

@@ -6,15 +6,15 @@
  * platform-specific artefacts; the build result is cached under tools/embedded-store/.bin keyed
  * by a hash of the Go sources, so only the first start (or a source change) pays for it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { constants as fsConstants } from "node:fs";
+import { access, mkdir, mkdtemp, readdir, readFile, rename, rm } from "node:fs/promises";
+import { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 
 export interface EmbeddedStore {
   readonly uri: string;
@@ -32,7 +32,7 @@ export interface EmbeddedStoreOptions {
    * SQLite durability: "normal" (default) survives crashes of any process but may lose the last
    * commits on power loss or an OS crash; "full" fsyncs every commit (30-50 ms per write here).
    */
-  sync?: 'normal' | 'full';
+  sync?: "normal" | "full";
 }
 
 export interface EnsureBinaryOptions {
@@ -42,9 +42,9 @@ export interface EnsureBinaryOptions {
 
 // Both server/src/embedded-store/*.ts (tsx) and server/dist/embedded-store/*.js (tsc) sit three
 // levels below the repository root, so one relative URL serves both layouts.
-const TOOL_DIR = fileURLToPath(new URL('../../../tools/embedded-store', import.meta.url));
+const TOOL_DIR = fileURLToPath(new URL("../../../tools/embedded-store", import.meta.url));
 /** The binary is rebuilt when any of these change: go.mod, go.sum and every .go file of the tool. */
-const MODULE_FILES = ['go.mod', 'go.sum'] as const;
+const MODULE_FILES = ["go.mod", "go.sum"] as const;
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
@@ -72,23 +72,26 @@ class LineTail {
 }
 
 function formatTail(tail: LineTail, label: string): string {
-  const lines = tail.last(ERROR_TAIL_LINES).filter((l) => l.trim() !== '');
-  return lines.length === 0 ? '' : `\n${label}:\n  ${lines.join('\n  ')}`;
+  const lines = tail.last(ERROR_TAIL_LINES).filter((l) => l.trim() !== "");
+  return lines.length === 0 ? "" : `\n${label}:\n  ${lines.join("\n  ")}`;
 }
 
-function abortReason(signal: AbortSignal): unknown {
-  // AbortSignal.reason is always set by abort() in Node 20, but a hand-rolled signal may not.
-  return signal.reason ?? new Error('The operation was aborted');
+function abortReason(signal: AbortSignal): Error {
+  // AbortSignal.reason is always set by abort() in Node 20 (a DOMException, an Error), but a
+  // hand-rolled signal may have none, or a reason that is not an Error.
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return new Error("The operation was aborted", { cause: reason });
 }
 
 async function sourceHash(): Promise<string> {
-  const hash = createHash('sha256');
-  const goFiles = (await readdir(TOOL_DIR)).filter((f) => f.endsWith('.go')).sort();
+  const hash = createHash("sha256");
+  const goFiles = (await readdir(TOOL_DIR)).filter((f) => f.endsWith(".go")).sort();
   for (const name of [...MODULE_FILES, ...goFiles]) {
     hash.update(name);
     hash.update(await readFile(path.join(TOOL_DIR, name)));
   }
-  return hash.digest('hex').slice(0, 16);
+  return hash.digest("hex").slice(0, 16);
 }
 
 async function isExecutable(file: string): Promise<boolean> {
@@ -109,23 +112,20 @@ export async function ensureEmbeddedStoreBinary(opts: EnsureBinaryOptions = {}):
   const { signal } = opts;
   if (signal?.aborted) throw abortReason(signal);
 
-  const exe = process.platform === 'win32' ? '.exe' : '';
-  const binDir = path.join(TOOL_DIR, '.bin');
+  const exe = process.platform === "win32" ? ".exe" : "";
+  const binDir = path.join(TOOL_DIR, ".bin");
   const binary = path.join(binDir, `embedded-store-${await sourceHash()}${exe}`);
   if (await isExecutable(binary)) return binary;
 
   await mkdir(binDir, { recursive: true });
   // A private temporary name plus rename() means a concurrent process either finds no binary or a
   // complete one; if two processes build at once, the later rename just replaces an equal file.
-  const tmp = path.join(
-    binDir,
-    `.tmp-${process.pid}-${randomBytes(4).toString('hex')}-${path.basename(binary)}`,
-  );
+  const tmp = path.join(binDir, `.tmp-${process.pid}-${randomBytes(4).toString("hex")}-${path.basename(binary)}`);
 
-  onProgress('embedded store: building FerretDB (first start only, about a minute)…');
+  onProgress("embedded store: building FerretDB (first start only, about a minute)…");
   const started = Date.now();
   // go leaves its work folder behind when interrupted (golang/go#25808), so it gets one we remove.
-  const workDir = await mkdtemp(path.join(tmpdir(), 'flowgate-store-build-'));
+  const workDir = await mkdtemp(path.join(tmpdir(), "flowgate-store-build-"));
   try {
     await runGoBuild(tmp, workDir, onProgress, started, signal);
     await rename(tmp, binary);
@@ -152,14 +152,14 @@ function runGoBuild(
     const stderr = new LineTail(STDERR_TAIL_LINES);
     // Its own process group lets an abort reach the compile/link processes go spawns; signalling
     // only `go` would orphan them and leak go's temporary work folder.
-    const ownGroup = process.platform !== 'win32';
-    const child = spawn('go', ['build', '-o', output, '.'], {
+    const ownGroup = process.platform !== "win32";
+    const child = spawn("go", ["build", "-o", output, "."], {
       cwd: TOOL_DIR,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, GOTMPDIR: workDir },
       detached: ownGroup,
     });
-    if (child.stderr) createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
+    if (child.stderr) createInterface({ input: child.stderr }).on("line", (l) => stderr.push(l));
 
     const signalBuild = (sig: NodeJS.Signals): void => {
       try {
@@ -176,12 +176,12 @@ function runGoBuild(
     let killTimer: NodeJS.Timeout | undefined;
 
     let settled = false;
-    const finish = (err?: unknown): void => {
+    const finish = (err?: Error): void => {
       if (settled) return;
       settled = true;
       clearInterval(timer);
       clearTimeout(killTimer);
-      signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener("abort", onAbort);
       if (err === undefined) resolve();
       else reject(err);
     };
@@ -191,20 +191,20 @@ function runGoBuild(
       clearInterval(timer);
       // SIGINT is go's Ctrl-C path, which removes its work folder; rejection waits for the exit so
       // the caller's cleanup of the output file cannot race a still-running linker.
-      signalBuild('SIGINT');
-      killTimer = setTimeout(() => signalBuild('SIGKILL'), STOP_GRACE_MS);
+      signalBuild("SIGINT");
+      killTimer = setTimeout(() => signalBuild("SIGKILL"), STOP_GRACE_MS);
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener("abort", onAbort, { once: true });
 
-    child.once('error', (err: NodeJS.ErrnoException) => {
+    child.once("error", (err: NodeJS.ErrnoException) => {
       const cause =
-        err.code === 'ENOENT'
-          ? 'embedded store: cannot build FerretDB because the Go toolchain (`go`) is not on PATH; install Go 1.22 or newer from https://go.dev/dl/'
+        err.code === "ENOENT"
+          ? "embedded store: cannot build FerretDB because the Go toolchain (`go`) is not on PATH; install Go 1.22 or newer from https://go.dev/dl/"
           : `embedded store: cannot run \`go build\`: ${err.message}`;
       finish(new Error(cause));
     });
     // 'close' rather than 'exit' so the stderr tail is complete before it goes into the message.
-    child.once('close', (code, sig) => {
+    child.once("close", (code, sig) => {
       if (aborted && signal) {
         finish(abortReason(signal));
         return;
@@ -214,11 +214,7 @@ function runGoBuild(
         return;
       }
       const how = sig ? `was killed by ${sig}` : `exited with code ${String(code)}`;
-      finish(
-        new Error(
-          `embedded store: \`go build\` in ${TOOL_DIR} ${how}${formatTail(stderr, 'go build stderr')}`,
-        ),
-      );
+      finish(new Error(`embedded store: \`go build\` in ${TOOL_DIR} ${how}${formatTail(stderr, "go build stderr")}`));
     });
   });
 }
@@ -251,38 +247,36 @@ export async function startEmbeddedStore(opts: EmbeddedStoreOptions): Promise<Em
   const binary = await ensureEmbeddedStoreBinary({ onProgress, signal });
   if (signal?.aborted) throw abortReason(signal);
 
-  const dataDir = path.resolve(opts.dataDir, 'store');
+  const dataDir = path.resolve(opts.dataDir, "store");
   const stderr = new LineTail(STDERR_TAIL_LINES);
   // stdin stays an open pipe for the child's lifetime: the child exits when it reaches EOF, which
   // is what ties its life to ours even if we die from SIGKILL.
-  const child = spawn(
-    binary,
-    ['--data-dir', dataDir, '--listen', '127.0.0.1:0', '--log-level', 'warn', '--sync', opts.sync ?? 'normal'],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+  const child = spawn(binary, ["--data-dir", dataDir, "--listen", "127.0.0.1:0", "--log-level", "warn", "--sync", opts.sync ?? "normal"], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   // Both pipes are drained for the child's whole life so it can never block on a full pipe.
-  if (child.stderr) createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
+  if (child.stderr) createInterface({ input: child.stderr }).on("line", (l) => stderr.push(l));
   // An EPIPE on stdin only means the child is gone, which the exit handlers already report.
-  child.stdin?.on('error', () => {});
+  child.stdin?.on("error", () => {});
 
   const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+    child.once("exit", () => {
       child.stdin?.destroy();
       resolve();
     });
     // A spawn failure emits 'error' but never 'exit'; a persistent listener also keeps a later
     // failed kill() from surfacing as an unhandled 'error' event.
-    child.on('error', () => resolve());
+    child.on("error", () => resolve());
   });
 
   const uri = await waitForReady(child, stderr, binary, signal);
 
   let stopping: Promise<void> | undefined;
-  child.once('exit', (code, sig) => {
+  child.once("exit", (code, sig) => {
     if (stopping) return;
     // Nobody awaits a running store, so an unexpected crash is only visible through this line.
     const how = sig ? `was killed by ${sig}` : `exited with code ${String(code)}`;
-    onProgress(`embedded store: ${how} unexpectedly${formatTail(stderr, 'stderr')}`);
+    onProgress(`embedded store: ${how} unexpectedly${formatTail(stderr, "stderr")}`);
   });
   setStdioRef(child, false);
 
@@ -290,7 +284,7 @@ export async function startEmbeddedStore(opts: EmbeddedStoreOptions): Promise<Em
     if (hasExited(child)) return;
     // Re-ref so the event loop stays alive until the exit event that this promise waits on.
     setStdioRef(child, true);
-    child.kill('SIGTERM');
+    child.kill("SIGTERM");
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), STOP_GRACE_MS);
@@ -298,7 +292,7 @@ export async function startEmbeddedStore(opts: EmbeddedStoreOptions): Promise<Em
     const graceful = await Promise.race([exited.then(() => false), timedOut]);
     clearTimeout(timer);
     if (graceful && !hasExited(child)) {
-      child.kill('SIGKILL');
+      child.kill("SIGKILL");
       await exited;
     }
   };
@@ -312,23 +306,17 @@ export async function startEmbeddedStore(opts: EmbeddedStoreOptions): Promise<Em
   };
 }
 
-function waitForReady(
-  child: ChildProcess,
-  stderr: LineTail,
-  binary: string,
-  signal: AbortSignal | undefined,
-): Promise<string> {
+function waitForReady(child: ChildProcess, stderr: LineTail, binary: string, signal: AbortSignal | undefined): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     let settled = false;
-    const fail = (err: unknown): void => {
+    const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
       cleanup();
-      if (!hasExited(child)) child.kill('SIGKILL');
+      if (!hasExited(child)) child.kill("SIGKILL");
       reject(err);
     };
-    const describe = (what: string): Error =>
-      new Error(`embedded store: ${what}${formatTail(stderr, 'embedded-store stderr')}`);
+    const describe = (what: string): Error => new Error(`embedded store: ${what}${formatTail(stderr, "embedded-store stderr")}`);
 
     const onAbort = (): void => fail(abortReason(signal as AbortSignal));
     const onError = (err: Error): void => fail(describe(`cannot start ${binary}: ${err.message}`));
@@ -337,16 +325,13 @@ function waitForReady(
       const how = sig ? `was killed by ${sig}` : `exited with code ${String(code)}`;
       fail(describe(`${how} before it was ready`));
     };
-    const timer = setTimeout(
-      () => fail(describe(`not ready after ${READY_TIMEOUT_MS / 1000} s`)),
-      READY_TIMEOUT_MS,
-    );
+    const timer = setTimeout(() => fail(describe(`not ready after ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
 
     const lines = child.stdout ? createInterface({ input: child.stdout }) : undefined;
     const onLine = (line: string): void => {
-      if (settled || !line.startsWith('ready ')) return;
-      const uri = line.slice('ready '.length).trim();
-      if (!uri.startsWith('mongodb://')) {
+      if (settled || !line.startsWith("ready ")) return;
+      const uri = line.slice("ready ".length).trim();
+      if (!uri.startsWith("mongodb://")) {
         fail(describe(`printed an unexpected ready line: ${line}`));
         return;
       }
@@ -357,17 +342,17 @@ function waitForReady(
 
     function cleanup(): void {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      child.off('error', onError);
-      child.off('close', onClose);
+      signal?.removeEventListener("abort", onAbort);
+      child.off("error", onError);
+      child.off("close", onClose);
       // The interface is kept (not closed) so stdout continues to be drained after startup.
-      lines?.off('line', onLine);
+      lines?.off("line", onLine);
     }
 
-    lines?.on('line', onLine);
-    child.once('error', onError);
-    child.once('close', onClose);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (!lines) fail(describe('has no stdout pipe'));
+    lines?.on("line", onLine);
+    child.once("error", onError);
+    child.once("close", onClose);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (!lines) fail(describe("has no stdout pipe"));
   });
 }

@@ -9,7 +9,7 @@ export const COLLECTIONS = {
   deployments: "deployments",
   requests: "requests",
   events: "events",
-  /** One document per written version of a run or task run: the atomic right to write it (see VersionedWrites). */
+  /** One document per written version of a run or task run under the ferretdb strategy: the atomic right to write it (see compat/ferretdb.ts). */
   versionClaims: "version_claims",
 } as const;
 
@@ -25,9 +25,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { flowRunId: 1, key: 1 }, name: "flow_run_key", unique: true },
     { key: { flowRunId: 1, createdAt: 1 }, name: "flow_run_created_at" },
   ],
-  [COLLECTIONS.taskRuns]: [
-    { key: { flowRunId: 1, taskKey: 1, dynamicKey: 1 }, name: "flow_run_task_key", unique: true },
-  ],
+  [COLLECTIONS.taskRuns]: [{ key: { flowRunId: 1, taskKey: 1, dynamicKey: 1 }, name: "flow_run_task_key", unique: true }],
   [COLLECTIONS.deployments]: [{ key: { flowName: 1, name: 1 }, name: "flow_name_name", unique: true }],
   [COLLECTIONS.requests]: [{ key: { createdAt: 1 }, name: "created_at" }],
   [COLLECTIONS.events]: [{ key: { at: 1 }, name: "at" }],
@@ -37,7 +35,11 @@ export async function ensureSchema(db: Db): Promise<void> {
   for (const [name, indexes] of Object.entries(INDEXES)) {
     // Only the missing ones: FerretDB v1 panics when asked to create some indexes that already exist.
     const collection = db.collection(name);
-    const present = new Set((await collection.listIndexes().toArray().catch(() => [])).map((i) => String(i["name"])));
+    const listed: { name?: unknown }[] = await collection
+      .listIndexes()
+      .toArray()
+      .catch(() => []);
+    const present = new Set(listed.map((i) => String(i.name)));
     const missing = indexes.filter((i) => !present.has(String(i.name)));
     if (missing.length > 0) await collection.createIndexes(missing);
   }

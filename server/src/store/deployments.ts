@@ -22,7 +22,10 @@ export class DeploymentRepository implements DeploymentStore {
     const { id, ...rest } = record;
     const result = await this.deployments.findOneAndUpdate(
       { flowName: record.flowName, name: record.name },
-      { $set: { entrypoint: rest.entrypoint, parameters: toJsonText(rest.parameters) }, $setOnInsert: { _id: id, createdAt: rest.createdAt } },
+      {
+        $set: { entrypoint: rest.entrypoint, parameters: toJsonText(rest.parameters) },
+        $setOnInsert: { _id: id, createdAt: rest.createdAt },
+      },
       { upsert: true, returnDocument: "after", includeResultMetadata: true },
     );
     const doc = result.value;

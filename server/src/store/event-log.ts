@@ -41,7 +41,11 @@ export class EventLog implements EventFeedStore {
 
   /** The current end of the feed (one full read, at start-up only). */
   async readHead(): Promise<number> {
-    const last = await this.events.find({}, { projection: { _id: 1 } }).sort({ _id: -1 }).limit(1).next();
+    const last = await this.events
+      .find({}, { projection: { _id: 1 } })
+      .sort({ _id: -1 })
+      .limit(1)
+      .next();
     this.head = Math.max(this.head, last ? Number(last._id) : 0);
     return this.head;
   }

@@ -107,12 +107,7 @@ export class FlowRunRepository implements FlowRunStore {
 
   /** Newest first. FerretDB sorts in memory; fine for the page sizes the API allows. */
   async list(filter: RunFilter, offset: number, limit: number): Promise<FlowRun[]> {
-    const docs = await this.runs
-      .find(toMongoFilter(filter))
-      .sort({ createdAt: -1, _id: 1 })
-      .skip(offset)
-      .limit(limit)
-      .toArray();
+    const docs = await this.runs.find(toMongoFilter(filter)).sort({ createdAt: -1, _id: 1 }).skip(offset).limit(limit).toArray();
     return docs.map(toRun);
   }
 

@@ -20,7 +20,11 @@ export function reportingUnavailable<T extends object>(target: T): T {
       return (...args: unknown[]) => {
         try {
           const out: unknown = member.apply(obj, args);
-          return out instanceof Promise ? out.catch((err: unknown) => Promise.reject(translate(err))) : out;
+          return out instanceof Promise
+            ? out.catch((err: unknown) => {
+                throw translate(err);
+              })
+            : out;
         } catch (err) {
           throw translate(err);
         }

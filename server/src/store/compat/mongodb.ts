@@ -9,7 +9,13 @@ import type { StoreStrategy, Versioned } from "./strategy.js";
 export function mongodbStrategy(): StoreStrategy {
   return {
     name: "mongodb",
-    async versionedUpdate<T extends Versioned>(target: Collection<T>, _kind: string, id: string, version: number, set: MatchKeysAndValues<T>): Promise<boolean> {
+    async versionedUpdate<T extends Versioned>(
+      target: Collection<T>,
+      _kind: string,
+      id: string,
+      version: number,
+      set: MatchKeysAndValues<T>,
+    ): Promise<boolean> {
       const filter = { _id: id, version: version - 1 } as Filter<T>;
       // No projection: FerretDB does not implement one on findAndModify, and this strategy also runs
       // the store's test table against the embedded store.

@@ -14,7 +14,13 @@ export default tseslint.config(
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
-        project: ["./server/tsconfig.json", "./client-sdk/tsconfig.json", "./ui/tsconfig.json", "./test/tsconfig.json", "./bench/tsconfig.json"],
+        project: [
+          "./server/tsconfig.json",
+          "./client-sdk/tsconfig.json",
+          "./ui/tsconfig.json",
+          "./test/tsconfig.json",
+          "./bench/tsconfig.json",
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
       globals: { ...globals.node },
@@ -25,10 +31,17 @@ export default tseslint.config(
       // Promises left to run on purpose are marked with `void`; node:test's describe/test manage their own.
       "@typescript-eslint/no-floating-promises": [
         "error",
-        { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "test", "it", "suite", "before", "after"] }] },
+        {
+          allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "test", "it", "suite", "before", "after"] }],
+        },
       ],
       "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { attributes: false } }],
     },
+  },
+  {
+    // Flows and tasks are async functions by contract (the SDK awaits them), with or without an await inside.
+    files: ["examples/**/*.ts", "test/**/*.ts", "bench/**/*.ts"],
+    rules: { "@typescript-eslint/require-await": "off" },
   },
   {
     files: ["ui/src/**/*.{ts,tsx}"],

@@ -34,7 +34,10 @@ try {
   const before = rssBytes(pid);
 
   const streams: StreamReader<WaitForResumeResponse>[] = [];
-  for (const id of ids) streams.push(new StreamReader(server.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: id, key: "1", heartbeatSeconds: 60 }))));
+  for (const id of ids)
+    streams.push(
+      new StreamReader(server.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: id, key: "1", heartbeatSeconds: 60 }))),
+    );
   await Promise.all(streams.map((s) => s.next(60_000)));
   await new Promise((r) => setTimeout(r, 2000));
   const after = rssBytes(pid);

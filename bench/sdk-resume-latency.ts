@@ -19,13 +19,16 @@ try {
   let heldResolve: (id: string) => void = () => undefined;
   let wokeAt = 0;
   const woke: (() => void)[] = [];
-  const pauses = flow(async (count: number) => {
-    for (let i = 0; i < count; i++) {
-      await pauseFlowRun({ heartbeatSeconds: 300, onHeartbeat: (e) => heldResolve(e.flowRun?.id ?? "") });
-      wokeAt = performance.now();
-      woke.shift()?.();
-    }
-  }, { name: "bench-sdk-pauses" });
+  const pauses = flow(
+    async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        await pauseFlowRun({ heartbeatSeconds: 300, onHeartbeat: (e) => heldResolve(e.flowRun?.id ?? "") });
+        wokeAt = performance.now();
+        woke.shift()?.();
+      }
+    },
+    { name: "bench-sdk-pauses" },
+  );
 
   const returnedToWake: number[] = [];
   const sentToWake: number[] = [];

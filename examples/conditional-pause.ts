@@ -9,25 +9,31 @@ import { setTimeout as delay } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { currentFlowRun, flow, pauseFlowRun, StateType, task } from "flowgate";
 
-export const taskOne = task(async () => {
-  for (let i = 0; i < 3; i++) {
-    await delay(1000);
-    console.log(i);
-  }
-}, { name: "task-one" });
+export const taskOne = task(
+  async () => {
+    for (let i = 0; i < 3; i++) {
+      await delay(1000);
+      console.log(i);
+    }
+  },
+  { name: "task-one" },
+);
 
-export const myFlow = flow(async () => {
-  // returnState: the flow decides on the task's final state instead of catching its error.
-  const terminalState = await taskOne.with({ returnState: true }).submit();
-  if (terminalState.type === StateType.COMPLETED) {
-    const id = currentFlowRun()?.id;
-    console.log(`Task one succeeded! Pausing flow run ${id} for 2 s, waiting to be resumed: npx flowgate runs resume ${id}`);
-    await pauseFlowRun({ timeout: 2 });
-    console.log("Resumed in time.");
-  } else {
-    console.log("Task one failed. Skipping pause flow run..");
-  }
-}, { name: "conditional-pause", logPrints: true });
+export const myFlow = flow(
+  async () => {
+    // returnState: the flow decides on the task's final state instead of catching its error.
+    const terminalState = await taskOne.with({ returnState: true }).submit();
+    if (terminalState.type === StateType.COMPLETED) {
+      const id = currentFlowRun()?.id;
+      console.log(`Task one succeeded! Pausing flow run ${id} for 2 s, waiting to be resumed: npx flowgate runs resume ${id}`);
+      await pauseFlowRun({ timeout: 2 });
+      console.log("Resumed in time.");
+    } else {
+      console.log("Task one failed. Skipping pause flow run..");
+    }
+  },
+  { name: "conditional-pause", logPrints: true },
+);
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   // returnState: an unresumed pause is an expected outcome here, reported rather than thrown.

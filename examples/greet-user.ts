@@ -10,13 +10,16 @@ import { currentFlowRun, flow, pauseFlowRun, RunInput } from "flowgate";
 
 const UserNameInput = RunInput.define(z.object({ name: z.string() }), { description: "Who are you?" });
 
-export const greetUser = flow(async () => {
-  const id = currentFlowRun()?.id;
-  console.log(`Paused; resume with: npx flowgate runs resume ${id} --input '{"name": "Marvin"}'`);
-  console.log(`  or in the web UI of a local \`npm start\`: http://127.0.0.1:4200/runs/${id}`);
-  const { name } = await pauseFlowRun({ waitForInput: UserNameInput });
-  console.log(`Hello, ${name}!`);
-}, { name: "greet-user", logPrints: true });
+export const greetUser = flow(
+  async () => {
+    const id = currentFlowRun()?.id;
+    console.log(`Paused; resume with: npx flowgate runs resume ${id} --input '{"name": "Marvin"}'`);
+    console.log(`  or in the web UI of a local \`npm start\`: http://127.0.0.1:4200/runs/${id}`);
+    const { name } = await pauseFlowRun({ waitForInput: UserNameInput });
+    console.log(`Hello, ${name}!`);
+  },
+  { name: "greet-user", logPrints: true },
+);
 
 // Only when run as a script: tests (and other scripts) import the flow without starting a run.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await greetUser();

@@ -12,21 +12,27 @@ import { pathToFileURL } from "node:url";
 import { flow, getClient, isFinalStateType, pauseFlowRun, runDeployment, serve, StateType, task } from "flowgate";
 
 // `label` only names the call in the output, so you can see which calls the re-execution skips.
-export const foo = task(async (label: string) => {
-  console.log(`foo(${label}) running`);
-  await delay(100);
-  return 42;
-}, { name: "foo", persistResult: true });
+export const foo = task(
+  async (label: string) => {
+    console.log(`foo(${label}) running`);
+    await delay(100);
+    return 42;
+  },
+  { name: "foo", persistResult: true },
+);
 
-export const noblockPausing = flow(async () => {
-  const x = foo.submit("x");
-  await pauseFlowRun({ timeout: 30, reschedule: true });
-  const y = foo.submit("y");
-  const z = await foo.with({ waitFor: [x] })("z");
-  const alpha = await foo.with({ waitFor: [y] })("alpha");
-  const omega = await foo.with({ waitFor: [x, y] })("omega");
-  console.log(`noblock-pausing returned ${[await x.result(), await y.result(), z, alpha, omega].join(", ")}`);
-}, { name: "noblock-pausing", persistResult: true });
+export const noblockPausing = flow(
+  async () => {
+    const x = foo.submit("x");
+    await pauseFlowRun({ timeout: 30, reschedule: true });
+    const y = foo.submit("y");
+    const z = await foo.with({ waitFor: [x] })("z");
+    const alpha = await foo.with({ waitFor: [y] })("alpha");
+    const omega = await foo.with({ waitFor: [x, y] })("omega");
+    console.log(`noblock-pausing returned ${[await x.result(), await y.result(), z, alpha, omega].join(", ")}`);
+  },
+  { name: "noblock-pausing", persistResult: true },
+);
 
 async function main(): Promise<void> {
   const stop = new AbortController();
@@ -46,7 +52,9 @@ async function main(): Promise<void> {
       const type = flowRun.state?.type;
       if (type === StateType.PAUSED && !told) {
         told = true;
-        console.log(`Flow run ${run.id} suspended itself for up to 30 s (its process exits), waiting to be resumed: npx flowgate runs resume ${run.id}`);
+        console.log(
+          `Flow run ${run.id} suspended itself for up to 30 s (its process exits), waiting to be resumed: npx flowgate runs resume ${run.id}`,
+        );
       }
       if (type !== undefined && isFinalStateType(type)) {
         console.log(`Flow run ${run.id} finished: ${type}`);

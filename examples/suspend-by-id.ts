@@ -13,17 +13,23 @@ import { pathToFileURL } from "node:url";
 import { flow, getClient, isFinalStateType, runDeployment, serve, StateType, suspendFlowRun, task } from "flowgate";
 
 // Persisted, so the re-execution after the resume skips the steps that already ran.
-export const step = task(async (n: number) => {
-  console.log(`step ${n} running`);
-  await delay(1000);
-  return n * 10;
-}, { name: "step", persistResult: true });
+export const step = task(
+  async (n: number) => {
+    console.log(`step ${n} running`);
+    await delay(1000);
+    return n * 10;
+  },
+  { name: "step", persistResult: true },
+);
 
-export const longReport = flow(async () => {
-  const results: number[] = [];
-  for (let n = 1; n <= 3; n++) results.push(await step(n));
-  console.log(`long-report returned ${results.join(", ")}`);
-}, { name: "long-report" });
+export const longReport = flow(
+  async () => {
+    const results: number[] = [];
+    for (let n = 1; n <= 3; n++) results.push(await step(n));
+    console.log(`long-report returned ${results.join(", ")}`);
+  },
+  { name: "long-report" },
+);
 
 async function main(): Promise<void> {
   const stop = new AbortController();
@@ -43,7 +49,9 @@ async function main(): Promise<void> {
       if (type === StateType.RUNNING && !suspended) {
         suspended = true;
         await suspendFlowRun({ flowRunId: run.id, timeout: 600 });
-        console.log(`Suspended flow run ${run.id} from outside for up to 10 minutes, waiting to be resumed: npx flowgate runs resume ${run.id}`);
+        console.log(
+          `Suspended flow run ${run.id} from outside for up to 10 minutes, waiting to be resumed: npx flowgate runs resume ${run.id}`,
+        );
       }
       if (type !== undefined && isFinalStateType(type)) {
         console.log(`Flow run ${run.id} finished: ${type}`);

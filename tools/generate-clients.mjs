@@ -67,7 +67,15 @@ export function generatePython() {
   const tmp = mkdtempSync(join(tmpdir(), "flowgate-pygen-"));
   try {
     // As __main__, grpc_tools.protoc adds its bundled google/protobuf/*.proto to the include path.
-    run(venvPython, ["-m", "grpc_tools.protoc", "-Iproto", `--python_out=${tmp}`, `--pyi_out=${tmp}`, `--grpc_python_out=${tmp}`, ...protos]);
+    run(venvPython, [
+      "-m",
+      "grpc_tools.protoc",
+      "-Iproto",
+      `--python_out=${tmp}`,
+      `--pyi_out=${tmp}`,
+      `--grpc_python_out=${tmp}`,
+      ...protos,
+    ]);
     rmSync(pythonGen, { recursive: true, force: true });
     const outDir = join(pythonGen, "flowgate", "v1");
     mkdirSync(outDir, { recursive: true });

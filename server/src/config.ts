@@ -18,10 +18,18 @@ const schema = z.object({
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with "mongodb://" or "mongodb+srv://"')
     .optional(),
-  FLOWGATE_MONGODB_DATABASE: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, "must be 1 to 63 letters, digits, _ or -").default("flowgate"),
+  FLOWGATE_MONGODB_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, "must be 1 to 63 letters, digits, _ or -")
+    .default("flowgate"),
   FLOWGATE_DATA_DIR: z.string().min(1).default(".flowgate"),
   FLOWGATE_LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
-  FLOWGATE_MAX_INPUT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  FLOWGATE_MAX_INPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   FLOWGATE_RECONCILE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   FLOWGATE_EMBEDDED_STORE_SYNC: z.enum(["normal", "full"]).default("normal"),
   FLOWGATE_STORE_COMPAT: z.enum(STORE_COMPATS).optional(),

@@ -100,7 +100,13 @@ describe("C05 buf curl through reflection, as in the README", () => {
 
     // Invalid input: INVALID_ARGUMENT naming the field (buf exits non-zero); the run stays paused.
     await assert.rejects(
-      run(BUF, [...CURL, "-v", "-d", JSON.stringify({ flow_run_id: RUN, run_input: { name: 42 } }), `${url}/flowgate.v1.RunService/ResumeFlowRun`]),
+      run(BUF, [
+        ...CURL,
+        "-v",
+        "-d",
+        JSON.stringify({ flow_run_id: RUN, run_input: { name: 42 } }),
+        `${url}/flowgate.v1.RunService/ResumeFlowRun`,
+      ]),
       (err: { stderr: string }) => {
         assert.match(err.stderr, /"code": "invalid_argument"/);
         assert.match(err.stderr, /name: must be string/);

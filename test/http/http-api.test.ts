@@ -65,7 +65,10 @@ function openEvents(url: string, signal: AbortSignal) {
       for (;;) {
         const e = take();
         if (e) return e;
-        const more = await Promise.race([read(), new Promise<"timeout">((r) => setTimeout(() => r("timeout"), Math.max(0, deadline - Date.now())))]);
+        const more = await Promise.race([
+          read(),
+          new Promise<"timeout">((r) => setTimeout(() => r("timeout"), Math.max(0, deadline - Date.now()))),
+        ]);
         if (more === "timeout") assert.fail(`no event within ${timeoutMs} ms`);
         if (!more) assert.fail("the stream ended");
       }
@@ -73,7 +76,10 @@ function openEvents(url: string, signal: AbortSignal) {
     async ended(timeoutMs = 10_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const more = await Promise.race([read(), new Promise<"timeout">((r) => setTimeout(() => r("timeout"), Math.max(0, deadline - Date.now())))]);
+        const more = await Promise.race([
+          read(),
+          new Promise<"timeout">((r) => setTimeout(() => r("timeout"), Math.max(0, deadline - Date.now()))),
+        ]);
         if (more === "timeout") assert.fail(`the stream did not end within ${timeoutMs} ms`);
         if (!more) return;
       }
@@ -119,7 +125,10 @@ describe("the HTTP API", () => {
     const paused = await call("GET", `/api/runs?state=PAUSED&flow=${flowName}`);
     assert.equal(paused.status, 200);
     const pausedRuns = paused.body["runs"] as RunBody[];
-    assert.deepEqual(pausedRuns.map((r) => r.id), [b!.id]);
+    assert.deepEqual(
+      pausedRuns.map((r) => r.id),
+      [b!.id],
+    );
     assert.equal(pausedRuns[0]!.state!.type, "PAUSED");
     assert.equal(pausedRuns[0]!.pause!.key, "1");
 
@@ -136,14 +145,20 @@ describe("the HTTP API", () => {
 
     const bad = await call("GET", "/api/runs?state=SLEEPING");
     assert.equal(bad.status, 400);
-    assert.deepEqual((bad.body["fieldErrors"] as { field: string }[]).map((f) => f.field), ["state"]);
+    assert.deepEqual(
+      (bad.body["fieldErrors"] as { field: string }[]).map((f) => f.field),
+      ["state"],
+    );
     assert.equal((await call("GET", "/api/runs?pageSize=many")).status, 400);
     const tooLarge = await call("GET", "/api/runs?pageSize=501");
     assert.equal(tooLarge.status, 400);
     assert.deepEqual(tooLarge.body["fieldErrors"], [{ field: "pageSize", description: "must be between 1 and 500" }]);
     assert.equal(tooLarge.body["error"], "pageSize must be between 1 and 500.");
     const foreignToken = await call("GET", "/api/runs?pageToken=bm9wZQ");
-    assert.deepEqual((foreignToken.body["fieldErrors"] as { field: string }[]).map((f) => f.field), ["pageToken"]);
+    assert.deepEqual(
+      (foreignToken.body["fieldErrors"] as { field: string }[]).map((f) => f.field),
+      ["pageToken"],
+    );
   });
 
   test("gets a run with its current pause; unknown is 404, malformed id is 400", async () => {
@@ -158,7 +173,10 @@ describe("the HTTP API", () => {
     assert.equal(run.pause!.inputDescription, "Who are you?");
     assert.ok(Date.parse(run.pause!.expiresAt!) > Date.now(), "expiresAt is an ISO date in the future");
     // What the UI needs besides: the states before this one, and what the server would accept now.
-    assert.deepEqual(run.stateHistory.map((s) => s.type), ["RUNNING"]);
+    assert.deepEqual(
+      run.stateHistory.map((s) => s.type),
+      ["RUNNING"],
+    );
     assert.deepEqual(run.actions, { resume: true, suspend: false, cancel: true }, "no deployment: no suspend");
 
     const unknown = randomUUID();
@@ -168,7 +186,11 @@ describe("the HTTP API", () => {
 
     const malformed = await call("GET", "/api/runs/not-a-uuid");
     assert.equal(malformed.status, 400);
-    assert.deepEqual(malformed.body["fieldErrors"], [{ field: "flowRunId", description: "must be a UUID" }], "fields named as the HTTP API's JSON names them");
+    assert.deepEqual(
+      malformed.body["fieldErrors"],
+      [{ field: "flowRunId", description: "must be a UUID" }],
+      "fields named as the HTTP API's JSON names them",
+    );
     assert.match(malformed.body["error"] as string, /^flowRunId must be a UUID/);
 
     const inputs = await call("GET", `/api/runs/${paused.id}/inputs?prefix=paused-1`);
@@ -209,7 +231,9 @@ describe("the HTTP API", () => {
   });
 
   test("a valid resume is 200 and RUNNING; a retry with the same Idempotency-Key is 200 again, a new one is 409", async () => {
-    const paused = await pausedRun(server, { inputSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] } });
+    const paused = await pausedRun(server, {
+      inputSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
+    });
     const key = randomUUID();
     const first = await call("POST", `/api/runs/${paused.id}/resume`, { input: { name: "Marvin" } }, { "idempotency-key": key });
     assert.equal(first.status, 200);

@@ -10,7 +10,11 @@ import { startTestServer, type TestServer } from "../support/test-server.js";
 const UI_DIST = fileURLToPath(new URL("../../ui/dist/", import.meta.url));
 
 /** A GET with the path sent exactly as given (fetch would normalise "/../"). */
-function rawGet(address: string, path: string, method = "GET"): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function rawGet(
+  address: string,
+  path: string,
+  method = "GET",
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const [host, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.slice(address.lastIndexOf(":") + 1))];
   return new Promise((resolve, reject) => {
     const req = request({ host, port, path, method }, (res) => {
@@ -56,7 +60,13 @@ describe("the web UI's files, served by the server", () => {
   });
 
   test("paths cannot leave ui/dist; a missing asset is not answered with the page's script", async () => {
-    for (const path of ["/../package.json", "/%2e%2e/%2e%2e/package.json", "/assets/..%2f..%2f..%2fpackage.json", "/..%5c..%5cpackage.json", "/../../ui"]) {
+    for (const path of [
+      "/../package.json",
+      "/%2e%2e/%2e%2e/package.json",
+      "/assets/..%2f..%2f..%2fpackage.json",
+      "/..%5c..%5cpackage.json",
+      "/../../ui",
+    ]) {
       const res = await rawGet(server.httpAddress, path);
       assert.doesNotMatch(res.body, /"workspaces"|"@flowgate\/ui"/, `${path} leaked a file outside ui/dist`);
       assert.ok(res.status === 404 || (res.status === 200 && res.body.includes('<div id="root">')), `${path}: ${res.status}`);

@@ -47,7 +47,10 @@ describe("flowgate CLI", () => {
     const json = await runCli(address, ["runs", "ls", "--state", "paused", "--flow", "cli-ls", "--json"]);
     assert.equal(json.code, 0, json.stderr);
     const runs = JSON.parse(json.stdout) as Array<{ id: string; state: { type: string } }>;
-    assert.deepEqual(runs.map((r) => [r.id, r.state.type]), [[run.id, "PAUSED"]]);
+    assert.deepEqual(
+      runs.map((r) => [r.id, r.state.type]),
+      [[run.id, "PAUSED"]],
+    );
 
     const all = JSON.parse((await runCli(address, ["--json", "runs", "ls", "--flow", "cli-ls", "--limit", "1"])).stdout) as unknown[];
     assert.equal(all.length, 1);
@@ -66,7 +69,9 @@ describe("flowgate CLI", () => {
     assert.match(out.stdout, /Description:\s+Who are you\?/);
     assert.match(out.stdout, /Input schema:[\s\S]*"name"[\s\S]*"required"/);
 
-    const json = JSON.parse((await runCli(address, ["runs", "inspect", run.id, "--json"])).stdout) as { pause: { key: string; inputSchema: object } };
+    const json = JSON.parse((await runCli(address, ["runs", "inspect", run.id, "--json"])).stdout) as {
+      pause: { key: string; inputSchema: object };
+    };
     assert.equal(json.pause.key, "1");
     assert.deepEqual(json.pause.inputSchema, Greeting.jsonSchema());
 
@@ -81,7 +86,13 @@ describe("flowgate CLI", () => {
     assert.equal(invalid.code, 4, invalid.stderr);
     const lines = invalid.stderr.trim().split("\n");
     assert.match(lines[0]!, /^error: /);
-    assert.deepEqual(lines.slice(1).map((l) => l.trim().split(":")[0]).sort(), ["excited", "name"]);
+    assert.deepEqual(
+      lines
+        .slice(1)
+        .map((l) => l.trim().split(":")[0])
+        .sort(),
+      ["excited", "name"],
+    );
     assert.equal((await sdk.client.getFlowRun(run.id)).state?.type, StateType.PAUSED);
 
     const notJson = await runCli(address, ["runs", "resume", run.id, "--input", "{name"]);
@@ -110,7 +121,11 @@ describe("flowgate CLI", () => {
     await result;
     const out = await watch.done;
     assert.equal(out.code, 0, out.stderr);
-    const states = out.stdout.trim().split("\n").map((l) => l.replace(/\u001b\[[0-9;]*m/g, ""));
+    const states = out.stdout
+      .trim()
+      .split("\n")
+      // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC.
+      .map((l) => l.replace(/\u001b\[[0-9;]*m/g, ""));
     assert.match(states[0]!, /PAUSED.*\(current\)/);
     assert.match(states.at(-1)!, /RUNNING -> COMPLETED$/);
     assert.ok(out.stdout.includes("\u001b[32mCOMPLETED\u001b[0m"), "COMPLETED is green with FORCE_COLOR");
@@ -135,15 +150,27 @@ describe("flowgate CLI", () => {
   });
 
   test("runs suspend suspends a running deployment run; deployments ls lists it", { timeout: 60_000 }, async () => {
-    const { deployment } = await sdk.client.createDeployment({ name: "cli-dep", flowName: "cli-suspend", entrypoint: "flows.ts:cliSuspend" });
-    const run = await sdk.client.createFlowRun({ flowName: "cli-suspend", deploymentId: deployment.id, state: { type: StateType.RUNNING } });
+    const { deployment } = await sdk.client.createDeployment({
+      name: "cli-dep",
+      flowName: "cli-suspend",
+      entrypoint: "flows.ts:cliSuspend",
+    });
+    const run = await sdk.client.createFlowRun({
+      flowName: "cli-suspend",
+      deploymentId: deployment.id,
+      state: { type: StateType.RUNNING },
+    });
     const out = await runCli(address, ["runs", "suspend", run.id]);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /PAUSED \(Suspended\)/);
     const after = await runReaches(sdk.client, run.id, StateType.PAUSED);
     assert.equal(after.pause?.reschedule, true);
 
-    const refused = await runCli(address, ["runs", "suspend", (await sdk.client.createFlowRun({ flowName: "no-deployment", state: { type: StateType.RUNNING } })).id]);
+    const refused = await runCli(address, [
+      "runs",
+      "suspend",
+      (await sdk.client.createFlowRun({ flowName: "no-deployment", state: { type: StateType.RUNNING } })).id,
+    ]);
     assert.equal(refused.code, 5);
     assert.match(refused.stderr, /^error: Cannot suspend flows without a deployment\.$/m);
 

@@ -16,7 +16,10 @@ const RUN_ID = /runs resume ([0-9a-f-]{36})/;
 describe("examples/ (the seed's five examples in TypeScript)", () => {
   let sdk: SdkServer;
   before(async () => {
-    assert.ok(existsSync(fileURLToPath(new URL("../../client-sdk/dist/index.js", import.meta.url))), "the examples import the SDK's build: run `npm run build` first");
+    assert.ok(
+      existsSync(fileURLToPath(new URL("../../client-sdk/dist/index.js", import.meta.url))),
+      "the examples import the SDK's build: run `npm run build` first",
+    );
     sdk = await startSdkServer();
   });
   after(() => sdk.stop());
@@ -148,7 +151,7 @@ describe("examples/ (the seed's five examples in TypeScript)", () => {
     }
   });
 
-  test("example greet-user: pauses for a name; the CLI's invalid input is refused, and resumed with {\"name\": \"Marvin\"} it says hello and completes", async () => {
+  test('example greet-user: pauses for a name; the CLI\'s invalid input is refused, and resumed with {"name": "Marvin"} it says hello and completes', async () => {
     const signal = AbortSignal.timeout(60_000);
     const example = startExample("greet-user");
     let id: string | undefined;

@@ -12,19 +12,28 @@ describe("K01 the seed's inspiringJoke", () => {
 
   test("K01 runs one task, pauses with timeout 600, is resumed from outside, runs the second task and completes", async () => {
     const told: string[] = [];
-    const marvinSetup = task(async () => {
-      told.push("a raft of ducks walk into a bar...");
-      return told.at(-1);
-    }, { name: "marvin-setup" });
-    const marvinPunchline = task(async () => {
-      told.push("it's a wonder none of them ducked!");
-      return told.at(-1);
-    }, { name: "marvin-punchline" });
-    const inspiringJoke = flow(async () => {
-      await marvinSetup();
-      await pauseFlowRun({ timeout: 600 });
-      return marvinPunchline();
-    }, { name: "inspiring-joke" });
+    const marvinSetup = task(
+      async () => {
+        told.push("a raft of ducks walk into a bar...");
+        return told.at(-1);
+      },
+      { name: "marvin-setup" },
+    );
+    const marvinPunchline = task(
+      async () => {
+        told.push("it's a wonder none of them ducked!");
+        return told.at(-1);
+      },
+      { name: "marvin-punchline" },
+    );
+    const inspiringJoke = flow(
+      async () => {
+        await marvinSetup();
+        await pauseFlowRun({ timeout: 600 });
+        return marvinPunchline();
+      },
+      { name: "inspiring-joke" },
+    );
 
     const paused = nextRunIn(sdk.client, "inspiring-joke", StateType.PAUSED);
     const result = inspiringJoke();

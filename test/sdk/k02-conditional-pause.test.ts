@@ -12,25 +12,34 @@ describe("K02 conditional pause", () => {
 
   /** The seed's myFlow, with task one's outcome chosen by the test. */
   function myFlow(taskOneSucceeds: boolean) {
-    const taskOne = task(async () => {
-      if (!taskOneSucceeds) throw new Error("task one broke");
-      return 3;
-    }, { name: "task-one" });
-    return flow(async () => {
-      const terminalState = await taskOne.with({ returnState: true }).submit();
-      if (terminalState.type === StateType.COMPLETED) {
-        await pauseFlowRun({ timeout: 2 });
-        return "resumed";
-      }
-      return "skipped the pause";
-    }, { name: `my-flow-${taskOneSucceeds}`, logPrints: true });
+    const taskOne = task(
+      async () => {
+        if (!taskOneSucceeds) throw new Error("task one broke");
+        return 3;
+      },
+      { name: "task-one" },
+    );
+    return flow(
+      async () => {
+        const terminalState = await taskOne.with({ returnState: true }).submit();
+        if (terminalState.type === StateType.COMPLETED) {
+          await pauseFlowRun({ timeout: 2 });
+          return "resumed";
+        }
+        return "skipped the pause";
+      },
+      { name: `my-flow-${taskOneSucceeds}`, logPrints: true },
+    );
   }
 
   test("K02 a COMPLETED task state leads to a 2 s pause that, unresumed, fails the flow with FlowPauseTimeout", async () => {
     const started = Date.now();
     const state = await myFlow(true).with({ returnState: true })();
     assert.equal(state.type, StateType.FAILED);
-    assert.throws(() => state.result(), (err: unknown) => err instanceof FlowPauseTimeout && err.message === "Flow run was paused and never resumed.");
+    assert.throws(
+      () => state.result(),
+      (err: unknown) => err instanceof FlowPauseTimeout && err.message === "Flow run was paused and never resumed.",
+    );
     assert.ok(Date.now() - started >= 1_900, "the pause lasted its timeout");
     const { flowRuns } = await sdk.client.listFlowRuns({ flowName: "my-flow-true" });
     assert.equal(flowRuns[0]?.state?.type, StateType.FAILED);

@@ -16,17 +16,23 @@ describe("K03 an unresumed pause", () => {
     let ranAfterPause = false;
     let flowStateWhenTaskEnded: StateType | undefined;
     let runId = "";
-    const slow = task(async () => {
-      await gate;
-      flowStateWhenTaskEnded = (await sdk.client.getFlowRun(runId)).state?.type;
-      return "done";
-    }, { name: "slow" });
-    const f = flow(async () => {
-      const future = slow.submit();
-      await pauseFlowRun({ timeout: 1 });
-      ranAfterPause = true;
-      return future.result();
-    }, { name: "k03" });
+    const slow = task(
+      async () => {
+        await gate;
+        flowStateWhenTaskEnded = (await sdk.client.getFlowRun(runId)).state?.type;
+        return "done";
+      },
+      { name: "slow" },
+    );
+    const f = flow(
+      async () => {
+        const future = slow.submit();
+        await pauseFlowRun({ timeout: 1 });
+        ranAfterPause = true;
+        return future.result();
+      },
+      { name: "k03" },
+    );
 
     const paused = nextRunIn(sdk.client, "k03", StateType.PAUSED);
     const result = f();

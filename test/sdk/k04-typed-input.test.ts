@@ -13,11 +13,14 @@ describe("K04 pauseFlowRun with waitForInput", () => {
 
   test("K04 the seed's greetUser gets the typed, validated { name }", async () => {
     const UserNameInput = RunInput.define(z.object({ name: z.string() }), { description: "Who are you?" });
-    const greetUser = flow(async () => {
-      const { name } = await pauseFlowRun({ waitForInput: UserNameInput });
-      const greeting: string = `Hello, ${name}!`; // `name` is typed string by inference
-      return greeting;
-    }, { name: "greet-user", logPrints: true });
+    const greetUser = flow(
+      async () => {
+        const { name } = await pauseFlowRun({ waitForInput: UserNameInput });
+        const greeting: string = `Hello, ${name}!`; // `name` is typed string by inference
+        return greeting;
+      },
+      { name: "greet-user", logPrints: true },
+    );
 
     const paused = nextRunIn(sdk.client, "greet-user", StateType.PAUSED);
     const greeting = greetUser();
@@ -26,12 +29,15 @@ describe("K04 pauseFlowRun with waitForInput", () => {
     assert.equal(await greeting, "Hello, Marvin!");
   });
 
-  test("K04 a zod primitive travels as { value }: resuming with {\"value\": 42} returns 42", async () => {
+  test('K04 a zod primitive travels as { value }: resuming with {"value": 42} returns 42', async () => {
     const Answer = RunInput.define(z.number());
-    const ask = flow(async () => {
-      const n: number = await pauseFlowRun({ waitForInput: Answer });
-      return n + 0.5;
-    }, { name: "ask-number" });
+    const ask = flow(
+      async () => {
+        const n: number = await pauseFlowRun({ waitForInput: Answer });
+        return n + 0.5;
+      },
+      { name: "ask-number" },
+    );
 
     const paused = nextRunIn(sdk.client, "ask-number", StateType.PAUSED);
     const answer = ask();

@@ -13,10 +13,9 @@ describe("K05 RunInput description and initial data", () => {
 
   test("K05 the Markdown description and the initial data reach the stored schema", async () => {
     const description = "## Approve the deploy\n\nCheck the **diff** first.";
-    const Approval = RunInput.define(
-      z.object({ approved: z.boolean(), reviewer: z.string(), reason: z.string().optional() }),
-      { description },
-    ).withInitialData({ approved: false, reviewer: "marvin" });
+    const Approval = RunInput.define(z.object({ approved: z.boolean(), reviewer: z.string(), reason: z.string().optional() }), {
+      description,
+    }).withInitialData({ approved: false, reviewer: "marvin" });
     const f = flow(async () => pauseFlowRun({ waitForInput: Approval }), { name: "approve" });
 
     const paused = nextRunIn(sdk.client, "approve", StateType.PAUSED);

@@ -14,13 +14,16 @@ describe("K06 pause keys", () => {
   test("K06 a second pause with the same custom key returns at once, with the first pause's input", async () => {
     const Name = RunInput.define(z.object({ name: z.string() }));
     let secondPauseMs = -1;
-    const f = flow(async () => {
-      const first = await pauseFlowRun({ key: "approval", waitForInput: Name });
-      const started = performance.now();
-      const second = await pauseFlowRun({ key: "approval", waitForInput: Name });
-      secondPauseMs = performance.now() - started;
-      return [first.name, second.name];
-    }, { name: "same-key" });
+    const f = flow(
+      async () => {
+        const first = await pauseFlowRun({ key: "approval", waitForInput: Name });
+        const started = performance.now();
+        const second = await pauseFlowRun({ key: "approval", waitForInput: Name });
+        secondPauseMs = performance.now() - started;
+        return [first.name, second.name];
+      },
+      { name: "same-key" },
+    );
 
     const paused = nextRunIn(sdk.client, "same-key", StateType.PAUSED);
     const result = f();
@@ -36,10 +39,13 @@ describe("K06 pause keys", () => {
 
   test("K06 default keys count 1, 2, … per run", async () => {
     const keys: string[] = [];
-    const f = flow(async () => {
-      await pauseFlowRun();
-      await pauseFlowRun();
-    }, { name: "two-pauses" });
+    const f = flow(
+      async () => {
+        await pauseFlowRun();
+        await pauseFlowRun();
+      },
+      { name: "two-pauses" },
+    );
     const watch = (async () => {
       for await (const e of sdk.client.watchFlowRuns({ flowName: "two-pauses", stateTypes: [StateType.PAUSED] })) {
         const key = e.flowRun.state?.details?.pauseKey;

@@ -57,7 +57,10 @@ describe("K11 runDeployment: subflows cannot be suspended on their own", () => {
     assert.equal(started.length, 2, "two executions of the caller");
     assert.equal(started[0], started[1], "both got the same deployment run");
     const { flowRuns } = await sdk.client.listFlowRuns({ parentFlowRunId: callerRun.id });
-    assert.deepEqual(flowRuns.map((r) => r.id), [started[0]]);
+    assert.deepEqual(
+      flowRuns.map((r) => r.id),
+      [started[0]],
+    );
   });
 
   test("K11 runDeployment's wait honours timeout (the run as last seen) and its signal", async () => {

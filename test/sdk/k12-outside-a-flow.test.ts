@@ -11,18 +11,27 @@ describe("K12 where pauses may be called", () => {
   after(() => sdk.stop());
 
   test("K12 pauseFlowRun outside a flow throws 'Flow runs can only be paused from within a flow run.'", async () => {
-    await assert.rejects(pauseFlowRun(), (err: Error) => err instanceof NoFlowRunContextError && err.message === "Flow runs can only be paused from within a flow run.");
+    await assert.rejects(
+      pauseFlowRun(),
+      (err: Error) => err instanceof NoFlowRunContextError && err.message === "Flow runs can only be paused from within a flow run.",
+    );
   });
 
   test("K12 suspendFlowRun outside a flow throws likewise", async () => {
-    await assert.rejects(suspendFlowRun(), (err: Error) => err instanceof NoFlowRunContextError && err.message === "Flow runs can only be suspended from within a flow run.");
+    await assert.rejects(
+      suspendFlowRun(),
+      (err: Error) => err instanceof NoFlowRunContextError && err.message === "Flow runs can only be suspended from within a flow run.",
+    );
   });
 
   test("K12 pauseFlowRun inside a task pauses the parent flow run", async () => {
-    const approve = task(async () => {
-      await pauseFlowRun({ timeout: 60 });
-      return "approved";
-    }, { name: "approve" });
+    const approve = task(
+      async () => {
+        await pauseFlowRun({ timeout: 60 });
+        return "approved";
+      },
+      { name: "approve" },
+    );
     const f = flow(async () => approve(), { name: "pause-in-task" });
     const paused = nextRunIn(sdk.client, "pause-in-task", StateType.PAUSED);
     const result = f();

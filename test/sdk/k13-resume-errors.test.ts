@@ -21,7 +21,10 @@ describe("K13 resumeFlowRun errors", () => {
 
   test("K13 resuming a run that is not paused throws NotPausedError with the server's message", async () => {
     const run = await sdk.client.createFlowRun({ flowName: "not-paused", state: { type: StateType.RUNNING } });
-    await assert.rejects(resumeFlowRun(run.id), (err: Error) => err instanceof NotPausedError && err.message === "Cannot resume a flow run that is not paused.");
+    await assert.rejects(
+      resumeFlowRun(run.id),
+      (err: Error) => err instanceof NotPausedError && err.message === "Cannot resume a flow run that is not paused.",
+    );
   });
 
   test("K13 resuming an unknown run throws FlowRunNotFoundError", async () => {

@@ -35,7 +35,11 @@ describe("K14 sendInput / receiveInput", () => {
     );
     const sender = flow(
       async (to: string) => {
-        for (const [item, quantity] of [["towel", 1], ["peanuts", 12], ["babel fish", 2]] as const) {
+        for (const [item, quantity] of [
+          ["towel", 1],
+          ["peanuts", 12],
+          ["babel fish", 2],
+        ] as const) {
           await sendInput({ item, quantity }, { flowRunId: to });
         }
       },
@@ -60,7 +64,12 @@ describe("K14 sendInput / receiveInput", () => {
 
     const started = Date.now();
     const items: string[] = [];
-    for await (const o of receiveInput(RunInput.define(Order), { flowRunId: run.id, excludeKeys: [first.key], timeout: 0.3, pollIntervalSeconds: 0.05 })) {
+    for await (const o of receiveInput(RunInput.define(Order), {
+      flowRunId: run.id,
+      excludeKeys: [first.key],
+      timeout: 0.3,
+      pollIntervalSeconds: 0.05,
+    })) {
       items.push(o.item);
     }
     assert.deepEqual(items, ["biscuits", "milk"]);
@@ -130,7 +139,8 @@ describe("K14 sendInput / receiveInput", () => {
 
     const controller = new AbortController();
     const waiting = (async () => {
-      for await (const _ of receiveInput(Order, { flowRunId: run.id, keyPrefix: "nothing", timeout: 60, signal: controller.signal })) void _;
+      for await (const _ of receiveInput(Order, { flowRunId: run.id, keyPrefix: "nothing", timeout: 60, signal: controller.signal }))
+        void _;
     })();
     setTimeout(() => controller.abort(new Error("stop")), 100);
     await assert.rejects(waiting, /stop/);

@@ -15,10 +15,13 @@ describe("K15 resume is pushed, and survives a dropped stream", () => {
     cleanup.push(() => sdk.stop());
     let continuedAt = 0;
     // Heartbeats every 300 s: a resume noticed only at a heartbeat (or a poll) would take minutes.
-    const f = flow(async () => {
-      await pauseFlowRun({ heartbeatSeconds: 300 });
-      continuedAt = performance.now();
-    }, { name: "k15-latency" });
+    const f = flow(
+      async () => {
+        await pauseFlowRun({ heartbeatSeconds: 300 });
+        continuedAt = performance.now();
+      },
+      { name: "k15-latency" },
+    );
     const latencies: number[] = [];
     for (let i = 0; i < 5; i++) {
       const paused = nextRunIn(sdk.client, "k15-latency", StateType.PAUSED);
@@ -40,11 +43,14 @@ describe("K15 resume is pushed, and survives a dropped stream", () => {
     let continued = false;
     let waiting!: () => void;
     const streamOpen = new Promise<void>((r) => (waiting = r));
-    const f = flow(async () => {
-      await pauseFlowRun({ timeout: 600, onReconnect: (attempt) => reconnects.push(attempt), onHeartbeat: () => waiting() });
-      continued = true;
-      return "resumed after the crash";
-    }, { name: "k15-reconnect" });
+    const f = flow(
+      async () => {
+        await pauseFlowRun({ timeout: 600, onReconnect: (attempt) => reconnects.push(attempt), onHeartbeat: () => waiting() });
+        continued = true;
+        return "resumed after the crash";
+      },
+      { name: "k15-reconnect" },
+    );
 
     const paused = nextRunIn(client, "k15-reconnect", StateType.PAUSED);
     const result = f();

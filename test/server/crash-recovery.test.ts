@@ -33,7 +33,9 @@ describe("a server killed with kill -9 while runs are paused", () => {
     await first.runs.suspendFlowRun({ flowRunId: suspended.id, noTimeout: true });
     const shortExpiry = (await first.runs.getFlowRun({ flowRunId: shortPause.id })).flowRun!.pause!.expiresAt!.getTime();
 
-    const waiting = new StreamReader(first.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: longPause.id, key: "approve" })));
+    const waiting = new StreamReader(
+      first.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: longPause.id, key: "approve" })),
+    );
     assert.equal((await waiting.next()).type, WaitEventType.WAIT_EVENT_TYPE_HEARTBEAT);
 
     await first.kill9();
@@ -56,7 +58,9 @@ describe("a server killed with kill -9 while runs are paused", () => {
     assert.equal(failed!.state!.message, "The flow was paused and never resumed.");
 
     // The waiting client reconnects to the new server, the run is resumed, and it gets RESUMED.
-    const reconnected = new StreamReader(second.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: longPause.id, key: "approve" })));
+    const reconnected = new StreamReader(
+      second.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: longPause.id, key: "approve" })),
+    );
     assert.equal((await reconnected.next()).type, WaitEventType.WAIT_EVENT_TYPE_HEARTBEAT);
     await second.runs.resumeFlowRun({ flowRunId: longPause.id, runInput: { ok: 1 } });
     const final = await reconnected.next();

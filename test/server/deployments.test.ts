@@ -47,7 +47,11 @@ describe("running deployments", () => {
     await t.test("as_subflow true without a parent: INVALID_ARGUMENT; with an unknown parent: NOT_FOUND", async () => {
       await expectGrpcError(server.deployments.runDeployment({ deploymentId: deployment!.id, asSubflow: true }), status.INVALID_ARGUMENT);
       await expectGrpcError(
-        server.deployments.runDeployment({ deploymentId: deployment!.id, asSubflow: true, parentFlowRunId: "00000000-0000-4000-8000-000000000000" }),
+        server.deployments.runDeployment({
+          deploymentId: deployment!.id,
+          asSubflow: true,
+          parentFlowRunId: "00000000-0000-4000-8000-000000000000",
+        }),
         status.NOT_FOUND,
       );
     });

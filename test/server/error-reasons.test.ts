@@ -30,7 +30,11 @@ describe("error reasons: every failure names its reason, the same on gRPC and HT
     await server.stop();
   });
 
-  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: { error: string; reason: string; fieldErrors?: unknown[] } }> => {
+  const api = async (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: { error: string; reason: string; fieldErrors?: unknown[] } }> => {
     const res = await fetch(`http://${server.httpAddress}${path}`, {
       method,
       headers: body === undefined ? {} : { "content-type": "application/json" },
@@ -46,7 +50,11 @@ describe("error reasons: every failure names its reason, the same on gRPC and HT
   /** Each row arranges a failure over gRPC and says which code and reason it must carry. */
   const grpcCases: { reason: string; code: status; call: (s: TestServer) => Promise<unknown> }[] = [
     { reason: "FLOW_RUN_NOT_FOUND", code: status.NOT_FOUND, call: (s) => s.runs.getFlowRun({ flowRunId: randomUUID() }) },
-    { reason: "DEPLOYMENT_NOT_FOUND", code: status.NOT_FOUND, call: (s) => s.deployments.getDeployment({ deploymentId: randomUUID(), fullName: "" }) },
+    {
+      reason: "DEPLOYMENT_NOT_FOUND",
+      code: status.NOT_FOUND,
+      call: (s) => s.deployments.getDeployment({ deploymentId: randomUUID(), fullName: "" }),
+    },
     { reason: "TASK_RUN_NOT_FOUND", code: status.NOT_FOUND, call: (s) => s.runs.getTaskRun({ taskRunId: randomUUID(), cacheKey: "" }) },
     {
       reason: "FLOW_RUN_INPUT_NOT_FOUND",
@@ -84,14 +92,19 @@ describe("error reasons: every failure names its reason, the same on gRPC and HT
     {
       reason: "INVALID_RUN_INPUT",
       code: status.INVALID_ARGUMENT,
-      call: async (s) => s.runs.resumeFlowRun({ flowRunId: (await pausedRun(s, { inputSchema: GERMAN_SCHEMA })).id, runInput: { farbe: 3 } }),
+      call: async (s) =>
+        s.runs.resumeFlowRun({ flowRunId: (await pausedRun(s, { inputSchema: GERMAN_SCHEMA })).id, runInput: { farbe: 3 } }),
     },
     { reason: "INVALID_ARGUMENT", code: status.INVALID_ARGUMENT, call: (s) => s.runs.getFlowRun({ flowRunId: "not-a-uuid" }) },
     {
       reason: "VERSION_CONFLICT",
       code: status.ABORTED,
       call: async (s) =>
-        s.runs.setFlowRunState({ flowRunId: (await runningRun(s)).id, state: { type: StateType.STATE_TYPE_COMPLETED, name: "", message: "" }, expectedVersion: 999 }),
+        s.runs.setFlowRunState({
+          flowRunId: (await runningRun(s)).id,
+          state: { type: StateType.STATE_TYPE_COMPLETED, name: "", message: "" },
+          expectedVersion: 999,
+        }),
     },
     {
       reason: "INPUT_KEY_EXISTS",
@@ -130,7 +143,10 @@ describe("error reasons: every failure names its reason, the same on gRPC and HT
     );
     const violations = statusDetails(err).violations;
     const text = JSON.stringify(violations);
-    assert.ok(violations.some((v) => v.field === "farbe"), `a violation names farbe: ${text}`);
+    assert.ok(
+      violations.some((v) => v.field === "farbe"),
+      `a violation names farbe: ${text}`,
+    );
     assert.ok(text.includes("straße"), `a violation names the missing straße: ${text}`);
     assert.ok(text.includes("ü"), `a violation names the unexpected ü: ${text}`);
     const { flowRun } = await server.runs.getFlowRun({ flowRunId: paused.id });
@@ -167,14 +183,16 @@ describe("error reasons: every failure names its reason, the same on gRPC and HT
     {
       reason: "INVALID_RUN_INPUT",
       status: 400,
-      call: async (s) => api("POST", `/api/runs/${(await pausedRun(s, { inputSchema: GERMAN_SCHEMA })).id}/resume`, { input: { farbe: "rot" } }),
+      call: async (s) =>
+        api("POST", `/api/runs/${(await pausedRun(s, { inputSchema: GERMAN_SCHEMA })).id}/resume`, { input: { farbe: "rot" } }),
     },
     { reason: "ROUTE_NOT_FOUND", status: 404, call: () => api("GET", "/api/nothing-here") },
     { reason: "METHOD_NOT_ALLOWED", status: 405, call: () => api("DELETE", "/api/runs") },
     {
       reason: "PAYLOAD_TOO_LARGE",
       status: 413,
-      call: async (s) => api("POST", `/api/runs/${(await pausedRun(s)).id}/resume`, JSON.stringify({ input: { big: "x".repeat(5 * 1024 * 1024) } })),
+      call: async (s) =>
+        api("POST", `/api/runs/${(await pausedRun(s)).id}/resume`, JSON.stringify({ input: { big: "x".repeat(5 * 1024 * 1024) } })),
     },
   ];
 

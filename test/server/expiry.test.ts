@@ -131,7 +131,10 @@ describe("pause expiry", () => {
           // The second server learns of the pause from the shared feed (and arms its own expiry timer).
           const pausedOnSecond = await readUntil(watchSecond, (m) => m.event!.flowRun!.state!.type === StateType.STATE_TYPE_PAUSED);
           assert.equal(pausedOnSecond.at(-1)!.event!.flowRun!.version, paused!.version);
-          assert.ok(Date.now() < paused!.state!.details!.pauseExpiresAt!.getTime(), "the second server knew of the pause before its expiry");
+          assert.ok(
+            Date.now() < paused!.state!.details!.pauseExpiresAt!.getTime(),
+            "the second server knew of the pause before its expiry",
+          );
 
           const [failedOnFirst, failedOnSecond] = await Promise.all([
             expectExpiredOnce(watchFirst, paused!, "first server"),
@@ -180,7 +183,11 @@ describe("pause expiry", () => {
         assert.equal((await wait.next()).type, WaitEventType.WAIT_EVENT_TYPE_HEARTBEAT);
         await backdatePauseExpiry(server.database, paused.id, "1");
 
-        await expectGrpcError(server.runs.resumeFlowRun({ flowRunId: paused.id, runInput: { a: 1 } }), status.FAILED_PRECONDITION, TIMED_OUT);
+        await expectGrpcError(
+          server.runs.resumeFlowRun({ flowRunId: paused.id, runInput: { a: 1 } }),
+          status.FAILED_PRECONDITION,
+          TIMED_OUT,
+        );
         const failed = await getRun(server, paused.id);
         assert.equal(failed.state!.type, StateType.STATE_TYPE_FAILED);
         assert.equal(failed.state!.message, NEVER_RESUMED);

@@ -58,7 +58,9 @@ describe("the middleware seam: every gRPC and HTTP call passes one chain", () =>
   const grpcCall = (method: "getFlowRun", req: { flowRunId: string }, metadata: Metadata, deadlineMs?: number) =>
     new Promise<{ err: ServiceError | null; headers: Metadata }>((resolve) => {
       let headers = new Metadata();
-      const call = server.rawRuns[method](req, metadata, deadlineMs ? { deadline: Date.now() + deadlineMs } : {}, (err) => resolve({ err, headers }));
+      const call = server.rawRuns[method](req, metadata, deadlineMs ? { deadline: Date.now() + deadlineMs } : {}, (err) =>
+        resolve({ err, headers }),
+      );
       call.on("metadata", (m: Metadata) => (headers = m));
     });
 
@@ -70,7 +72,10 @@ describe("the middleware seam: every gRPC and HTTP call passes one chain", () =>
     assert.equal(err, null);
     assert.equal(headers.get("x-request-id")[0], "trace-42");
     const entry = seen.find((s) => s.requestId === "trace-42");
-    assert.deepEqual(entry && { transport: entry.transport, method: entry.method }, { transport: "grpc", method: "flowgate.v1.RunService/GetFlowRun" });
+    assert.deepEqual(entry && { transport: entry.transport, method: entry.method }, {
+      transport: "grpc",
+      method: "flowgate.v1.RunService/GetFlowRun",
+    });
     const line = await eventually("access log line", async () => logLines.find((l) => l["requestId"] === "trace-42"));
     assert.equal(line["method"], "flowgate.v1.RunService/GetFlowRun");
     assert.equal(typeof line["durationMs"], "number");
@@ -92,7 +97,11 @@ describe("the middleware seam: every gRPC and HTTP call passes one chain", () =>
     md.set("x-request-id", `held-${run.id}`);
     const { err } = await grpcCall("getFlowRun", { flowRunId: run.id }, md, 300);
     assert.equal(err?.code, status.DEADLINE_EXCEEDED);
-    await eventually("the held call's signal aborted", async () => (seen.find((s) => s.requestId === `held-${run.id}`)?.aborted ? true : undefined), 30_000);
+    await eventually(
+      "the held call's signal aborted",
+      async () => (seen.find((s) => s.requestId === `held-${run.id}`)?.aborted ? true : undefined),
+      30_000,
+    );
   });
 
   test("server streams pass the chain too", async () => {

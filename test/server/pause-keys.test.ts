@@ -3,15 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import {
-  assertUnchanged,
-  expectGrpcError,
-  fieldViolations,
-  getRun,
-  readUntil,
-  runningRun,
-  watchRun,
-} from "../support/fixtures.js";
+import { assertUnchanged, expectGrpcError, fieldViolations, getRun, readUntil, runningRun, watchRun } from "../support/fixtures.js";
 
 describe("pause keys and pause input schemas", () => {
   let server: TestServer;

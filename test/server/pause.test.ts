@@ -28,9 +28,17 @@ describe("pausing a flow run", () => {
 
   test("S02 pausing a run that is not RUNNING fails and leaves the state unchanged", async () => {
     const { flowRun: scheduled } = await server.runs.createFlowRun({ flowName: "f", state: { type: StateType.STATE_TYPE_SCHEDULED } });
-    await expectGrpcError(server.runs.pauseFlowRun({ flowRunId: scheduled!.id }), status.FAILED_PRECONDITION, "Cannot pause flows that are not currently running.");
+    await expectGrpcError(
+      server.runs.pauseFlowRun({ flowRunId: scheduled!.id }),
+      status.FAILED_PRECONDITION,
+      "Cannot pause flows that are not currently running.",
+    );
     const { flowRun: stateless } = await server.runs.createFlowRun({ flowName: "f" });
-    await expectGrpcError(server.runs.pauseFlowRun({ flowRunId: stateless!.id }), status.FAILED_PRECONDITION, "Cannot pause flows with no state.");
+    await expectGrpcError(
+      server.runs.pauseFlowRun({ flowRunId: stateless!.id }),
+      status.FAILED_PRECONDITION,
+      "Cannot pause flows with no state.",
+    );
     const after = await server.runs.getFlowRun({ flowRunId: scheduled!.id });
     assert.equal(after.flowRun!.state!.type, StateType.STATE_TYPE_SCHEDULED);
     assert.equal(after.flowRun!.version, scheduled!.version);

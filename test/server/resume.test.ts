@@ -169,7 +169,10 @@ describe("resuming a paused flow run", () => {
     await expectGrpcError(server.runs.resumeFlowRun({ flowRunId: paused.id }), status.FAILED_PRECONDITION, NOT_PAUSED);
     await assertUnchanged(server, resumed);
 
-    const { flowRun: completed } = await server.runs.setFlowRunState({ flowRunId: resumed.id, state: { type: StateType.STATE_TYPE_COMPLETED } });
+    const { flowRun: completed } = await server.runs.setFlowRunState({
+      flowRunId: resumed.id,
+      state: { type: StateType.STATE_TYPE_COMPLETED },
+    });
     await expectGrpcError(server.runs.resumeFlowRun({ flowRunId: completed!.id }), status.FAILED_PRECONDITION, NOT_PAUSED);
     await assertUnchanged(server, completed!);
   });

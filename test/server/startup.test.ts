@@ -50,7 +50,11 @@ function portIsClosed(uri: string): Promise<boolean> {
 
 describe("starting and stopping the server", () => {
   test("npm start's entry point starts the embedded store itself, serves, and on SIGTERM drains and stops the store", async () => {
-    const server = startMain({ FLOWGATE_GRPC_ADDRESS: "127.0.0.1:0", FLOWGATE_HTTP_ADDRESS: "127.0.0.1:0", FLOWGATE_DATA_DIR: mkdtempSync(join(tmpdir(), "flowgate-startup-")) });
+    const server = startMain({
+      FLOWGATE_GRPC_ADDRESS: "127.0.0.1:0",
+      FLOWGATE_HTTP_ADDRESS: "127.0.0.1:0",
+      FLOWGATE_DATA_DIR: mkdtempSync(join(tmpdir(), "flowgate-startup-")),
+    });
     try {
       const address = await until("the gRPC address is printed", 120_000, () =>
         server.stderr.map((l) => /gRPC on (\S+)/.exec(l)?.[1]).find((a) => a !== undefined),

@@ -18,7 +18,11 @@ describe("leaving PAUSED", () => {
     await t.test("PENDING and CANCELLING are rejected, the run stays PAUSED with the same state id", async () => {
       const paused = await pausedRun(server);
       for (const type of [StateType.STATE_TYPE_PENDING, StateType.STATE_TYPE_CANCELLING]) {
-        await expectGrpcError(server.runs.setFlowRunState({ flowRunId: paused.id, state: { type } }), status.FAILED_PRECONDITION, PAUSED_ONLY_TO);
+        await expectGrpcError(
+          server.runs.setFlowRunState({ flowRunId: paused.id, state: { type } }),
+          status.FAILED_PRECONDITION,
+          PAUSED_ONLY_TO,
+        );
         await assertUnchanged(server, paused);
       }
       // PAUSED itself is only reachable through PauseFlowRun / SuspendFlowRun.
@@ -90,7 +94,9 @@ describe("input limits", () => {
 
     await t.test("an input schema over the limit: INVALID_ARGUMENT, the run stays RUNNING", async () => {
       const run = await runningRun(server);
-      const properties = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`field_${i}`, { type: "string", description: "a field" }]));
+      const properties = Object.fromEntries(
+        Array.from({ length: 100 }, (_, i) => [`field_${i}`, { type: "string", description: "a field" }]),
+      );
       await expectGrpcError(
         server.runs.pauseFlowRun({ flowRunId: run.id, inputSchema: { type: "object", properties } }),
         status.INVALID_ARGUMENT,

@@ -6,7 +6,7 @@ import { StreamReader } from "../support/grpc-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 /** Keys that document stores restrict: FerretDB refuses "$…" field names, MongoDB treats dots as paths. */
-const awkward = { "$schema": "keep me", "a.b": 1, nested: { "$ref": "#/x", "c.d": [1, { "$e": true }] } };
+const awkward = { $schema: "keep me", "a.b": 1, nested: { $ref: "#/x", "c.d": [1, { $e: true }] } };
 
 describe("user JSON with keys document stores restrict", () => {
   let server: TestServer;
@@ -19,13 +19,13 @@ describe("user JSON with keys document stores restrict", () => {
     const { flowRun } = await server.runs.createFlowRun({
       flowName: "json",
       parameters: awkward,
-      labels: { "team.name": "a", "$x": "b" },
+      labels: { "team.name": "a", $x: "b" },
       state: { type: StateType.STATE_TYPE_RUNNING },
       requestId: `create-${Date.now()}`,
     });
     const id = flowRun!.id;
     assert.deepEqual((await server.runs.getFlowRun({ flowRunId: id })).flowRun!.parameters, awkward);
-    assert.deepEqual((await server.runs.getFlowRun({ flowRunId: id })).flowRun!.labels, { "team.name": "a", "$x": "b" });
+    assert.deepEqual((await server.runs.getFlowRun({ flowRunId: id })).flowRun!.labels, { "team.name": "a", $x: "b" });
 
     // A schema as zod's z.toJSONSchema() writes it.
     const schema = {
@@ -41,7 +41,7 @@ describe("user JSON with keys document stores restrict", () => {
 
     const wait = new StreamReader(server.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: id, key: "1" })));
     await wait.next();
-    const input = { who: "Marvin", "odd.key": 7, extra: { "$keep": "yes" } };
+    const input = { who: "Marvin", "odd.key": 7, extra: { $keep: "yes" } };
     await server.runs.resumeFlowRun({ flowRunId: id, runInput: input, requestId: `resume-${id}` });
     const resumed = await wait.next();
     assert.equal(resumed.type, WaitEventType.WAIT_EVENT_TYPE_RESUMED);
@@ -55,7 +55,12 @@ describe("user JSON with keys document stores restrict", () => {
     assert.deepEqual((await server.runs.readFlowRunInput({ flowRunId: id, key: "awkward" })).input!.value, awkward);
 
     const { taskRun } = await server.runs.createTaskRun({ flowRunId: id, taskKey: "t", dynamicKey: "0", cacheKey: `t-${id}` });
-    await server.runs.setTaskRunState({ taskRunId: taskRun!.id, state: { type: StateType.STATE_TYPE_COMPLETED }, result: awkward, persistResult: true });
+    await server.runs.setTaskRunState({
+      taskRunId: taskRun!.id,
+      state: { type: StateType.STATE_TYPE_COMPLETED },
+      result: awkward,
+      persistResult: true,
+    });
     assert.deepEqual((await server.runs.getTaskRun({ cacheKey: `t-${id}` })).taskRun!.result, awkward);
 
     const { deployment } = await server.deployments.createDeployment({ name: "d", flowName: "json", parameters: awkward });

@@ -60,7 +60,10 @@ describe("suspending a flow run", () => {
       asSubflow: true,
       parentFlowRunId: parent.id,
     });
-    const { flowRun: child } = await server.runs.setFlowRunState({ flowRunId: scheduledChild!.id, state: { type: StateType.STATE_TYPE_RUNNING } });
+    const { flowRun: child } = await server.runs.setFlowRunState({
+      flowRunId: scheduledChild!.id,
+      state: { type: StateType.STATE_TYPE_RUNNING },
+    });
     assert.notEqual(child!.parentTaskRunId, "");
 
     await expectGrpcError(server.runs.suspendFlowRun({ flowRunId: child!.id }), status.FAILED_PRECONDITION, "Cannot suspend subflows.");
@@ -109,7 +112,11 @@ describe("suspending a flow run", () => {
     const other = await runningRun(server, { withDeployment: true });
     const { flowRuns: none } = await server.deployments.claimFlowRuns({ deploymentIds: [other.deploymentId], runnerId: "runner-other" });
     assert.deepEqual(none, []);
-    const { flowRuns: claimed } = await server.deployments.claimFlowRuns({ deploymentIds: [deploymentId], runnerId: "runner-1", limit: 10 });
+    const { flowRuns: claimed } = await server.deployments.claimFlowRuns({
+      deploymentIds: [deploymentId],
+      runnerId: "runner-1",
+      limit: 10,
+    });
     assert.deepEqual(
       claimed.map((r) => r.id),
       [run.id],
@@ -154,7 +161,9 @@ describe("suspending a flow run", () => {
 
   test("S20 suspending another run by id: its WatchFlowRun subscribers see the Suspended state at once", async () => {
     const run = await runningRun(server, { withDeployment: true });
-    const watch = new StreamReader<WatchFlowRunResponse>(server.rawRuns.watchFlowRun(WatchFlowRunRequest.fromPartial({ flowRunId: run.id })));
+    const watch = new StreamReader<WatchFlowRunResponse>(
+      server.rawRuns.watchFlowRun(WatchFlowRunRequest.fromPartial({ flowRunId: run.id })),
+    );
     try {
       const initial = (await watch.next()).event!;
       assert.equal(initial.initial, true);

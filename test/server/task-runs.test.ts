@@ -45,7 +45,9 @@ describe("task runs and persisted results", () => {
     const { taskRun } = await server.runs.createTaskRun({ flowRunId: run.id, taskKey: "busy", dynamicKey: "0" });
     const writers = 20;
     await Promise.all(
-      Array.from({ length: writers }, () => server.runs.setTaskRunState({ taskRunId: taskRun!.id, state: { type: StateType.STATE_TYPE_RUNNING } })),
+      Array.from({ length: writers }, () =>
+        server.runs.setTaskRunState({ taskRunId: taskRun!.id, state: { type: StateType.STATE_TYPE_RUNNING } }),
+      ),
     );
     const { taskRun: after } = await server.runs.getTaskRun({ taskRunId: taskRun!.id });
     assert.equal(after!.runCount, writers, "every RUNNING counted once");

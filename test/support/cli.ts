@@ -49,6 +49,10 @@ export function startCli(address: string, args: string[], opts: { env?: Record<s
 }
 
 /** Runs `flowgate ...args` to its end. */
-export function runCli(address: string, args: string[], opts: { env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ScriptResult> {
+export function runCli(
+  address: string,
+  args: string[],
+  opts: { env?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<ScriptResult> {
   return startCli(address, args, opts).done;
 }

@@ -19,7 +19,10 @@ import { storeUri } from "./test-server.js";
 export async function runningRun(c: Pick<TestClients, "runs" | "deployments">, opts: { withDeployment?: boolean } = {}): Promise<FlowRun> {
   let deploymentId = "";
   if (opts.withDeployment) {
-    const { deployment } = await c.deployments.createDeployment({ name: `d-${Math.random().toString(36).slice(2, 8)}`, flowName: "test-flow" });
+    const { deployment } = await c.deployments.createDeployment({
+      name: `d-${Math.random().toString(36).slice(2, 8)}`,
+      flowName: "test-flow",
+    });
     deploymentId = deployment!.id;
   }
   const { flowRun } = await c.runs.createFlowRun({
@@ -178,7 +181,10 @@ export async function backdatePauseExpiry(database: string, flowRunId: string, k
   await withDatabase(database, async (db) => {
     const result = await db
       .collection<{ _id: string }>("flow_runs")
-      .updateOne({ _id: flowRunId, "state.type": "PAUSED" }, { $set: { [`pauses.${key}.expiresAt`]: to, "state.details.pauseExpiresAt": to } });
+      .updateOne(
+        { _id: flowRunId, "state.type": "PAUSED" },
+        { $set: { [`pauses.${key}.expiresAt`]: to, "state.details.pauseExpiresAt": to } },
+      );
     assert.equal(result.modifiedCount, 1, "the paused run should be in the store");
   });
 }

@@ -70,7 +70,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...opts.env,
   });
   const logger = opts.logger ?? pino({ level: process.env["FLOWGATE_TEST_LOG_LEVEL"] ?? "silent" });
-  const server: RunningServer = await startFlowgateServer(config, logger, { ...(opts.middlewares ? { middlewares: opts.middlewares } : {}) });
+  const server: RunningServer = await startFlowgateServer(config, logger, {
+    ...(opts.middlewares ? { middlewares: opts.middlewares } : {}),
+  });
   const clients = connect(server.grpcAddress);
   return {
     ...clients,

@@ -38,7 +38,7 @@ function description(input: Locator): Promise<string> {
   return input.evaluate((el) =>
     (el.getAttribute("aria-describedby") ?? "")
       .split(/\s+/)
-      .map((id) => (id ? document.getElementById(id)?.textContent ?? "" : ""))
+      .map((id) => (id ? (document.getElementById(id)?.textContent ?? "") : ""))
       .join(" ")
       .replace(/\s+/g, " ")
       .trim(),
@@ -117,7 +117,8 @@ describe("web UI (Chromium)", () => {
     const run = await pausedRun(server, {
       key: "sign-off",
       timeoutSeconds: 600,
-      inputDescription: "Please **check** the [report](https://example.com/r) [not this](javascript:alert(1)).\n\n<img src=x onerror=\"window.flowgateXss=1\"><script>window.flowgateXss=1</script>",
+      inputDescription:
+        'Please **check** the [report](https://example.com/r) [not this](javascript:alert(1)).\n\n<img src=x onerror="window.flowgateXss=1"><script>window.flowgateXss=1</script>',
     });
     const { page } = await open(`/runs/${run.id}`);
     await page.getByRole("heading", { name: run.name }).waitFor({ timeout: WAIT_MS });
@@ -323,7 +324,10 @@ describe("web UI (Chromium)", () => {
 
     const elsewhere = ui.requests.filter((r) => !r.toServer).map((r) => r.url);
     assert.deepEqual(elsewhere, []);
-    assert.ok(ui.requests.some((r) => /\/assets\/.+\.js$/.test(r.url)), "the scripts came from the server");
+    assert.ok(
+      ui.requests.some((r) => /\/assets\/.+\.js$/.test(r.url)),
+      "the scripts came from the server",
+    );
     const res = await fetch(`${origin}/runs/${run.id}`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /^text\/html/);

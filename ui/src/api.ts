@@ -1,7 +1,15 @@
 /** The server's HTTP API, typed by the server's own wire types. */
 import type { ErrorJson, FieldErrorJson, JsonObjectJson, RunJson, StateTypeName } from "../../server/src/http/api-types.ts";
 
-export type { FieldErrorJson, JsonObjectJson, PauseJson, RunJson, StateJson, StateTypeName, WatchEventJson } from "../../server/src/http/api-types.ts";
+export type {
+  FieldErrorJson,
+  JsonObjectJson,
+  PauseJson,
+  RunJson,
+  StateJson,
+  StateTypeName,
+  WatchEventJson,
+} from "../../server/src/http/api-types.ts";
 
 // The domain's own list (a module with no imports and no Node), so the UI cannot drift from it.
 export { STATE_TYPES } from "../../server/src/domain/states.ts";

@@ -14,7 +14,9 @@ export class InterpretingValidator implements ValidatorType<unknown, RJSFSchema>
   private readonly cache = new Map<string, Validator>();
 
   validateFormData(formData: unknown, schema: RJSFSchema): ValidationData<unknown> {
-    const units = this.validatorFor(schema, schema).validate(formData ?? {}).errors.filter(isLeaf);
+    const units = this.validatorFor(schema, schema)
+      .validate(formData ?? {})
+      .errors.filter(isLeaf);
     const builder = new ErrorSchemaBuilder<unknown>();
     const errors: RJSFValidationError[] = units.map((u) => {
       const path = pointerToPath(u.instanceLocation);
@@ -72,7 +74,16 @@ export class InterpretingValidator implements ValidatorType<unknown, RJSFSchema>
 }
 
 /** Wrapper errors ("Property x does not match schema") repeat what their leaves say. */
-const WRAPPERS = new Set(["properties", "items", "prefixItems", "additionalProperties", "allOf", "$ref", "$dynamicRef", "unevaluatedProperties"]);
+const WRAPPERS = new Set([
+  "properties",
+  "items",
+  "prefixItems",
+  "additionalProperties",
+  "allOf",
+  "$ref",
+  "$dynamicRef",
+  "unevaluatedProperties",
+]);
 
 function isLeaf(u: OutputUnit): boolean {
   return !WRAPPERS.has(u.keyword);

@@ -2,13 +2,7 @@
  * How the CLI fails: one line "error: <reason>" on stderr (plus one line per field for invalid input)
  * and an exit code a script can branch on.
  */
-import {
-  FlowgateError,
-  InvalidArgumentError,
-  NotFoundError,
-  RefusedError,
-  UnavailableError,
-} from "../errors.js";
+import { FlowgateError, InvalidArgumentError, NotFoundError, RefusedError, UnavailableError } from "../errors.js";
 
 export const ExitCode = {
   OK: 0,
@@ -52,7 +46,10 @@ function exitCodeOf(err: unknown): ExitCode {
 /** Writes the reason (and field errors) to stderr and returns the exit code. */
 export function reportError(err: unknown, address: string, write: (line: string) => void): ExitCode {
   // One line: grpc-js appends a multi-line, sometimes empty "Resolution note" to connection errors.
-  const message = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.replace(/\s*Resolution note:\s*$/, "").trim();
+  const message = (err instanceof Error ? err.message : String(err))
+    .split("\n")[0]!
+    .replace(/\s*Resolution note:\s*$/, "")
+    .trim();
   if (err instanceof UnavailableError) {
     write(`error: cannot reach the Flowgate server at ${address}: ${message}`);
   } else {

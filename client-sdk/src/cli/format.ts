@@ -15,6 +15,7 @@ function iso(d: Date | undefined): string {
 
 /** Left-aligned columns; ANSI codes are not counted in the widths. */
 export function table(header: string[], rows: string[][]): string {
+  // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC.
   const visible = (s: string): number => s.replace(/\u001b\[[0-9;]*m/g, "").length;
   const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ""))));
   const line = (cells: string[]): string =>
@@ -41,7 +42,8 @@ export function deploymentsTable(deployments: Deployment[]): string {
 function untilText(expiresAt: Date | undefined, now: number): string {
   if (!expiresAt) return "never";
   const s = Math.round((expiresAt.getTime() - now) / 1000);
-  const left = s <= 0 ? "expired" : s >= 3600 ? `in ${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m` : `in ${Math.floor(s / 60)}m ${s % 60}s`;
+  const left =
+    s <= 0 ? "expired" : s >= 3600 ? `in ${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m` : `in ${Math.floor(s / 60)}m ${s % 60}s`;
   return `${expiresAt.toISOString()} (${left})`;
 }
 
@@ -61,8 +63,19 @@ export function runDetails(run: FlowRun, color: boolean, now = Date.now()): stri
       `Description: ${pause.inputDescription || "-"}`,
     );
     if (pause.inputSchema) {
-      lines.push("Input schema:", ...JSON.stringify(pause.inputSchema, null, 2).split("\n").map((l) => `  ${l}`));
-      if (pause.inputInitial) lines.push("Initial input:", ...JSON.stringify(pause.inputInitial, null, 2).split("\n").map((l) => `  ${l}`));
+      lines.push(
+        "Input schema:",
+        ...JSON.stringify(pause.inputSchema, null, 2)
+          .split("\n")
+          .map((l) => `  ${l}`),
+      );
+      if (pause.inputInitial)
+        lines.push(
+          "Initial input:",
+          ...JSON.stringify(pause.inputInitial, null, 2)
+            .split("\n")
+            .map((l) => `  ${l}`),
+        );
     } else {
       lines.push("Input schema: none (resume without --input)");
     }
@@ -75,5 +88,7 @@ export function eventLine(e: FlowRunEvent, color: boolean): string {
   const time = dim((at ?? new Date()).toISOString().slice(11, 23), color);
   const from = e.initial ? dim("(current)", color) : e.previousState ? `${stateLabel(e.previousState, color)} -> ` : "";
   const message = e.flowRun.state?.message ? ` - ${e.flowRun.state.message}` : "";
-  return e.initial ? `${time}  ${stateLabel(e.flowRun.state, color)}${message} ${from}` : `${time}  ${from}${stateLabel(e.flowRun.state, color)}${message}`;
+  return e.initial
+    ? `${time}  ${stateLabel(e.flowRun.state, color)}${message} ${from}`
+    : `${time}  ${from}${stateLabel(e.flowRun.state, color)}${message}`;
 }

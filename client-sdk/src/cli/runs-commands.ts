@@ -81,10 +81,9 @@ export function runsCommand(program: Command): Command {
     .option("--limit <n>", "at most this many runs (1-1000)", "20")
     .action(async (opts: { state?: string[]; flow?: string; limit: string }, cmd: Command) =>
       withContext(cmd, async (ctx, signal) => {
-        const { flowRuns } = await ctx.client().listFlowRuns(
-          { stateTypes: parseStates(opts.state ?? []), flowName: opts.flow, pageSize: parseLimit(opts.limit) },
-          { signal },
-        );
+        const { flowRuns } = await ctx
+          .client()
+          .listFlowRuns({ stateTypes: parseStates(opts.state ?? []), flowName: opts.flow, pageSize: parseLimit(opts.limit) }, { signal });
         ctx.print(() => runsTable(flowRuns, ctx.color), flowRuns);
       }),
     );

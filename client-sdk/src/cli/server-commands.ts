@@ -19,7 +19,10 @@ export function serverCommandLine(repo = REPO): string[] {
   if (existsSync(built)) return [built];
   const source = `${repo}server/src/main.ts`;
   if (existsSync(source)) return ["--import", "tsx", source];
-  throw new CliError(`no Flowgate server at ${repo}server: "flowgate server start" runs the server of a Flowgate checkout`, ExitCode.FAILURE);
+  throw new CliError(
+    `no Flowgate server at ${repo}server: "flowgate server start" runs the server of a Flowgate checkout`,
+    ExitCode.FAILURE,
+  );
 }
 
 export function serverCommand(program: Command): Command {

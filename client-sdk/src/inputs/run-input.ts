@@ -58,9 +58,7 @@ export class RunInput<S extends z.ZodType = z.ZodType> {
   /** The JSON Schema (draft 2020-12) sent to the server, with description and initial data as defaults. */
   jsonSchema(): JsonObject {
     const base = this.baseJsonSchema();
-    const schema: JsonObject = this.wrapped
-      ? { type: "object", properties: { value: base }, required: ["value"] }
-      : base;
+    const schema: JsonObject = this.wrapped ? { type: "object", properties: { value: base }, required: ["value"] } : base;
     if (this.description !== undefined) schema["description"] = this.description;
     const initial = this.initialJson();
     const properties = schema["properties"];
@@ -84,7 +82,8 @@ export class RunInput<S extends z.ZodType = z.ZodType> {
   toRunInput(value: z.input<S>): JsonObject {
     const json = toJson(value);
     if (this.wrapped) return { value: json };
-    if (!isJsonObject(json)) throw new InvalidRunInputError("Run input must be an object.", [{ field: "", description: "must be an object" }]);
+    if (!isJsonObject(json))
+      throw new InvalidRunInputError("Run input must be an object.", [{ field: "", description: "must be an object" }]);
     return json;
   }
 

@@ -36,13 +36,18 @@ const NEVER_RESUMED = "Flow run was paused and never resumed.";
  */
 export function pauseFlowRun<S extends z.ZodType>(options: PauseOptions & { waitForInput: RunInput<S> }): Promise<z.output<S>>;
 export function pauseFlowRun(options?: PauseOptions & { waitForInput?: undefined }): Promise<void>;
-export async function pauseFlowRun<S extends z.ZodType>(options: PauseOptions & { waitForInput?: RunInput<S> | undefined } = {}): Promise<z.output<S> | void> {
+export async function pauseFlowRun<S extends z.ZodType>(
+  options: PauseOptions & { waitForInput?: RunInput<S> | undefined } = {},
+): Promise<z.output<S> | void> {
   const ctx = currentContext();
   if (!ctx) throw new NoFlowRunContextError(NOT_IN_FLOW_PAUSE);
   const input = options.waitForInput;
   const key = nextKey(ctx, options.key);
   if (options.reschedule) {
-    return parseInput(input, await suspendCurrentRun(ctx, { key, timeout: options.timeout, input, viaPause: true, signal: options.signal }));
+    return parseInput(
+      input,
+      await suspendCurrentRun(ctx, { key, timeout: options.timeout, input, viaPause: true, signal: options.signal }),
+    );
   }
   const params = pauseParams(ctx.flowRun.id, key, options.timeout, input);
   const outcome = await ctx.client.pauseFlowRun({ ...params, reschedule: false }, { signal: options.signal });

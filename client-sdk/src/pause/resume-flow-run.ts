@@ -20,6 +20,11 @@ export function resumeFlowRun(flowRunId: string, runInput?: JsonObject, options:
 }
 
 /** Typed resume: the value is checked and shaped (`{ value }` for primitives) by the RunInput first. */
-export function resumeFlowRunWith<S extends z.ZodType>(flowRunId: string, input: RunInput<S>, value: z.input<S>, options: ResumeOptions = {}): Promise<FlowRun> {
+export function resumeFlowRunWith<S extends z.ZodType>(
+  flowRunId: string,
+  input: RunInput<S>,
+  value: z.input<S>,
+  options: ResumeOptions = {},
+): Promise<FlowRun> {
   return resumeFlowRun(flowRunId, input.toRunInput(value), options);
 }

@@ -32,12 +32,16 @@ export const NOT_IN_FLOW_SUSPEND = "Flow runs can only be suspended from within 
  */
 export function suspendFlowRun<S extends z.ZodType>(options: SuspendOptions & { waitForInput: RunInput<S> }): Promise<z.output<S>>;
 export function suspendFlowRun(options?: SuspendOptions & { waitForInput?: undefined }): Promise<void>;
-export async function suspendFlowRun<S extends z.ZodType>(options: SuspendOptions & { waitForInput?: RunInput<S> | undefined } = {}): Promise<z.output<S> | void> {
+export async function suspendFlowRun<S extends z.ZodType>(
+  options: SuspendOptions & { waitForInput?: RunInput<S> | undefined } = {},
+): Promise<z.output<S> | void> {
   const ctx = currentContext();
   const input = options.waitForInput;
   if (options.flowRunId !== undefined && options.flowRunId !== ctx?.flowRun.id) {
     // Another run: its own process learns of the suspend (suspend-watch.ts); "" lets the server pick the key.
-    await (ctx?.client ?? getClient()).suspendFlowRun(pauseParams(options.flowRunId, options.key ?? "", options.timeout, input), { signal: options.signal });
+    await (ctx?.client ?? getClient()).suspendFlowRun(pauseParams(options.flowRunId, options.key ?? "", options.timeout, input), {
+      signal: options.signal,
+    });
     return;
   }
   if (!ctx) throw new NoFlowRunContextError(NOT_IN_FLOW_SUSPEND);
@@ -51,7 +55,13 @@ export async function suspendFlowRun<S extends z.ZodType>(options: SuspendOption
  */
 export async function suspendCurrentRun<S extends z.ZodType>(
   ctx: FlowRunContext,
-  p: { key: string; timeout: number | null | undefined; input: RunInput<S> | undefined; viaPause: boolean; signal: AbortSignal | undefined },
+  p: {
+    key: string;
+    timeout: number | null | undefined;
+    input: RunInput<S> | undefined;
+    viaPause: boolean;
+    signal: AbortSignal | undefined;
+  },
 ): Promise<JsonObject | undefined> {
   const params = pauseParams(ctx.flowRun.id, p.key, p.timeout, p.input);
   // pauseFlowRun({ reschedule: true }) is a suspend sent as PauseFlowRun, as Prefect's pause_flow_run does.

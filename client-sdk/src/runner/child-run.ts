@@ -29,7 +29,10 @@ export function childAssignment(env: NodeJS.ProcessEnv = process.env): { flowRun
  * failed — its state says which, and the run already reported it), 1 when it could not be executed.
  * A suspend ends the process earlier, also with 0.
  */
-export async function executeAssignedRun(flows: readonly ServableFlow[], assignment: { flowRunId: string; flowName: string }): Promise<never> {
+export async function executeAssignedRun(
+  flows: readonly ServableFlow[],
+  assignment: { flowRunId: string; flowName: string },
+): Promise<never> {
   const f = flows.find((candidate) => candidate.flowName === assignment.flowName);
   if (!f) {
     process.stderr.write(`flowgate runner child: no flow named "${assignment.flowName}" is passed to serve() in this script.\n`);
@@ -44,7 +47,9 @@ export async function executeAssignedRun(flows: readonly ServableFlow[], assignm
     await f.executeRun(run, argsOf(run.parameters), client);
     process.exit(0);
   } catch (err) {
-    process.stderr.write(`flowgate runner child: flow run ${assignment.flowRunId} could not be executed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(
+      `flowgate runner child: flow run ${assignment.flowRunId} could not be executed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   }
 }

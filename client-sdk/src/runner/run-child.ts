@@ -58,7 +58,9 @@ export function runInChild(
     child.once("error", (err) => {
       watching.abort();
       log(`flow run ${run.id}: process could not start: ${err.message}`);
-      void markCrashed(client, run.id, `The runner could not start a process: ${err.message}`, log).then(() => resolve({ code: null, signal: null }));
+      void markCrashed(client, run.id, `The runner could not start a process: ${err.message}`, log).then(() =>
+        resolve({ code: null, signal: null }),
+      );
     });
     child.once("exit", (code, signal) => {
       watching.abort();
@@ -66,9 +68,12 @@ export function runInChild(
       log(`flow run ${run.id} process ${child.pid ?? "?"} exited with code ${code ?? signal ?? "?"}`);
       if (cancelling) return void markCancelled(client, run.id, log).then(() => resolve({ code, signal }));
       if (code === 0) return resolve({ code, signal });
-      void markCrashed(client, run.id, `The flow run's process exited with ${code === null ? `signal ${signal ?? "?"}` : `code ${code}`}.`, log).then(() =>
-        resolve({ code, signal }),
-      );
+      void markCrashed(
+        client,
+        run.id,
+        `The flow run's process exited with ${code === null ? `signal ${signal ?? "?"}` : `code ${code}`}.`,
+        log,
+      ).then(() => resolve({ code, signal }));
     });
   });
 }
@@ -92,7 +97,10 @@ async function markCancelled(client: FlowgateClient, flowRunId: string, log: (li
     const run = await client.getFlowRun(flowRunId);
     // The flow may have finished on its own within the grace period; its own final state stands.
     if (run.state?.type !== StateType.CANCELLING) return;
-    await client.setFlowRunState(flowRunId, { type: StateType.CANCELLED, message: "Cancelled: the runner stopped the flow run's process." });
+    await client.setFlowRunState(flowRunId, {
+      type: StateType.CANCELLED,
+      message: "Cancelled: the runner stopped the flow run's process.",
+    });
   } catch (err) {
     log(`flow run ${flowRunId}: could not mark it cancelled: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -46,7 +46,10 @@ export async function runDeployment(name: string, options: RunDeploymentOptions 
       },
       { signal: options.signal },
     );
-  const run = ctx && dynamicKey !== undefined ? await createOnce(client, ctx, recordKey, dynamicKey, create, options.signal) : await create(undefined);
+  const run =
+    ctx && dynamicKey !== undefined
+      ? await createOnce(client, ctx, recordKey, dynamicKey, create, options.signal)
+      : await create(undefined);
   if (options.timeout === 0) return run;
   return waitForFinalState(client, run, options.timeout ?? undefined, options.signal);
 }

@@ -114,7 +114,12 @@ async function serveFlows(flows: ServableFlow[], options: ServeOptions, onReady:
   const deployments: Deployment[] = [];
   for (const f of flows) {
     const { deployment } = await client.createDeployment(
-      { name: options.name, flowName: f.flowName, entrypoint: entrypointOf(f), ...(options.parameters ? { parameters: options.parameters } : {}) },
+      {
+        name: options.name,
+        flowName: f.flowName,
+        entrypoint: entrypointOf(f),
+        ...(options.parameters ? { parameters: options.parameters } : {}),
+      },
       { signal },
     );
     byDeployment.set(deployment.id, f);
@@ -131,7 +136,7 @@ async function serveFlows(flows: ServableFlow[], options: ServeOptions, onReady:
     if (signal.aborted) resolve();
     else signal.addEventListener("abort", () => resolve(), { once: true });
   });
-  for (let failures = 0; !signal.aborted; ) {
+  for (let failures = 0; !signal.aborted;) {
     const free = limit - running.size;
     if (free === 0) {
       // Full: the next claim makes sense only once a child ends (or we are told to stop).

@@ -7,7 +7,12 @@ import type { FlowgateClient } from "../transport/flowgate-client.js";
 import { isFinalStateType, type FlowRun } from "../types.js";
 
 /** Resolves with the run once final, or as last seen when `timeoutSeconds` pass. */
-export async function waitForFinalState(client: FlowgateClient, run: FlowRun, timeoutSeconds: number | undefined, signal?: AbortSignal): Promise<FlowRun> {
+export async function waitForFinalState(
+  client: FlowgateClient,
+  run: FlowRun,
+  timeoutSeconds: number | undefined,
+  signal?: AbortSignal,
+): Promise<FlowRun> {
   signal?.throwIfAborted();
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(signal?.reason);

@@ -80,8 +80,14 @@ function startFlow<A extends unknown[], R>(fn: FlowFn<A, R>, options: FlowOption
     try {
       if (parent && dynamicKey !== undefined) {
         if (!parent.taskRun) await parent.atTaskBoundary();
-        const { taskRun, created } = await client.createTaskRun({ flowRunId: parent.flowRun.id, taskKey: `subflow/${flowName}`, dynamicKey, name: flowName });
-        if (!created && taskRun.state?.type === StateType.COMPLETED && taskRun.hasResult) return State.completed(taskRun.result as R, "Cached");
+        const { taskRun, created } = await client.createTaskRun({
+          flowRunId: parent.flowRun.id,
+          taskKey: `subflow/${flowName}`,
+          dynamicKey,
+          name: flowName,
+        });
+        if (!created && taskRun.state?.type === StateType.COMPLETED && taskRun.hasResult)
+          return State.completed(taskRun.result as R, "Cached");
         if (!taskRun.state || !isFinalStateType(taskRun.state.type)) link = taskRun;
       }
       const run = await client.createFlowRun({

@@ -26,10 +26,14 @@ export interface FollowOptions {
  * Only transient failures are retried (unavailable, cut by the server; see isTransientError); one
  * that retrying cannot mend (not found, invalid, refused, internal) is thrown.
  */
-export async function followStream<E>(open: (signal: AbortSignal) => AsyncIterable<E>, onEvent: (e: E) => "stop" | void, options: FollowOptions): Promise<void> {
+export async function followStream<E>(
+  open: (signal: AbortSignal) => AsyncIterable<E>,
+  onEvent: (e: E) => "stop" | void,
+  options: FollowOptions,
+): Promise<void> {
   const { signal, idleTimeoutMs, onReconnect } = options;
   const { baseMs, maxMs } = options.backoff ?? { baseMs: 100, maxMs: 5_000 };
-  for (let failures = 0; !signal.aborted; ) {
+  for (let failures = 0; !signal.aborted;) {
     const attempt = new AbortController();
     const onAbort = (): void => attempt.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });

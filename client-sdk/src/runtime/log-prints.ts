@@ -6,7 +6,13 @@
 import { format } from "node:util";
 import { currentContext } from "./run-context.js";
 
-export type RunLogSink = (line: { flowRunId: string; flowRunName: string; taskRunName: string | undefined; message: string; at: Date }) => void;
+export type RunLogSink = (line: {
+  flowRunId: string;
+  flowRunName: string;
+  taskRunName: string | undefined;
+  message: string;
+  at: Date;
+}) => void;
 
 const defaultSink: RunLogSink = (l) => {
   const where = l.taskRunName ? `Task run '${l.taskRunName}'` : `Flow run '${l.flowRunName}'`;
@@ -29,6 +35,12 @@ export function installLogPrints(): void {
     original(...args);
     const ctx = currentContext();
     if (!ctx?.logPrints) return;
-    sink({ flowRunId: ctx.flowRun.id, flowRunName: ctx.flowRun.name, taskRunName: ctx.taskRun?.name, message: format(...args), at: new Date() });
+    sink({
+      flowRunId: ctx.flowRun.id,
+      flowRunName: ctx.flowRun.name,
+      taskRunName: ctx.taskRun?.name,
+      message: format(...args),
+      at: new Date(),
+    });
   };
 }

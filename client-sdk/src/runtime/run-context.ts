@@ -40,7 +40,11 @@ export function runInContext<T>(ctx: FlowRunContext, fn: () => T): T {
   return storage.run(ctx, fn);
 }
 
-export function newFlowRunContext(client: FlowgateClient, flowRun: FlowRun, opts: { logPrints: boolean; signal: AbortSignal }): FlowRunContext {
+export function newFlowRunContext(
+  client: FlowgateClient,
+  flowRun: FlowRun,
+  opts: { logPrints: boolean; signal: AbortSignal },
+): FlowRunContext {
   let pauses = 0;
   let suspended = false;
   const dynamicKeys = new Map<string, number>();

@@ -11,7 +11,12 @@ import type { FlowRunContext } from "./run-context.js";
  * Follows the run until it is final or `signal` aborts, reconnecting across drops. Never rejects: a
  * failure no reconnect can mend (the run is gone) leaves nothing to watch for.
  */
-export function watchForSuspend(client: FlowgateClient, flowRunId: string, ctx: Pick<FlowRunContext, "markSuspendedElsewhere">, signal: AbortSignal): void {
+export function watchForSuspend(
+  client: FlowgateClient,
+  flowRunId: string,
+  ctx: Pick<FlowRunContext, "markSuspendedElsewhere">,
+  signal: AbortSignal,
+): void {
   void followStream(
     (sig) => client.watchFlowRun(flowRunId, { signal: sig }),
     (e) => {

@@ -75,7 +75,12 @@ function makeTask<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, op
 }
 
 /** Allocates the dynamic key now (call order), then runs the task in the background. */
-function startTask<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, taskKey: string, options: Options<A>, args: A): TaskFuture<R> {
+function startTask<A extends unknown[], R>(
+  fn: (...args: A) => R | Promise<R>,
+  taskKey: string,
+  options: Options<A>,
+  args: A,
+): TaskFuture<R> {
   const ctx = currentContext();
   if (!ctx) {
     // Outside a flow a task is just a function (with retries and timeout), as in Prefect.
@@ -115,7 +120,13 @@ async function runTask<A extends unknown[], R>(
     if (!ctx.taskRun) await ctx.atTaskBoundary();
     const ready = await dependenciesCompleted(options.waitFor ?? [], options.signal);
     const cacheKey = cacheKeyOf(options, args);
-    const { taskRun, created } = await client.createTaskRun({ flowRunId: ctx.flowRun.id, taskKey, dynamicKey, name: `${taskKey}-${dynamicKey}`, cacheKey });
+    const { taskRun, created } = await client.createTaskRun({
+      flowRunId: ctx.flowRun.id,
+      taskKey,
+      dynamicKey,
+      name: `${taskKey}-${dynamicKey}`,
+      cacheKey,
+    });
     if (!created && taskRun.state?.type === StateType.COMPLETED && taskRun.hasResult) {
       // A re-execution: this call already completed and its result is stored.
       return State.completed(taskRun.result as R, "Cached");
@@ -123,13 +134,18 @@ async function runTask<A extends unknown[], R>(
     const trackable = !taskRun.state || !isFinalStateType(taskRun.state.type);
     if (!ready) {
       const err = new UpstreamFailedError(`Task ${taskKey} did not run: an upstream task failed.`);
-      if (trackable) await client.setTaskRunState(taskRun.id, { type: StateType.FAILED, name: "NotReady", message: err.message }, undefined);
+      if (trackable)
+        await client.setTaskRunState(taskRun.id, { type: StateType.FAILED, name: "NotReady", message: err.message }, undefined);
       return State.failed(err);
     }
     if (cacheKey && trackable) {
       const cached = await cachedResult(client, cacheKey);
       if (cached) {
-        await client.setTaskRunState(taskRun.id, { type: StateType.COMPLETED, name: "Cached" }, { value: cached.result ?? null, persist: true });
+        await client.setTaskRunState(
+          taskRun.id,
+          { type: StateType.COMPLETED, name: "Cached" },
+          { value: cached.result ?? null, persist: true },
+        );
         return State.completed(cached.result as R, "Cached");
       }
     }
@@ -138,11 +154,20 @@ async function runTask<A extends unknown[], R>(
     // more: run the function again (its value is needed) without reporting states.
     const report = trackable ? taskRun : undefined;
     const value = await ctx.trackRunning(
-      attempts(options, report && { client, taskRun: report }, (signal) => runInContext({ ...ctx, taskRun, signal: signal ?? ctx.signal }, () => fn(...args)), options.signal),
+      attempts(
+        options,
+        report && { client, taskRun: report },
+        (signal) => runInContext({ ...ctx, taskRun, signal: signal ?? ctx.signal }, () => fn(...args)),
+        options.signal,
+      ),
     );
     if (report) {
       const persist = options.persistResult === true || cacheKey !== "";
-      await client.setTaskRunState(report.id, { type: StateType.COMPLETED }, persist ? { value: resultToJson(value), persist: true } : undefined);
+      await client.setTaskRunState(
+        report.id,
+        { type: StateType.COMPLETED },
+        persist ? { value: resultToJson(value), persist: true } : undefined,
+      );
     }
     return State.completed(value);
   } catch (err) {
@@ -192,7 +217,8 @@ export async function attempts<T>(
         if (report) await report.client.setTaskRunState(report.taskRun.id, { type: StateType.FAILED, message }, undefined);
         throw err;
       }
-      if (report) await report.client.setTaskRunState(report.taskRun.id, { type: StateType.SCHEDULED, name: "AwaitingRetry", message }, undefined);
+      if (report)
+        await report.client.setTaskRunState(report.taskRun.id, { type: StateType.SCHEDULED, name: "AwaitingRetry", message }, undefined);
       await sleep(retryDelayMs(options, attempt), signal);
     }
   }

@@ -124,7 +124,14 @@ export function toFlowRunInput(i: pb.FlowRunInput | undefined): FlowRunInput {
 
 export function toDeployment(d: pb.Deployment | undefined): Deployment {
   if (!d) throw new Error("The server sent a response without its deployment.");
-  return { id: d.id, name: d.name, flowName: d.flowName, entrypoint: d.entrypoint, parameters: jsonObject(d.parameters) ?? {}, createdAt: d.createdAt };
+  return {
+    id: d.id,
+    name: d.name,
+    flowName: d.flowName,
+    entrypoint: d.entrypoint,
+    parameters: jsonObject(d.parameters) ?? {},
+    createdAt: d.createdAt,
+  };
 }
 
 const WAIT_TYPES = new Map<PbWaitEventType, WaitEventType>([

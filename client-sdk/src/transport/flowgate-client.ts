@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/unbound-method -- run(), deployment() and stream() bind each generated method to its client before calling it. */
 /**
  * FlowgateClient: every RPC of flowgate.v1 as a promise (or async iterable for streams) over the SDK's
  * own types. Mutating calls carry a fresh request id so a retry by the caller is de-duplicated. Every
@@ -136,7 +137,12 @@ export class FlowgateClient {
     return this.retrying(() => unary(this.setup(DEPLOYMENT_SERVICE, rpc), bound, request, opts), opts?.signal);
   }
 
-  private stream<Req, Res>(rpc: string, method: StreamMethod<Req, Res>, request: Req, opts?: CallOptions): AsyncGenerator<Res, void, undefined> {
+  private stream<Req, Res>(
+    rpc: string,
+    method: StreamMethod<Req, Res>,
+    request: Req,
+    opts?: CallOptions,
+  ): AsyncGenerator<Res, void, undefined> {
     return serverStream(this.setup(RUN_SERVICE, rpc), method.bind(this.runs), request, opts);
   }
 
@@ -251,7 +257,12 @@ export class FlowgateClient {
   }
 
   /** One WaitForResume stream, as sent: heartbeats then one final event. No reconnects (see pause/wait-for-resume.ts). */
-  async *waitForResume(flowRunId: string, key: string, heartbeatSeconds: number, opts?: CallOptions): AsyncGenerator<WaitEvent, void, undefined> {
+  async *waitForResume(
+    flowRunId: string,
+    key: string,
+    heartbeatSeconds: number,
+    opts?: CallOptions,
+  ): AsyncGenerator<WaitEvent, void, undefined> {
     const req = runPb.WaitForResumeRequest.fromPartial({ flowRunId, key, heartbeatSeconds });
     for await (const m of this.stream("WaitForResume", this.runs.waitForResume, req, opts)) yield toWaitEvent(m);
   }
@@ -263,7 +274,10 @@ export class FlowgateClient {
   }
 
   /** Current states of matching runs, then every change of one. */
-  async *watchFlowRuns(filter: { stateTypes?: StateType[]; flowName?: string; deploymentId?: string } = {}, opts?: CallOptions): AsyncGenerator<FlowRunEvent, void, undefined> {
+  async *watchFlowRuns(
+    filter: { stateTypes?: StateType[]; flowName?: string; deploymentId?: string } = {},
+    opts?: CallOptions,
+  ): AsyncGenerator<FlowRunEvent, void, undefined> {
     const req = runPb.WatchFlowRunsRequest.fromPartial({
       stateTypes: (filter.stateTypes ?? []).map(toPbStateType),
       flowName: filter.flowName ?? "",
@@ -290,7 +304,12 @@ export class FlowgateClient {
     p: { keyPrefix?: string; limit?: number; excludeKeys?: string[] } = {},
     opts?: CallOptions,
   ): Promise<FlowRunInput[]> {
-    const req = runPb.FilterFlowRunInputsRequest.fromPartial({ flowRunId, keyPrefix: p.keyPrefix ?? "", limit: p.limit ?? 0, excludeKeys: p.excludeKeys ?? [] });
+    const req = runPb.FilterFlowRunInputsRequest.fromPartial({
+      flowRunId,
+      keyPrefix: p.keyPrefix ?? "",
+      limit: p.limit ?? 0,
+      excludeKeys: p.excludeKeys ?? [],
+    });
     return (await this.run("FilterFlowRunInputs", this.runs.filterFlowRunInputs, req, opts)).inputs.map(toFlowRunInput);
   }
 
@@ -345,7 +364,13 @@ export class FlowgateClient {
     p: { name: string; flowName: string; entrypoint?: string; parameters?: JsonObject },
     opts?: CallOptions,
   ): Promise<{ deployment: Deployment; created: boolean }> {
-    const req = { name: p.name, flowName: p.flowName, entrypoint: p.entrypoint ?? "", parameters: p.parameters ?? {}, requestId: randomUUID() };
+    const req = {
+      name: p.name,
+      flowName: p.flowName,
+      entrypoint: p.entrypoint ?? "",
+      parameters: p.parameters ?? {},
+      requestId: randomUUID(),
+    };
     const res = await this.deployment("CreateDeployment", this.deployments.createDeployment, req, opts);
     return { deployment: toDeployment(res.deployment), created: res.created };
   }
@@ -356,7 +381,10 @@ export class FlowgateClient {
     return toDeployment((await this.deployment("GetDeployment", this.deployments.getDeployment, req, opts)).deployment);
   }
 
-  async listDeployments(p: { flowName?: string; pageSize?: number; pageToken?: string } = {}, opts?: CallOptions): Promise<{ deployments: Deployment[]; nextPageToken: string }> {
+  async listDeployments(
+    p: { flowName?: string; pageSize?: number; pageToken?: string } = {},
+    opts?: CallOptions,
+  ): Promise<{ deployments: Deployment[]; nextPageToken: string }> {
     const req = { flowName: p.flowName ?? "", pageSize: p.pageSize ?? 0, pageToken: p.pageToken ?? "" };
     const res = await this.deployment("ListDeployments", this.deployments.listDeployments, req, opts);
     return { deployments: res.deployments.map(toDeployment), nextPageToken: res.nextPageToken };

@@ -3,7 +3,13 @@
  * async iterables, an AbortSignal cancels the call, and every call passes through the client's
  * interceptors with its headers sent as metadata. Failures leave through mapGrpcError.
  */
-import { Metadata, type CallOptions as GrpcCallOptions, type ClientReadableStream, type ClientUnaryCall, type ServiceError } from "@grpc/grpc-js";
+import {
+  Metadata,
+  type CallOptions as GrpcCallOptions,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type ServiceError,
+} from "@grpc/grpc-js";
 import type { CallOptions } from "../types.js";
 import { intercepted, mergeHeaders, type CallNext, type CallRequest, type HeadersInit, type Interceptor } from "./interceptor.js";
 import { mapGrpcError } from "./map-error.js";
@@ -114,7 +120,12 @@ class Inbox<T> {
  * loop early) cancels the call; a failure is thrown as a typed error. The interceptors see the
  * stream open and end.
  */
-export async function* serverStream<Req, Res>(setup: CallSetup, method: StreamMethod<Req, Res>, request: Req, opts: CallOptions = {}): AsyncGenerator<Res, void, undefined> {
+export async function* serverStream<Req, Res>(
+  setup: CallSetup,
+  method: StreamMethod<Req, Res>,
+  request: Req,
+  opts: CallOptions = {},
+): AsyncGenerator<Res, void, undefined> {
   if (opts.signal?.aborted) throw abortReason(opts.signal);
   let call: ClientReadableStream<Res> | undefined;
   let readerLeft = false;
@@ -143,7 +154,10 @@ export async function* serverStream<Req, Res>(setup: CallSetup, method: StreamMe
         else reject(mapGrpcError(err, setup.rpc));
       });
     });
-  intercepted(setup.interceptors, open)(requestOf(setup, "server-streaming", opts)).then(
+  intercepted(
+    setup.interceptors,
+    open,
+  )(requestOf(setup, "server-streaming", opts)).then(
     () => inbox.end(),
     (err: unknown) => inbox.fail(err),
   );
@@ -155,4 +169,3 @@ export async function* serverStream<Req, Res>(setup: CallSetup, method: StreamMe
     call?.cancel();
   }
 }
-

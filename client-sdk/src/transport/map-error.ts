@@ -54,28 +54,30 @@ const withFields =
     new Class(f.message, f.fieldErrors, f.code, f.options);
 
 /** flowgate.v1.ErrorReason (without its prefix) → class; the same names as the Python and Go clients. */
-export const ERRORS_BY_REASON: ReadonlyMap<string, Make> = new Map(Object.entries({
-  FLOW_RUN_NOT_FOUND: plain(FlowRunNotFoundError),
-  DEPLOYMENT_NOT_FOUND: plain(DeploymentNotFoundError),
-  TASK_RUN_NOT_FOUND: plain(TaskRunNotFoundError),
-  FLOW_RUN_INPUT_NOT_FOUND: plain(FlowRunInputNotFoundError),
-  PAUSE_NOT_FOUND: plain(PauseNotFoundError),
-  NOT_PAUSED: plain(NotPausedError),
-  // Prefect's wording for a resume that came too late (what resume_flow_run raises); the server's
-  // own message stays in `cause`.
-  PAUSE_TIMED_OUT: (f) => new FlowPauseTimeout("Flow run can no longer be resumed.", f.code, f.options),
-  ALREADY_FINAL: plain(AlreadyFinalError),
-  TRANSITION_REFUSED: plain(TransitionRefusedError),
-  INVALID_RUN_INPUT: withFields(InvalidRunInputError),
-  INVALID_ARGUMENT: withFields(InvalidArgumentError),
-  VERSION_CONFLICT: plain(VersionConflictError),
-  CONTENTION: plain(ContentionError),
-  INPUT_KEY_EXISTS: plain(InputKeyExistsError),
-  STORE_UNAVAILABLE: plain(UnavailableError),
-  UNAUTHENTICATED: plain(UnauthenticatedError),
-  PERMISSION_DENIED: plain(PermissionDeniedError),
-  INTERNAL: plain(InternalError),
-}));
+export const ERRORS_BY_REASON: ReadonlyMap<string, Make> = new Map(
+  Object.entries({
+    FLOW_RUN_NOT_FOUND: plain(FlowRunNotFoundError),
+    DEPLOYMENT_NOT_FOUND: plain(DeploymentNotFoundError),
+    TASK_RUN_NOT_FOUND: plain(TaskRunNotFoundError),
+    FLOW_RUN_INPUT_NOT_FOUND: plain(FlowRunInputNotFoundError),
+    PAUSE_NOT_FOUND: plain(PauseNotFoundError),
+    NOT_PAUSED: plain(NotPausedError),
+    // Prefect's wording for a resume that came too late (what resume_flow_run raises); the server's
+    // own message stays in `cause`.
+    PAUSE_TIMED_OUT: (f) => new FlowPauseTimeout("Flow run can no longer be resumed.", f.code, f.options),
+    ALREADY_FINAL: plain(AlreadyFinalError),
+    TRANSITION_REFUSED: plain(TransitionRefusedError),
+    INVALID_RUN_INPUT: withFields(InvalidRunInputError),
+    INVALID_ARGUMENT: withFields(InvalidArgumentError),
+    VERSION_CONFLICT: plain(VersionConflictError),
+    CONTENTION: plain(ContentionError),
+    INPUT_KEY_EXISTS: plain(InputKeyExistsError),
+    STORE_UNAVAILABLE: plain(UnavailableError),
+    UNAUTHENTICATED: plain(UnauthenticatedError),
+    PERMISSION_DENIED: plain(PermissionDeniedError),
+    INTERNAL: plain(InternalError),
+  }),
+);
 
 /** When the reason is absent or unknown (an older server, a proxy, grpc-js itself): by status code. */
 const ERRORS_BY_CODE: ReadonlyMap<number, Make> = new Map([

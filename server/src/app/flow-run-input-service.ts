@@ -17,7 +17,13 @@ export class FlowRunInputService {
     requireWithinLimit("value", value, this.ctx.limits.maxInputBytes);
     const requestId = optionalRequestId(requestIdText);
     return once(this.ctx.store.requests, `create-input:${id}`, requestId, async () => {
-      const record: FlowRunInputRecord = { flowRunId: id, key: k, value: value ?? null, ...(sender ? { sender } : {}), createdAt: new Date() };
+      const record: FlowRunInputRecord = {
+        flowRunId: id,
+        key: k,
+        value: value ?? null,
+        ...(sender ? { sender } : {}),
+        createdAt: new Date(),
+      };
       await this.ctx.store.inputs.create(record);
       return record;
     });
@@ -34,7 +40,9 @@ export class FlowRunInputService {
     const id = await this.existingRun(flowRunId);
     const n = limit === 0 ? DEFAULT_LIMIT : limit;
     if (n < 1 || n > MAX_LIMIT) {
-      throw new InvalidArgumentError(`limit must be between 1 and ${MAX_LIMIT}.`, [{ field: "limit", description: `must be between 1 and ${MAX_LIMIT}` }]);
+      throw new InvalidArgumentError(`limit must be between 1 and ${MAX_LIMIT}.`, [
+        { field: "limit", description: `must be between 1 and ${MAX_LIMIT}` },
+      ]);
     }
     return this.ctx.store.inputs.filter(id, keyPrefix, excludeKeys, n);
   }

@@ -37,15 +37,10 @@ export const ERROR_REASONS = [
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 export type DomainErrorKind =
-  | "invalid_argument"
-  | "not_found"
-  | "already_exists"
-  | "failed_precondition"
-  | "aborted"
-  | "unauthenticated"
-  | "permission_denied";
+  "invalid_argument" | "not_found" | "already_exists" | "failed_precondition" | "aborted" | "unauthenticated" | "permission_denied";
 
-export type NotFoundReason = "FLOW_RUN_NOT_FOUND" | "DEPLOYMENT_NOT_FOUND" | "TASK_RUN_NOT_FOUND" | "FLOW_RUN_INPUT_NOT_FOUND" | "PAUSE_NOT_FOUND";
+export type NotFoundReason =
+  "FLOW_RUN_NOT_FOUND" | "DEPLOYMENT_NOT_FOUND" | "TASK_RUN_NOT_FOUND" | "FLOW_RUN_INPUT_NOT_FOUND" | "PAUSE_NOT_FOUND";
 export type RefusalReason = "NOT_PAUSED" | "PAUSE_TIMED_OUT" | "ALREADY_FINAL" | "TRANSITION_REFUSED";
 export type InvalidReason = "INVALID_ARGUMENT" | "INVALID_RUN_INPUT";
 export type ConflictReason = "VERSION_CONFLICT" | "CONTENTION";
@@ -122,7 +117,12 @@ export class PermissionDeniedError extends DomainError {
  * Rebuilds a domain error from its stored parts (the request log replays outcomes to retries).
  * Outcomes stored before reasons existed carry only their kind; they get that kind's general reason.
  */
-export function domainErrorFrom(stored: { reason?: string; kind?: string; message: string; violations?: readonly FieldViolation[] }): DomainError {
+export function domainErrorFrom(stored: {
+  reason?: string;
+  kind?: string;
+  message: string;
+  violations?: readonly FieldViolation[];
+}): DomainError {
   const reason = stored.reason ?? LEGACY_REASON_OF_KIND[stored.kind ?? ""] ?? "TRANSITION_REFUSED";
   const { message } = stored;
   switch (reason) {

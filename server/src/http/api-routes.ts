@@ -25,7 +25,11 @@ export function apiRouter(d: ApiDeps): Router {
     .add("GET", "/api/health", () => Promise.resolve({ json: { status: "ok" } }))
     .add("GET", "/api/runs", async ({ url }) => {
       const q = url.searchParams;
-      const { runs, nextPageToken } = await d.runs.list(filterFromQuery(q), integerFromQuery(q.get("pageSize"), "pageSize"), q.get("pageToken") ?? "");
+      const { runs, nextPageToken } = await d.runs.list(
+        filterFromQuery(q),
+        integerFromQuery(q.get("pageSize"), "pageSize"),
+        q.get("pageToken") ?? "",
+      );
       return { json: { runs: runs.map(runToJson), nextPageToken } };
     })
     .add("GET", "/api/runs/:id", async ({ params }) => ({ json: runToJson(await d.runs.get(params["id"]!)) }))

@@ -56,7 +56,11 @@ export function toHttpFailure(err: unknown, logger: Logger, route: string): Http
   if (err instanceof HttpError) return { status: err.status, body: { error: err.message, reason: err.reason }, headers: err.headers };
   if (isStoreUnavailable(err)) {
     logger.warn({ err, route }, "store unavailable");
-    return { status: 503, body: { error: "The store is unavailable; retry shortly.", reason: "STORE_UNAVAILABLE" }, headers: { "retry-after": "1" } };
+    return {
+      status: 503,
+      body: { error: "The store is unavailable; retry shortly.", reason: "STORE_UNAVAILABLE" },
+      headers: { "retry-after": "1" },
+    };
   }
   logger.error({ err, route }, "unexpected error in the HTTP API");
   return { status: 500, body: { error: "Internal error; the server log has the details.", reason: "INTERNAL" }, headers: {} };
@@ -67,7 +71,10 @@ export function toHttpFailure(err: unknown, logger: Logger, route: string): Http
  * JSON calls them `pageSize`, `flowRunId`, so its errors do too. Only request fields are renamed: a
  * run input's field paths (INVALID_RUN_INPUT) are the user's own names and pass unchanged.
  */
-export function inHttpFieldNames(message: string, violations: readonly FieldViolation[]): { message: string; violations: FieldViolation[] } {
+export function inHttpFieldNames(
+  message: string,
+  violations: readonly FieldViolation[],
+): { message: string; violations: FieldViolation[] } {
   let text = message;
   const renamed = violations.map((v) => {
     const field = camelCase(v.field);

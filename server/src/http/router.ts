@@ -55,7 +55,8 @@ export class Router {
       if (route.method === method) return { pattern: `${route.method} ${route.pattern}`, handler: route.handler, params };
       allowed.push(route.method);
     }
-    if (allowed.length > 0) throw new HttpError("METHOD_NOT_ALLOWED", `${method} is not allowed here; use ${allowed.join(", ")}.`, { allow: allowed.join(", ") });
+    if (allowed.length > 0)
+      throw new HttpError("METHOD_NOT_ALLOWED", `${method} is not allowed here; use ${allowed.join(", ")}.`, { allow: allowed.join(", ") });
     throw new HttpError("ROUTE_NOT_FOUND", `No endpoint at ${path}.`);
   }
 }

@@ -9,15 +9,15 @@ export function deploymentHandlers(a: HandlerAdapter, deployments: DeploymentSer
       const r = await deployments.create({ ...req, ...(req.parameters ? { parameters: req.parameters } : {}) });
       return { deployment: deploymentToWire(r.deployment), created: r.created };
     }),
-    getDeployment: a.unary("GetDeployment", async (req) => ({ deployment: deploymentToWire(await deployments.get(req.deploymentId, req.fullName)) })),
+    getDeployment: a.unary("GetDeployment", async (req) => ({
+      deployment: deploymentToWire(await deployments.get(req.deploymentId, req.fullName)),
+    })),
     listDeployments: a.unary("ListDeployments", async (req) => {
       const r = await deployments.list(req.flowName, req.pageSize, req.pageToken);
       return { deployments: r.deployments.map(deploymentToWire), nextPageToken: r.nextPageToken };
     }),
     runDeployment: a.unary("RunDeployment", async (req) => ({
-      flowRun: flowRunToWire(
-        await deployments.run({ ...req, ...(req.parameters ? { parameters: req.parameters } : {}) }),
-      ),
+      flowRun: flowRunToWire(await deployments.run({ ...req, ...(req.parameters ? { parameters: req.parameters } : {}) })),
     })),
     claimFlowRuns: a.unary("ClaimFlowRuns", async (req) => ({
       flowRuns: (await deployments.claim(req.deploymentIds, req.runnerId, req.limit)).map(flowRunToWire),

@@ -1,7 +1,12 @@
 /** Domain ↔ wire conversions; the only module besides handlers that knows the generated types. */
 import { InvalidArgumentError } from "../domain/errors.js";
 import { currentPause, type FlowRun as DomainFlowRun, type JsonObject } from "../domain/flow-run.js";
-import { STATE_TYPES, type State as DomainState, type StateProposal as DomainProposal, type StateType as DomainStateType } from "../domain/states.js";
+import {
+  STATE_TYPES,
+  type State as DomainState,
+  type StateProposal as DomainProposal,
+  type StateType as DomainStateType,
+} from "../domain/states.js";
 import type { DeploymentRecord, FlowRunInputRecord, TaskRunRecord } from "../app/ports.js";
 import type { WaitEvent, WatchEvent } from "../app/run-streams.js";
 import {
@@ -31,7 +36,8 @@ const TO_WIRE: Record<DomainStateType, StateType> = {
 
 export function stateTypeFromWire(t: StateType, field: string): DomainStateType {
   const found = STATE_TYPES.find((d) => TO_WIRE[d] === t);
-  if (!found) throw new InvalidArgumentError(`${field} must be a known state type.`, [{ field, description: "must be a known state type" }]);
+  if (!found)
+    throw new InvalidArgumentError(`${field} must be a known state type.`, [{ field, description: "must be a known state type" }]);
   return found;
 }
 

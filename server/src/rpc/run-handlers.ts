@@ -114,7 +114,9 @@ export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceSer
       return { taskRun: taskRunToWire(r.taskRun), created: r.created };
     }),
     setTaskRunState: a.unary("SetTaskRunState", async (req) => ({
-      taskRun: taskRunToWire(await d.taskRuns.setState(req.taskRunId, proposalFromWire(req.state), req.result, req.persistResult, req.requestId)),
+      taskRun: taskRunToWire(
+        await d.taskRuns.setState(req.taskRunId, proposalFromWire(req.state), req.result, req.persistResult, req.requestId),
+      ),
     })),
     getTaskRun: a.unary("GetTaskRun", async (req) => ({ taskRun: taskRunToWire(await d.taskRuns.get(req.taskRunId, req.cacheKey)) })),
   };

@@ -37,7 +37,12 @@ export function toServiceError(err: unknown, logger: Logger, method: string): Pa
   return withDetails(status.INTERNAL, "Internal error; the server log has the details.", "INTERNAL");
 }
 
-function withDetails(code: status, message: string, reason: ErrorReason, violations: readonly FieldViolation[] = []): Partial<ServiceError> {
+function withDetails(
+  code: status,
+  message: string,
+  reason: ErrorReason,
+  violations: readonly FieldViolation[] = [],
+): Partial<ServiceError> {
   const metadata = new Metadata();
   metadata.set("grpc-status-details-bin", encodeStatus(code, message, reason, violations));
   return { code, details: message, metadata };

@@ -23,7 +23,10 @@ function useResumeForm(): ResumeFormModule["default"] | undefined {
   const [loaded, setLoaded] = useState<ResumeFormModule["default"] | undefined>();
   useEffect(() => {
     let live = true;
-    preloadResumeForm().then((m) => live && setLoaded(() => m.default), () => undefined);
+    preloadResumeForm().then(
+      (m) => live && setLoaded(() => m.default),
+      () => undefined,
+    );
     return () => {
       live = false;
     };
@@ -74,7 +77,10 @@ export function PausePanel({ run, pause, onResumed }: PausePanelProps) {
             "Never"
           ) : expiresIn !== undefined && expiresIn > 0 ? (
             <>
-              in <span className="countdown" aria-label="Time left before the pause expires">{formatDuration(expiresIn)}</span>{" "}
+              in{" "}
+              <span className="countdown" aria-label="Time left before the pause expires">
+                {formatDuration(expiresIn)}
+              </span>{" "}
               <span className="muted">({formatTimestamp(pause.expiresAt)})</span>
             </>
           ) : (

@@ -8,7 +8,11 @@ export function StateBadge({ state, role }: { state: StateJson | null; role?: st
   if (!state) return <span className="badge badge-none">No state</span>;
   const label = state.name.toUpperCase() === state.type ? state.name : `${state.name} (${state.type.toLowerCase()})`;
   return (
-    <span className={`badge badge-${state.type.toLowerCase()}`} data-state-type={state.type} {...(role ? { "aria-label": `${role}: ${label}` } : {})}>
+    <span
+      className={`badge badge-${state.type.toLowerCase()}`}
+      data-state-type={state.type}
+      {...(role ? { "aria-label": `${role}: ${label}` } : {})}
+    >
       {label}
     </span>
   );

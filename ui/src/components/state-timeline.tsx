@@ -16,7 +16,9 @@ export function StateTimeline({ run }: { run: RunJson }) {
           <li key={s.id}>
             <StateBadge state={s} />
             <time dateTime={s.timestamp}>{formatTimestamp(s.timestamp)}</time>
-            <span className="duration">{next ? `for ${formatDuration(end - Date.parse(s.timestamp))}` : `now, for ${formatDuration(end - Date.parse(s.timestamp))}`}</span>
+            <span className="duration">
+              {next ? `for ${formatDuration(end - Date.parse(s.timestamp))}` : `now, for ${formatDuration(end - Date.parse(s.timestamp))}`}
+            </span>
             {s.message ? <p className="state-message">{s.message}</p> : null}
           </li>
         );

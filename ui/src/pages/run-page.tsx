@@ -105,14 +105,27 @@ export function RunPage({ runId }: { runId: string }) {
       ) : null}
 
       {run.actions.resume && run.pause ? (
-        <PausePanel key={`${run.id}/${run.pause.key}`} run={run} pause={run.pause} onResumed={(r) => { show(r); setNotice("Resumed."); setActionError(undefined); }} />
+        <PausePanel
+          key={`${run.id}/${run.pause.key}`}
+          run={run}
+          pause={run.pause}
+          onResumed={(r) => {
+            show(r);
+            setNotice("Resumed.");
+            setActionError(undefined);
+          }}
+        />
       ) : null}
 
       {canSuspend || canCancel ? (
         <section aria-labelledby="actions-heading" className="actions">
           <h2 id="actions-heading">Actions</h2>
           {canSuspend ? (
-            <button type="button" disabled={busy} onClick={() => void act(() => suspendRun(run.id), "Suspended: the run's process ends; resume it to run it again.")}>
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => void act(() => suspendRun(run.id), "Suspended: the run's process ends; resume it to run it again.")}
+            >
               Suspend
             </button>
           ) : null}
@@ -144,7 +157,11 @@ export function RunPage({ runId }: { runId: string }) {
 
       <section aria-labelledby="parameters-heading">
         <h2 id="parameters-heading">Parameters</h2>
-        {Object.keys(run.parameters).length === 0 ? <p className="empty">None.</p> : <pre className="json">{JSON.stringify(run.parameters, null, 2)}</pre>}
+        {Object.keys(run.parameters).length === 0 ? (
+          <p className="empty">None.</p>
+        ) : (
+          <pre className="json">{JSON.stringify(run.parameters, null, 2)}</pre>
+        )}
       </section>
     </main>
   );

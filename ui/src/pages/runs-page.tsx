@@ -48,7 +48,9 @@ export function RunsPage() {
         </select>
       </div>
       {shown.length === 0 ? (
-        <p className="empty">{status === "live" ? (stateFilter ? `No ${stateFilter.toLowerCase()} runs.` : "No flow runs yet.") : "Loading…"}</p>
+        <p className="empty">
+          {status === "live" ? (stateFilter ? `No ${stateFilter.toLowerCase()} runs.` : "No flow runs yet.") : "Loading…"}
+        </p>
       ) : (
         <table className="runs">
           <caption className="visually-hidden">Flow runs, newest first</caption>

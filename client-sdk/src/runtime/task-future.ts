@@ -23,6 +23,8 @@ export class TaskFuture<R> {
     if (!signal) return this.final;
     signal.throwIfAborted();
     return new Promise((resolve, reject) => {
+      // Rejects with the signal's reason as given, like throwIfAborted() above and every other SDK wait.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the reason is the caller's to choose
       const onAbort = (): void => reject(signal.reason);
       signal.addEventListener("abort", onAbort, { once: true });
       void this.final.then((s) => {

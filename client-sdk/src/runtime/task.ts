@@ -6,7 +6,7 @@
 import { NotFoundError, RunTimeoutError, UpstreamFailedError } from "../errors.js";
 import type { FlowgateClient } from "../transport/flowgate-client.js";
 import { StateType, isFinalStateType, type TaskRun } from "../types.js";
-import { backoffMs, sleep, withTimeout } from "./abortable.js";
+import { sleep, withTimeout } from "./abortable.js";
 import { resultToJson } from "./parameters.js";
 import { currentContext, runInContext, type FlowRunContext } from "./run-context.js";
 import { State } from "./state.js";
@@ -86,7 +86,7 @@ function startTask<A extends unknown[], R>(
     // Outside a flow a task is just a function (with retries and timeout), as in Prefect.
     return new TaskFuture<R>(async (onRunning) => {
       onRunning();
-      return attempts(options, undefined, async (signal) => fn(...args), options.signal).then(
+      return attempts(options, undefined, async () => fn(...args), options.signal).then(
         (v) => State.completed(v),
         (e: unknown) => State.failed<R>(e),
       );

@@ -109,9 +109,10 @@ export class RunStreams {
 
       await new Promise<void>((resolve) => {
         let latest = run;
-        let timer: NodeJS.Timeout | undefined;
+        // Started before anything can call `finish`, which clears it; its first tick comes after this setup.
+        const timer = setInterval(() => send({ type: "HEARTBEAT", key, run: latest }), interval * 1000);
         const finish = (): void => {
-          if (timer) clearInterval(timer);
+          clearInterval(timer);
           signal.removeEventListener("abort", finish);
           subscription.close();
           resolve();
@@ -130,7 +131,6 @@ export class RunStreams {
         signal.addEventListener("abort", finish);
         if (consider(run)) return;
         send({ type: "HEARTBEAT", key, run });
-        timer = setInterval(() => send({ type: "HEARTBEAT", key, run: latest }), interval * 1000);
         subscription.attach((e) => void consider(e.run));
       });
     } finally {

@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from "../domain/errors.js";
 import { currentPause, type FlowRun, type JsonObject, type PastState } from "../domain/flow-run.js";
 import { availableActions } from "../domain/rules.js";
-import { STATE_TYPES, type State, type StateType } from "../domain/states.js";
+import { STATE_TYPES, type StateType } from "../domain/states.js";
 import type { WatchEvent } from "../app/run-streams.js";
 import type { FlowRunInputRecord } from "../app/ports.js";
 import type { InputJson, RunJson, StateJson, WatchEventJson } from "./api-types.js";

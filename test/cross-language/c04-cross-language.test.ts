@@ -65,10 +65,10 @@ describe("C04 a TypeScript flow, resumed from Python, watched from Go", () => {
       const goWatch = spawn(watchBin, [address, pausedRun.id], { stdio: ["ignore", "pipe", "pipe"] });
       watcher = goWatch;
       let watcherErr = "";
-      goWatch.stderr!.on("data", (d: Buffer) => (watcherErr += d.toString()));
+      goWatch.stderr.on("data", (d: Buffer) => (watcherErr += d.toString()));
       const watched: string[] = [];
       const firstLine = new Promise<void>((resolve) =>
-        createInterface({ input: goWatch.stdout! }).on("line", (line) => {
+        createInterface({ input: goWatch.stdout }).on("line", (line) => {
           watched.push(line.trim());
           if (watched.length === 1) resolve();
         }),

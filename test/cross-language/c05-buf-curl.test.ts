@@ -16,12 +16,22 @@ const BUF = join(REPO, "node_modules", ".bin", "buf");
 const CURL = ["curl", "--protocol", "grpc", "--http2-prior-knowledge"];
 const run = promisify(execFile);
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The parts of the protobuf JSON that these scenarios read. */
+interface FlowRunResponse {
+  flowRun: { id: string; state: { type: string } };
+}
+interface WaitEventMessage {
+  type: string;
+  runInput?: unknown;
+}
+interface WatchEventMessage {
+  event: FlowRunResponse;
+}
 
 /** `buf curl` prints each message of a stream as a pretty-printed JSON object, one after another. */
-function parseMessages(out: string): Json[] {
+function parseMessages<T>(out: string): T[] {
   const trimmed = out.trim();
-  return trimmed === "" ? [] : (JSON.parse(`[${trimmed.replace(/}\s*{/g, "},{")}]`) as Json[]);
+  return trimmed === "" ? [] : (JSON.parse(`[${trimmed.replace(/}\s*{/g, "},{")}]`) as T[]);
 }
 
 /** A `buf curl` call held open (a server stream), with its output so far. */
@@ -62,8 +72,9 @@ describe("C05 buf curl through reflection, as in the README", () => {
   });
 
   const bc = async (...args: string[]): Promise<string> => (await run(BUF, [...CURL, ...args])).stdout;
-  const call = async (method: string, body: unknown): Promise<Json> =>
-    JSON.parse(await bc("-d", JSON.stringify(body), `${url}/flowgate.v1.RunService/${method}`)) as Json;
+  // Every RunService method these scenarios call answers with the flow run.
+  const call = async (method: string, body: unknown): Promise<FlowRunResponse> =>
+    JSON.parse(await bc("-d", JSON.stringify(body), `${url}/flowgate.v1.RunService/${method}`)) as FlowRunResponse;
   const hold = (method: string, body: unknown): HeldCall => {
     const h = new HeldCall(["-d", JSON.stringify(body), `${url}/flowgate.v1.RunService/${method}`]);
     held.push(h);
@@ -82,7 +93,7 @@ describe("C05 buf curl through reflection, as in the README", () => {
 
   test("C05 pause, wait, resume (invalid, then valid) and watch", async () => {
     const created = await call("CreateFlowRun", { flow_name: "greet-user", state: { type: "STATE_TYPE_RUNNING" } });
-    const RUN = created["flowRun"]["id"] as string;
+    const RUN = created.flowRun.id;
 
     const paused = await call("PauseFlowRun", {
       flow_run_id: RUN,
@@ -91,7 +102,7 @@ describe("C05 buf curl through reflection, as in the README", () => {
       input_schema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
       input_description: "Who are you?",
     });
-    assert.equal(paused["flowRun"]["state"]["type"], "STATE_TYPE_PAUSED");
+    assert.equal(paused.flowRun.state.type, "STATE_TYPE_PAUSED");
 
     const wait = hold("WaitForResume", { flow_run_id: RUN, key: "1", heartbeat_seconds: 5 });
     const watch = hold("WatchFlowRun", { flow_run_id: RUN });
@@ -117,19 +128,19 @@ describe("C05 buf curl through reflection, as in the README", () => {
     );
 
     const resumed = await call("ResumeFlowRun", { flow_run_id: RUN, run_input: { name: "Marvin" } });
-    assert.equal(resumed["flowRun"]["state"]["type"], "STATE_TYPE_RUNNING");
+    assert.equal(resumed.flowRun.state.type, "STATE_TYPE_RUNNING");
 
     // The waiting stream ends with RESUMED {"name": "Marvin"}.
     assert.equal(await wait.exited, 0, wait.stderr);
-    const waited = parseMessages(wait.stdout);
-    assert.ok(waited.slice(0, -1).every((m) => m["type"] === "WAIT_EVENT_TYPE_HEARTBEAT"));
-    assert.equal(waited.at(-1)!["type"], "WAIT_EVENT_TYPE_RESUMED");
-    assert.deepEqual(waited.at(-1)!["runInput"], { name: "Marvin" });
+    const waited = parseMessages<WaitEventMessage>(wait.stdout);
+    assert.ok(waited.slice(0, -1).every((m) => m.type === "WAIT_EVENT_TYPE_HEARTBEAT"));
+    assert.equal(waited.at(-1)?.type, "WAIT_EVENT_TYPE_RESUMED");
+    assert.deepEqual(waited.at(-1)?.runInput, { name: "Marvin" });
 
     // The watch ends once the run reaches a final state.
     await call("SetFlowRunState", { flow_run_id: RUN, state: { type: "STATE_TYPE_COMPLETED" } });
     assert.equal(await watch.exited, 0, watch.stderr);
-    const states = parseMessages(watch.stdout).map((m) => m["event"]["flowRun"]["state"]["type"] as string);
+    const states = parseMessages<WatchEventMessage>(watch.stdout).map((m) => m.event.flowRun.state.type);
     assert.deepEqual(states, ["STATE_TYPE_PAUSED", "STATE_TYPE_RUNNING", "STATE_TYPE_COMPLETED"]);
   });
 });

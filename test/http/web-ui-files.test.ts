@@ -90,7 +90,7 @@ describe("the web UI's files, served by the server", () => {
     try {
       const res = await rawGet(bare.httpAddress, "/");
       assert.equal(res.status, 404);
-      assert.match(JSON.parse(res.body).error as string, /web UI is not built.*npm run build/);
+      assert.match((JSON.parse(res.body) as { error: string }).error, /web UI is not built.*npm run build/);
       assert.equal((await rawGet(bare.httpAddress, "/api/health")).status, 200);
     } finally {
       await bare.stop();

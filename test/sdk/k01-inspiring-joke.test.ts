@@ -41,7 +41,7 @@ describe("K01 the seed's inspiringJoke", () => {
     assert.deepEqual(told, ["a raft of ducks walk into a bar..."], "only the setup ran before the pause");
     assert.equal(run.state?.name, "Paused");
     assert.equal(run.state?.details?.pauseKey, "1");
-    const expiresIn = run.state!.details!.pauseExpiresAt!.getTime() - Date.now();
+    const expiresIn = run.state.details.pauseExpiresAt!.getTime() - Date.now();
     assert.ok(expiresIn > 590_000 && expiresIn <= 600_000, `expires in ${expiresIn} ms`);
 
     await resumeFlowRun(run.id);

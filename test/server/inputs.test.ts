@@ -47,7 +47,7 @@ describe("flow-run inputs", () => {
 
     const all = (await server.runs.filterFlowRunInputs({ flowRunId: run.id, keyPrefix: "msg-" })).inputs;
     assert.deepEqual(
-      all.map((i) => [i.key, i.value]),
+      all.map((i): [string, unknown] => [i.key, i.value]),
       keys.map((k, i) => [k, i]),
     );
     const firstTwo = (await server.runs.filterFlowRunInputs({ flowRunId: run.id, keyPrefix: "msg-", limit: 2 })).inputs;

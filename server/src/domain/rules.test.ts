@@ -191,7 +191,7 @@ describe("decideExpire and decideCancel", () => {
     const t = decideExpire(p, "k", clockAt(5_000));
     assert.equal(t?.run.state?.type, "FAILED");
     assert.equal(t?.run.state?.message, Messages.pauseExpired);
-    assert.equal(decideExpire(t!.run, "k", clockAt(6_000)), undefined);
+    assert.equal(decideExpire(t.run, "k", clockAt(6_000)), undefined);
     assert.equal(decideExpire(p, "other", clockAt(6_000)), undefined);
   });
 
@@ -247,7 +247,7 @@ describe("decideClaim", () => {
     assert.equal(t?.run.state?.type, "PENDING");
     assert.equal(t?.run.state?.message, "Claimed by runner runner-7.");
     assert.equal(t?.run.version, 4);
-    assert.equal(decideClaim(t!.run, "runner-8", clockAt()), undefined, "a second claimer gets nothing");
+    assert.equal(decideClaim(t.run, "runner-8", clockAt()), undefined, "a second claimer gets nothing");
     for (const type of STATE_TYPES.filter((s) => s !== "SCHEDULED")) assert.equal(decideClaim(run(type), "r", clockAt()), undefined, type);
     assert.equal(decideClaim(run(undefined), "r", clockAt()), undefined);
   });

@@ -61,7 +61,8 @@ function withTitles(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withTitles);
   if (typeof schema !== "object" || schema === null) return schema;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) {
+  const entries: [string, unknown][] = Object.entries(schema);
+  for (const [key, value] of entries) {
     if ((key === "properties" || key === "$defs" || key === "definitions") && typeof value === "object" && value !== null) {
       out[key] = Object.fromEntries(
         Object.entries(value).map(([name, sub]) => {

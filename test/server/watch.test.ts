@@ -80,7 +80,7 @@ describe("watching flow runs", () => {
       const unknown = new StreamReader(
         server.rawRuns.watchFlowRun(WatchFlowRunRequest.fromPartial({ flowRunId: "00000000-0000-4000-8000-000000000000" })),
       );
-      const failure = (await unknown.closed()) as (Error & { code?: number }) | undefined;
+      const failure = await unknown.closed();
       assert.equal(failure?.code, status.NOT_FOUND);
     });
 

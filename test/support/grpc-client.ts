@@ -68,8 +68,8 @@ export class StreamReader<T> {
   private readonly buffered: T[] = [];
   private readonly waiters: { resolve: (v: T) => void; reject: (e: Error) => void }[] = [];
   private failure: Error | undefined;
-  /** The stream's own error event, if any (a clean end leaves it unset). */
-  error: Error | undefined;
+  /** The stream's own error event, if any (a clean end leaves it unset); grpc-js fails streams with a ServiceError. */
+  error: ServiceError | undefined;
   ended = false;
 
   constructor(readonly stream: ClientReadableStream<T>) {
@@ -78,7 +78,7 @@ export class StreamReader<T> {
       if (w) w.resolve(m);
       else this.buffered.push(m);
     });
-    stream.on("error", (e: Error) => {
+    stream.on("error", (e: ServiceError) => {
       this.error ??= e;
       this.fail(e);
     });
@@ -113,7 +113,7 @@ export class StreamReader<T> {
   }
 
   /** Resolves once the stream has ended or failed, with the failure if any. */
-  async closed(timeoutMs = 10_000): Promise<Error | undefined> {
+  async closed(timeoutMs = 10_000): Promise<ServiceError | undefined> {
     if (this.error) return this.error;
     if (this.ended) return undefined;
     return new Promise((resolve, reject) => {
@@ -122,7 +122,7 @@ export class StreamReader<T> {
         clearTimeout(timer);
         resolve(undefined);
       });
-      this.stream.on("error", (e: Error) => {
+      this.stream.on("error", (e: ServiceError) => {
         clearTimeout(timer);
         resolve(e);
       });

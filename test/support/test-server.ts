@@ -113,7 +113,7 @@ export async function startServerProcess(opts: TestServerOptions = {}): Promise<
     const lines: string[] = [];
     let grpcAddress: string | undefined;
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${lines.join("\n")}`)), 30_000);
-    createInterface({ input: child.stderr! }).on("line", (line) => {
+    createInterface({ input: child.stderr }).on("line", (line) => {
       lines.push(line);
       grpcAddress ??= /gRPC on (\S+)/.exec(line)?.[1];
       // main.ts prints the web UI's line right after the gRPC one.

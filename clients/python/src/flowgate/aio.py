@@ -10,6 +10,7 @@ import grpc
 import grpc.aio
 
 from . import _convert as conv
+from ._auth import resolve_api_key, with_api_key
 from .client import DEFAULT_ADDRESS
 from .errors import FlowgateError, from_rpc_error
 from .gen.flowgate.v1 import run_service_pb2 as pb
@@ -19,6 +20,7 @@ from .types import FlowRun, FlowRunEvent, FlowRunPage, StateType
 
 class AsyncClient:
     """A grpc.aio connection to a Flowgate server. ``async with AsyncClient(address) as client: ...``
+    Takes the same options as :class:`flowgate.Client`, and finds its API key the same way.
 
     Every method raises a :class:`flowgate.FlowgateError` subclass when the call fails.
     """
@@ -31,7 +33,10 @@ class AsyncClient:
         channel: grpc.aio.Channel | None = None,
         timeout: float | None = 30.0,
         metadata: Sequence[tuple[str, str]] | None = None,
+        api_key: str | None = None,
     ) -> None:
+        # Resolved before the channel opens, so an unreadable key file fails here, not on a call.
+        key = resolve_api_key(api_key, address if channel is None else None)
         if channel is None:
             channel = (
                 grpc.aio.secure_channel(address, credentials) if credentials else grpc.aio.insecure_channel(address)
@@ -42,7 +47,7 @@ class AsyncClient:
         self._channel = channel
         self._stub = pb_grpc.RunServiceStub(channel)
         self._timeout = timeout
-        self._metadata = tuple(metadata or ())
+        self._metadata = with_api_key(key, metadata)
 
     async def close(self) -> None:
         if self._owns_channel:

@@ -9,6 +9,7 @@ from typing import Any
 import grpc
 
 from . import _convert as conv
+from ._auth import resolve_api_key, with_api_key
 from .errors import FlowgateError, from_rpc_error
 from .gen.flowgate.v1 import run_service_pb2 as pb
 from .gen.flowgate.v1 import run_service_pb2_grpc as pb_grpc
@@ -24,6 +25,11 @@ class Client:
     one you made. ``timeout`` (seconds) is the default deadline of unary calls. Use it as a context
     manager, or call ``close()``.
 
+    Every call carries the API key as ``authorization: Bearer <key>``: ``api_key``, else the
+    ``FLOWGATE_API_KEY`` environment variable, else — for a server on a loopback address, and not with
+    your own ``channel`` — the key in ``.flowgate/admin-key`` of the working directory. Without one
+    the server refuses calls with :class:`flowgate.UnauthenticatedError`.
+
     Every method raises a :class:`flowgate.FlowgateError` subclass when the call fails.
     """
 
@@ -35,7 +41,10 @@ class Client:
         channel: grpc.Channel | None = None,
         timeout: float | None = 30.0,
         metadata: Sequence[tuple[str, str]] | None = None,
+        api_key: str | None = None,
     ) -> None:
+        # Resolved before the channel opens, so an unreadable key file fails here, not on a call.
+        key = resolve_api_key(api_key, address if channel is None else None)
         if channel is None:
             channel = grpc.secure_channel(address, credentials) if credentials else grpc.insecure_channel(address)
             self._owns_channel = True
@@ -44,7 +53,7 @@ class Client:
         self._channel = channel
         self._stub = pb_grpc.RunServiceStub(channel)
         self._timeout = timeout
-        self._metadata = tuple(metadata or ())
+        self._metadata = with_api_key(key, metadata)
 
     def close(self) -> None:
         if self._owns_channel:

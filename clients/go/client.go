@@ -1,7 +1,7 @@
 // Package flowgate is the Go client of Flowgate: resume, suspend, cancel and watch workflow runs over
 // gRPC. Generated protobuf code lives in gen/flowgate/v1 and is not part of this package's API.
 //
-//	c, err := flowgate.Dial(ctx, "127.0.0.1:50051")
+//	c, err := flowgate.Dial(ctx, "127.0.0.1:50051") // the key: WithAPIKey, FLOWGATE_API_KEY or .flowgate/admin-key
 //	run, err := c.ResumeFlowRun(ctx, runID, map[string]any{"name": "Marvin"})
 //	var fe *flowgate.Error
 //	if errors.As(err, &fe) && fe.IsInvalidInput() { ... fe.FieldViolations ... }
@@ -41,6 +41,7 @@ type Option func(*dialConfig)
 type dialConfig struct {
 	dialOptions []grpc.DialOption
 	lazy        bool
+	apiKey      string
 }
 
 // WithDialOptions adds grpc.DialOptions, e.g. grpc.WithTransportCredentials for TLS (the default is
@@ -53,13 +54,22 @@ func WithDialOptions(opts ...grpc.DialOption) Option {
 func WithLazyConnect() Option { return func(c *dialConfig) { c.lazy = true } }
 
 // Dial connects to the server at addr ("host:port"). Unless WithLazyConnect is given it waits until
-// the connection is ready, returning an error when ctx ends first.
+// the connection is ready, returning an error when ctx ends first. Every call carries the API key
+// (see WithAPIKey).
 func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	cfg := dialConfig{}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	dialOpts := append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, cfg.dialOptions...)
+	key, err := resolveAPIKey(cfg.apiKey, addr)
+	if err != nil {
+		return nil, err
+	}
+	dialOpts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if key != "" {
+		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearer(key)))
+	}
+	dialOpts = append(dialOpts, cfg.dialOptions...)
 	conn, err := grpc.NewClient(addr, dialOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("flowgate: dial %s: %w", addr, err)

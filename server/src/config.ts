@@ -35,6 +35,8 @@ const schema = z.object({
   FLOWGATE_STORE_COMPAT: z.enum(STORE_COMPATS).optional(),
   FLOWGATE_EVENT_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(25),
   FLOWGATE_UI_DIR: z.string().min(1).optional(),
+  FLOWGATE_AUTH: z.enum(["enabled", "disabled"]).default("enabled"),
+  FLOWGATE_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 });
 
 /** ui/dist of this repository, from server/src or server/dist alike. */
@@ -55,6 +57,10 @@ export interface Config {
   reconcileMs: number;
   /** The web UI's built files, served on the HTTP address. */
   uiDir: string;
+  /** False only with FLOWGATE_AUTH=disabled, which loopback addresses alone accept. */
+  authEnabled: boolean;
+  /** How long a verified API key is trusted without reading the store again (revocation delay across servers). */
+  keyCacheMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +74,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${String(issue.path[0])} ${issue.message}`);
   }
   const c = parsed.data;
+  if (c.FLOWGATE_AUTH === "disabled") {
+    for (const [name, address] of [
+      ["FLOWGATE_GRPC_ADDRESS", c.FLOWGATE_GRPC_ADDRESS],
+      ["FLOWGATE_HTTP_ADDRESS", c.FLOWGATE_HTTP_ADDRESS],
+    ] as const) {
+      if (!isLoopbackAddress(address)) {
+        throw new ConfigError(
+          `invalid configuration: FLOWGATE_AUTH=disabled is refused with ${name}=${address}: without authentication, listen on a loopback address only`,
+        );
+      }
+    }
+  }
   return {
     grpcAddress: c.FLOWGATE_GRPC_ADDRESS,
     httpAddress: c.FLOWGATE_HTTP_ADDRESS,
@@ -81,5 +99,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storeCompat: c.FLOWGATE_STORE_COMPAT,
     reconcileMs: c.FLOWGATE_RECONCILE_MS,
     uiDir: resolve(c.FLOWGATE_UI_DIR ?? DEFAULT_UI_DIR),
+    authEnabled: c.FLOWGATE_AUTH === "enabled",
+    keyCacheMs: c.FLOWGATE_KEY_CACHE_MS,
   };
+}
+
+/** "127.0.0.1:50051", "localhost:4200", "[::1]:0": reachable from this machine only. */
+export function isLoopbackAddress(address: string): boolean {
+  const host = address
+    .slice(0, address.lastIndexOf(":"))
+    .replace(/^\[(.*)\]$/, "$1")
+    .toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -1,3 +1,4 @@
+import { chmod, mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { DeploymentService } from "./app/deployment-service.js";
@@ -14,7 +15,11 @@ import { RunInputSchemas } from "./domain/run-input-schema.js";
 import { apiRouter } from "./http/api-routes.js";
 import { startHttpServer, type RunningHttpServer } from "./http/http-server.js";
 import { StaticFiles } from "./http/static-files.js";
+import { ApiKeyService } from "./app/api-keys.js";
 import { accessLog } from "./middleware/access-log.js";
+import { authenticate } from "./middleware/authenticate.js";
+import { requirementOf } from "./middleware/requirements.js";
+import { keyHandlers } from "./rpc/key-handlers.js";
 import type { Middleware } from "./middleware/call-context.js";
 import { HandlerAdapter } from "./rpc/adapter.js";
 import { deploymentHandlers } from "./rpc/deployment-handlers.js";
@@ -29,6 +34,8 @@ export interface RunningServer {
   /** The HTTP API's address, with the port actually bound. */
   httpAddress: string;
   mongodbUri: string;
+  /** Where this start wrote the first admin key's secret; undefined when keys existed already. */
+  adminKeyFile: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -47,6 +54,9 @@ export interface ServerOptions {
 export async function startFlowgateServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   let embedded: EmbeddedStore | undefined;
   let uri = config.mongodbUri;
+  // The data dir holds the embedded store's files and the admin key: the server's user only.
+  await mkdir(resolve(config.dataDir), { recursive: true, mode: 0o700 });
+  await chmod(resolve(config.dataDir), 0o700);
   if (!uri) {
     const dataDir = resolve(config.dataDir);
     logger.info({ dataDir }, "starting the embedded store (FLOWGATE_MONGODB_URI is not set)");
@@ -84,13 +94,26 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
 
     const streams = new RunStreams(ctx);
     const inputs = new FlowRunInputService(ctx);
+    const keys = new ApiKeyService(store.keys, config.keyCacheMs);
+    let adminKeyFile: string | undefined;
+    if (config.authEnabled) {
+      adminKeyFile = await keys.createFirstAdminKey(resolve(config.dataDir));
+      if (adminKeyFile) logger.info({ path: adminKeyFile }, "created the first admin API key; its secret is in this file (owner-only)");
+    } else {
+      logger.warn("authentication is disabled (FLOWGATE_AUTH=disabled): every caller may do everything");
+    }
     // The one chain every gRPC and HTTP call passes, outermost first.
-    const middlewares: Middleware[] = [accessLog(logger), ...(options.middlewares ?? [])];
+    const middlewares: Middleware[] = [
+      accessLog(logger),
+      authenticate({ authenticator: config.authEnabled ? keys : undefined, requirementOf }),
+      ...(options.middlewares ?? []),
+    ];
     const adapter = new HandlerAdapter(logger, middlewares);
     const grpc = await startGrpcServer({
       address: config.grpcAddress,
       runs: runHandlers(adapter, { runs, streams, inputs, taskRuns }),
       deployments: deploymentHandlers(adapter, new DeploymentService(ctx, runs, taskRuns)),
+      keys: keyHandlers(adapter, keys),
       // Room for an input at the limit plus the rest of the message; larger requests fail in grpc-js.
       maxMessageBytes: Math.max(4 * 1024 * 1024, config.maxInputBytes * 4),
       onStopping: () => adapter.abortStreams(),
@@ -123,6 +146,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       grpcAddress,
       httpAddress,
       mongodbUri: uri,
+      adminKeyFile,
       stop: async () => {
         await http.stop();
         await grpc.stop(5_000);

@@ -19,7 +19,14 @@ async function main(): Promise<void> {
     process.stderr.write(`flowgate: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
-  process.stderr.write(`flowgate: gRPC on ${server.grpcAddress} (try: npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://${server.grpcAddress})\n`);
+  process.stderr.write(
+    `flowgate: gRPC on ${server.grpcAddress} (try: npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://${server.grpcAddress})\n`,
+  );
+  if (server.adminKeyFile) {
+    process.stderr.write(
+      `flowgate: first start: an API key with the admin scope is in ${server.adminKeyFile} (owner-only; the SDK, CLI and clients on this machine read it from .flowgate/admin-key; create others with: npx flowgate keys create)\n`,
+    );
+  }
   process.stderr.write(`flowgate: web UI on http://${server.httpAddress}/ (HTTP API: curl http://${server.httpAddress}/api/health)\n`);
 
   let stopping = false;

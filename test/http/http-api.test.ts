@@ -29,8 +29,8 @@ interface SseEvent {
  * Reads Server-Sent Events from a fetch body: `next()` gives the next event, or fails after
  * `timeoutMs`; `ended()` resolves when the server closes the stream.
  */
-function openEvents(url: string, signal: AbortSignal) {
-  const response = fetch(url, { signal, headers: { accept: "text/event-stream" } });
+function openEvents(url: string, signal: AbortSignal, authorization: string) {
+  const response = fetch(url, { signal, headers: { accept: "text/event-stream", authorization } });
   const decoder = new TextDecoder();
   let buffer = "";
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -99,7 +99,7 @@ describe("the HTTP API", () => {
   async function call(method: "GET" | "POST", path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+      headers: { authorization: server.authHeader, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
       ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
     });
     assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
@@ -296,7 +296,7 @@ describe("the HTTP API", () => {
     const paused = await pausedRun(server);
     const controller = new AbortController();
     try {
-      const events = openEvents(`${base}/api/runs/${paused.id}/events`, controller.signal);
+      const events = openEvents(`${base}/api/runs/${paused.id}/events`, controller.signal, server.authHeader);
       const first = await events.next();
       assert.equal(first.event, "state");
       assert.equal(first.data.initial, true);
@@ -329,7 +329,7 @@ describe("the HTTP API", () => {
     await server.runs.pauseFlowRun({ flowRunId: existing.id });
     const controller = new AbortController();
     try {
-      const events = openEvents(`${base}/api/events?state=PAUSED&flow=${flowName}`, controller.signal);
+      const events = openEvents(`${base}/api/events?state=PAUSED&flow=${flowName}`, controller.signal, server.authHeader);
       const first = await events.next();
       assert.equal(first.data.initial, true);
       assert.equal(first.data.run.id, existing.id);
@@ -355,7 +355,7 @@ describe("the HTTP API", () => {
     const controller = new AbortController();
     try {
       const paused = await pausedRun(own);
-      const events = openEvents(`http://${own.httpAddress}/api/runs/${paused.id}/events`, controller.signal);
+      const events = openEvents(`http://${own.httpAddress}/api/runs/${paused.id}/events`, controller.signal, own.authHeader);
       assert.equal((await events.next()).data.run.state!.type, "PAUSED");
       const stopped = own.stop();
       await events.ended(5_000);

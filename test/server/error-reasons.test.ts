@@ -37,7 +37,7 @@ describe("error reasons: every failure names its reason, the same on gRPC and HT
   ): Promise<{ status: number; body: { error: string; reason: string; fieldErrors?: unknown[] } }> => {
     const res = await fetch(`http://${server.httpAddress}${path}`, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: { authorization: server.authHeader, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
     return { status: res.status, body: (await res.json()) as { error: string; reason: string; fieldErrors?: unknown[] } };

@@ -124,7 +124,9 @@ describe("the middleware seam: every gRPC and HTTP call passes one chain", () =>
       ["/", "GET (web UI)"],
     ] as const) {
       const requestId = `${id}-${path.length}`;
-      const res = await fetch(`http://${server.httpAddress}${path}`, { headers: { "x-request-id": requestId, authorization: server.authHeader } });
+      const res = await fetch(`http://${server.httpAddress}${path}`, {
+        headers: { "x-request-id": requestId, authorization: server.authHeader },
+      });
       await res.arrayBuffer();
       assert.equal(res.headers.get("x-request-id"), requestId);
       const entry = seen.find((s) => s.requestId === requestId);
@@ -139,7 +141,9 @@ describe("the middleware seam: every gRPC and HTTP call passes one chain", () =>
     const { err } = await grpcCall("getFlowRun", { flowRunId: run.id }, md);
     assert.ok(err, "the refused call fails");
     await expectGrpcError(Promise.reject(err), status.UNAUTHENTICATED, "refused", "UNAUTHENTICATED");
-    const res = await fetch(`http://${server.httpAddress}/api/runs/${run.id}`, { headers: { "x-refuse": "yes", authorization: server.authHeader } });
+    const res = await fetch(`http://${server.httpAddress}/api/runs/${run.id}`, {
+      headers: { "x-refuse": "yes", authorization: server.authHeader },
+    });
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as { reason: string }).reason, "UNAUTHENTICATED");
     const logged = await eventually("the refusal is logged with its reason", async () =>

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, statSync } from "node:fs";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { connect } from "../support/grpc-client.js";
+import { readAdminKey } from "../support/test-server.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -50,16 +51,25 @@ function portIsClosed(uri: string): Promise<boolean> {
 
 describe("starting and stopping the server", () => {
   test("npm start's entry point starts the embedded store itself, serves, and on SIGTERM drains and stops the store", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "flowgate-startup-"));
     const server = startMain({
       FLOWGATE_GRPC_ADDRESS: "127.0.0.1:0",
       FLOWGATE_HTTP_ADDRESS: "127.0.0.1:0",
-      FLOWGATE_DATA_DIR: mkdtempSync(join(tmpdir(), "flowgate-startup-")),
+      FLOWGATE_DATA_DIR: dataDir,
     });
     try {
       const address = await until("the gRPC address is printed", 120_000, () =>
         server.stderr.map((l) => /gRPC on (\S+)/.exec(l)?.[1]).find((a) => a !== undefined),
       );
-      const clients = connect(address);
+      // A03: the first start wrote an admin key, readable by this user only, and said where.
+      const keyFile = join(dataDir, "admin-key");
+      assert.equal(statSync(keyFile).mode & 0o777, 0o600, "the admin key file is owner-only");
+      assert.equal(statSync(dataDir).mode & 0o077, 0, "the data dir is owner-only");
+      assert.ok(
+        server.stderr.some((l) => l.includes(keyFile)),
+        `the key file's path is printed: ${server.stderr.join("\n")}`,
+      );
+      const clients = connect(address, readAdminKey(dataDir));
       const { flowRun } = await clients.runs.createFlowRun({ flowName: "startup" });
       assert.ok(flowRun!.id);
       clients.close();

@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { ScriptResult } from "./sdk-process.js";
+import { withApiKey } from "./api-keys.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = "client-sdk/src/cli/main.ts";
@@ -15,7 +16,7 @@ export interface CliRun {
 
 /** Starts `flowgate ...args` against `address`; the signal kills it (a test's deadline). */
 export function startCli(address: string, args: string[], opts: { env?: Record<string, string>; signal?: AbortSignal } = {}): CliRun {
-  const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_API_ADDRESS: address, ...opts.env };
+  const env: NodeJS.ProcessEnv = withApiKey({ ...process.env, FLOWGATE_API_ADDRESS: address, ...opts.env });
   // Colours are tested explicitly; the test runner's own FORCE_COLOR must not leak in.
   if (!opts.env?.["FORCE_COLOR"]) delete env["FORCE_COLOR"];
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {

@@ -2,11 +2,22 @@
  * A promise-based view of the generated grpc-js clients for tests: `await rpc.pauseFlowRun({...})`,
  * and streams as async iterables. Only what tests need; the SDK has its own wrapper.
  */
-import { credentials, Metadata, type CallOptions, type ClientReadableStream, type ClientUnaryCall, type ServiceError } from "@grpc/grpc-js";
+import {
+  credentials,
+  InterceptingCall,
+  Metadata,
+  type Interceptor,
+  type CallOptions,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type ServiceError,
+} from "@grpc/grpc-js";
 import * as runPb from "@flowgate/contract/flowgate/v1/run_service.js";
 import * as deploymentPb from "@flowgate/contract/flowgate/v1/deployment_service.js";
 import { RunServiceClient } from "@flowgate/contract/flowgate/v1/run_service.js";
 import { DeploymentServiceClient } from "@flowgate/contract/flowgate/v1/deployment_service.js";
+import * as keyPb from "@flowgate/contract/flowgate/v1/key_service.js";
+import { KeyServiceClient } from "@flowgate/contract/flowgate/v1/key_service.js";
 
 // The last overload of each generated method is (request, metadata, options, callback).
 type UnaryMethod<Req, Res> = (
@@ -45,22 +56,42 @@ function promisify<C extends object>(client: C, messages: Record<string, unknown
 export interface TestClients {
   runs: Promisified<RunServiceClient>;
   deployments: Promisified<DeploymentServiceClient>;
+  keys: Promisified<KeyServiceClient>;
   rawRuns: RunServiceClient;
   close(): void;
 }
 
-export function connect(address: string): TestClients {
-  const rawRuns = new RunServiceClient(address, credentials.createInsecure());
-  const rawDeployments = new DeploymentServiceClient(address, credentials.createInsecure());
+/**
+ * Clients of a test server; with `apiKey`, every call (unary or stream) carries it as
+ * `authorization: Bearer <apiKey>`, as the SDK and the other clients send it.
+ */
+export function connect(address: string, apiKey = ""): TestClients {
+  const options = apiKey ? { interceptors: [withAuthorization(`Bearer ${apiKey}`)] } : {};
+  const rawRuns = new RunServiceClient(address, credentials.createInsecure(), options);
+  const rawDeployments = new DeploymentServiceClient(address, credentials.createInsecure(), options);
+  const rawKeys = new KeyServiceClient(address, credentials.createInsecure(), options);
   return {
     runs: promisify(rawRuns, runPb),
     deployments: promisify(rawDeployments, deploymentPb),
+    keys: promisify(rawKeys, keyPb),
     rawRuns,
     close: () => {
       rawRuns.close();
       rawDeployments.close();
+      rawKeys.close();
     },
   };
+}
+
+/** Adds an `authorization` entry to every call's metadata, unless the call set its own. */
+function withAuthorization(value: string): Interceptor {
+  return (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        if (metadata.get("authorization").length === 0) metadata.set("authorization", value);
+        next(metadata, listener);
+      },
+    });
 }
 
 /** Collects a server stream's messages; `next()` waits for the following one (or rejects on error/end). */

@@ -4,6 +4,7 @@
  * read from a line: the script reports serve()'s `onReady` over the IPC channel (see RunnerReady).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { withApiKey } from "./api-keys.js";
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -40,7 +41,7 @@ export interface RunnerProcess {
 export function startRunnerProcess(script: string, env: Record<string, string>): RunnerProcess {
   const child = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: REPO,
-    env: { ...process.env, ...env },
+    env: withApiKey({ ...process.env, ...env }),
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   let out = "";

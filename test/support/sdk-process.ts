@@ -1,5 +1,6 @@
 /** Runs an SDK script in a child process (tsx), for behaviour that ends or outlives a process. */
 import { spawn } from "node:child_process";
+import { withApiKey } from "./api-keys.js";
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -15,7 +16,7 @@ export interface ScriptResult {
 export function runScript(script: string, env: Record<string, string>, signal?: AbortSignal): Promise<ScriptResult> {
   const child = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: REPO,
-    env: { ...process.env, ...env },
+    env: withApiKey({ ...process.env, ...env }),
     stdio: ["ignore", "pipe", "pipe"],
     ...(signal ? { signal } : {}),
   });

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -15,6 +15,7 @@ import type { Middleware } from "../../server/src/middleware/call-context.js";
 import { startFlowgateServer, type RunningServer } from "../../server/src/flowgate-server.js";
 import { loadConfig } from "../../server/src/config.js";
 import { startEmbeddedStore, type EmbeddedStore } from "../../server/src/embedded-store/launcher.js";
+import { rememberApiKey } from "./api-keys.js";
 import { connect, type TestClients } from "./grpc-client.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -45,7 +46,37 @@ export interface TestServer extends TestClients {
   /** The HTTP API's "host:port". */
   httpAddress: string;
   database: string;
+  /** The server's own data dir (a temporary one), where it wrote its first admin key. */
+  dataDir: string;
+  /** That admin key's secret: the clients above send it; child processes get it as FLOWGATE_API_KEY. */
+  apiKey: string;
+  /** `authorization` header for fetch() and raw metadata. */
+  authHeader: string;
   stop(): Promise<void>;
+}
+
+/** The admin key a server wrote into its data dir on first start. */
+export function readAdminKey(dataDir: string): string {
+  return readFileSync(join(dataDir, "admin-key"), "utf8").trim();
+}
+
+/**
+ * The admin key of each database: the first server on a database creates it (and writes it into its
+ * own data dir); servers started later on the same database (restarts, a second server) find none to
+ * create, so their clients use the one remembered here.
+ */
+const adminKeys = new Map<string, string>();
+
+function adminKeyFor(database: string, dataDir: string): string {
+  const written = existsSync(join(dataDir, "admin-key")) ? readAdminKey(dataDir) : undefined;
+  const key = adminKeys.get(database) ?? written;
+  if (!key) throw new Error(`no admin key for database ${database}: the server wrote none into ${dataDir}`);
+  adminKeys.set(database, key);
+  return key;
+}
+
+function testDataDir(opts: TestServerOptions): string {
+  return opts.env?.["FLOWGATE_DATA_DIR"] ?? mkdtempSync(join(tmpdir(), "flowgate-test-data-"));
 }
 
 export interface TestServerOptions {
@@ -59,7 +90,9 @@ export interface TestServerOptions {
 /** A server in this process, on a free port. */
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const database = opts.database ?? uniqueDatabase();
+  const dataDir = testDataDir(opts);
   const config = loadConfig({
+    FLOWGATE_DATA_DIR: dataDir,
     FLOWGATE_GRPC_ADDRESS: "127.0.0.1:0",
     FLOWGATE_HTTP_ADDRESS: "127.0.0.1:0",
     FLOWGATE_MONGODB_URI: await storeUri(),
@@ -73,12 +106,17 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const server: RunningServer = await startFlowgateServer(config, logger, {
     ...(opts.middlewares ? { middlewares: opts.middlewares } : {}),
   });
-  const clients = connect(server.grpcAddress);
+  const apiKey = config.authEnabled ? adminKeyFor(database, dataDir) : "";
+  rememberApiKey(server.grpcAddress, apiKey);
+  const clients = connect(server.grpcAddress, apiKey);
   return {
     ...clients,
     address: server.grpcAddress,
     httpAddress: server.httpAddress,
     database,
+    dataDir,
+    apiKey,
+    authHeader: `Bearer ${apiKey}`,
     stop: async () => {
       clients.close();
       await server.stop();
@@ -95,6 +133,7 @@ export interface ServerProcess extends TestServer {
 /** A server in a child process (the real entry point), on a free port. */
 export async function startServerProcess(opts: TestServerOptions = {}): Promise<ServerProcess> {
   const database = opts.database ?? uniqueDatabase();
+  const dataDir = testDataDir(opts);
   const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "server/src/main.ts")], {
     cwd: REPO,
     env: {
@@ -105,6 +144,7 @@ export async function startServerProcess(opts: TestServerOptions = {}): Promise<
       FLOWGATE_MONGODB_DATABASE: database,
       FLOWGATE_EVENT_POLL_MS: "20",
       FLOWGATE_LOG_LEVEL: "warn",
+      FLOWGATE_DATA_DIR: dataDir,
       ...opts.env,
     },
     stdio: ["ignore", "ignore", "pipe"],
@@ -128,13 +168,18 @@ export async function startServerProcess(opts: TestServerOptions = {}): Promise<
       reject(new Error(`server exited with ${code}:\n${lines.join("\n")}`));
     });
   });
-  const clients = connect(address);
+  const apiKey = opts.env?.["FLOWGATE_AUTH"] === "disabled" ? "" : adminKeyFor(database, dataDir);
+  rememberApiKey(address, apiKey);
+  const clients = connect(address, apiKey);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {
     ...clients,
     address,
     httpAddress,
     database,
+    dataDir,
+    apiKey,
+    authHeader: `Bearer ${apiKey}`,
     child,
     stop: async () => {
       clients.close();

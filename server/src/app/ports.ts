@@ -6,6 +6,7 @@
 import type { FlowRun, JsonObject } from "../domain/flow-run.js";
 import type { State } from "../domain/states.js";
 import type { TaskRun } from "../domain/task-run.js";
+import type { ApiKeyRecord } from "../domain/access.js";
 
 export type TaskRunRecord = TaskRun;
 
@@ -114,6 +115,16 @@ export interface EventFeedStore {
   deleteOlderThan(cutoff: Date): Promise<number>;
 }
 
+export interface ApiKeyStore {
+  /** Inserts a new key; when `onlyIfFirst`, only while no key exists at all (first start), else false. */
+  insert(key: ApiKeyRecord, opts?: { onlyIfFirst?: boolean }): Promise<boolean>;
+  get(id: string): Promise<ApiKeyRecord | undefined>;
+  /** Newest first. */
+  list(offset: number, limit: number, includeRevoked: boolean): Promise<ApiKeyRecord[]>;
+  /** Sets `revokedAt` unless already set; the key as stored afterwards, undefined when there is none. */
+  revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined>;
+}
+
 export interface Store {
   readonly runs: FlowRunStore;
   readonly inputs: FlowRunInputStore;
@@ -121,6 +132,7 @@ export interface Store {
   readonly deployments: DeploymentStore;
   readonly requests: RequestLogStore;
   readonly events: EventFeedStore;
+  readonly keys: ApiKeyStore;
   /** The compatibility strategy the store was opened with ("mongodb", "ferretdb"), for logs. */
   readonly strategy: string;
   /** Drops bookkeeping of version-guarded writes older than the cutoff (some strategies keep none). */

@@ -33,6 +33,7 @@ export const ERROR_REASONS = [
   "ROUTE_NOT_FOUND",
   "METHOD_NOT_ALLOWED",
   "PAYLOAD_TOO_LARGE",
+  "KEY_NOT_FOUND",
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
@@ -40,7 +41,7 @@ export type DomainErrorKind =
   "invalid_argument" | "not_found" | "already_exists" | "failed_precondition" | "aborted" | "unauthenticated" | "permission_denied";
 
 export type NotFoundReason =
-  "FLOW_RUN_NOT_FOUND" | "DEPLOYMENT_NOT_FOUND" | "TASK_RUN_NOT_FOUND" | "FLOW_RUN_INPUT_NOT_FOUND" | "PAUSE_NOT_FOUND";
+  "KEY_NOT_FOUND" | "FLOW_RUN_NOT_FOUND" | "DEPLOYMENT_NOT_FOUND" | "TASK_RUN_NOT_FOUND" | "FLOW_RUN_INPUT_NOT_FOUND" | "PAUSE_NOT_FOUND";
 export type RefusalReason = "NOT_PAUSED" | "PAUSE_TIMED_OUT" | "ALREADY_FINAL" | "TRANSITION_REFUSED";
 export type InvalidReason = "INVALID_ARGUMENT" | "INVALID_RUN_INPUT";
 export type ConflictReason = "VERSION_CONFLICT" | "CONTENTION";
@@ -134,6 +135,7 @@ export function domainErrorFrom(stored: {
     case "TASK_RUN_NOT_FOUND":
     case "FLOW_RUN_INPUT_NOT_FOUND":
     case "PAUSE_NOT_FOUND":
+    case "KEY_NOT_FOUND":
       return new NotFoundError(reason, message);
     case "INPUT_KEY_EXISTS":
       return new AlreadyExistsError(reason, message);

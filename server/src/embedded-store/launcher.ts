@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
-import { access, mkdir, mkdtemp, readdir, readFile, rename, rm } from "node:fs/promises";
+import { access, chmod, mkdir, mkdtemp, readdir, readFile, rename, rm } from "node:fs/promises";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -248,6 +248,9 @@ export async function startEmbeddedStore(opts: EmbeddedStoreOptions): Promise<Em
   if (signal?.aborted) throw abortReason(signal);
 
   const dataDir = path.resolve(opts.dataDir, "store");
+  // The store's files hold every run and key hash: readable by this user only.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
   const stderr = new LineTail(STDERR_TAIL_LINES);
   // stdin stays an open pipe for the child's lifetime: the child exits when it reaches EOF, which
   // is what ties its life to ours even if we die from SIGKILL.

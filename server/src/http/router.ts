@@ -40,6 +40,11 @@ export interface RouteMatch {
 export class Router {
   private readonly routes: Route[] = [];
 
+  /** Every route as "METHOD /pattern" (the access table is checked against these). */
+  patterns(): string[] {
+    return this.routes.map((r) => `${r.method} ${r.pattern}`);
+  }
+
   add(method: Method, pattern: string, handler: RouteHandler): this {
     this.routes.push({ method, pattern, segments: pattern.split("/").filter(Boolean), handler });
     return this;

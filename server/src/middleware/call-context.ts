@@ -3,6 +3,8 @@
  * read the request id, the caller's identity (once authentication fills it in) and the signal that
  * aborts when the client goes away or the server stops; they never parse headers themselves.
  */
+import type { Principal } from "../domain/access.js";
+
 export type Transport = "grpc" | "http";
 
 export interface CallContext {
@@ -20,13 +22,7 @@ export interface CallContext {
   principal?: Principal;
 }
 
-/** The caller as the domain sees it: plain data, no credential. */
-export interface Principal {
-  name: string;
-  keyId?: string;
-  groups: readonly string[];
-  scopes: readonly string[];
-}
+export type { Principal };
 
 /** One link of the chain: may read or enrich the context, refuse the call by throwing, or wrap `next`. */
 export type Middleware = (ctx: CallContext, next: () => Promise<void>) => Promise<void>;

@@ -57,7 +57,10 @@ export class HandlerAdapter {
     };
   }
 
-  private open(call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>, method: string): { ctx: CallContext; done: () => void } {
+  private open(
+    call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
+    method: string,
+  ): { ctx: CallContext; done: () => void } {
     const controller = new AbortController();
     const abort = (): void => controller.abort();
     call.on("cancelled", abort);

@@ -5,6 +5,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { descriptorSetBase64 } from "@flowgate/contract/descriptor-set.js";
 import { DeploymentServiceService, type DeploymentServiceServer } from "@flowgate/contract/flowgate/v1/deployment_service.js";
+import { KeyServiceService, type KeyServiceServer } from "@flowgate/contract/flowgate/v1/key_service.js";
 import { RunServiceService, type RunServiceServer } from "@flowgate/contract/flowgate/v1/run_service.js";
 
 export interface GrpcServer {
@@ -13,12 +14,16 @@ export interface GrpcServer {
   stop(graceMs: number): Promise<void>;
 }
 
-const SERVICES = ["flowgate.v1.RunService", "flowgate.v1.DeploymentService"];
+const SERVICES = ["flowgate.v1.RunService", "flowgate.v1.DeploymentService", "flowgate.v1.KeyService"];
+
+/** Every Flowgate service definition the server serves (the access table must cover each method). */
+export const SERVICE_DEFINITIONS = [RunServiceService, DeploymentServiceService, KeyServiceService] as const;
 
 export async function startGrpcServer(opts: {
   address: string;
   runs: RunServiceServer;
   deployments: DeploymentServiceServer;
+  keys: KeyServiceServer;
   maxMessageBytes: number;
   /** Called first on stop, to end open streams so shutdown need not wait for them. */
   onStopping: () => void;
@@ -32,6 +37,7 @@ export async function startGrpcServer(opts: {
   });
   server.addService(RunServiceService, opts.runs);
   server.addService(DeploymentServiceService, opts.deployments);
+  server.addService(KeyServiceService, opts.keys);
 
   const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICES.map((s) => [s, "SERVING"])]));
   health.addToServer(server);

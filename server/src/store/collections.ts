@@ -8,6 +8,9 @@ export const COLLECTIONS = {
   results: "results",
   deployments: "deployments",
   requests: "requests",
+  apiKeys: "api_keys",
+  /** Marks that the first API key was created, so concurrent first starts create one. */
+  apiKeyMarkers: "api_key_markers",
   events: "events",
   /** One document per written version of a run or task run under the ferretdb strategy: the atomic right to write it (see compat/ferretdb.ts). */
   versionClaims: "version_claims",
@@ -27,6 +30,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
   ],
   [COLLECTIONS.taskRuns]: [{ key: { flowRunId: 1, taskKey: 1, dynamicKey: 1 }, name: "flow_run_task_key", unique: true }],
   [COLLECTIONS.deployments]: [{ key: { flowName: 1, name: 1 }, name: "flow_name_name", unique: true }],
+  [COLLECTIONS.apiKeys]: [{ key: { createdAt: -1 }, name: "created_at" }],
   [COLLECTIONS.requests]: [{ key: { createdAt: 1 }, name: "created_at" }],
   [COLLECTIONS.events]: [{ key: { at: 1 }, name: "at" }],
 };

@@ -1,5 +1,6 @@
 import { MongoClient, type Db } from "mongodb";
 import type { Store } from "../app/ports.js";
+import { ApiKeyRepository } from "./api-keys.js";
 import { DeploymentRepository } from "./deployments.js";
 import { ensureSchema } from "./collections.js";
 import { chooseStrategy, type StoreCompat } from "./compat/strategy.js";
@@ -40,6 +41,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       deployments: reportingUnavailable(new DeploymentRepository(db)),
       requests: reportingUnavailable(new RequestLog(db)),
       events: reportingUnavailable(new EventLog(db)),
+      keys: reportingUnavailable(new ApiKeyRepository(db)),
       strategy: strategy.name,
       trimWriteGuards: (cutoff) => strategy.trimWriteGuards(cutoff),
       ping: async () => {

@@ -77,6 +77,8 @@ export enum ErrorReason {
   ERROR_REASON_METHOD_NOT_ALLOWED = 20,
   /** ERROR_REASON_PAYLOAD_TOO_LARGE - HTTP API only (413): the request body is larger than the server accepts. */
   ERROR_REASON_PAYLOAD_TOO_LARGE = 21,
+  /** ERROR_REASON_KEY_NOT_FOUND - NOT_FOUND: no API key has this id. */
+  ERROR_REASON_KEY_NOT_FOUND = 22,
 }
 
 export function errorReasonFromJSON(object: any): ErrorReason {
@@ -147,6 +149,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 21:
     case "ERROR_REASON_PAYLOAD_TOO_LARGE":
       return ErrorReason.ERROR_REASON_PAYLOAD_TOO_LARGE;
+    case 22:
+    case "ERROR_REASON_KEY_NOT_FOUND":
+      return ErrorReason.ERROR_REASON_KEY_NOT_FOUND;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ErrorReason");
   }
@@ -198,6 +203,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_METHOD_NOT_ALLOWED";
     case ErrorReason.ERROR_REASON_PAYLOAD_TOO_LARGE:
       return "ERROR_REASON_PAYLOAD_TOO_LARGE";
+    case ErrorReason.ERROR_REASON_KEY_NOT_FOUND:
+      return "ERROR_REASON_KEY_NOT_FOUND";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ErrorReason");
   }

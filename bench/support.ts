@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { startEmbeddedStore } from "../server/src/embedded-store/launcher.js";
 import { startServerProcess, type ServerProcess } from "../test/support/test-server.js";
 
-export async function benchServer(): Promise<{ server: ServerProcess; stop: () => Promise<void>; storeKind: string }> {
+export async function benchServer(
+  env: Record<string, string> = {},
+): Promise<{ server: ServerProcess; stop: () => Promise<void>; storeKind: string }> {
   let stopStore = async (): Promise<void> => undefined;
   let storeKind = "FLOWGATE_MONGODB_URI";
   if (!process.env["FLOWGATE_MONGODB_URI"]) {
@@ -14,7 +16,7 @@ export async function benchServer(): Promise<{ server: ServerProcess; stop: () =
     stopStore = () => store.stop();
     storeKind = "embedded FerretDB (SQLite)";
   }
-  const server = await startServerProcess();
+  const server = await startServerProcess({ env });
   return {
     server,
     storeKind,

@@ -1,8 +1,9 @@
 """A live Flowgate server for the whole test session, started from the repository root.
 
 With FLOWGATE_MONGODB_URI set (as `npm test` does) the server uses that store, in a database of its
-own; otherwise it starts its embedded store in a temporary directory. It listens on a free port; the
-address is read from its "gRPC on ADDRESS" line on stderr.
+own; otherwise it starts its embedded store in its data dir. Its data dir is always a temporary one:
+on first start the server writes the admin key there, which the tests' clients send (`api_key`). It
+listens on a free port; the address is read from its "gRPC on ADDRESS" line on stderr.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,19 +27,26 @@ REPO = Path(__file__).resolve().parents[3]
 STARTUP_SECONDS = 180  # the embedded store may be built on first use
 
 
+@dataclass(frozen=True)
+class Server:
+    address: str
+    data_dir: Path
+    api_key: str
+    """The admin key the server wrote into ``data_dir`` on its first start."""
+
+
 @pytest.fixture(scope="session")
-def server_address() -> Iterator[str]:
+def server() -> Iterator[Server]:
     env = dict(os.environ)
     env["FLOWGATE_GRPC_ADDRESS"] = "127.0.0.1:0"
     env["FLOWGATE_HTTP_ADDRESS"] = "127.0.0.1:0"
     env.setdefault("FLOWGATE_LOG_LEVEL", "warn")
     env["FLOWGATE_EVENT_POLL_MS"] = "20"
-    data_dir = None
+    env.pop("FLOWGATE_AUTH", None)
     if env.get("FLOWGATE_MONGODB_URI"):
         env["FLOWGATE_MONGODB_DATABASE"] = f"py_{secrets.token_hex(6)}"
-    else:
-        data_dir = tempfile.mkdtemp(prefix="flowgate-py-")
-        env["FLOWGATE_DATA_DIR"] = data_dir
+    data_dir = Path(tempfile.mkdtemp(prefix="flowgate-py-"))
+    env["FLOWGATE_DATA_DIR"] = str(data_dir)
     proc = subprocess.Popen(
         ["node", "--import", "tsx", "server/src/main.ts"],
         cwd=REPO,
@@ -65,7 +74,9 @@ def server_address() -> Iterator[str]:
     try:
         if not found.wait(STARTUP_SECONDS) or not address:
             raise RuntimeError("flowgate server did not start:\n" + "".join(lines))
-        yield address[0]
+        # Written before the server listens, on the first start with an empty store (a fresh database).
+        api_key = (data_dir / "admin-key").read_text(encoding="utf-8").strip()
+        yield Server(address=address[0], data_dir=data_dir, api_key=api_key)
     finally:
         proc.terminate()
         try:
@@ -73,12 +84,21 @@ def server_address() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        if data_dir:
-            shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server_address(server: Server) -> str:
+    return server.address
+
+
+@pytest.fixture(scope="session")
+def api_key(server: Server) -> str:
+    return server.api_key
 
 
 @pytest.fixture
-def flow(server_address: str) -> Iterator[Flow]:
-    f = Flow(server_address)
+def flow(server: Server) -> Iterator[Flow]:
+    f = Flow(server.address, server.api_key)
     yield f
     f.close()

@@ -15,15 +15,18 @@ class Flow:
     """The flow's side of a run, on the raw generated stubs: what a flow process (or the TypeScript SDK)
     does, so the tests can exercise the client against real paused runs."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, api_key: str) -> None:
         self.channel = grpc.insecure_channel(address)
         self.runs = pb_grpc.RunServiceStub(self.channel)
+        # What a flow process's SDK sends with every call.
+        self.metadata = (("authorization", f"Bearer {api_key}"),)
 
     def running_run(self, flow_name: str = "greet-user") -> str:
         res = self.runs.CreateFlowRun(
             pb.CreateFlowRunRequest(
                 flow_name=flow_name, state=types_pb2.StateProposal(type=types_pb2.STATE_TYPE_RUNNING)
-            )
+            ),
+            metadata=self.metadata,
         )
         return str(res.flow_run.id)
 
@@ -33,13 +36,14 @@ class Flow:
         req = pb.PauseFlowRunRequest(flow_run_id=run_id, key=key, timeout_seconds=timeout_seconds)
         if schema is not None:
             req.input_schema.update(schema)
-        self.runs.PauseFlowRun(req)
+        self.runs.PauseFlowRun(req, metadata=self.metadata)
 
     def complete(self, run_id: str) -> None:
         self.runs.SetFlowRunState(
             pb.SetFlowRunStateRequest(
                 flow_run_id=run_id, state=types_pb2.StateProposal(type=types_pb2.STATE_TYPE_COMPLETED)
-            )
+            ),
+            metadata=self.metadata,
         )
 
     def close(self) -> None:

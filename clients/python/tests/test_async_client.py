@@ -12,10 +12,10 @@ from flowgate import AsyncClient, InvalidRunInput, StateType
 
 
 @pytest.mark.asyncio
-async def test_async_c01_resume_and_invalid_input(server_address: str, flow: Flow) -> None:
+async def test_async_c01_resume_and_invalid_input(server_address: str, api_key: str, flow: Flow) -> None:
     run_id = flow.running_run()
     flow.pause(run_id, NAME_SCHEMA)
-    async with AsyncClient(server_address) as client:
+    async with AsyncClient(server_address, api_key=api_key) as client:
         with pytest.raises(InvalidRunInput) as caught:
             await client.resume_flow_run(run_id, {"name": 42})
         assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
@@ -27,10 +27,10 @@ async def test_async_c01_resume_and_invalid_input(server_address: str, flow: Flo
 
 
 @pytest.mark.asyncio
-async def test_async_c02_watch_and_wait_for_resume(server_address: str, flow: Flow) -> None:
+async def test_async_c02_watch_and_wait_for_resume(server_address: str, api_key: str, flow: Flow) -> None:
     run_id = flow.running_run()
     flow.pause(run_id, NAME_SCHEMA)
-    async with AsyncClient(server_address) as client:
+    async with AsyncClient(server_address, api_key=api_key) as client:
         waiter = asyncio.create_task(client.wait_for_resume(run_id, timeout=60))
         events = client.watch_flow_run(run_id, timeout=60)
         first = await anext(events)

@@ -15,8 +15,8 @@ from flowgate import Client, FlowRunCancelled, StateType, WaitTimeout
 
 
 @pytest.fixture
-def client(server_address: str) -> Iterator[Client]:
-    with Client(server_address) as c:
+def client(server_address: str, api_key: str) -> Iterator[Client]:
+    with Client(server_address, api_key=api_key) as c:
         yield c
 
 

@@ -16,7 +16,7 @@ func dial(t *testing.T) (*flowgate.Client, context.Context) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
-	c, err := flowgate.Dial(ctx, serverAddress(t))
+	c, err := flowgate.Dial(ctx, serverAddress(t), flowgate.WithAPIKey(serverAPIKey(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -24,22 +25,31 @@ import (
 
 // serverAddress returns the live server the integration tests talk to, started on first use from the
 // repository root: `node --import tsx server/src/main.ts` on a free port, on FLOWGATE_MONGODB_URI's
-// store when set (in a database of its own), otherwise on its embedded store in a temporary
-// directory. Tests that need no server (the error mapping) never start it. TestMain stops it.
+// store when set (in a database of its own), otherwise on its embedded store. Its data dir is always a
+// temporary one, where it writes its first admin key (serverAPIKey). Tests that need no server (the
+// error mapping) never start it. TestMain stops it.
 func serverAddress(t *testing.T) string {
 	t.Helper()
-	server.once.Do(func() { server.addr, server.stop, server.err = startServer() })
+	server.once.Do(func() { server.addr, server.apiKey, server.stop, server.err = startServer() })
 	if server.err != nil {
 		t.Fatal(server.err)
 	}
 	return server.addr
 }
 
+// serverAPIKey is the admin key the test server wrote into its data dir on its first start.
+func serverAPIKey(t *testing.T) string {
+	t.Helper()
+	serverAddress(t)
+	return server.apiKey
+}
+
 var server struct {
-	once sync.Once
-	addr string
-	stop func()
-	err  error
+	once   sync.Once
+	addr   string
+	apiKey string
+	stop   func()
+	err    error
 }
 
 func TestMain(m *testing.M) {
@@ -50,10 +60,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func startServer() (addr string, stop func(), err error) {
+func startServer() (addr, apiKey string, stop func(), err error) {
 	repo, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
-		return "", nil, err
+		return "", "", nil, err
 	}
 	cmd := exec.Command("node", "--import", "tsx", "server/src/main.ts")
 	cmd.Dir = repo
@@ -61,28 +71,24 @@ func startServer() (addr string, stop func(), err error) {
 	if os.Getenv("FLOWGATE_LOG_LEVEL") == "" {
 		cmd.Env = append(cmd.Env, "FLOWGATE_LOG_LEVEL=warn")
 	}
-	dataDir := ""
 	if os.Getenv("FLOWGATE_MONGODB_URI") != "" {
 		cmd.Env = append(cmd.Env, "FLOWGATE_MONGODB_DATABASE=go_"+randomHex(6))
-	} else {
-		if dataDir, err = os.MkdirTemp("", "flowgate-go-"); err != nil {
-			return "", nil, err
-		}
-		cmd.Env = append(cmd.Env, "FLOWGATE_DATA_DIR="+dataDir)
 	}
-	removeData := func() {
-		if dataDir != "" {
-			_ = os.RemoveAll(dataDir)
-		}
+	dataDir, err := os.MkdirTemp("", "flowgate-go-")
+	if err != nil {
+		return "", "", nil, err
 	}
+	// Appended last, so they win over any FLOWGATE_DATA_DIR or FLOWGATE_AUTH of the environment.
+	cmd.Env = append(cmd.Env, "FLOWGATE_DATA_DIR="+dataDir, "FLOWGATE_AUTH=enabled")
+	removeData := func() { _ = os.RemoveAll(dataDir) }
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		removeData()
-		return "", nil, err
+		return "", "", nil, err
 	}
 	if err := cmd.Start(); err != nil {
 		removeData()
-		return "", nil, fmt.Errorf("cannot start the flowgate server: %w", err)
+		return "", "", nil, fmt.Errorf("cannot start the flowgate server: %w", err)
 	}
 	stop = func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -122,12 +128,18 @@ func startServer() (addr string, stop func(), err error) {
 	case addr, ok := <-found:
 		if !ok {
 			stop()
-			return "", nil, errors.New("the flowgate server exited before listening")
+			return "", "", nil, errors.New("the flowgate server exited before listening")
 		}
-		return addr, stop, nil
+		// Written before the server listens, on its first start with an empty store (a fresh database).
+		key, err := os.ReadFile(filepath.Join(dataDir, "admin-key"))
+		if err != nil {
+			stop()
+			return "", "", nil, fmt.Errorf("the flowgate server wrote no admin key: %w", err)
+		}
+		return addr, strings.TrimSpace(string(key)), stop, nil
 	case <-time.After(3 * time.Minute): // the embedded store may be built on first use
 		stop()
-		return "", nil, errors.New("the flowgate server did not start in time")
+		return "", "", nil, errors.New("the flowgate server did not start in time")
 	}
 }
 
@@ -146,7 +158,8 @@ type flowSide struct {
 
 func newFlowSide(t *testing.T) *flowSide {
 	t.Helper()
-	conn, err := grpc.NewClient(serverAddress(t), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(serverAddress(t), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(bearerKey(serverAPIKey(t))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,6 +205,15 @@ func (f *flowSide) complete(ctx context.Context, runID string) {
 		f.t.Fatal(err)
 	}
 }
+
+// bearerKey sends an API key with every call of a raw connection, as the client does.
+type bearerKey string
+
+func (k bearerKey) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + string(k)}, nil
+}
+
+func (bearerKey) RequireTransportSecurity() bool { return false }
 
 var nameSchema = map[string]any{
 	"type":       "object",

@@ -52,6 +52,9 @@ export class FlowRunInputNotFoundError extends NotFoundError {}
 /** PAUSE_NOT_FOUND: the flow run never had a pause with this key. */
 export class PauseNotFoundError extends NotFoundError {}
 
+/** KEY_NOT_FOUND: no API key has this id. */
+export class KeyNotFoundError extends NotFoundError {}
+
 /** INVALID_ARGUMENT: the request was malformed; `fieldErrors` names the offending fields. */
 export class InvalidArgumentError extends FlowgateError {
   constructor(

@@ -96,6 +96,7 @@ var (
 	ErrTaskRunNotFound      = newSentinel("task run not found", ErrNotFound)                                   // TASK_RUN_NOT_FOUND
 	ErrFlowRunInputNotFound = newSentinel("flow run input not found", ErrNotFound)                             // FLOW_RUN_INPUT_NOT_FOUND
 	ErrPauseNotFound        = newSentinel("pause not found", ErrNotFound)                                      // PAUSE_NOT_FOUND
+	ErrKeyNotFound          = newSentinel("API key not found", ErrNotFound)                                    // KEY_NOT_FOUND
 	ErrNotPaused            = newSentinel("the flow run is not paused", ErrRefused)                            // NOT_PAUSED
 	ErrFlowPauseTimeout     = newSentinel("the pause timed out; the run can no longer resume", ErrRefused)     // PAUSE_TIMED_OUT
 	ErrAlreadyFinal         = newSentinel("the run is already in a final state", ErrRefused)                   // ALREADY_FINAL
@@ -118,6 +119,7 @@ var byReason = map[flowgatev1.ErrorReason]error{
 	flowgatev1.ErrorReason_ERROR_REASON_TASK_RUN_NOT_FOUND:       ErrTaskRunNotFound,
 	flowgatev1.ErrorReason_ERROR_REASON_FLOW_RUN_INPUT_NOT_FOUND: ErrFlowRunInputNotFound,
 	flowgatev1.ErrorReason_ERROR_REASON_PAUSE_NOT_FOUND:          ErrPauseNotFound,
+	flowgatev1.ErrorReason_ERROR_REASON_KEY_NOT_FOUND:            ErrKeyNotFound,
 	flowgatev1.ErrorReason_ERROR_REASON_NOT_PAUSED:               ErrNotPaused,
 	flowgatev1.ErrorReason_ERROR_REASON_PAUSE_TIMED_OUT:          ErrFlowPauseTimeout,
 	flowgatev1.ErrorReason_ERROR_REASON_ALREADY_FINAL:            ErrAlreadyFinal,

@@ -33,6 +33,7 @@ var documented = map[string]struct {
 	"TASK_RUN_NOT_FOUND":       {codes.NotFound, []error{ErrTaskRunNotFound, ErrNotFound}},
 	"FLOW_RUN_INPUT_NOT_FOUND": {codes.NotFound, []error{ErrFlowRunInputNotFound, ErrNotFound}},
 	"PAUSE_NOT_FOUND":          {codes.NotFound, []error{ErrPauseNotFound, ErrNotFound}},
+	"KEY_NOT_FOUND":            {codes.NotFound, []error{ErrKeyNotFound, ErrNotFound}},
 	"NOT_PAUSED":               {codes.FailedPrecondition, []error{ErrNotPaused, ErrRefused}},
 	"PAUSE_TIMED_OUT":          {codes.FailedPrecondition, []error{ErrFlowPauseTimeout, ErrRefused}},
 	"ALREADY_FINAL":            {codes.FailedPrecondition, []error{ErrAlreadyFinal, ErrRefused}},
@@ -53,7 +54,7 @@ var documented = map[string]struct {
 
 var allSentinels = []error{
 	ErrNotFound, ErrRefused, ErrConflict, ErrAlreadyExists,
-	ErrFlowRunNotFound, ErrDeploymentNotFound, ErrTaskRunNotFound, ErrFlowRunInputNotFound, ErrPauseNotFound,
+	ErrFlowRunNotFound, ErrDeploymentNotFound, ErrTaskRunNotFound, ErrFlowRunInputNotFound, ErrPauseNotFound, ErrKeyNotFound,
 	ErrNotPaused, ErrFlowPauseTimeout, ErrAlreadyFinal, ErrTransitionRefused,
 	ErrInvalidArgument, ErrInvalidRunInput, ErrVersionConflict, ErrContention, ErrInputKeyExists,
 	ErrUnavailable, ErrUnauthenticated, ErrPermissionDenied, ErrInternal,

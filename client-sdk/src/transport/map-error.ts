@@ -21,6 +21,7 @@ import {
   NotFoundError,
   NotPausedError,
   PauseNotFoundError,
+  KeyNotFoundError,
   PermissionDeniedError,
   RefusedError,
   TaskRunNotFoundError,
@@ -61,6 +62,7 @@ export const ERRORS_BY_REASON: ReadonlyMap<string, Make> = new Map(
     TASK_RUN_NOT_FOUND: plain(TaskRunNotFoundError),
     FLOW_RUN_INPUT_NOT_FOUND: plain(FlowRunInputNotFoundError),
     PAUSE_NOT_FOUND: plain(PauseNotFoundError),
+    KEY_NOT_FOUND: plain(KeyNotFoundError),
     NOT_PAUSED: plain(NotPausedError),
     // Prefect's wording for a resume that came too late (what resume_flow_run raises); the server's
     // own message stays in `cause`.

@@ -79,6 +79,10 @@ class PauseNotFoundError(NotFoundError):
     """PAUSE_NOT_FOUND: the flow run never had a pause with this key."""
 
 
+class KeyNotFoundError(NotFoundError):
+    """KEY_NOT_FOUND: no API key has this id."""
+
+
 class RefusedError(FlowgateError):
     """FAILED_PRECONDITION: the run is not in a state that allows this (the message says why)."""
 
@@ -187,6 +191,7 @@ _BY_REASON_VALUE: dict[int, type[FlowgateError]] = {
     errors_pb2.ERROR_REASON_TASK_RUN_NOT_FOUND: TaskRunNotFoundError,
     errors_pb2.ERROR_REASON_FLOW_RUN_INPUT_NOT_FOUND: FlowRunInputNotFoundError,
     errors_pb2.ERROR_REASON_PAUSE_NOT_FOUND: PauseNotFoundError,
+    errors_pb2.ERROR_REASON_KEY_NOT_FOUND: KeyNotFoundError,
     errors_pb2.ERROR_REASON_NOT_PAUSED: NotPausedError,
     errors_pb2.ERROR_REASON_PAUSE_TIMED_OUT: FlowPauseTimeout,
     errors_pb2.ERROR_REASON_ALREADY_FINAL: AlreadyFinalError,

@@ -18,11 +18,20 @@ export { runDeployment, type RunDeploymentOptions } from "./runner/run-deploymen
 export { getClient, configure } from "./client.js";
 export { DEFAULT_API_ADDRESS, type ClientConfig } from "./config.js";
 export { FlowgateClient } from "./transport/flowgate-client.js";
-export type { StateProposal, PauseParams, PauseOutcome, CreateFlowRunParams, ListFlowRunsParams } from "./transport/flowgate-client.js";
-export type { CallKind, CallNext, CallRequest, HeadersInit, Interceptor } from "./transport/interceptor.js";
-export { StateType, isFinalStateType } from "./types.js";
 export type {
+  StateProposal,
+  PauseParams,
+  PauseOutcome,
+  CreateFlowRunParams,
+  ListFlowRunsParams,
+  CreateKeyParams,
+} from "./transport/flowgate-client.js";
+export type { CallKind, CallNext, CallRequest, HeadersInit, Interceptor } from "./transport/interceptor.js";
+export { StateType, isFinalStateType, SCOPES } from "./types.js";
+export type {
+  ApiKey,
   CallOptions,
+  Caller,
   Deployment,
   FlowRun,
   FlowRunEvent,
@@ -31,6 +40,7 @@ export type {
   JsonValue,
   Pause,
   RunState,
+  Scope,
   StateDetails,
   TaskRun,
   WaitEvent,

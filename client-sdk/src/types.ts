@@ -112,6 +112,36 @@ export interface Deployment {
   createdAt: Date | undefined;
 }
 
+/** What an API key allows (see KeyService in the contract); `admin` allows everything. */
+export const SCOPES = ["runs:read", "runs:write", "runs:resume", "deployments:write", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** An API key as the server shows it: never its secret. */
+export interface ApiKey {
+  id: string;
+  /** The principal the key acts as. */
+  name: string;
+  groups: string[];
+  /** Scope names; a newer server may send ones this SDK does not know. */
+  scopes: string[];
+  createdAt: Date | undefined;
+  /** Undefined: never expires. */
+  expiresAt: Date | undefined;
+  /** Set once revoked. */
+  revokedAt: Date | undefined;
+  /** The principal whose key created this one ("flowgate" for the first admin key). */
+  createdBy: string;
+}
+
+/** Who a call acts as: the principal of the key it carries. */
+export interface Caller {
+  name: string;
+  /** Empty when the server runs with authentication disabled. */
+  keyId: string;
+  groups: string[];
+  scopes: string[];
+}
+
 /** What a WaitForResume stream reports. */
 export type WaitEventType = "HEARTBEAT" | "RESUMED" | "TIMED_OUT" | "CANCELLED" | "SUSPENDED";
 

@@ -34,7 +34,8 @@ export function runInChild(
 ): Promise<ChildExit> {
   const { command, args } = entry;
   const child = spawn(command, args, {
-    env: { ...process.env, FLOWGATE_API_ADDRESS: client.address, [RUN_ID_ENV]: run.id, [FLOW_NAME_ENV]: flowName },
+    // The child reaches the same server with the same key, also when they were options, not env.
+    env: { ...process.env, ...client.childEnv(), [RUN_ID_ENV]: run.id, [FLOW_NAME_ENV]: flowName },
     // The flow's prints belong with the runner's output, as with Prefect's runner.
     stdio: "inherit",
   });

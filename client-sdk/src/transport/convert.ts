@@ -1,7 +1,10 @@
 /** Generated protobuf messages ↔ the SDK's public types. The only file that knows both shapes. */
 import * as pb from "@flowgate/contract/flowgate/v1/types.js";
 import { WaitEventType as PbWaitEventType, type WaitForResumeResponse } from "@flowgate/contract/flowgate/v1/run_service.js";
+import type * as keyPb from "@flowgate/contract/flowgate/v1/key_service.js";
 import type {
+  ApiKey,
+  Caller,
   Deployment,
   FlowRun,
   FlowRunEvent,
@@ -146,4 +149,22 @@ export function toWaitEvent(m: WaitForResumeResponse): WaitEvent {
   const type = WAIT_TYPES.get(m.type);
   if (!type) throw new Error(`The server sent an unknown wait event type ${m.type}.`);
   return { type, key: m.key, runInput: jsonObject(m.runInput), flowRun: m.flowRun && toFlowRun(m.flowRun), sentAt: m.sentAt };
+}
+
+export function toApiKey(k: keyPb.ApiKey | undefined): ApiKey {
+  if (!k) throw new Error("The server sent a response without its API key.");
+  return {
+    id: k.id,
+    name: k.name,
+    groups: [...k.groups],
+    scopes: [...k.scopes],
+    createdAt: k.createdAt,
+    expiresAt: k.expiresAt,
+    revokedAt: k.revokedAt,
+    createdBy: k.createdBy,
+  };
+}
+
+export function toCaller(c: keyPb.GetCallerResponse): Caller {
+  return { name: c.name, keyId: c.keyId, groups: [...c.groups], scopes: [...c.scopes] };
 }

@@ -2,18 +2,22 @@
 /**
  * FlowgateClient: every RPC of flowgate.v1 as a promise (or async iterable for streams) over the SDK's
  * own types. Mutating calls carry a fresh request id so a retry by the caller is de-duplicated. Every
- * call carries the client's headers and passes through its interceptors (see interceptor.ts).
+ * call carries the client's API key (`authorization: Bearer …`) and headers, and passes through its
+ * interceptors (see interceptor.ts).
  */
 import { randomUUID } from "node:crypto";
 import { credentials } from "@grpc/grpc-js";
 import { DeploymentServiceClient } from "@flowgate/contract/flowgate/v1/deployment_service.js";
+import { KeyServiceClient } from "@flowgate/contract/flowgate/v1/key_service.js";
 import * as runPb from "@flowgate/contract/flowgate/v1/run_service.js";
 import { RunServiceClient } from "@flowgate/contract/flowgate/v1/run_service.js";
-import { resolveAddress, type ClientConfig } from "../config.js";
+import { resolveAddress, resolveApiKey, type ClientConfig } from "../config.js";
 import { UnavailableError } from "../errors.js";
 import { backoffMs, sleep } from "../runtime/abortable.js";
 import type {
+  ApiKey,
   CallOptions,
+  Caller,
   Deployment,
   FlowRun,
   FlowRunEvent,
@@ -25,8 +29,18 @@ import type {
   WaitEvent,
 } from "../types.js";
 import { serverStream, unary, type CallSetup, type StreamMethod, type UnaryMethod } from "./grpc-call.js";
-import type { HeadersInit, Interceptor } from "./interceptor.js";
-import { toDeployment, toFlowRun, toFlowRunEvent, toFlowRunInput, toPbStateType, toTaskRun, toWaitEvent } from "./convert.js";
+import { mergeHeaders, type HeadersInit, type Interceptor } from "./interceptor.js";
+import {
+  toApiKey,
+  toCaller,
+  toDeployment,
+  toFlowRun,
+  toFlowRunEvent,
+  toFlowRunInput,
+  toPbStateType,
+  toTaskRun,
+  toWaitEvent,
+} from "./convert.js";
 
 export interface StateProposal {
   type: StateType;
@@ -92,6 +106,17 @@ export interface RunDeploymentParams {
 
 const RUN_SERVICE = "flowgate.v1.RunService";
 const DEPLOYMENT_SERVICE = "flowgate.v1.DeploymentService";
+const KEY_SERVICE = "flowgate.v1.KeyService";
+
+export interface CreateKeyParams {
+  /** The principal the key acts as, e.g. "alice" or "billing-service". */
+  name: string;
+  /** See SCOPES: runs:read, runs:write, runs:resume, deployments:write, admin. */
+  scopes: string[];
+  groups?: string[] | undefined;
+  /** How long the key lives; undefined or 0: it never expires. */
+  expiresInSeconds?: number | undefined;
+}
 
 function timeoutFields(timeoutSeconds: number | null): { timeoutSeconds?: number; noTimeout: boolean } {
   return timeoutSeconds === null ? { noTimeout: true } : { timeoutSeconds, noTimeout: false };
@@ -100,31 +125,46 @@ function timeoutFields(timeoutSeconds: number | null): { timeoutSeconds?: number
 export class FlowgateClient {
   readonly address: string;
   private readonly retryUnavailableMs: number;
-  private readonly headers: HeadersInit | undefined;
+  // Private fields (not `private`), as they hold the key: util.inspect and JSON.stringify never show them.
+  readonly #headers: HeadersInit | undefined;
   private readonly interceptors: readonly Interceptor[];
   private readonly runs: RunServiceClient;
   private readonly deployments: DeploymentServiceClient;
+  private readonly keys: KeyServiceClient;
+  readonly #apiKey: string | undefined;
 
   constructor(config: ClientConfig = {}) {
     this.address = resolveAddress(config);
+    this.#apiKey = resolveApiKey(config, this.address);
     this.retryUnavailableMs = config.retryUnavailableMs ?? 30_000;
-    this.headers = config.headers;
+    // The key first, so an `authorization` among the caller's own headers replaces it.
+    this.#headers = this.#apiKey === undefined ? config.headers : mergeHeaders({ authorization: `Bearer ${this.#apiKey}` }, config.headers);
     this.interceptors = [...(config.interceptors ?? [])];
     // A paused flow waits on one stream for hours; after a server restart it should find the server
     // again within seconds, not after grpc-js's default back-off of up to two minutes.
     const options = { "grpc.initial_reconnect_backoff_ms": 200, "grpc.max_reconnect_backoff_ms": 3_000 };
     this.runs = new RunServiceClient(this.address, credentials.createInsecure(), options);
     this.deployments = new DeploymentServiceClient(this.address, credentials.createInsecure(), options);
+    this.keys = new KeyServiceClient(this.address, credentials.createInsecure(), options);
   }
 
   /** Closes the channels; calls in flight fail with CANCELLED. */
   close(): void {
     this.runs.close();
     this.deployments.close();
+    this.keys.close();
+  }
+
+  /**
+   * The environment a process started on this client's behalf (a runner's child) needs to reach the
+   * same server with the same key, however this client found them.
+   */
+  childEnv(): Record<string, string> {
+    return { FLOWGATE_API_ADDRESS: this.address, ...(this.#apiKey === undefined ? {} : { FLOWGATE_API_KEY: this.#apiKey }) };
   }
 
   private setup(service: string, rpc: string): CallSetup {
-    return { service, rpc, headers: this.headers, interceptors: this.interceptors };
+    return { service, rpc, headers: this.#headers, interceptors: this.interceptors };
   }
 
   private run<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req, opts?: CallOptions): Promise<Res> {
@@ -135,6 +175,11 @@ export class FlowgateClient {
   private deployment<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req, opts?: CallOptions): Promise<Res> {
     const bound = method.bind(this.deployments);
     return this.retrying(() => unary(this.setup(DEPLOYMENT_SERVICE, rpc), bound, request, opts), opts?.signal);
+  }
+
+  /** KeyService calls are not retried: CreateKey has no request id, so a retry could make a second key. */
+  private key<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req, opts?: CallOptions): Promise<Res> {
+    return unary(this.setup(KEY_SERVICE, rpc), method.bind(this.keys), request, opts);
   }
 
   private stream<Req, Res>(
@@ -408,5 +453,32 @@ export class FlowgateClient {
   async claimFlowRuns(p: { deploymentIds: string[]; runnerId: string; limit?: number }, opts?: CallOptions): Promise<FlowRun[]> {
     const req = { deploymentIds: p.deploymentIds, runnerId: p.runnerId, limit: p.limit ?? 1 };
     return (await this.deployment("ClaimFlowRuns", this.deployments.claimFlowRuns, req, opts)).flowRuns.map(toFlowRun);
+  }
+
+  /** Creates an API key; its secret is in this result only. Scope: admin. @throws InvalidArgumentError, PermissionDeniedError */
+  async createKey(p: CreateKeyParams, opts?: CallOptions): Promise<{ key: ApiKey; secret: string }> {
+    const req = { name: p.name, scopes: p.scopes, groups: p.groups ?? [], expiresInSeconds: p.expiresInSeconds ?? 0 };
+    const res = await this.key("CreateKey", this.keys.createKey, req, opts);
+    return { key: toApiKey(res.key), secret: res.secret };
+  }
+
+  /** One page of API keys, newest first, without secrets; revoked ones only with `includeRevoked`. Scope: admin. */
+  async listKeys(
+    p: { pageSize?: number; pageToken?: string; includeRevoked?: boolean } = {},
+    opts?: CallOptions,
+  ): Promise<{ keys: ApiKey[]; nextPageToken: string }> {
+    const req = { pageSize: p.pageSize ?? 0, pageToken: p.pageToken ?? "", includeRevoked: p.includeRevoked ?? false };
+    const res = await this.key("ListKeys", this.keys.listKeys, req, opts);
+    return { keys: res.keys.map(toApiKey), nextPageToken: res.nextPageToken };
+  }
+
+  /** Revokes a key: refused from the next call on. Revoking it again answers it unchanged. Scope: admin. @throws KeyNotFoundError */
+  async revokeKey(keyId: string, opts?: CallOptions): Promise<ApiKey> {
+    return toApiKey((await this.key("RevokeKey", this.keys.revokeKey, { keyId }, opts)).key);
+  }
+
+  /** Who this client's calls act as. @throws UnauthenticatedError when the key is missing, unknown, expired or revoked */
+  async getCaller(opts?: CallOptions): Promise<Caller> {
+    return toCaller(await this.key("GetCaller", this.keys.getCaller, {}, opts));
   }
 }

@@ -1,4 +1,4 @@
-/** What every command needs from the global options: a client for --address, and how to print. */
+/** What every command needs from the global options: a client for --address and --api-key, and how to print. */
 import type { Command } from "commander";
 import { resolveAddress } from "../config.js";
 import { FlowgateClient } from "../transport/flowgate-client.js";
@@ -7,6 +7,8 @@ import { CliError, ExitCode } from "./errors.js";
 
 export interface GlobalOptions {
   address?: string;
+  /** The secret itself; never printed. Default: FLOWGATE_API_KEY, else .flowgate/admin-key for a loopback server. */
+  apiKey?: string;
   json?: boolean;
 }
 
@@ -36,7 +38,7 @@ export function cliContext(command: Command): CliContext {
     color: !json && colorEnabled(),
     client: () => {
       // A command line should fail at once when the server is down, not retry for 30 s like a flow does.
-      client ??= new FlowgateClient({ address, retryUnavailableMs: 0 });
+      client ??= new FlowgateClient({ address, apiKey: opts.apiKey, retryUnavailableMs: 0 });
       return client;
     },
     print: (human, value) => {

@@ -2,7 +2,15 @@
  * How the CLI fails: one line "error: <reason>" on stderr (plus one line per field for invalid input)
  * and an exit code a script can branch on.
  */
-import { FlowgateError, InvalidArgumentError, NotFoundError, RefusedError, UnavailableError } from "../errors.js";
+import {
+  FlowgateError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  RefusedError,
+  UnauthenticatedError,
+  UnavailableError,
+} from "../errors.js";
 
 export const ExitCode = {
   OK: 0,
@@ -18,6 +26,10 @@ export const ExitCode = {
   REFUSED: 5,
   /** The server cannot be reached. */
   UNAVAILABLE: 6,
+  /** UnauthenticatedError (HTTP 401): no API key, or one that is unknown, expired or revoked. */
+  UNAUTHENTICATED: 7,
+  /** PermissionDeniedError (HTTP 403): the API key lacks the scope the command needs. */
+  PERMISSION_DENIED: 8,
   /** Interrupted (Ctrl-C), as shells report SIGINT. */
   INTERRUPTED: 130,
 } as const;
@@ -40,6 +52,8 @@ function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof InvalidArgumentError) return ExitCode.INVALID;
   if (err instanceof RefusedError) return ExitCode.REFUSED;
   if (err instanceof UnavailableError) return ExitCode.UNAVAILABLE;
+  if (err instanceof UnauthenticatedError) return ExitCode.UNAUTHENTICATED;
+  if (err instanceof PermissionDeniedError) return ExitCode.PERMISSION_DENIED;
   return ExitCode.FAILURE;
 }
 

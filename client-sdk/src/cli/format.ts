@@ -1,5 +1,5 @@
-/** Human-readable renderings of runs and deployments; `--json` output bypasses these entirely. */
-import type { Deployment, FlowRun, FlowRunEvent, RunState } from "../types.js";
+/** Human-readable renderings of runs, deployments and API keys; `--json` output bypasses these entirely. */
+import type { ApiKey, Caller, Deployment, FlowRun, FlowRunEvent, RunState } from "../types.js";
 import { dim, paintState } from "./colors.js";
 
 /** "PAUSED (Suspended)": the display name only when it says more than the type. */
@@ -37,6 +37,32 @@ export function deploymentsTable(deployments: Deployment[]): string {
     ["ID", "NAME", "ENTRYPOINT", "CREATED"],
     deployments.map((d) => [d.id, `${d.flowName}/${d.name}`, d.entrypoint || "-", iso(d.createdAt)]),
   );
+}
+
+export function keysTable(keys: ApiKey[]): string {
+  if (keys.length === 0) return "No API keys.";
+  const join = (values: string[]): string => (values.length ? values.join(",") : "-");
+  return table(
+    ["ID", "NAME", "GROUPS", "SCOPES", "CREATED", "EXPIRES", "REVOKED"],
+    keys.map((k) => [
+      k.id,
+      k.name,
+      join(k.groups),
+      join(k.scopes),
+      iso(k.createdAt),
+      k.expiresAt ? k.expiresAt.toISOString() : "never",
+      iso(k.revokedAt),
+    ]),
+  );
+}
+
+export function callerDetails(caller: Caller): string {
+  return [
+    `Name:   ${caller.name}`,
+    `Key:    ${caller.keyId || "- (authentication is disabled on this server)"}`,
+    `Groups: ${caller.groups.join(", ") || "-"}`,
+    `Scopes: ${caller.scopes.join(", ") || "-"}`,
+  ].join("\n");
 }
 
 function untilText(expiresAt: Date | undefined, now: number): string {

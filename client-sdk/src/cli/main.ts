@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_API_ADDRESS } from "../config.js";
 import { deploymentsCommand } from "./deployments-commands.js";
 import { ExitCode, reportError } from "./errors.js";
+import { keysCommand, whoamiCommand } from "./keys-commands.js";
 import { runsCommand } from "./runs-commands.js";
 import { serverCommand } from "./server-commands.js";
 
@@ -14,6 +15,9 @@ function buildProgram(): Command {
   const program = new Command("flowgate")
     .description("Pause, suspend and resume Flowgate flow runs from the command line.")
     .addOption(new Option("--address <host:port>", `Flowgate server (default: FLOWGATE_API_ADDRESS or ${DEFAULT_API_ADDRESS})`))
+    .addOption(
+      new Option("--api-key <secret>", "API key (default: FLOWGATE_API_KEY, else .flowgate/admin-key for a server on a loopback address)"),
+    )
     .option("--json", "machine-readable JSON output")
     .showHelpAfterError()
     .exitOverride();
@@ -21,6 +25,8 @@ function buildProgram(): Command {
   serverCommand(program);
   runsCommand(program);
   deploymentsCommand(program);
+  keysCommand(program);
+  whoamiCommand(program);
   return program;
 }
 

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, statSync } from "node:fs";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -37,10 +37,17 @@ async function until<T>(what: string, ms: number, probe: () => T | undefined): P
   }
 }
 
+/** The store's Unix socket path from its URI ("mongodb://%2F…%2Fstore.sock/"), or undefined for TCP. */
+function socketOf(uri: string): string | undefined {
+  const host = decodeURIComponent(uri.replace("mongodb://", "").replace(/\/.*$/, ""));
+  return host.startsWith("/") ? host : undefined;
+}
+
 function portIsClosed(uri: string): Promise<boolean> {
+  const path = socketOf(uri);
   const [host, port] = uri.replace("mongodb://", "").replace(/\/.*$/, "").split(":");
   return new Promise((resolve) => {
-    const socket = netConnect({ host: host!, port: Number(port) });
+    const socket = path ? netConnect({ path }) : netConnect({ host: host!, port: Number(port) });
     socket.once("connect", () => {
       socket.destroy();
       resolve(false);
@@ -79,6 +86,12 @@ describe("starting and stopping the server", () => {
       assert.equal(await server.exited, 0, "exits cleanly on SIGTERM");
       assert.ok(server.stdout.some((l) => l.includes("shutting down")));
       assert.ok(storeUri, "the embedded store's address is logged");
+      // A08: the store has no credentials of its own, so only this user may reach it: a Unix socket
+      // in a folder only this user may enter, and no TCP port at all.
+      const socket = socketOf(storeUri);
+      assert.ok(socket, `the embedded store listens on a Unix socket, not TCP: ${storeUri}`);
+      assert.equal(statSync(dirname(socket)).mode & 0o077, 0, "the socket's folder is owner-only");
+      assert.equal(statSync(dirname(socket)).uid, process.getuid!(), "and owned by the server's user");
       assert.equal(await portIsClosed(storeUri), true, "the embedded store stopped too");
     } finally {
       server.child.kill("SIGKILL");

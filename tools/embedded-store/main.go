@@ -1,8 +1,9 @@
-// Command embedded-store runs FerretDB v1 with its SQLite backend on loopback, so that Flowgate
-// has a MongoDB-wire-compatible store on machines where MongoDB itself cannot be installed.
+// Command embedded-store runs FerretDB v1 with its SQLite backend, so that Flowgate has a
+// MongoDB-wire-compatible store on machines where MongoDB itself cannot be installed. It listens on a
+// Unix socket (--listen-unix; reachable only by users who may enter its folder) or on loopback TCP.
 //
-// It prints one line "ready mongodb://127.0.0.1:PORT/" on stdout once it accepts connections, and
-// stops on SIGINT/SIGTERM or when its standard input closes (so it never outlives its parent).
+// It prints one line "ready mongodb://…/" on stdout once it accepts connections, and stops on
+// SIGINT/SIGTERM or when its standard input closes (so it never outlives its parent).
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -23,7 +25,8 @@ import (
 
 func main() {
 	dataDir := flag.String("data-dir", ".flowgate/store", "folder for the SQLite databases")
-	listen := flag.String("listen", "127.0.0.1:0", "TCP address to listen on (port 0 picks a free port)")
+	listen := flag.String("listen", "127.0.0.1:0", "TCP address to listen on (port 0 picks a free port); unused with -listen-unix")
+	listenUnix := flag.String("listen-unix", "", "Unix socket path to listen on instead of TCP")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	watchStdin := flag.Bool("exit-on-stdin-close", true, "stop when standard input closes")
 	sync := flag.String("sync", "normal", "SQLite synchronous mode: normal (survives process crashes, may lose the last commits on power loss) or full (fsync on every commit)")
@@ -33,13 +36,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "embedded-store: -sync must be normal or full, got %q\n", *sync)
 		os.Exit(2)
 	}
-	if err := run(*dataDir, *listen, *logLevel, *sync, *watchStdin); err != nil {
+	if err := run(*dataDir, *listen, *listenUnix, *logLevel, *sync, *watchStdin); err != nil {
 		fmt.Fprintf(os.Stderr, "embedded-store: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(dataDir, listen, logLevel, sync string, watchStdin bool) error {
+func run(dataDir, listen, listenUnix, logLevel, sync string, watchStdin bool) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		return fmt.Errorf("invalid log level %q", logLevel)
@@ -50,12 +53,18 @@ func run(dataDir, listen, logLevel, sync string, watchStdin bool) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
+	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return fmt.Errorf("cannot create data folder: %w", err)
 	}
 
+	listener := ferretdb.ListenerConfig{TCP: listen}
+	if listenUnix != "" {
+		// A socket left by a store that was killed would make the bind fail.
+		_ = os.Remove(listenUnix)
+		listener = ferretdb.ListenerConfig{Unix: listenUnix}
+	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener: ferretdb.ListenerConfig{TCP: listen},
+		Listener: listener,
 		Logger:   logger,
 		Handler:  "sqlite",
 		// WAL is FerretDB's default journal; synchronous=normal drops the fsync per commit, which costs
@@ -77,8 +86,15 @@ func run(dataDir, listen, logLevel, sync string, watchStdin bool) error {
 	go keepIDIndexes(ctx, abs, 2*time.Second, logger)
 
 	// Run binds the listener asynchronously; MongoDBURI is only valid once the port is bound.
-	uri := f.MongoDBURI()
-	if err := waitForTCP(ctx, uri); err != nil {
+	network, address, uri := "tcp", "", ""
+	if listenUnix != "" {
+		// The driver wants the socket path percent-encoded in the host part.
+		network, address, uri = "unix", listenUnix, "mongodb://"+url.QueryEscape(listenUnix)+"/"
+	} else {
+		uri = f.MongoDBURI()
+		address = uri[len("mongodb://") : len(uri)-1]
+	}
+	if err := waitForListener(ctx, network, address); err != nil {
 		return err
 	}
 	fmt.Printf("ready %s\n", uri)
@@ -95,10 +111,9 @@ func stopOnStdinClose(parent context.Context) context.Context {
 	return ctx
 }
 
-func waitForTCP(ctx context.Context, uri string) error {
-	host := uri[len("mongodb://") : len(uri)-1]
+func waitForListener(ctx context.Context, network, address string) error {
 	for {
-		conn, err := net.DialTimeout("tcp", host, 200*time.Millisecond)
+		conn, err := net.DialTimeout(network, address, 200*time.Millisecond)
 		if err == nil {
 			return conn.Close()
 		}

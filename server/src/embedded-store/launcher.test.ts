@@ -21,10 +21,10 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Resolves true if something accepts a TCP connection on host:port, false if it is refused. */
-function acceptsConnections(host: string, port: number): Promise<boolean> {
+/** Resolves true if something accepts a connection on host:port or on a Unix socket, false if it is refused. */
+function acceptsConnections(target: { host: string; port: number } | { path: string }): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    const socket = connect(target);
     socket.once("connect", () => {
       socket.destroy();
       resolve(true);
@@ -33,29 +33,33 @@ function acceptsConnections(host: string, port: number): Promise<boolean> {
   });
 }
 
-test("starts, stores and reads a document, then stops", { timeout: BUILD_TIMEOUT_MS }, async () => {
-  const progress: string[] = [];
-  const store = await startEmbeddedStore({ dataDir, onProgress: (l) => progress.push(l) });
-  const { hostname, port } = new URL(store.uri);
-  try {
-    assert.match(store.uri, /^mongodb:\/\/127\.0\.0\.1:\d+\/$/);
-
-    const client = new MongoClient(store.uri, { directConnection: true });
+for (const listen of ["unix", "tcp"] as const) {
+  test(`starts, stores and reads a document, then stops (${listen})`, { timeout: BUILD_TIMEOUT_MS }, async () => {
+    const progress: string[] = [];
+    const store = await startEmbeddedStore({ dataDir, listen, onProgress: (l) => progress.push(l) });
+    const { hostname, port } = new URL(store.uri);
+    const socket = decodeURIComponent(hostname);
     try {
-      const runs = client.db("flowgate_test").collection<{ _id: string; state: string }>("runs");
-      await runs.insertOne({ _id: "run-1", state: "paused" });
-      assert.deepEqual(await runs.findOne({ _id: "run-1" }), { _id: "run-1", state: "paused" });
-    } finally {
-      await client.close();
-    }
-  } finally {
-    await store.stop();
-  }
+      if (listen === "unix") assert.equal(socket, path.join(dataDir, "store", "store.sock"), "a socket in the owner-only store folder");
+      else assert.match(store.uri, /^mongodb:\/\/127\.0\.0\.1:\d+\/$/);
 
-  assert.equal(await acceptsConnections(hostname, Number(port)), false);
-  // stop() must be safe to call again, e.g. from both a test and a shutdown hook.
-  await store.stop();
-});
+      const client = new MongoClient(store.uri, { directConnection: true });
+      try {
+        const runs = client.db("flowgate_test").collection<{ _id: string; state: string }>("runs");
+        await runs.insertOne({ _id: `run-${listen}`, state: "paused" });
+        assert.deepEqual(await runs.findOne({ _id: `run-${listen}` }), { _id: `run-${listen}`, state: "paused" });
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await store.stop();
+    }
+
+    assert.equal(await acceptsConnections(listen === "unix" ? { path: socket } : { host: hostname, port: Number(port) }), false);
+    // stop() must be safe to call again, e.g. from both a test and a shutdown hook.
+    await store.stop();
+  });
+}
 
 test("an already-aborted signal rejects with its reason", async () => {
   const reason = new Error("shutting down");

@@ -33,7 +33,15 @@ export interface EmbeddedStoreOptions {
    * commits on power loss or an OS crash; "full" fsyncs every commit (30-50 ms per write here).
    */
   sync?: "normal" | "full";
+  /**
+   * "unix" (default): a Unix socket inside the owner-only data dir, so no other local user can reach
+   * the store (it has no credentials of its own). "tcp": loopback TCP, reachable by every local process.
+   */
+  listen?: "unix" | "tcp";
 }
+
+/** Socket paths longer than this do not fit sockaddr_un (108 bytes on Linux, 104 on macOS). */
+const MAX_SOCKET_PATH = 100;
 
 export interface EnsureBinaryOptions {
   onProgress?: (line: string) => void;
@@ -251,10 +259,11 @@ export async function startEmbeddedStore(opts: EmbeddedStoreOptions): Promise<Em
   // The store's files hold every run and key hash: readable by this user only.
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
+  const listenArgs = (opts.listen ?? "unix") === "unix" ? ["--listen-unix", await socketPath(dataDir)] : ["--listen", "127.0.0.1:0"];
   const stderr = new LineTail(STDERR_TAIL_LINES);
   // stdin stays an open pipe for the child's lifetime: the child exits when it reaches EOF, which
   // is what ties its life to ours even if we die from SIGKILL.
-  const child = spawn(binary, ["--data-dir", dataDir, "--listen", "127.0.0.1:0", "--log-level", "warn", "--sync", opts.sync ?? "normal"], {
+  const child = spawn(binary, ["--data-dir", dataDir, ...listenArgs, "--log-level", "warn", "--sync", opts.sync ?? "normal"], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   // Both pipes are drained for the child's whole life so it can never block on a full pipe.
@@ -307,6 +316,15 @@ export async function startEmbeddedStore(opts: EmbeddedStoreOptions): Promise<Em
       return stopping;
     },
   };
+}
+
+/** In the owner-only store folder; where that path is too long, in a new owner-only temporary folder. */
+async function socketPath(storeDir: string): Promise<string> {
+  const inStore = path.join(storeDir, "store.sock");
+  if (Buffer.byteLength(inStore) <= MAX_SOCKET_PATH) return inStore;
+  const dir = await mkdtemp(path.join(tmpdir(), "flowgate-store-"));
+  await chmod(dir, 0o700);
+  return path.join(dir, "store.sock");
 }
 
 function waitForReady(child: ChildProcess, stderr: LineTail, binary: string, signal: AbortSignal | undefined): Promise<string> {

@@ -37,6 +37,26 @@ const schema = z.object({
   FLOWGATE_UI_DIR: z.string().min(1).optional(),
   FLOWGATE_AUTH: z.enum(["enabled", "disabled"]).default("enabled"),
   FLOWGATE_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  FLOWGATE_TLS_CERT: z.string().min(1).optional(),
+  FLOWGATE_TLS_KEY: z.string().min(1).optional(),
+  FLOWGATE_TLS_CLIENT_CA: z.string().min(1).optional(),
+  FLOWGATE_HTTP_ALLOWED_HOSTS: z
+    .string()
+    .regex(/^\s*(\*|[^\s,]+)(\s*,\s*[^\s,]+)*\s*$/, 'must be a comma-separated list of host names (or "*")')
+    .optional(),
+  FLOWGATE_SESSION_IDLE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600)
+    .default(12 * 3600),
+  FLOWGATE_SESSION_MAX_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(365 * 24 * 3600)
+    .default(7 * 24 * 3600),
+  FLOWGATE_SESSION_COOKIE_SECURE: z.enum(["true", "false"]).default("false"),
 });
 
 /** ui/dist of this repository, from server/src or server/dist alike. */
@@ -61,6 +81,18 @@ export interface Config {
   authEnabled: boolean;
   /** How long a verified API key is trusted without reading the store again (revocation delay across servers). */
   keyCacheMs: number;
+  /** PEM files: with them, gRPC and HTTP are served over TLS; with a client CA too, clients need a certificate it signed. */
+  tls: { certFile: string; keyFile: string; clientCaFile: string | undefined } | undefined;
+  /**
+   * Host names the HTTP server answers besides the loopback names and its own listen host (against
+   * DNS rebinding); "*" answers any. Entries are "name" (any port) or "name:port".
+   */
+  httpAllowedHosts: string[];
+  /** A web UI session ends after this long without a request, and after sessionMaxMs whatever happens. */
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  /** Session cookies marked Secure and named with the __Host- prefix: set when the UI is served over HTTPS. */
+  sessionCookieSecure: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -74,6 +106,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${String(issue.path[0])} ${issue.message}`);
   }
   const c = parsed.data;
+  if ((c.FLOWGATE_TLS_CERT === undefined) !== (c.FLOWGATE_TLS_KEY === undefined)) {
+    throw new ConfigError(
+      "invalid configuration: FLOWGATE_TLS_CERT and FLOWGATE_TLS_KEY go together (PEM files of the certificate and its key)",
+    );
+  }
+  if (c.FLOWGATE_TLS_CLIENT_CA !== undefined && c.FLOWGATE_TLS_CERT === undefined) {
+    throw new ConfigError("invalid configuration: FLOWGATE_TLS_CLIENT_CA needs FLOWGATE_TLS_CERT and FLOWGATE_TLS_KEY (mTLS is TLS first)");
+  }
   if (c.FLOWGATE_AUTH === "disabled") {
     for (const [name, address] of [
       ["FLOWGATE_GRPC_ADDRESS", c.FLOWGATE_GRPC_ADDRESS],
@@ -101,6 +141,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uiDir: resolve(c.FLOWGATE_UI_DIR ?? DEFAULT_UI_DIR),
     authEnabled: c.FLOWGATE_AUTH === "enabled",
     keyCacheMs: c.FLOWGATE_KEY_CACHE_MS,
+    tls:
+      c.FLOWGATE_TLS_CERT && c.FLOWGATE_TLS_KEY
+        ? {
+            certFile: resolve(c.FLOWGATE_TLS_CERT),
+            keyFile: resolve(c.FLOWGATE_TLS_KEY),
+            clientCaFile: c.FLOWGATE_TLS_CLIENT_CA && resolve(c.FLOWGATE_TLS_CLIENT_CA),
+          }
+        : undefined,
+    httpAllowedHosts: (c.FLOWGATE_HTTP_ALLOWED_HOSTS ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter(Boolean),
+    sessionIdleMs: c.FLOWGATE_SESSION_IDLE_SECONDS * 1000,
+    sessionMaxMs: c.FLOWGATE_SESSION_MAX_SECONDS * 1000,
+    sessionCookieSecure: c.FLOWGATE_SESSION_COOKIE_SECURE === "true",
   };
 }
 

@@ -17,6 +17,7 @@ import { startHttpServer, type RunningHttpServer } from "./http/http-server.js";
 import { StaticFiles } from "./http/static-files.js";
 import { ApiKeyService } from "./app/api-keys.js";
 import { accessLog } from "./middleware/access-log.js";
+import { loadTls } from "./tls.js";
 import { authenticate } from "./middleware/authenticate.js";
 import { requirementOf } from "./middleware/requirements.js";
 import { keyHandlers } from "./rpc/key-handlers.js";
@@ -34,6 +35,8 @@ export interface RunningServer {
   /** The HTTP API's address, with the port actually bound. */
   httpAddress: string;
   mongodbUri: string;
+  /** Whether gRPC and HTTP are served over TLS (https:// for the web UI). */
+  tls: boolean;
   /** Where this start wrote the first admin key's secret; undefined when keys existed already. */
   adminKeyFile: string | undefined;
   stop(): Promise<void>;
@@ -52,6 +55,7 @@ export interface ServerOptions {
 }
 
 export async function startFlowgateServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const tls = await loadTls(config.tls);
   let embedded: EmbeddedStore | undefined;
   let uri = config.mongodbUri;
   // The data dir holds the embedded store's files and the admin key: the server's user only.
@@ -116,6 +120,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       keys: keyHandlers(adapter, keys),
       // Room for an input at the limit plus the rest of the message; larger requests fail in grpc-js.
       maxMessageBytes: Math.max(4 * 1024 * 1024, config.maxInputBytes * 4),
+      tls,
       onStopping: () => adapter.abortStreams(),
     });
     const host = config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(":"));
@@ -128,6 +133,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
         ui: new StaticFiles(config.uiDir),
         logger,
         middlewares,
+        tls,
       });
     } catch (err) {
       // The HTTP port is taken (say): undo what already started, so the caller can retry or exit cleanly.
@@ -147,6 +153,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       httpAddress,
       mongodbUri: uri,
       adminKeyFile,
+      tls: tls !== undefined,
       stop: async () => {
         await http.stop();
         await grpc.stop(5_000);

@@ -27,15 +27,16 @@ async function main(): Promise<void> {
       `flowgate: first start: an API key with the admin scope is in ${server.adminKeyFile} (owner-only; the SDK, CLI and clients on this machine read it from .flowgate/admin-key; create others with: npx flowgate keys create)\n`,
     );
   }
-  process.stderr.write(`flowgate: web UI on http://${server.httpAddress}/ (HTTP API: curl http://${server.httpAddress}/api/health)\n`);
+  const web = `${server.tls ? "https" : "http"}://${server.httpAddress}`;
+  process.stderr.write(`flowgate: web UI on ${web}/ (HTTP API: curl ${web}/api/health)\n`);
 
   let stopping = false;
-  const shutdown = (signal: string): void => {
+  const shutdown = (signal: string, exitCode = 0): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
     server.stop().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");
         process.exit(1);
@@ -44,6 +45,20 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+  // Every call is answered by its transport's error boundary, even when that boundary fails
+  // (rpc/adapter.ts), so a rejection nobody handled is a lost side task, not a lost call: log it and
+  // keep serving, rather than let Node end the process and every other call with it. Every change to
+  // a run is one conditional update, so no half-done change is left behind.
+  process.on("unhandledRejection", (reason: unknown) => {
+    logger.error({ err: reason }, "unhandled rejection; still serving");
+  });
+  // A synchronous throw out of an event callback leaves that code in an unknown state (Node's own
+  // advice is not to carry on): log it, then stop as gracefully as for SIGTERM, with exit code 1 for
+  // the supervisor to restart.
+  process.on("uncaughtException", (err: Error) => {
+    logger.fatal({ err }, "uncaught exception; shutting down");
+    shutdown("uncaughtException", 1);
+  });
 }
 
 void main();

@@ -157,7 +157,7 @@ export async function startServerProcess(opts: TestServerOptions = {}): Promise<
       lines.push(line);
       grpcAddress ??= /gRPC on (\S+)/.exec(line)?.[1];
       // main.ts prints the web UI's line right after the gRPC one.
-      const http = /web UI on http:\/\/([^/\s]+)\//.exec(line)?.[1];
+      const http = /web UI on https?:\/\/([^/\s]+)\//.exec(line)?.[1];
       if (grpcAddress && http) {
         clearTimeout(timer);
         resolve({ address: grpcAddress, httpAddress: http });

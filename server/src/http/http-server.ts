@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { TlsMaterial } from "../tls.js";
 import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "pino";
 import { runChain, type CallContext, type Middleware } from "../middleware/call-context.js";
@@ -14,6 +16,8 @@ export interface HttpServerOptions {
   /** Serves every path outside /api/: the web UI. */
   ui: StaticFiles;
   logger: Logger;
+  /** Serve HTTPS (requiring client certificates with a client CA); plain HTTP when undefined. */
+  tls?: TlsMaterial | undefined;
   /** The server's one middleware chain, shared with gRPC; every request passes it, static files too. */
   middlewares: readonly Middleware[];
 }
@@ -37,7 +41,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
   const closeIdle = (): void => {
     for (const [socket, n] of inFlight) if (n === 0) socket.destroy();
   };
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     const socket = req.socket;
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
     void handle(req, res, opts, shutdown.signal).finally(() => {
@@ -49,8 +53,19 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
       if (res.writableFinished || res.destroyed) done();
       else res.once("close", done);
     });
-  });
-  server.on("connection", (socket: Socket) => {
+  };
+  const server = opts.tls
+    ? createHttpsServer(
+        {
+          cert: opts.tls.cert,
+          key: opts.tls.key,
+          ...(opts.tls.clientCa ? { ca: opts.tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+        },
+        listener,
+      )
+    : createServer(listener);
+  // The socket a request arrives on: under TLS the TLSSocket of "secureConnection", not the raw one.
+  server.on(opts.tls ? "secureConnection" : "connection", (socket: Socket) => {
     inFlight.set(socket, 0);
     socket.once("close", () => inFlight.delete(socket));
   });

@@ -1,12 +1,14 @@
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server, ServerCredentials, type ServiceDefinition } from "@grpc/grpc-js";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import type { PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
+import type { TlsMaterial } from "../tls.js";
 import { descriptorSetBase64 } from "@flowgate/contract/descriptor-set.js";
 import { DeploymentServiceService, type DeploymentServiceServer } from "@flowgate/contract/flowgate/v1/deployment_service.js";
 import { KeyServiceService, type KeyServiceServer } from "@flowgate/contract/flowgate/v1/key_service.js";
 import { RunServiceService, type RunServiceServer } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { UndecodableRequest } from "./adapter.js";
 
 export interface GrpcServer {
   port: number;
@@ -25,6 +27,8 @@ export async function startGrpcServer(opts: {
   deployments: DeploymentServiceServer;
   keys: KeyServiceServer;
   maxMessageBytes: number;
+  /** Serve over TLS (mTLS with a client CA); plaintext when undefined. */
+  tls: TlsMaterial | undefined;
   /** Called first on stop, to end open streams so shutdown need not wait for them. */
   onStopping: () => void;
 }): Promise<GrpcServer> {
@@ -35,16 +39,23 @@ export async function startGrpcServer(opts: {
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_permit_without_calls": 1,
   });
-  server.addService(RunServiceService, opts.runs);
-  server.addService(DeploymentServiceService, opts.deployments);
-  server.addService(KeyServiceService, opts.keys);
+  server.addService(tolerantDecoding(RunServiceService), opts.runs);
+  server.addService(tolerantDecoding(DeploymentServiceService), opts.deployments);
+  server.addService(tolerantDecoding(KeyServiceService), opts.keys);
 
   const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICES.map((s) => [s, "SERVING"])]));
   health.addToServer(server);
   new ReflectionService(reflectionDefinition()).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(opts.address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    const credentials = opts.tls
+      ? ServerCredentials.createSsl(
+          opts.tls.clientCa ?? null,
+          [{ cert_chain: opts.tls.cert, private_key: opts.tls.key }],
+          opts.tls.clientCa !== undefined,
+        )
+      : ServerCredentials.createInsecure();
+    server.bindAsync(opts.address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
 
   return {
@@ -65,6 +76,29 @@ export async function startGrpcServer(opts: {
       });
     },
   };
+}
+
+/**
+ * grpc-js answers INTERNAL by itself when a request's decoder throws (malformed protobuf, an int64
+ * beyond 2^53 that ts-proto refuses to turn into a number, nesting past its recursion limit). Each
+ * method's decoder here never throws: it hands the handler an UndecodableRequest, which the adapter
+ * answers INVALID_ARGUMENT after the middleware chain, like any other refused request.
+ */
+export function tolerantDecoding<S extends ServiceDefinition>(service: S): S {
+  const methods = Object.entries(service).map(([name, method]) => [
+    name,
+    {
+      ...method,
+      requestDeserialize: (bytes: Buffer): unknown => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch (err) {
+          return new UndecodableRequest(err);
+        }
+      },
+    },
+  ]);
+  return Object.fromEntries(methods) as S;
 }
 
 /**

@@ -1,8 +1,32 @@
-import { Metadata, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from "@grpc/grpc-js";
+import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceError } from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import { InvalidArgumentError } from "../domain/errors.js";
+import { clipText, MAX_JSON_DEPTH } from "../domain/json-limits.js";
 import { runChain, type CallContext, type Middleware } from "../middleware/call-context.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../middleware/request-id.js";
-import { toServiceError } from "./status.js";
+import { encodeStatus, toServiceError } from "./status.js";
+
+/**
+ * What a handler receives in place of a request whose bytes could not be decoded (malformed protobuf,
+ * an int64 beyond what a JavaScript number holds exactly, nesting past the decoder's limit). grpc-js
+ * would answer such a call INTERNAL by itself; grpc-server.ts makes every method's decoder return
+ * this instead, and the adapter answers it INVALID_ARGUMENT through the usual chain and boundary.
+ */
+export class UndecodableRequest {
+  constructor(readonly cause: unknown) {}
+
+  toError(): InvalidArgumentError {
+    const reason = this.cause instanceof Error ? this.cause.message : String(this.cause);
+    const message = /recursion/i.test(reason)
+      ? `The request could not be decoded: it nests messages deeper than the protobuf decoder's limit (JSON values may nest at most ${MAX_JSON_DEPTH} levels).`
+      : /SAFE_INTEGER/.test(reason)
+        ? "The request could not be decoded: an integer field is beyond ±9007199254740991 (2^53-1), the largest integer this server holds exactly."
+        : `The request could not be decoded as protobuf: ${clipText(reason, 200)}.`;
+    return new InvalidArgumentError(message, [{ field: "", description: "must be a valid protobuf message of the method's request type" }]);
+  }
+}
+
+const LAST_RESORT = "Internal error; the server log has the details.";
 
 /**
  * Builds grpc-js handlers from plain async functions, so handlers never see callbacks. Every call
@@ -27,13 +51,14 @@ export class HandlerAdapter {
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       const { ctx, done } = this.open(call, method);
       let response: Res | undefined;
-      runChain(this.middlewares, ctx, async () => {
-        response = await fn(call.request, ctx);
+      this.chain(ctx, async () => {
+        response = await fn(decoded(call.request), ctx);
       })
         .then(
           () => callback(null, response),
           (err: unknown) => callback(toServiceError(err, this.logger, method), null),
         )
+        .catch((err: unknown) => this.lastResort(err, method, (e) => callback(e, null)))
         .finally(done);
     };
   }
@@ -44,7 +69,7 @@ export class HandlerAdapter {
       const send = (res: Res): void => {
         if (!ctx.signal.aborted) call.write(res);
       };
-      runChain(this.middlewares, ctx, () => fn(call.request, ctx, send))
+      this.chain(ctx, () => fn(decoded(call.request), ctx, send))
         .then(
           () => {
             if (!call.cancelled) call.end();
@@ -53,8 +78,33 @@ export class HandlerAdapter {
             if (!call.cancelled) call.emit("error", toServiceError(err, this.logger, method));
           },
         )
+        .catch((err: unknown) =>
+          this.lastResort(err, method, (e) => {
+            if (!call.cancelled) call.emit("error", e);
+          }),
+        )
         .finally(done);
     };
+  }
+
+  /** The middleware chain and handler; a synchronous throw anywhere in it becomes a rejection. */
+  private async chain(ctx: CallContext, handler: () => Promise<void>): Promise<void> {
+    await runChain(this.middlewares, ctx, handler);
+  }
+
+  /**
+   * The error boundary itself failed (or answering did): the call still gets INTERNAL, and nothing
+   * escapes as an unhandled rejection, which would end the process and every other call with it.
+   */
+  private lastResort(err: unknown, method: string, answer: (e: Partial<ServiceError>) => void): void {
+    this.logger.error({ err, method }, "could not answer the call with its error; answering INTERNAL");
+    try {
+      const metadata = new Metadata();
+      metadata.set("grpc-status-details-bin", encodeStatus(status.INTERNAL, LAST_RESORT, "INTERNAL", []));
+      answer({ code: status.INTERNAL, details: LAST_RESORT, metadata });
+    } catch (again) {
+      this.logger.error({ err: again, method }, "could not answer the call at all");
+    }
   }
 
   private open(
@@ -90,4 +140,10 @@ export class HandlerAdapter {
       },
     };
   }
+}
+
+/** The request, or the refusal of one that could not be decoded. */
+function decoded<Req>(request: Req | UndecodableRequest): Req {
+  if (request instanceof UndecodableRequest) throw request.toError();
+  return request;
 }

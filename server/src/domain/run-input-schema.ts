@@ -2,6 +2,9 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.
 import addFormatsModule from "ajv-formats";
 import { InvalidArgumentError, type FieldViolation } from "./errors.js";
 import type { JsonObject } from "./flow-run.js";
+import { clipText, MAX_JSON_DEPTH, MAX_JSON_ENTRIES, requireJsonWithinLimits, type JsonLimits } from "./json-limits.js";
+import { linearRegExpEngine, MatchBudgetExceededError, MAX_MATCH_WORK, PatternRefusedError, type MatchMeter } from "./linear-regexp.js";
+import { checkSchemaReferences } from "./schema-references.js";
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 type AddFormats = (ajv: Ajv2020) => unknown;
@@ -9,20 +12,57 @@ const addFormats: AddFormats =
   (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
 
 /**
- * Validates run inputs against the JSON Schema (draft 2020-12) a pause declared. Compiled validators
- * are cached by schema text, since the same flow pauses with the same schema many times.
+ * Compiled schemas kept; one more pushes out the least recently used, which compiles again when next
+ * needed. A small form costs about 20 KB here; the largest schema the limits allow (2,000 entries,
+ * 1 MB of text) about 1.5 MB, so the cache stays under about 150 MB whatever clients send.
+ */
+export const SCHEMA_CACHE_CAPACITY = 100;
+/**
+ * Field violations listed in one error; the message says how many more there were. Errors travel in
+ * gRPC trailers, which some clients cap at 8 KB (gRPC core's default), so each text is clipped too.
+ */
+export const MAX_REPORTED_VIOLATIONS = 10;
+/** Same default as FLOWGATE_MAX_INPUT_BYTES. */
+const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024;
+
+export interface RunInputSchemaOptions {
+  /** Largest schema and largest run input (defaults applied), in bytes of JSON. */
+  maxInputBytes?: number;
+  cacheCapacity?: number;
+}
+
+/**
+ * Validates run inputs against the JSON Schema (draft 2020-12) a pause declared.
+ *
+ * Each schema is compiled on its own Ajv instance: no registry is shared between pauses, so two
+ * schemas with the same `$id` never meet, and a schema can always be compiled again. Compiled
+ * validators are cached by schema text (a flow pauses with the same schema many times), in a cache of
+ * bounded size. Before compiling, a schema is held to the JSON limits, its `$ref`s to
+ * schema-references.ts and its patterns to linear-regexp.ts, so compiling and validating are bounded
+ * whatever the schema; the same checks run when a schema pushed out of the cache compiles again.
  */
 export class RunInputSchemas {
-  private readonly ajv: Ajv2020;
+  /** Checks schemas against the draft 2020-12 meta-schema, compiled once; compiles no user schema. */
+  private readonly meta: Ajv2020;
   private readonly cache = new Map<string, ValidateFunction>();
+  private readonly meter: MatchMeter = { remaining: 0 };
+  private readonly limits: JsonLimits;
+  private readonly capacity: number;
 
-  constructor(private readonly maxCached = 500) {
+  constructor(options: RunInputSchemaOptions = {}) {
+    this.limits = { maxDepth: MAX_JSON_DEPTH, maxEntries: MAX_JSON_ENTRIES, maxBytes: options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES };
+    this.capacity = Math.max(1, options.cacheCapacity ?? SCHEMA_CACHE_CAPACITY);
     // strict: false because schemas come from other generators (zod, pydantic) with extra keywords.
-    this.ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
-    addFormats(this.ajv);
+    this.meta = new Ajv2020({ allErrors: true, strict: false });
+    addFormats(this.meta);
   }
 
-  /** Throws InvalidArgumentError when the schema itself is not a valid JSON Schema. */
+  /** Compiled validators held now (at most the capacity). */
+  get cachedCount(): number {
+    return this.cache.size;
+  }
+
+  /** Throws InvalidArgumentError when the schema is not a valid JSON Schema, or one this server refuses. */
   check(schema: JsonObject): void {
     this.compile(schema);
   }
@@ -35,31 +75,78 @@ export class RunInputSchemas {
   validate(schema: JsonObject, input: JsonObject | undefined): JsonObject {
     const validate = this.compile(schema);
     const value: JsonObject = structuredClone(input ?? {});
-    if (validate(value)) return value;
-    const violations = toViolations(validate.errors ?? []);
-    const summary = violations.map((v) => (v.field ? `${v.field}: ${v.description}` : v.description)).join("; ");
-    throw new InvalidArgumentError(`Run input is invalid: ${summary}`, violations, "INVALID_RUN_INPUT");
+    let valid: boolean;
+    this.meter.remaining = MAX_MATCH_WORK;
+    try {
+      valid = validate(value) as boolean;
+    } catch (err) {
+      if (err instanceof MatchBudgetExceededError) {
+        throw new InvalidArgumentError(
+          `Run input is invalid: ${err.message}.`,
+          [{ field: "", description: err.message }],
+          "INVALID_RUN_INPUT",
+        );
+      }
+      throw err;
+    }
+    if (!valid) {
+      const violations = toViolations(validate.errors ?? []);
+      const shown = violations.slice(0, MAX_REPORTED_VIOLATIONS);
+      const more = violations.length - shown.length;
+      const summary = clipText(shown.map((v) => (v.field ? `${v.field}: ${v.description}` : v.description)).join("; "), 1_000);
+      throw new InvalidArgumentError(`Run input is invalid: ${summary}${more > 0 ? `; and ${more} more` : ""}`, shown, "INVALID_RUN_INPUT");
+    }
+    // Defaults can make a small input large; what is stored and sent back must fit the limits too.
+    requireJsonWithinLimits("run_input", value, this.limits, "INVALID_RUN_INPUT");
+    return value;
   }
 
   private compile(schema: JsonObject): ValidateFunction {
     const text = JSON.stringify(schema);
     const cached = this.cache.get(text);
-    if (cached) return cached;
-    let validate: ValidateFunction;
-    try {
-      validate = this.ajv.compile(schema);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new InvalidArgumentError(`input_schema is not a valid JSON Schema: ${reason}`, [
-        { field: "input_schema", description: reason },
-      ]);
+    if (cached) {
+      // Most recently used last: the first key is the one to push out.
+      this.cache.delete(text);
+      this.cache.set(text, cached);
+      return cached;
     }
-    if (this.cache.size >= this.maxCached) {
+    const validate = this.compileFresh(schema);
+    if (this.cache.size >= this.capacity) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
     this.cache.set(text, validate);
     return validate;
+  }
+
+  private compileFresh(schema: JsonObject): ValidateFunction {
+    requireJsonWithinLimits("input_schema", schema, this.limits);
+    checkSchemaReferences(schema, "input_schema");
+    const invalid = (reason: string): InvalidArgumentError =>
+      new InvalidArgumentError(`input_schema is not a valid JSON Schema: ${reason}`, [{ field: "input_schema", description: reason }]);
+    try {
+      if (!this.meta.validateSchema(schema)) throw invalid(this.meta.errorsText(this.meta.errors, { dataVar: "input_schema" }));
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) throw err;
+      throw invalid(err instanceof Error ? err.message : String(err));
+    }
+    const ajv = new Ajv2020({
+      allErrors: true,
+      strict: false,
+      useDefaults: true,
+      // Checked above against the shared meta-schema validator, which this instance need not compile again.
+      validateSchema: false,
+      code: { regExp: linearRegExpEngine(this.meter) },
+    });
+    addFormats(ajv);
+    try {
+      return ajv.compile(schema);
+    } catch (err) {
+      if (err instanceof PatternRefusedError) {
+        throw new InvalidArgumentError(`input_schema has a ${err.message}.`, [{ field: "input_schema", description: err.message }]);
+      }
+      throw invalid(err instanceof Error ? err.message : String(err));
+    }
   }
 }
 
@@ -84,7 +171,7 @@ function toViolations(errors: readonly ErrorObject[]): FieldViolation[] {
     const id = `${path}\u0000${description}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push({ field: path, description });
+    out.push({ field: clipText(path, 120), description: clipText(description, 200) });
   }
   return out;
 }

@@ -27,7 +27,11 @@ describe("hostile input over HTTP: refused with 400 and a reason, like gRPC", ()
     await server.stop();
   });
 
-  const resume = async (id: string, bodyText: string, headers: Record<string, string> = {}): Promise<{ status: number; body: ErrorBody }> => {
+  const resume = async (
+    id: string,
+    bodyText: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: ErrorBody }> => {
     const res = await fetch(`http://${server.httpAddress}/api/runs/${id}/resume`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: server.authHeader, ...headers },

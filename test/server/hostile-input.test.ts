@@ -34,10 +34,16 @@ function nested(depth: number): Record<string, unknown> {
 }
 
 /** A ResumeFlowRun with a deadline, answered or failed as the server answers it. */
-function resumeWithDeadline(server: TestServer, req: { flowRunId: string; runInput?: Record<string, unknown>; requestId?: string }): Promise<ResumeFlowRunResponse> {
+function resumeWithDeadline(
+  server: TestServer,
+  req: { flowRunId: string; runInput?: Record<string, unknown>; requestId?: string },
+): Promise<ResumeFlowRunResponse> {
   return new Promise((resolve, reject) => {
-    server.rawRuns.resumeFlowRun(ResumeFlowRunRequest.fromPartial(req), new Metadata(), { deadline: Date.now() + DEADLINE_MS }, (err, res) =>
-      err ? reject(err) : resolve(res),
+    server.rawRuns.resumeFlowRun(
+      ResumeFlowRunRequest.fromPartial(req),
+      new Metadata(),
+      { deadline: Date.now() + DEADLINE_MS },
+      (err, res) => (err ? reject(err) : resolve(res)),
     );
   });
 }
@@ -114,9 +120,18 @@ describe("hostile input over gRPC: refused promptly and precisely, never fatal",
 
   test("two pauses whose schemas share an $id each validate by their own schema", async () => {
     const id = "urn:example:approval-form";
-    const numbers = await pausedRun(server, { inputSchema: { $id: id, type: "object", properties: { n: { type: "number" } }, required: ["n"] } });
-    const strings = await pausedRun(server, { inputSchema: { $id: id, type: "object", properties: { s: { type: "string" } }, required: ["s"] } });
-    await expectGrpcError(server.runs.resumeFlowRun({ flowRunId: strings.id, runInput: { n: 1 } }), status.INVALID_ARGUMENT, undefined, "INVALID_RUN_INPUT");
+    const numbers = await pausedRun(server, {
+      inputSchema: { $id: id, type: "object", properties: { n: { type: "number" } }, required: ["n"] },
+    });
+    const strings = await pausedRun(server, {
+      inputSchema: { $id: id, type: "object", properties: { s: { type: "string" } }, required: ["s"] },
+    });
+    await expectGrpcError(
+      server.runs.resumeFlowRun({ flowRunId: strings.id, runInput: { n: 1 } }),
+      status.INVALID_ARGUMENT,
+      undefined,
+      "INVALID_RUN_INPUT",
+    );
     await server.runs.resumeFlowRun({ flowRunId: strings.id, runInput: { s: "yes" } });
     await server.runs.resumeFlowRun({ flowRunId: numbers.id, runInput: { n: 1 } });
   });
@@ -129,7 +144,12 @@ describe("hostile input over gRPC: refused promptly and precisely, never fatal",
     ];
     for (const inputSchema of recursive) {
       const run = await runningRun(server);
-      const err = await expectGrpcError(server.runs.pauseFlowRun({ flowRunId: run.id, inputSchema }), status.INVALID_ARGUMENT, "recursive", "INVALID_ARGUMENT");
+      const err = await expectGrpcError(
+        server.runs.pauseFlowRun({ flowRunId: run.id, inputSchema }),
+        status.INVALID_ARGUMENT,
+        "recursive",
+        "INVALID_ARGUMENT",
+      );
       assert.match(fieldViolations(err)[0]!.field, /^input_schema/);
       await assertUnchanged(server, run);
     }
@@ -191,7 +211,9 @@ describe("hostile input over gRPC: refused promptly and precisely, never fatal",
     const { flowRun } = await server.runs.resumeFlowRun({ flowRunId: paused.id, runInput: atLimit });
     assert.equal(flowRun!.state!.type, StateType.STATE_TYPE_RUNNING);
     // WatchFlowRunsResponse → event → flow_run → pause → input_schema: five messages deep before the JSON.
-    const event = WatchFlowRunsResponse.fromPartial({ event: { flowRun: { ...paused, pause: { ...paused.pause, inputSchema: atLimit } } } });
+    const event = WatchFlowRunsResponse.fromPartial({
+      event: { flowRun: { ...paused, pause: { ...paused.pause, inputSchema: atLimit } } },
+    });
     const decoded = WatchFlowRunsResponse.decode(WatchFlowRunsResponse.encode(event).finish());
     assert.deepEqual(decoded.event?.flowRun?.pause?.inputSchema, atLimit);
   });
@@ -199,7 +221,12 @@ describe("hostile input over gRPC: refused promptly and precisely, never fatal",
   test("JSON nested 10,000 deep is INVALID_ARGUMENT, not INTERNAL, even though it cannot be decoded", async () => {
     const paused = await pausedRun(server);
     const request = new BinaryWriter().uint32(10).string(paused.id).uint32(18).bytes(nestedStructBytes(10_000)).finish();
-    const err = await expectGrpcError(sendRaw(server, "RunService/ResumeFlowRun", request), status.INVALID_ARGUMENT, undefined, "INVALID_ARGUMENT");
+    const err = await expectGrpcError(
+      sendRaw(server, "RunService/ResumeFlowRun", request),
+      status.INVALID_ARGUMENT,
+      undefined,
+      "INVALID_ARGUMENT",
+    );
     assert.match(err.details, /decode/);
     await assertUnchanged(server, paused);
   });
@@ -238,7 +265,12 @@ describe("hostile input over gRPC: refused promptly and precisely, never fatal",
       Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), // a varint that never ends
       Uint8Array.from([0x0f]), // wire type 7 does not exist
     ];
-    const methods = ["RunService/CreateFlowRun", "RunService/PauseFlowRun", "RunService/ResumeFlowRun", "DeploymentService/CreateDeployment"];
+    const methods = [
+      "RunService/CreateFlowRun",
+      "RunService/PauseFlowRun",
+      "RunService/ResumeFlowRun",
+      "DeploymentService/CreateDeployment",
+    ];
     for (const method of methods) {
       for (const bytes of garbage) {
         const err = await expectGrpcError(sendRaw(server, method, bytes), status.INVALID_ARGUMENT);
@@ -250,7 +282,12 @@ describe("hostile input over gRPC: refused promptly and precisely, never fatal",
   test("an int64 beyond 2^53 (timeout_seconds = 2^63-1) is INVALID_ARGUMENT and changes nothing", async () => {
     const run = await runningRun(server);
     const request = new BinaryWriter().uint32(10).string(run.id).uint32(24).int64("9223372036854775807").finish();
-    const err = await expectGrpcError(sendRaw(server, "RunService/PauseFlowRun", request), status.INVALID_ARGUMENT, undefined, "INVALID_ARGUMENT");
+    const err = await expectGrpcError(
+      sendRaw(server, "RunService/PauseFlowRun", request),
+      status.INVALID_ARGUMENT,
+      undefined,
+      "INVALID_ARGUMENT",
+    );
     assert.match(err.details, /integer/);
     const after: FlowRun = await getRun(server, run.id);
     assert.equal(after.state!.type, StateType.STATE_TYPE_RUNNING);

@@ -43,7 +43,7 @@ export interface MatchMeter {
 
 /** What Ajv calls as `code.regExp` (ajv's RegExpEngine type). */
 export interface RegExpEngine {
-  (pattern: string, flags: string): { test: (s: string) => boolean };
+  (pattern: string, flags: string): { test: (s: string) => boolean; toString: () => string };
   code: string;
 }
 

@@ -50,7 +50,9 @@ test("defaults are applied, and an input that defaults make too large is refused
   const withDefault = { type: "object", properties: { size: { type: "integer", default: 3 } } };
   assert.deepEqual(schemas.validate(withDefault, {}), { size: 3 });
 
-  const tenDefaults = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`p${i}`, { default: Array.from({ length: 10 }, (_, j) => j) }]));
+  const tenDefaults = Object.fromEntries(
+    Array.from({ length: 10 }, (_, i) => [`p${i}`, { default: Array.from({ length: 10 }, (_, j) => j) }]),
+  );
   const items = { type: "object", properties: { xs: { type: "array", items: { type: "object", properties: tenDefaults } } } };
   const small = { xs: Array.from({ length: 200 }, () => ({})) };
   const err = refusal(() => schemas.validate(items, small));

@@ -78,7 +78,7 @@ export class RunInputSchemas {
     let valid: boolean;
     this.meter.remaining = MAX_MATCH_WORK;
     try {
-      valid = validate(value) as boolean;
+      valid = validate(value);
     } catch (err) {
       if (err instanceof MatchBudgetExceededError) {
         throw new InvalidArgumentError(

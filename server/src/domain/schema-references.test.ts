@@ -58,7 +58,10 @@ test("references that do not resolve within the schema are refused", () => {
 });
 
 test("$id below the root and $dynamicRef are refused (one schema, one resource)", () => {
-  assert.equal(refusal({ properties: { a: { $id: "https://example.com/a", type: "string" } } }).violations[0]!.field, "input_schema.properties.a.$id");
+  assert.equal(
+    refusal({ properties: { a: { $id: "https://example.com/a", type: "string" } } }).violations[0]!.field,
+    "input_schema.properties.a.$id",
+  );
   refusal({ $dynamicRef: "#meta" });
 });
 
@@ -71,7 +74,8 @@ test("the size counts each $ref target at each use, so a doubling chain cannot e
 });
 
 test("a plain schema is refused past the size limit, and accepted just under it", () => {
-  const properties = (n: number): Record<string, unknown> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, { type: "string" }]));
+  const properties = (n: number): Record<string, unknown> =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, { type: "string" }]));
   // "properties" itself, then each property's name and its one keyword.
   const fitting = Math.floor((MAX_SCHEMA_ENTRIES - 1) / 2);
   checkSchemaReferences({ properties: properties(fitting) });

@@ -144,8 +144,11 @@ function describe(s: SchemaObject, path: string, root: SchemaObject, anchors: Ma
   return n;
 }
 
-/** `#`, `#/json/pointer`, `#anchor`, optionally after a URI that resolves to the root's own $id. */
-function resolveRef(ref: string, root: SchemaObject, anchors: Map<string, SchemaObject>): Json | undefined {
+/**
+ * `#`, `#/json/pointer`, `#anchor`, optionally after a URI that resolves to the root's own $id.
+ * Undefined when it does not resolve (JSON itself has no undefined).
+ */
+function resolveRef(ref: string, root: SchemaObject, anchors: Map<string, SchemaObject>): Json {
   const hash = ref.indexOf("#");
   const uri = hash === -1 ? ref : ref.slice(0, hash);
   const fragment = hash === -1 ? "" : ref.slice(hash + 1);
@@ -192,8 +195,8 @@ function collectAnchors(root: SchemaObject): Map<string, SchemaObject> {
     }
     for (const [key, value] of Object.entries(s)) {
       if (ONE_SCHEMA.has(key)) stack.push(value);
-      else if (SCHEMA_LIST.has(key) && Array.isArray(value)) stack.push(...value);
-      else if ((SCHEMA_MAP.has(key) || DEFINITIONS.has(key)) && isObject(value)) stack.push(...Object.values(value));
+      else if (SCHEMA_LIST.has(key) && Array.isArray(value)) for (const v of value as Json[]) stack.push(v);
+      else if ((SCHEMA_MAP.has(key) || DEFINITIONS.has(key)) && isObject(value)) for (const v of Object.values(value)) stack.push(v);
     }
   }
   return found;
@@ -207,11 +210,11 @@ function entries(value: Json): number {
     const v = stack.pop();
     if (Array.isArray(v)) {
       count += v.length;
-      stack.push(...v);
+      for (const item of v as Json[]) stack.push(item);
     } else if (isObject(v)) {
       const values = Object.values(v);
       count += values.length;
-      stack.push(...values);
+      for (const item of values) stack.push(item);
     }
   }
   return count;

@@ -56,7 +56,7 @@ const schema = z.object({
     .min(1)
     .max(365 * 24 * 3600)
     .default(7 * 24 * 3600),
-  FLOWGATE_SESSION_COOKIE_SECURE: z.enum(["true", "false"]).default("false"),
+  FLOWGATE_SESSION_COOKIE_SECURE: z.enum(["true", "false"]).optional(),
 });
 
 /** ui/dist of this repository, from server/src or server/dist alike. */
@@ -91,7 +91,10 @@ export interface Config {
   /** A web UI session ends after this long without a request, and after sessionMaxMs whatever happens. */
   sessionIdleMs: number;
   sessionMaxMs: number;
-  /** Session cookies marked Secure and named with the __Host- prefix: set when the UI is served over HTTPS. */
+  /**
+   * Session cookies marked Secure and named with the __Host- prefix: on by default under TLS; set it
+   * when a proxy in front serves the UI over HTTPS.
+   */
   sessionCookieSecure: boolean;
 }
 
@@ -155,7 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     sessionIdleMs: c.FLOWGATE_SESSION_IDLE_SECONDS * 1000,
     sessionMaxMs: c.FLOWGATE_SESSION_MAX_SECONDS * 1000,
-    sessionCookieSecure: c.FLOWGATE_SESSION_COOKIE_SECURE === "true",
+    sessionCookieSecure: c.FLOWGATE_SESSION_COOKIE_SECURE ? c.FLOWGATE_SESSION_COOKIE_SECURE === "true" : c.FLOWGATE_TLS_CERT !== undefined,
   };
 }
 

@@ -1,5 +1,5 @@
-import { chmod, mkdir } from "node:fs/promises";
-import { resolve } from "node:path";
+import { chmod, mkdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { DeploymentService } from "./app/deployment-service.js";
 import { ExpiryScheduler } from "./app/expiry-scheduler.js";
@@ -16,6 +16,10 @@ import { apiRouter } from "./http/api-routes.js";
 import { startHttpServer, type RunningHttpServer } from "./http/http-server.js";
 import { StaticFiles } from "./http/static-files.js";
 import { ApiKeyService } from "./app/api-keys.js";
+import { SessionService } from "./app/sessions.js";
+import { AllowedHosts } from "./http/allowed-hosts.js";
+import { browserGuards } from "./http/browser-guards.js";
+import { SessionCookie, sessionCredentials } from "./http/session-cookie.js";
 import { accessLog } from "./middleware/access-log.js";
 import { loadTls } from "./tls.js";
 import { authenticate } from "./middleware/authenticate.js";
@@ -39,11 +43,19 @@ export interface RunningServer {
   tls: boolean;
   /** Where this start wrote the first admin key's secret; undefined when keys existed already. */
   adminKeyFile: string | undefined;
+  /**
+   * The web UI's one-time sign-in link for the admin key in the data dir (valid SIGN_IN_LINK_MS, once);
+   * undefined with authentication disabled or without a usable key file.
+   */
+  signInUrl: string | undefined;
   stop(): Promise<void>;
 }
 
 /** Room for the rest of a JSON request body (field names, other fields) around an input at the limit. */
 const HTTP_BODY_MARGIN_BYTES = 64 * 1024;
+
+/** How long the sign-in link printed at start can be used (once). */
+export const SIGN_IN_LINK_MS = 10 * 60_000;
 
 /** How often every pending pause is re-read from the store, as a net under the event feed. */
 const EXPIRY_RESCAN_MS = 60_000;
@@ -106,10 +118,30 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
     } else {
       logger.warn("authentication is disabled (FLOWGATE_AUTH=disabled): every caller may do everything");
     }
-    // The one chain every gRPC and HTTP call passes, outermost first.
+    const sessions = config.authEnabled
+      ? new SessionService(store.sessions, keys, { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs })
+      : undefined;
+    const sessionCookie = new SessionCookie(config.sessionCookieSecure, config.sessionMaxMs);
+    const router = apiRouter({
+      runs,
+      streams,
+      inputs,
+      maxBodyBytes: config.maxInputBytes + HTTP_BODY_MARGIN_BYTES,
+      sessions,
+      sessionCookie,
+    });
+    const routes = new Set(router.patterns());
+    const httpHost = config.httpAddress.slice(0, config.httpAddress.lastIndexOf(":"));
+    // The one chain every gRPC and HTTP call passes, outermost first. The browser guards (host,
+    // origin, JSON bodies) act on HTTP only, and before authentication looks at any credential.
     const middlewares: Middleware[] = [
       accessLog(logger),
-      authenticate({ authenticator: config.authEnabled ? keys : undefined, requirementOf }),
+      ...browserGuards({ hosts: new AllowedHosts(httpHost, config.httpAllowedHosts), isRoute: (method) => routes.has(method) }),
+      authenticate({
+        authenticator: config.authEnabled ? keys : undefined,
+        requirementOf,
+        ...(sessions ? { credentialOf: sessionCredentials(sessions, sessionCookie) } : {}),
+      }),
       ...(options.middlewares ?? []),
     ];
     const adapter = new HandlerAdapter(logger, middlewares);
@@ -129,7 +161,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
     try {
       http = await startHttpServer({
         address: config.httpAddress,
-        router: apiRouter({ runs, streams, inputs, maxBodyBytes: config.maxInputBytes + HTTP_BODY_MARGIN_BYTES }),
+        router,
         ui: new StaticFiles(config.uiDir),
         logger,
         middlewares,
@@ -144,8 +176,8 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       await store.close();
       throw err;
     }
-    const httpHost = config.httpAddress.slice(0, config.httpAddress.lastIndexOf(":"));
     const httpAddress = `${httpHost}:${http.port}`;
+    const signInToken = sessions ? await signInTokenForAdminKey(resolve(config.dataDir), keys, sessions) : undefined;
     logger.info({ grpcAddress, httpAddress, store: embedded ? "embedded" : "mongodb" }, "flowgate is serving");
 
     return {
@@ -154,6 +186,9 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       mongodbUri: uri,
       adminKeyFile,
       tls: tls !== undefined,
+      signInUrl: signInToken
+        ? `${tls ? "https" : "http"}://${reachableHost(httpHost)}:${http.port}/signin#token=${signInToken}`
+        : undefined,
       stop: async () => {
         await http.stop();
         await grpc.stop(5_000);
@@ -168,4 +203,25 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
     await embedded?.stop();
     throw err;
   }
+}
+
+/**
+ * A one-time sign-in token for the admin key in the data dir (the first start writes it there), so
+ * that `npm start` can print a link that signs the browser in, like Jupyter's token link. None when
+ * the file is gone or its key no longer works.
+ */
+async function signInTokenForAdminKey(dataDir: string, keys: ApiKeyService, sessions: SessionService): Promise<string | undefined> {
+  const secret = await readFile(join(dataDir, "admin-key"), "utf8").then(
+    (text) => text.trim(),
+    () => undefined,
+  );
+  const check = secret ? await keys.verify(secret) : undefined;
+  return check?.ok && check.principal.keyId ? sessions.createSignInToken(check.principal.keyId, SIGN_IN_LINK_MS) : undefined;
+}
+
+/** A link cannot name the unspecified address a server listens on: it names the loopback one instead. */
+function reachableHost(host: string): string {
+  if (host === "0.0.0.0") return "127.0.0.1";
+  if (host === "[::]" || host === "::") return "[::1]";
+  return host;
 }

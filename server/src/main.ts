@@ -29,6 +29,13 @@ async function main(): Promise<void> {
   }
   const web = `${server.tls ? "https" : "http"}://${server.httpAddress}`;
   process.stderr.write(`flowgate: web UI on ${web}/ (HTTP API: curl ${web}/api/health)\n`);
+  if (server.signInUrl) {
+    process.stderr.write(`flowgate: sign in to the web UI with this one-time link (valid for 10 minutes, once): ${server.signInUrl}\n`);
+  } else if (config.authEnabled) {
+    process.stderr.write(
+      `flowgate: sign in to the web UI at ${web}/signin with an API key (npx flowgate keys create --name NAME --scopes runs:read,runs:resume)\n`,
+    );
+  }
 
   let stopping = false;
   const shutdown = (signal: string, exitCode = 0): void => {

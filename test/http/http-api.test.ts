@@ -277,7 +277,7 @@ describe("the HTTP API", () => {
     assert.equal(asRun(noTimeout).pause!.expiresAt, null);
 
     const bare = await runningRun(server);
-    const refused = await call("POST", `/api/runs/${bare.id}/suspend`);
+    const refused = await call("POST", `/api/runs/${bare.id}/suspend`, {});
     assert.equal(refused.status, 409);
     assert.equal(refused.body["error"], "Cannot suspend flows without a deployment.");
     assert.equal((await call("POST", `/api/runs/${bare.id}/suspend`, { timeoutSeconds: "soon" })).status, 400);
@@ -285,11 +285,11 @@ describe("the HTTP API", () => {
 
   test("cancel ends a paused run; cancelling a final run is 409", async () => {
     const paused = await pausedRun(server);
-    const res = await call("POST", `/api/runs/${paused.id}/cancel`);
+    const res = await call("POST", `/api/runs/${paused.id}/cancel`, {});
     assert.equal(res.status, 200);
     assert.equal(asRun(res).state!.type, "CANCELLED");
     assert.equal((await getRun(server, paused.id)).state!.type, StateType.STATE_TYPE_CANCELLED);
-    assert.equal((await call("POST", `/api/runs/${paused.id}/cancel`)).status, 409);
+    assert.equal((await call("POST", `/api/runs/${paused.id}/cancel`, {})).status, 409);
   });
 
   test("run events: the current state first, then each change, and the stream ends at a final state", async () => {

@@ -77,6 +77,14 @@ export class ApiKeyService {
     return checkKey(key, matches, new Date());
   }
 
+  /**
+   * Whether the key with this id may still be used (not revoked, not expired), for credentials that
+   * stand for a key without carrying its secret (web UI sessions, sign-in links). Cached like verify.
+   */
+  async verifyKeyId(id: string): Promise<KeyCheck> {
+    return checkKey(await this.lookup(id), true, new Date());
+  }
+
   private async lookup(id: string): Promise<ApiKeyRecord | undefined> {
     const now = Date.now();
     const cached = this.cache.get(id);

@@ -125,6 +125,27 @@ export interface ApiKeyStore {
   revoke(id: string, at: Date): Promise<ApiKeyRecord | undefined>;
 }
 
+/** A web UI session: only a hash of its secret is stored; it acts for the key it was opened with. */
+export interface SessionRecord {
+  /** SHA-256 of the session secret (the cookie's value), hex. */
+  idHash: string;
+  keyId: string;
+  createdAt: Date;
+  /** When a request last used it (updated at most about once a minute). */
+  lastSeenAt: Date;
+  /** The end of its life however active it is. */
+  expiresAt: Date;
+}
+
+export interface SessionStore {
+  insert(session: SessionRecord): Promise<void>;
+  get(idHash: string): Promise<SessionRecord | undefined>;
+  touch(idHash: string, at: Date): Promise<void>;
+  delete(idHash: string): Promise<void>;
+  /** Deletes sessions idle since before `idleCutoff` or past their `expiresAt`; how many. */
+  deleteEnded(idleCutoff: Date, now: Date): Promise<number>;
+}
+
 export interface Store {
   readonly runs: FlowRunStore;
   readonly inputs: FlowRunInputStore;
@@ -133,6 +154,7 @@ export interface Store {
   readonly requests: RequestLogStore;
   readonly events: EventFeedStore;
   readonly keys: ApiKeyStore;
+  readonly sessions: SessionStore;
   /** The compatibility strategy the store was opened with ("mongodb", "ferretdb"), for logs. */
   readonly strategy: string;
   /** Drops bookkeeping of version-guarded writes older than the cutoff (some strategies keep none). */

@@ -4,16 +4,32 @@ import type { RunStreams } from "../app/run-streams.js";
 import { InvalidArgumentError, type FieldViolation } from "../domain/errors.js";
 import type { JsonObject } from "../domain/flow-run.js";
 import type { RunFilter } from "../app/ports.js";
+import type { SessionService } from "../app/sessions.js";
+import { allows, type Principal } from "../domain/access.js";
+import { HTTP_REQUIREMENTS } from "../middleware/requirements.js";
 import { readJsonBody } from "./request-body.js";
 import { Router, type RouteContext } from "./router.js";
+import type { SessionCookie } from "./session-cookie.js";
+import { addSessionRoutes } from "./session-routes.js";
 import { SseStream } from "./sse.js";
-import { inputToJson, integerFromQuery, isJsonObject, runToJson, stateTypesFromQuery, watchEventToJson } from "./json.js";
+import {
+  inputToJson,
+  integerFromQuery,
+  isJsonObject,
+  runToJson,
+  stateTypesFromQuery,
+  watchEventToJson,
+  type ActionScopes,
+} from "./json.js";
 
 export interface ApiDeps {
   runs: RunService;
   streams: RunStreams;
   inputs: FlowRunInputService;
   maxBodyBytes: number;
+  /** The web UI's sign-in; sessions undefined when authentication is disabled. */
+  sessions: SessionService | undefined;
+  sessionCookie: SessionCookie;
 }
 
 /**
@@ -21,18 +37,21 @@ export interface ApiDeps {
  * handler, and encodes: every rule (ids, schemas, state machine, limits) stays in the services.
  */
 export function apiRouter(d: ApiDeps): Router {
-  return new Router()
+  const router = new Router()
     .add("GET", "/api/health", () => Promise.resolve({ json: { status: "ok" } }))
-    .add("GET", "/api/runs", async ({ url }) => {
+    .add("GET", "/api/runs", async ({ url, call }) => {
       const q = url.searchParams;
       const { runs, nextPageToken } = await d.runs.list(
         filterFromQuery(q),
         integerFromQuery(q.get("pageSize"), "pageSize"),
         q.get("pageToken") ?? "",
       );
-      return { json: { runs: runs.map(runToJson), nextPageToken } };
+      const allowed = allowedActions(call.principal);
+      return { json: { runs: runs.map((r) => runToJson(r, allowed)), nextPageToken } };
     })
-    .add("GET", "/api/runs/:id", async ({ params }) => ({ json: runToJson(await d.runs.get(params["id"]!)) }))
+    .add("GET", "/api/runs/:id", async ({ params, call }) => ({
+      json: runToJson(await d.runs.get(params["id"]!), allowedActions(call.principal)),
+    }))
     .add("GET", "/api/runs/:id/inputs", async ({ params, url }) => {
       const q = url.searchParams;
       const inputs = await d.inputs.filter(params["id"]!, q.get("prefix") ?? "", integerFromQuery(q.get("limit"), "limit"), []);
@@ -49,7 +68,7 @@ export function apiRouter(d: ApiDeps): Router {
         );
       }
       const run = await d.runs.resume(ctx.params["id"]!, input ?? undefined, requestId(ctx));
-      return { json: runToJson(run) };
+      return { json: runToJson(run, allowedActions(ctx.call.principal)) };
     })
     .add("POST", "/api/runs/:id/suspend", async (ctx) => {
       const body = await bodyObject(ctx, d.maxBodyBytes, ["timeoutSeconds"]);
@@ -65,35 +84,51 @@ export function apiRouter(d: ApiDeps): Router {
         ...(timeout === null ? { noTimeout: true } : timeout !== undefined ? { timeoutSeconds: timeout } : {}),
         requestId: requestId(ctx),
       });
-      return { json: runToJson(run) };
+      return { json: runToJson(run, allowedActions(ctx.call.principal)) };
     })
     .add("POST", "/api/runs/:id/cancel", async (ctx) => {
       await bodyObject(ctx, d.maxBodyBytes, []);
-      return { json: runToJson(await d.runs.cancel(ctx.params["id"]!, requestId(ctx))) };
+      return { json: runToJson(await d.runs.cancel(ctx.params["id"]!, requestId(ctx)), allowedActions(ctx.call.principal)) };
     })
-    .add("GET", "/api/runs/:id/events", async ({ params, res, signal }) => {
+    .add("GET", "/api/runs/:id/events", async ({ params, res, signal, call }) => {
+      const allowed = allowedActions(call.principal);
       // Not opened up front: an unknown or malformed id is then still answered by the error boundary
       // with a JSON 404 or 400 (the first event, the current state, follows the read at once).
       const sse = new SseStream(res);
       try {
-        await d.streams.watchRun(params["id"]!, signal, (e) => sse.send("state", watchEventToJson(e)));
+        await d.streams.watchRun(params["id"]!, signal, (e) => sse.send("state", watchEventToJson(e, allowed)));
       } finally {
         if (sse.isOpen) sse.end();
       }
       return "streamed";
     })
-    .add("GET", "/api/events", async ({ url, res, signal }) => {
+    .add("GET", "/api/events", async ({ url, res, signal, call }) => {
       const filter = filterFromQuery(url.searchParams);
+      const allowed = allowedActions(call.principal);
       const sse = new SseStream(res);
       // Opened at once: with no matching runs the first event may be a long way off.
       sse.open();
       try {
-        await d.streams.watchRuns(filter, signal, (e) => sse.send("state", watchEventToJson(e)));
+        await d.streams.watchRuns(filter, signal, (e) => sse.send("state", watchEventToJson(e, allowed)));
       } finally {
         sse.end();
       }
       return "streamed";
     });
+  return addSessionRoutes(router, {
+    sessions: d.sessions,
+    cookie: d.sessionCookie,
+    readBody: (ctx) => bodyObject(ctx, d.maxBodyBytes, []),
+  });
+}
+
+/**
+ * The run actions the caller's scopes allow, by the same rows of the requirements table that the
+ * authentication middleware enforces: a run's JSON offers nothing the server would refuse this caller.
+ */
+function allowedActions(principal: Principal | undefined): ActionScopes {
+  const may = (route: string): boolean => allows(HTTP_REQUIREMENTS[route] ?? "admin", principal) === "ok";
+  return { resume: may("POST /api/runs/:id/resume"), suspend: may("POST /api/runs/:id/suspend"), cancel: may("POST /api/runs/:id/cancel") };
 }
 
 function filterFromQuery(q: URLSearchParams): RunFilter {

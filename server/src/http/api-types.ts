@@ -45,7 +45,7 @@ export interface RunJson {
   updatedAt: string;
   /** The pause the run is in now; null unless PAUSED. */
   pause: PauseJson | null;
-  /** What the server would accept now (the UI shows only these buttons). */
+  /** What the server would accept now from this caller: the run's state and the caller's scopes allow it (the UI shows only these buttons). */
   actions: { resume: boolean; suspend: boolean; cancel: boolean };
 }
 
@@ -53,6 +53,20 @@ export interface WatchEventJson {
   run: RunJson;
   previousState: StateJson | null;
   initial: boolean;
+}
+
+/** GET /api/session, and the answer to signing in (POST /api/session). */
+export interface SessionJson {
+  /** Who is signed in: the name of their API key ("anonymous" with authentication disabled). */
+  name: string;
+  keyId: string | null;
+  groups: string[];
+  /** The key's scopes ("runs:read", "runs:resume", "admin", …): the UI offers only what they allow. */
+  scopes: string[];
+  /** Send it in x-flowgate-csrf on every request that changes something; null unless signed in with the session cookie. */
+  csrfToken: string | null;
+  /** "session" (the cookie), "key" (an authorization header), "disabled" (FLOWGATE_AUTH=disabled: everyone may do everything). */
+  authentication: "session" | "key" | "disabled";
 }
 
 export interface InputJson {

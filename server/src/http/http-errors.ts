@@ -3,25 +3,30 @@ import { DomainError, InvalidArgumentError, type DomainErrorKind, type ErrorReas
 import { isStoreUnavailable } from "../app/ports.js";
 import type { ErrorJson } from "./api-types.js";
 
-export type HttpReason = Extract<ErrorReason, "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE">;
+export type HttpReason = Extract<ErrorReason, "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "INVALID_ARGUMENT">;
 
 const HTTP_REASON_STATUS: Record<HttpReason, number> = {
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
+  INVALID_ARGUMENT: 400,
 };
 
-/** A failure that belongs to HTTP itself (no such route, body too large), not to the domain. */
+/**
+ * A failure that belongs to HTTP itself (no such route, body too large, a body that is not JSON), not
+ * to the domain. `status` overrides the reason's usual one where HTTP has a more precise code (415).
+ */
 export class HttpError extends Error {
   readonly status: number;
   constructor(
     readonly reason: HttpReason,
     message: string,
     readonly headers: Record<string, string> = {},
+    status?: number,
   ) {
     super(message);
     this.name = "HttpError";
-    this.status = HTTP_REASON_STATUS[reason];
+    this.status = status ?? HTTP_REASON_STATUS[reason];
   }
 }
 

@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "pino";
 import { runChain, type CallContext, type Middleware } from "../middleware/call-context.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../middleware/request-id.js";
+import { bindRequest } from "./http-call.js";
 import { toHttpFailure } from "./http-errors.js";
 import type { RouteMatch, Router } from "./router.js";
 import type { StaticFiles } from "./static-files.js";
@@ -18,7 +19,10 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Serve HTTPS (requiring client certificates with a client CA); plain HTTP when undefined. */
   tls?: TlsMaterial | undefined;
-  /** The server's one middleware chain, shared with gRPC; every request passes it, static files too. */
+  /**
+   * The server's one middleware chain, shared with gRPC; every request passes it, static files too
+   * (the Host check among them: http/browser-guards.ts).
+   */
   middlewares: readonly Middleware[];
 }
 
@@ -116,6 +120,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpServe
     signal: controller.signal,
     startedAt: performance.now(),
   };
+  bindRequest(ctx, req);
   res.setHeader(REQUEST_ID_HEADER, ctx.requestId);
   try {
     await runChain(opts.middlewares, ctx, async () => {

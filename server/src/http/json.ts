@@ -11,8 +11,18 @@ export function stateToJson(s: PastState): StateJson {
   return { id: s.id, type: s.type, name: s.name, message: s.message, timestamp: s.timestamp.toISOString() };
 }
 
-export function runToJson(run: FlowRun): RunJson {
+/** Which run actions the caller's scopes allow; the JSON offers an action only where the run's state allows it too. */
+export interface ActionScopes {
+  resume: boolean;
+  suspend: boolean;
+  cancel: boolean;
+}
+
+const EVERY_ACTION: ActionScopes = { resume: true, suspend: true, cancel: true };
+
+export function runToJson(run: FlowRun, allowed: ActionScopes = EVERY_ACTION): RunJson {
   const pause = currentPause(run);
+  const actions = availableActions(run);
   return {
     id: run.id,
     name: run.name,
@@ -39,12 +49,16 @@ export function runToJson(run: FlowRun): RunJson {
           inputInitial: pause.inputInitial ?? null,
         }
       : null,
-    actions: availableActions(run),
+    actions: {
+      resume: actions.resume && allowed.resume,
+      suspend: actions.suspend && allowed.suspend,
+      cancel: actions.cancel && allowed.cancel,
+    },
   };
 }
 
-export function watchEventToJson(e: WatchEvent): WatchEventJson {
-  return { run: runToJson(e.run), previousState: e.previousState ? stateToJson(e.previousState) : null, initial: e.initial };
+export function watchEventToJson(e: WatchEvent, allowed: ActionScopes = EVERY_ACTION): WatchEventJson {
+  return { run: runToJson(e.run, allowed), previousState: e.previousState ? stateToJson(e.previousState) : null, initial: e.initial };
 }
 
 export function inputToJson(r: FlowRunInputRecord): InputJson {

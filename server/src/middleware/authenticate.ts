@@ -12,10 +12,21 @@ export interface AuthenticateOptions {
   authenticator: Authenticator | undefined;
   /** What the call needs; undefined for a call nobody declared, which is refused. */
   requirementOf(ctx: CallContext): Requirement | undefined;
-  /** Other credentials than a bearer header (the web UI's session cookie), tried when there is none. */
-  credentialOf?(ctx: CallContext): Promise<string | undefined>;
+  /**
+   * Other credentials than a bearer header (the web UI's session cookie, a sign-in link's token),
+   * tried when there is none: undefined when the call carries none, else what it amounts to. It may
+   * refuse the call itself by throwing (a session cookie without its CSRF token on a mutating call).
+   */
+  credentialOf?(ctx: CallContext): Promise<OtherCredential | undefined>;
   /** Counts refusals (they are not audited: nothing happened). */
   onRefused?(ctx: CallContext, why: string): void;
+}
+
+/** A credential other than a bearer key, checked by whoever understands it. */
+export interface OtherCredential {
+  check: KeyCheck;
+  /** The message a refusal gives when `check` failed (the key messages do not fit a session). */
+  refusal?: string;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -38,14 +49,15 @@ export function authenticate(opts: AuthenticateOptions): Middleware {
       return next();
     }
     if (requirement !== "public") {
-      const secret = bearerSecret(ctx) ?? (await opts.credentialOf?.(ctx));
-      const check = secret ? await opts.authenticator.verify(secret) : undefined;
+      const secret = bearerSecret(ctx);
+      const other = secret === undefined ? await opts.credentialOf?.(ctx) : undefined;
+      const check = secret !== undefined ? await opts.authenticator.verify(secret) : other?.check;
       if (check?.ok) ctx.principal = check.principal;
       const verdict = allows(requirement, ctx.principal);
       if (verdict === "unauthenticated") {
-        const why = !secret ? "missing" : check && !check.ok ? check.why : "unknown";
+        const why = !check ? "missing" : !check.ok ? check.why : "unknown";
         opts.onRefused?.(ctx, why);
-        throw new UnauthenticatedError(unauthenticatedMessage(why));
+        throw new UnauthenticatedError((why !== "missing" ? other?.refusal : undefined) ?? unauthenticatedMessage(why));
       }
       if (verdict === "forbidden") {
         opts.onRefused?.(ctx, "scope");

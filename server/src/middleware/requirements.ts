@@ -35,6 +35,9 @@ export const GRPC_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   "flowgate.v1.KeyService/ListKeys": "admin",
   "flowgate.v1.KeyService/RevokeKey": "admin",
   "flowgate.v1.KeyService/GetCaller": "authenticated",
+  "flowgate.v1.AuditService/ListAuditEvents": "runs:read",
+  // The whole trail, every principal's calls: an administrator's check.
+  "flowgate.v1.AuditService/VerifyAuditChain": "admin",
 };
 
 /** HTTP API routes by "METHOD /pattern". Paths outside /api/ (the web UI's files) are public. */
@@ -48,6 +51,11 @@ export const HTTP_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   "POST /api/runs/:id/cancel": "runs:resume",
   "GET /api/runs/:id/events": "runs:read",
   "GET /api/events": "runs:read",
+  // The web UI's sign-in: opening a session takes a credential (an API key, or a sign-in link's
+  // one-time token); which session is yours, and ending it, take the session itself.
+  "GET /api/session": "authenticated",
+  "POST /api/session": "authenticated",
+  "POST /api/session/sign-out": "authenticated",
 };
 
 /**

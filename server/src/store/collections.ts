@@ -12,6 +12,8 @@ export const COLLECTIONS = {
   /** Marks that the first API key was created, so concurrent first starts create one. */
   apiKeyMarkers: "api_key_markers",
   events: "events",
+  /** Web UI sessions, by the hash of their secret. */
+  sessions: "web_sessions",
   /** One document per written version of a run or task run under the ferretdb strategy: the atomic right to write it (see compat/ferretdb.ts). */
   versionClaims: "version_claims",
 } as const;
@@ -33,6 +35,10 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.apiKeys]: [{ key: { createdAt: -1 }, name: "created_at" }],
   [COLLECTIONS.requests]: [{ key: { createdAt: 1 }, name: "created_at" }],
   [COLLECTIONS.events]: [{ key: { at: 1 }, name: "at" }],
+  [COLLECTIONS.sessions]: [
+    { key: { lastSeenAt: 1 }, name: "last_seen_at" },
+    { key: { expiresAt: 1 }, name: "expires_at" },
+  ],
 };
 
 export async function ensureSchema(db: Db): Promise<void> {

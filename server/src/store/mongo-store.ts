@@ -8,6 +8,7 @@ import { EventLog } from "./event-log.js";
 import { FlowRunInputRepository } from "./flow-run-inputs.js";
 import { FlowRunRepository } from "./flow-runs.js";
 import { RequestLog } from "./requests.js";
+import { SessionRepository } from "./sessions.js";
 import { reportingUnavailable } from "./store-errors.js";
 import { TaskRunRepository } from "./task-runs.js";
 
@@ -42,6 +43,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       requests: reportingUnavailable(new RequestLog(db)),
       events: reportingUnavailable(new EventLog(db)),
       keys: reportingUnavailable(new ApiKeyRepository(db)),
+      sessions: reportingUnavailable(new SessionRepository(db)),
       strategy: strategy.name,
       trimWriteGuards: (cutoff) => strategy.trimWriteGuards(cutoff),
       ping: async () => {

@@ -5,6 +5,7 @@ import type { JsonObject } from "./flow-run.js";
 import { clipText, MAX_JSON_DEPTH, MAX_JSON_ENTRIES, requireJsonWithinLimits, type JsonLimits } from "./json-limits.js";
 import { linearRegExpEngine, MatchBudgetExceededError, MAX_MATCH_WORK, PatternRefusedError, type MatchMeter } from "./linear-regexp.js";
 import { checkSchemaReferences } from "./schema-references.js";
+import { addWorkKeywords, MAX_VALIDATION_STEPS, ValidationBudgetExceededError, withSteps, type StepMeter } from "./validation-work.js";
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 type AddFormats = (ajv: Ajv2020) => unknown;
@@ -22,6 +23,8 @@ export const SCHEMA_CACHE_CAPACITY = 100;
  * gRPC trailers, which some clients cap at 8 KB (gRPC core's default), so each text is clipped too.
  */
 export const MAX_REPORTED_VIOLATIONS = 10;
+const FIELD_LENGTH = 120;
+const DESCRIPTION_LENGTH = 200;
 /** Same default as FLOWGATE_MAX_INPUT_BYTES. */
 const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024;
 
@@ -38,14 +41,16 @@ export interface RunInputSchemaOptions {
  * schemas with the same `$id` never meet, and a schema can always be compiled again. Compiled
  * validators are cached by schema text (a flow pauses with the same schema many times), in a cache of
  * bounded size. Before compiling, a schema is held to the JSON limits, its `$ref`s to
- * schema-references.ts and its patterns to linear-regexp.ts, so compiling and validating are bounded
- * whatever the schema; the same checks run when a schema pushed out of the cache compiles again.
+ * schema-references.ts and its patterns to linear-regexp.ts, so compiling is bounded whatever the
+ * schema; the same checks run when a schema pushed out of the cache compiles again. Validating is
+ * bounded by counted work: subschema applications (validation-work.ts) and pattern matching.
  */
 export class RunInputSchemas {
   /** Checks schemas against the draft 2020-12 meta-schema, compiled once; compiles no user schema. */
   private readonly meta: Ajv2020;
   private readonly cache = new Map<string, ValidateFunction>();
   private readonly meter: MatchMeter = { remaining: 0 };
+  private readonly steps: StepMeter = { remaining: 0 };
   private readonly limits: JsonLimits;
   private readonly capacity: number;
 
@@ -77,10 +82,11 @@ export class RunInputSchemas {
     const value: JsonObject = structuredClone(input ?? {});
     let valid: boolean;
     this.meter.remaining = MAX_MATCH_WORK;
+    this.steps.remaining = MAX_VALIDATION_STEPS;
     try {
       valid = validate(value);
     } catch (err) {
-      if (err instanceof MatchBudgetExceededError) {
+      if (err instanceof MatchBudgetExceededError || err instanceof ValidationBudgetExceededError) {
         throw new InvalidArgumentError(
           `Run input is invalid: ${err.message}.`,
           [{ field: "", description: err.message }],
@@ -139,8 +145,9 @@ export class RunInputSchemas {
       code: { regExp: linearRegExpEngine(this.meter) },
     });
     addFormats(ajv);
+    addWorkKeywords(ajv, this.steps);
     try {
-      return ajv.compile(schema);
+      return ajv.compile(withSteps(schema));
     } catch (err) {
       if (err instanceof PatternRefusedError) {
         throw new InvalidArgumentError(`input_schema has a ${err.message}.`, [{ field: "input_schema", description: err.message }]);
@@ -165,15 +172,24 @@ function toViolations(errors: readonly ErrorObject[]): FieldViolation[] {
       path = joinPath(path, extra);
       description = "is not allowed";
     } else if (e.keyword === "enum") {
-      const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues ?? [];
-      description = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}`;
+      description = `must be one of ${listAllowed((e.params as { allowedValues?: unknown[] }).allowedValues ?? [])}`;
     }
     const id = `${path}\u0000${description}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push({ field: clipText(path, 120), description: clipText(description, 200) });
+    out.push({ field: clipText(path, FIELD_LENGTH), description: clipText(description, DESCRIPTION_LENGTH) });
   }
   return out;
+}
+
+/** The allowed values as JSON, written only as far as an error message shows them (a list may be long). */
+function listAllowed(allowed: readonly unknown[]): string {
+  let text = "";
+  for (const v of allowed) {
+    if (text.length > DESCRIPTION_LENGTH) break;
+    text += `${text === "" ? "" : ", "}${clipText(JSON.stringify(v), DESCRIPTION_LENGTH)}`;
+  }
+  return text;
 }
 
 function pointerToPath(pointer: string): string {

@@ -185,21 +185,28 @@ function isRootId(uri: string, id: Json): boolean {
 /** `$anchor` and `$dynamicAnchor` names of every subschema (definitions included). */
 function collectAnchors(root: SchemaObject): Map<string, SchemaObject> {
   const found = new Map<string, SchemaObject>();
-  const stack: Json[] = [root];
-  while (stack.length > 0) {
-    const s = stack.pop();
-    if (!isObject(s)) continue;
+  forEachSchemaObject(root, (s) => {
     for (const key of ["$anchor", "$dynamicAnchor"]) {
       const name = s[key];
       if (typeof name === "string" && !found.has(name)) found.set(name, s);
     }
+  });
+  return found;
+}
+
+/** Calls `visit` on the root and every subschema object in it (definitions included), without recursion. */
+export function forEachSchemaObject(root: Json, visit: (schema: SchemaObject) => void): void {
+  const stack: Json[] = [root];
+  while (stack.length > 0) {
+    const s = stack.pop();
+    if (!isObject(s)) continue;
+    visit(s);
     for (const [key, value] of Object.entries(s)) {
       if (ONE_SCHEMA.has(key)) stack.push(value);
       else if (SCHEMA_LIST.has(key) && Array.isArray(value)) for (const v of value as Json[]) stack.push(v);
       else if ((SCHEMA_MAP.has(key) || DEFINITIONS.has(key)) && isObject(value)) for (const v of Object.values(value)) stack.push(v);
     }
   }
-  return found;
 }
 
 /** Object members and array items of a JSON value, all levels. */

@@ -161,7 +161,7 @@ describe("interceptors on a real Flowgate server", () => {
       return next(req);
     };
     // The default client that flows use (replacing, and closing, the one startSdkServer configured).
-    const client = configure({ address: sdk.server.address, interceptors: [record] });
+    const client = configure({ address: sdk.server.address, apiKey: sdk.server.apiKey, interceptors: [record] });
     try {
       const f = flow(async () => pauseFlowRun({ timeout: 600 }), { name: "intercepted" });
       const paused = nextRunIn(client, "intercepted", StateType.PAUSED);

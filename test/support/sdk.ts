@@ -13,7 +13,7 @@ export interface SdkServer {
 
 export async function startSdkServer(): Promise<SdkServer> {
   const server = await startTestServer();
-  const client = configure({ address: server.address, headers: { authorization: server.authHeader } });
+  const client = configure({ address: server.address, apiKey: server.apiKey });
   return {
     server,
     client,

@@ -89,3 +89,11 @@ test("many failing fields are reported up to a bound, with how many more there w
   assert.equal(err.violations.length, 10);
   assert.match(err.message, /and 490 more/);
 });
+
+test("a schema or an input nested far past the limit is refused, not a stack overflow, whoever calls", () => {
+  let deep: Record<string, unknown> = {};
+  for (let i = 0; i < 10_000; i++) deep = { a: deep };
+  const schemas = new RunInputSchemas();
+  assert.equal(refusal(() => schemas.check(deep)).violations[0]!.field.startsWith("input_schema.a"), true);
+  assert.equal(refusal(() => schemas.validate({ type: "object" }, deep)).reason, "INVALID_RUN_INPUT");
+});

@@ -78,6 +78,8 @@ export class RunInputSchemas {
    * defaults accepts it.
    */
   validate(schema: JsonObject, input: JsonObject | undefined): JsonObject {
+    // Callers check first (requireWithinLimit); checked here too, since cloning a hostile depth overflows the stack.
+    requireJsonWithinLimits("run_input", input ?? {}, this.limits, "INVALID_RUN_INPUT");
     const validate = this.compile(schema);
     const value: JsonObject = structuredClone(input ?? {});
     let valid: boolean;
@@ -108,6 +110,8 @@ export class RunInputSchemas {
   }
 
   private compile(schema: JsonObject): ValidateFunction {
+    // Before the schema is written out as a cache key: JSON.stringify overflows the stack on a hostile depth.
+    requireJsonWithinLimits("input_schema", schema, this.limits);
     const text = JSON.stringify(schema);
     const cached = this.cache.get(text);
     if (cached) {
@@ -126,7 +130,6 @@ export class RunInputSchemas {
   }
 
   private compileFresh(schema: JsonObject): ValidateFunction {
-    requireJsonWithinLimits("input_schema", schema, this.limits);
     checkSchemaReferences(schema, "input_schema");
     const invalid = (reason: string): InvalidArgumentError =>
       new InvalidArgumentError(`input_schema is not a valid JSON Schema: ${reason}`, [{ field: "input_schema", description: reason }]);

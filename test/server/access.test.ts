@@ -72,7 +72,7 @@ describe("access: every RPC and route needs a key with its scope (A01, A02)", ()
   });
 
   /** Calls any RPC by path with `secret` (or none) and gives its status code and reason. */
-  const call = (def: MethodDef, secret: string | undefined): Promise<{ code: number; reason?: string }> => {
+  const call = (def: MethodDef, secret: string | undefined): Promise<{ code: status; reason?: string }> => {
     const metadata = new Metadata();
     if (secret !== undefined) metadata.set("authorization", `Bearer ${secret}`);
     const request = Buffer.from(REQUESTS[methodName(def.path)] ?? new Uint8Array());

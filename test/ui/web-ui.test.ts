@@ -13,6 +13,7 @@ import { accessibilityViolations, launchChromium, openUi, screenshotPath, type U
 import { assertUnchanged, eventually, getRun, pausedRun, runningRun } from "../support/fixtures.js";
 import { nextRunIn, StateType as SdkStateType } from "../support/sdk.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
+import { signIn } from "./sign-in.js";
 
 /** The zod input an approval flow would declare, as the SDK sends it (JSON Schema with defaults). */
 const Approval = RunInput.define(
@@ -54,7 +55,7 @@ describe("web UI (Chromium)", () => {
 
   before(async () => {
     server = await startTestServer();
-    sdk = configure({ address: server.address });
+    sdk = configure({ address: server.address, apiKey: server.apiKey });
     origin = `http://${server.httpAddress}`;
     browser = await launchChromium();
   });
@@ -76,11 +77,17 @@ describe("web UI (Chromium)", () => {
     });
   }
 
-  async function open(path: string, size: { width?: number; height?: number } = {}): Promise<UiSession> {
+  /** A fresh browser context on `path`, signed in with `key` (the admin key by default) unless `key` is null. */
+  async function open(
+    path: string,
+    size: { width?: number; height?: number } = {},
+    key: string | null = server.apiKey,
+  ): Promise<UiSession> {
     const previous = ui;
     await previous?.close();
     if (previous) assert.deepEqual(previous.problems, [], "the previous page reported errors");
     ui = await openUi(browser, origin, size);
+    if (key !== null) await signIn(ui, origin, key);
     await ui.page.goto(path);
     return ui;
   }
@@ -415,6 +422,57 @@ describe("web UI (Chromium)", () => {
         await page.screenshot({ path: screenshotPath("run-page-narrow.png"), fullPage: true });
       }
     }
+  });
+
+  test("signing in through the page: a run's link asks for a key, then opens the run; the header shows who; Sign out ends the session", async () => {
+    const run = await pausedRun(server, { key: "sign-in" });
+    const { page, context } = await open(`/runs/${run.id}`, {}, null);
+    await page.getByRole("heading", { name: "Sign in to Flowgate" }).waitFor({ timeout: WAIT_MS });
+    assert.equal(new URL(page.url()).searchParams.get("next"), `/runs/${run.id}`);
+
+    await page.getByLabel("API key").fill("fgk_not-a-key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").filter({ hasText: "That API key is not valid" }).waitFor({ timeout: WAIT_MS });
+
+    await page.getByLabel("API key").fill(server.apiKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: run.name }).waitFor({ timeout: WAIT_MS });
+    await page.getByRole("banner").getByText("Signed in as admin").waitFor();
+    const cookie = (await context.cookies()).find((c) => c.name === "flowgate_session");
+    assert.ok(cookie, "the session cookie is set");
+    assert.deepEqual([cookie.httpOnly, cookie.sameSite, cookie.path, cookie.secure], [true, "Strict", "/", false]);
+    assert.equal(await page.evaluate(() => document.cookie), "", "no script can read the session cookie");
+    assert.equal(await page.getByLabel("API key").count(), 0);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to Flowgate" }).waitFor({ timeout: WAIT_MS });
+    await page.getByRole("status").filter({ hasText: "Signed out." }).waitFor();
+    // The old cookie opens nothing any more, on this server or any other sharing the store.
+    const res = await fetch(`${origin}/api/runs`, { headers: { cookie: `flowgate_session=${cookie.value}` } });
+    assert.equal(res.status, 401);
+    assert.equal(((await res.json()) as { reason: string }).reason, "UNAUTHENTICATED");
+    await page.goto("/");
+    await page.getByRole("heading", { name: "Sign in to Flowgate" }).waitFor({ timeout: WAIT_MS });
+    await assertUnchanged(server, run);
+  });
+
+  test("a key that may only read sees runs and their pause, but is offered no Resume, Suspend or Cancel", async () => {
+    const { secret } = await server.keys.createKey({ name: "auditor", scopes: ["runs:read"] });
+    const run = await pausedRun(server, { key: "look-only" }, { withDeployment: true });
+    const { page } = await open(`/runs/${run.id}`, {}, secret);
+    await page.getByRole("heading", { name: run.name }).waitFor({ timeout: WAIT_MS });
+    await page.getByRole("banner").getByText("Signed in as auditor").waitFor();
+    await page.getByRole("region", { name: "Paused, waiting to be resumed" }).getByText("look-only").waitFor();
+    await page.getByText("may read runs but not resume, suspend or cancel them").waitFor();
+    for (const name of ["Resume", "Suspend", "Cancel run"]) assert.equal(await page.getByRole("button", { name }).count(), 0, name);
+    // The run's JSON says the same to this caller, and the server refuses what is not offered.
+    const json = await page.evaluate<{ actions: Record<string, boolean> }>(`fetch("/api/runs/${run.id}").then((r) => r.json())`);
+    assert.deepEqual(json.actions, { resume: false, suspend: false, cancel: false });
+    const refused = await page.evaluate<{ status: number; reason: string }>(`fetch("/api/session").then((r) => r.json()).then((s) =>
+      fetch("/api/runs/${run.id}/resume", { method: "POST", headers: { "content-type": "application/json", "x-flowgate-csrf": s.csrfToken }, body: "{}" }))
+      .then(async (r) => ({ status: r.status, reason: (await r.json()).reason }))`);
+    assert.deepEqual(refused, { status: 403, reason: "PERMISSION_DENIED" });
+    await assertUnchanged(server, run);
   });
 
   test("a link to a run that does not exist says so", async () => {

@@ -1,11 +1,12 @@
 /** The server's HTTP API, typed by the server's own wire types. */
-import type { ErrorJson, FieldErrorJson, JsonObjectJson, RunJson, StateTypeName } from "../../server/src/http/api-types.ts";
+import type { ErrorJson, FieldErrorJson, JsonObjectJson, RunJson, SessionJson, StateTypeName } from "../../server/src/http/api-types.ts";
 
 export type {
   FieldErrorJson,
   JsonObjectJson,
   PauseJson,
   RunJson,
+  SessionJson,
   StateJson,
   StateTypeName,
   WatchEventJson,
@@ -14,36 +15,61 @@ export type {
 // The domain's own list (a module with no imports and no Node), so the UI cannot drift from it.
 export { STATE_TYPES } from "../../server/src/domain/states.ts";
 
-/** A refusal from the server: its message, HTTP status and, for invalid input, the failing fields. */
+/** A refusal from the server: its message, HTTP status, reason and, for invalid input, the failing fields. */
 export class ApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
     readonly fieldErrors: readonly FieldErrorJson[] = [],
+    readonly reason = "",
   ) {
     super(message);
     this.name = "ApiError";
   }
 }
 
-async function request<T>(method: "GET" | "POST", path: string, body?: JsonObjectJson, signal?: AbortSignal): Promise<T> {
+/** Fired on window when the server says the session is gone (401): the app then asks to sign in. */
+export const SIGNED_OUT_EVENT = "flowgate:signed-out";
+
+/**
+ * The session's CSRF token (from GET /api/session or signing in), sent with every request that
+ * changes something: the server refuses such a request carrying the session cookie without it.
+ */
+let csrfToken: string | null = null;
+
+interface RequestOptions {
+  signal?: AbortSignal | undefined;
+  headers?: Record<string, string>;
+  /** Signing in answers 401 for a wrong key: that is the form's error, not a lost session. */
+  signInAttempt?: boolean;
+}
+
+async function request<T>(method: "GET" | "POST", path: string, body?: JsonObjectJson, opts: RequestOptions = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+      headers: {
+        ...(body === undefined ? {} : { "content-type": "application/json", "idempotency-key": crypto.randomUUID() }),
+        ...(method !== "GET" && csrfToken ? { "x-flowgate-csrf": csrfToken } : {}),
+        ...opts.headers,
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      ...(signal ? { signal } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
   } catch (err) {
-    if (signal?.aborted) throw err;
+    if (opts.signal?.aborted) throw err;
     throw new ApiError("The Flowgate server cannot be reached; check that it is running, then try again.", 0);
   }
   const text = await res.text();
   if (!res.ok) {
     // A proxy in between may answer with HTML or plain text: then the status is all there is to say.
     const e = (parseJson(text) ?? {}) as Partial<ErrorJson>;
-    throw new ApiError(e.error ?? `The server answered ${res.status} ${res.statusText}.`, res.status, e.fieldErrors ?? []);
+    if (res.status === 401 && !opts.signInAttempt) {
+      csrfToken = null;
+      window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
+    }
+    throw new ApiError(e.error ?? `The server answered ${res.status} ${res.statusText}.`, res.status, e.fieldErrors ?? [], e.reason ?? "");
   }
   return JSON.parse(text) as T;
 }
@@ -77,5 +103,34 @@ export function allEventsUrl(states: readonly StateTypeName[]): string {
 }
 
 export function getRun(id: string, signal?: AbortSignal): Promise<RunJson> {
-  return request("GET", `/api/runs/${encodeURIComponent(id)}`, undefined, signal);
+  return request("GET", `/api/runs/${encodeURIComponent(id)}`, undefined, { signal });
+}
+
+function remember(session: SessionJson): SessionJson {
+  csrfToken = session.csrfToken;
+  return session;
+}
+
+/** Who is signed in; a 401 (nobody) fires SIGNED_OUT_EVENT like any other. */
+export async function getSession(signal?: AbortSignal): Promise<SessionJson> {
+  return remember(await request<SessionJson>("GET", "/api/session", undefined, { signal }));
+}
+
+/** Opens a session with an API key: the key goes to the server once, the browser keeps only the cookie. */
+export async function signInWithKey(key: string): Promise<SessionJson> {
+  return remember(
+    await request<SessionJson>("POST", "/api/session", {}, { headers: { authorization: `Bearer ${key}` }, signInAttempt: true }),
+  );
+}
+
+/** Opens a session with a one-time sign-in link's token (it works once). */
+export async function signInWithLink(token: string): Promise<SessionJson> {
+  return remember(
+    await request<SessionJson>("POST", "/api/session", {}, { headers: { "x-flowgate-sign-in-token": token }, signInAttempt: true }),
+  );
+}
+
+export async function signOut(): Promise<void> {
+  await request("POST", "/api/session/sign-out", {});
+  csrfToken = null;
 }

@@ -37,11 +37,13 @@ function useResumeForm(): ResumeFormModule["default"] | undefined {
 interface PausePanelProps {
   run: RunJson;
   pause: PauseJson;
+  /** False when the signed-in key may not resume runs: the pause is shown without the form. */
+  canResume: boolean;
   onResumed: (run: RunJson) => void;
 }
 
 /** The pause a run is waiting in: what it waits for, until when, and the way to resume it. */
-export function PausePanel({ run, pause, onResumed }: PausePanelProps) {
+export function PausePanel({ run, pause, canResume, onResumed }: PausePanelProps) {
   const now = useNow();
   const ResumeForm = useResumeForm();
   const [confirming, setConfirming] = useState(false);
@@ -100,7 +102,7 @@ export function PausePanel({ run, pause, onResumed }: PausePanelProps) {
         </p>
       ) : null}
 
-      {pause.inputSchema ? (
+      {!canResume ? null : pause.inputSchema ? (
         ResumeForm ? (
           <ResumeForm
             schema={pause.inputSchema}

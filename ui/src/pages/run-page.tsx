@@ -6,11 +6,13 @@ import { PausePanel, preloadResumeForm } from "../components/pause-panel.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
 import { StateTimeline } from "../components/state-timeline.tsx";
 import { Link } from "../router.tsx";
+import { may, useSession } from "../session.tsx";
 import { formatTimestamp } from "../time.ts";
 import { useEventStream } from "../use-event-stream.ts";
 
 /** One run at /runs/<id>: what it is doing, its history, and the actions a person can take. */
 export function RunPage({ runId }: { runId: string }) {
+  const session = useSession();
   const [run, setRun] = useState<RunJson | undefined>();
   const [loadError, setLoadError] = useState<string | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
@@ -68,8 +70,11 @@ export function RunPage({ runId }: { runId: string }) {
     );
   }
 
-  // The server says what it would accept (the same rules it applies), so no rule is repeated here.
+  // The server says what it would accept from this caller (the run's state and the key's scopes,
+  // by the same rules it applies), so no rule is repeated here.
   const { suspend: canSuspend, cancel: canCancel } = run.actions;
+  // A key that may only read still sees the pause, without a way to resume it.
+  const readOnly = !may(session, "runs:resume");
 
   return (
     <main>
@@ -104,11 +109,12 @@ export function RunPage({ runId }: { runId: string }) {
         </p>
       ) : null}
 
-      {run.actions.resume && run.pause ? (
+      {run.pause && (run.actions.resume || (readOnly && run.state?.type === "PAUSED")) ? (
         <PausePanel
           key={`${run.id}/${run.pause.key}`}
           run={run}
           pause={run.pause}
+          canResume={run.actions.resume}
           onResumed={(r) => {
             show(r);
             setNotice("Resumed.");
@@ -135,6 +141,11 @@ export function RunPage({ runId }: { runId: string }) {
             </button>
           ) : null}
         </section>
+      ) : null}
+      {readOnly && session ? (
+        <p className="muted read-only">
+          Signed in as {session.name}, whose key may read runs but not resume, suspend or cancel them (that takes the runs:resume scope).
+        </p>
       ) : null}
       <ConfirmDialog
         open={confirmCancel}

@@ -16,6 +16,8 @@ import { apiRouter } from "./http/api-routes.js";
 import { startHttpServer, type RunningHttpServer } from "./http/http-server.js";
 import { StaticFiles } from "./http/static-files.js";
 import { ApiKeyService } from "./app/api-keys.js";
+import { AuditReader, recordAudit } from "./app/audit-trail.js";
+import { auditHandlers } from "./rpc/audit-handlers.js";
 import { SessionService } from "./app/sessions.js";
 import { AllowedHosts } from "./http/allowed-hosts.js";
 import { browserGuards } from "./http/browser-guards.js";
@@ -94,7 +96,13 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       readRuns: (ids) => store.runs.findByIds(ids),
       logger,
     });
-    const ctx: AppContext = { store, hub, schemas: new RunInputSchemas(), logger, limits: { maxInputBytes: config.maxInputBytes } };
+    const ctx: AppContext = {
+      store,
+      hub,
+      schemas: new RunInputSchemas({ maxInputBytes: config.maxInputBytes }),
+      logger,
+      limits: { maxInputBytes: config.maxInputBytes },
+    };
     const runs = new RunService(ctx);
     const taskRuns = new TaskRunService(ctx);
     const scheduler = new ExpiryScheduler({
@@ -149,7 +157,8 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       address: config.grpcAddress,
       runs: runHandlers(adapter, { runs, streams, inputs, taskRuns }),
       deployments: deploymentHandlers(adapter, new DeploymentService(ctx, runs, taskRuns)),
-      keys: keyHandlers(adapter, keys),
+      keys: keyHandlers(adapter, keys, (actor, facts) => recordAudit(ctx, actor, facts)),
+      audit: auditHandlers(adapter, new AuditReader(ctx)),
       // Room for an input at the limit plus the rest of the message; larger requests fail in grpc-js.
       maxMessageBytes: Math.max(4 * 1024 * 1024, config.maxInputBytes * 4),
       tls,

@@ -49,7 +49,7 @@ export interface FlowRun {
 }
 
 /** A state the run has left, without the details only the current state needs. */
-export type PastState = Pick<State, "id" | "type" | "name" | "message" | "timestamp">;
+export type PastState = Pick<State, "id" | "type" | "name" | "message" | "timestamp" | "by">;
 
 /** Enough for any timeline a person reads; bounded so a run that loops does not grow without end. */
 export const STATE_HISTORY_LIMIT = 100;
@@ -57,8 +57,8 @@ export const STATE_HISTORY_LIMIT = 100;
 /** The history after leaving `left`: appended, oldest dropped beyond the limit. */
 export function withPastState(history: readonly PastState[], left: State | undefined): PastState[] {
   if (!left) return [...history];
-  const { id, type, name, message, timestamp } = left;
-  return [...history, { id, type, name, message, timestamp }].slice(-STATE_HISTORY_LIMIT);
+  const { id, type, name, message, timestamp, by } = left;
+  return [...history, { id, type, name, message, timestamp, ...(by ? { by } : {}) }].slice(-STATE_HISTORY_LIMIT);
 }
 
 /** The pause the run is in, if it is PAUSED. */

@@ -1,3 +1,5 @@
+import type { StateCause } from "./audit.js";
+
 /** The state types of Prefect, which Flowgate follows. */
 export const STATE_TYPES = [
   "SCHEDULED",
@@ -33,6 +35,8 @@ export interface State {
   message: string;
   timestamp: Date;
   details: StateDetails;
+  /** Who caused the run to enter this state; absent on states stored before it was recorded. */
+  by?: StateCause;
 }
 
 /** What a client proposes; the server fills in id, timestamp and details. */

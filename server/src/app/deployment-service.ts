@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
+import type { Actor } from "../domain/audit.js";
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { FlowRun, JsonObject } from "../domain/flow-run.js";
 import { decideClaim } from "../domain/rules.js";
 import { optionalRequestId, requireId, requireName, requireWithinLimit } from "../domain/validation.js";
+import { recordAudit } from "./audit-trail.js";
 import type { AppContext } from "./context.js";
 import { pageOf, readPage } from "./paging.js";
 import { once } from "./idempotency.js";
@@ -21,7 +23,10 @@ export interface RunDeploymentInput {
   requestId: string;
 }
 
-/** Deployments, runs of deployments (linked as subflows or not), and runners' claims. */
+/**
+ * Deployments, runs of deployments (linked as subflows or not), and runners' claims. A deployment
+ * belongs to the principal that created it: only it, or an admin, may change it.
+ */
 export class DeploymentService {
   constructor(
     private readonly ctx: AppContext,
@@ -29,7 +34,10 @@ export class DeploymentService {
     private readonly taskRuns: TaskRunService,
   ) {}
 
-  async create(input: { name: string; flowName: string; entrypoint: string; parameters?: JsonObject; requestId: string }) {
+  async create(
+    actor: Actor,
+    input: { name: string; flowName: string; entrypoint: string; parameters?: JsonObject; requestId: string },
+  ): Promise<{ deployment: DeploymentRecord; created: boolean }> {
     const name = requireName("name", input.name);
     const flowName = requireName("flow_name", input.flowName);
     if (name.includes("/") || flowName.includes("/")) {
@@ -39,16 +47,16 @@ export class DeploymentService {
     }
     const parameters = input.parameters ?? {};
     requireWithinLimit("parameters", parameters, this.ctx.limits.maxInputBytes);
-    return once(this.ctx.store.requests, "create-deployment", optionalRequestId(input.requestId), () =>
-      this.ctx.store.deployments.upsert({
-        id: randomUUID(),
-        name,
-        flowName,
-        entrypoint: input.entrypoint,
-        parameters,
-        createdAt: new Date(),
-      }),
-    );
+    const requestId = optionalRequestId(input.requestId);
+    return once(this.ctx.store.requests, actor, "create-deployment", requestId, async () => {
+      const r = await this.ctx.store.deployments.upsert(
+        { id: randomUUID(), name, flowName, entrypoint: input.entrypoint, parameters, createdAt: new Date(), owner: actor.principal },
+        // An admin may change anyone's deployment; everyone else only their own.
+        actor.admin ? undefined : actor.principal,
+      );
+      await recordAudit(this.ctx, actor, { subject: `deployment:${r.deployment.id}`, ...(requestId ? { requestId } : {}) });
+      return r;
+    });
   }
 
   async get(deploymentId: string, fullName: string): Promise<DeploymentRecord> {
@@ -80,9 +88,9 @@ export class DeploymentService {
     return { deployments: items, nextPageToken };
   }
 
-  async run(input: RunDeploymentInput): Promise<FlowRun> {
+  async run(actor: Actor, input: RunDeploymentInput): Promise<FlowRun> {
     const requestId = optionalRequestId(input.requestId);
-    return once(this.ctx.store.requests, "run-deployment", requestId, async () => {
+    return once(this.ctx.store.requests, actor, "run-deployment", requestId, async () => {
       const deployment = await this.get(input.deploymentId, input.fullName);
       let parentTaskRunId: string | undefined;
       let parentFlowRunId: string | undefined;
@@ -95,17 +103,16 @@ export class DeploymentService {
         parentFlowRunId = requireId("parent_flow_run_id", input.parentFlowRunId);
         const taskKey = `run-deployment:${deployment.flowName}/${deployment.name}`;
         const index = await this.ctx.store.taskRuns.countFor(parentFlowRunId, taskKey);
-        const { taskRun } = await this.taskRuns.create({
+        const { taskRun } = await this.taskRuns.createWithin({
           flowRunId: parentFlowRunId,
           taskKey,
           dynamicKey: String(index),
           name: `${deployment.flowName}/${deployment.name}`,
           cacheKey: "",
-          requestId: "",
         });
         parentTaskRunId = taskRun.id;
       }
-      return this.runs.create({
+      const run = await this.runs.createWithin(actor, {
         flowName: deployment.flowName,
         ...(input.flowRunName ? { name: input.flowRunName } : {}),
         deploymentId: deployment.id,
@@ -114,11 +121,18 @@ export class DeploymentService {
         ...(parentFlowRunId ? { parentFlowRunId } : {}),
         ...(parentTaskRunId ? { parentTaskRunId } : {}),
       });
+      await recordAudit(this.ctx, actor, {
+        flowRunId: run.id,
+        ...(run.state ? { stateAfter: { id: run.state.id, type: run.state.type, name: run.state.name } } : {}),
+        subject: `deployment:${deployment.id}`,
+        ...(requestId ? { requestId } : {}),
+      });
+      return run;
     });
   }
 
   /** Moves up to `limit` SCHEDULED runs of these deployments to PENDING; each run goes to one claimer. */
-  async claim(deploymentIds: readonly string[], runnerId: string, limitIn: number): Promise<FlowRun[]> {
+  async claim(actor: Actor, deploymentIds: readonly string[], runnerId: string, limitIn: number): Promise<FlowRun[]> {
     if (deploymentIds.length === 0) {
       throw new InvalidArgumentError("deployment_ids must name at least one deployment.", [
         { field: "deployment_ids", description: "is required" },
@@ -134,14 +148,22 @@ export class DeploymentService {
       // A run another claimer took meanwhile is re-read, found no longer SCHEDULED, and skipped.
       const run = await transitionRun<FlowRun | undefined>(
         this.ctx,
+        actor,
         found.id,
         (current, clock) => {
           const next = decideClaim(current, runnerId, clock)?.run;
           return { next, result: { value: next } };
         },
-        found,
+        { current: found },
       );
       if (run) claimed.push(run);
+    }
+    // One entry for the call, however many runs it claimed (and none when it claimed none: nothing changed).
+    if (claimed.length > 0) {
+      await recordAudit(this.ctx, actor, {
+        ...(claimed.length === 1 ? { flowRunId: claimed[0]!.id } : {}),
+        subject: `claimed:${claimed.map((r) => r.id).join(",")}`,
+      });
     }
     return claimed;
   }

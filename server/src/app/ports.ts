@@ -7,6 +7,7 @@ import type { FlowRun, JsonObject } from "../domain/flow-run.js";
 import type { State } from "../domain/states.js";
 import type { TaskRun } from "../domain/task-run.js";
 import type { ApiKeyRecord } from "../domain/access.js";
+import type { AuditEvent } from "../domain/audit.js";
 
 export type TaskRunRecord = TaskRun;
 
@@ -14,7 +15,10 @@ export interface FlowRunInputRecord {
   flowRunId: string;
   key: string;
   value: unknown;
+  /** The principal that stored it (set by the server from the caller, never from the request). */
   sender?: string;
+  /** The flow run it says it was sent from (where receive_input replies go). */
+  senderFlowRunId?: string;
   createdAt: Date;
 }
 
@@ -25,6 +29,8 @@ export interface DeploymentRecord {
   entrypoint: string;
   parameters: JsonObject;
   createdAt: Date;
+  /** The principal that created it; absent on deployments stored before owners were recorded. */
+  owner?: string;
 }
 
 /** One state change, as written to the shared event feed. */
@@ -90,8 +96,13 @@ export interface FlowRunInputStore {
 }
 
 export interface DeploymentStore {
-  /** Creates, or updates entrypoint and parameters of the deployment with the same flow and name. */
-  upsert(record: DeploymentRecord): Promise<{ deployment: DeploymentRecord; created: boolean }>;
+  /**
+   * Creates, or updates entrypoint and parameters of the deployment with the same flow and name.
+   * With `onlyOwnedBy`, an existing deployment is updated only when that principal owns it; otherwise
+   * nothing changes and it fails with DEPLOYMENT_EXISTS. One without an owner yet (stored before owners
+   * were recorded) gets `record.owner` when it is changed.
+   */
+  upsert(record: DeploymentRecord, onlyOwnedBy?: string): Promise<{ deployment: DeploymentRecord; created: boolean }>;
   get(id: string): Promise<DeploymentRecord | undefined>;
   getByName(flowName: string, name: string): Promise<DeploymentRecord | undefined>;
   list(flowName: string | undefined, offset: number, limit: number): Promise<DeploymentRecord[]>;
@@ -146,6 +157,26 @@ export interface SessionStore {
   deleteEnded(idleCutoff: Date, now: Date): Promise<number>;
 }
 
+export interface AuditFilter {
+  flowRunId?: string;
+  principal?: string;
+  /** At or after. */
+  from?: Date;
+  /** Before. */
+  to?: Date;
+}
+
+/** The audit trail: append-only, numbered 1, 2, 3, … with no gaps across every server sharing the store. */
+export interface AuditStore {
+  /**
+   * Appends the entry `seal(seq, prevHash)` makes for the next free number, `prevHash` being the hash
+   * of the entry before it; when another writer takes that number first, seals again for the next.
+   */
+  append(seal: (seq: number, prevHash: string) => AuditEvent): Promise<AuditEvent>;
+  /** Matching entries with a number above `afterSeq`, oldest first. */
+  list(filter: AuditFilter, afterSeq: number, limit: number): Promise<AuditEvent[]>;
+}
+
 export interface Store {
   readonly runs: FlowRunStore;
   readonly inputs: FlowRunInputStore;
@@ -154,6 +185,7 @@ export interface Store {
   readonly requests: RequestLogStore;
   readonly events: EventFeedStore;
   readonly keys: ApiKeyStore;
+  readonly audit: AuditStore;
   readonly sessions: SessionStore;
   /** The compatibility strategy the store was opened with ("mongodb", "ferretdb"), for logs. */
   readonly strategy: string;

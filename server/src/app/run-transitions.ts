@@ -1,3 +1,4 @@
+import { causeOf, type Actor } from "../domain/audit.js";
 import { NotFoundError } from "../domain/errors.js";
 import type { FlowRun } from "../domain/flow-run.js";
 import type { Clock } from "../domain/rules.js";
@@ -18,14 +19,41 @@ export function flowRunSubject(ctx: AppContext, runId: string): TransitionSubjec
   };
 }
 
-/** applyTransition on a flow run (see there). */
+/** The run as the winning decision found it, and as it left it (the same run when nothing changed). */
+export interface Observed {
+  before?: FlowRun;
+  after?: FlowRun;
+}
+
+/**
+ * applyTransition on a flow run (see there), made by `actor`: a new state it enters names the actor
+ * (`by`), in the same version-guarded write as the state itself. `observed` receives the run before
+ * and after the decision that counted (the last one: earlier ones lost their race and stored nothing).
+ */
 export function transitionRun<T>(
   ctx: AppContext,
+  actor: Actor,
   runId: string,
   decide: (run: FlowRun, clock: Clock) => Decision<FlowRun, T>,
-  current?: FlowRun,
+  opts: { current?: FlowRun; observed?: Observed } = {},
 ): Promise<T> {
-  return applyTransition(flowRunSubject(ctx, runId), decide, current);
+  const by = causeOf(actor);
+  return applyTransition(
+    flowRunSubject(ctx, runId),
+    (run, clock) => {
+      const d = decide(run, clock);
+      const next = d.next;
+      // The decision's run is freshly made by the pure rules and is also what its result holds, so
+      // the cause is set on it in place: the caller's answer then shows `by` too.
+      if (next?.state && next.state.id !== run.state?.id) next.state = { ...next.state, by };
+      if (opts.observed) {
+        opts.observed.before = run;
+        opts.observed.after = next ?? run;
+      }
+      return d;
+    },
+    opts.current,
+  );
 }
 
 export async function announce(ctx: AppContext, next: FlowRun, previous: FlowRun | undefined): Promise<void> {
@@ -36,6 +64,7 @@ export async function announce(ctx: AppContext, next: FlowRun, previous: FlowRun
       to: next.state?.type ?? null,
       name: next.state?.name ?? null,
       version: next.version,
+      ...(next.state?.by ? { by: next.state.by.principal, channel: next.state.by.channel } : {}),
     },
     "flow run state changed",
   );

@@ -1,3 +1,4 @@
+import type { Actor } from "../domain/audit.js";
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { StateProposal } from "../domain/states.js";
 import {
@@ -9,6 +10,7 @@ import {
 } from "../domain/task-run.js";
 import { optionalRequestId, requireId, requireName, requireWithinLimit } from "../domain/validation.js";
 import { applyTransition, type TransitionSubject } from "./apply-transition.js";
+import { recordAudit } from "./audit-trail.js";
 import { systemClock, type AppContext } from "./context.js";
 import { once } from "./idempotency.js";
 import type { TaskRunRecord } from "./ports.js";
@@ -26,18 +28,26 @@ export interface CreateTaskRunInput {
 export class TaskRunService {
   constructor(private readonly ctx: AppContext) {}
 
-  async create(input: CreateTaskRunInput): Promise<{ taskRun: TaskRunRecord; created: boolean }> {
+  async create(actor: Actor, input: CreateTaskRunInput): Promise<{ taskRun: TaskRunRecord; created: boolean }> {
     const flowRunId = requireId("flow_run_id", input.flowRunId);
-    const taskKey = requireName("task_key", input.taskKey, 500);
     const requestId = optionalRequestId(input.requestId);
-    return once(this.ctx.store.requests, `create-task-run:${flowRunId}`, requestId, async () => {
-      if (!(await this.ctx.store.runs.get(flowRunId)))
-        throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${flowRunId} was not found.`);
-      return this.ctx.store.taskRuns.findOrCreate(newTaskRun({ ...input, flowRunId, taskKey }, systemClock()));
+    return once(this.ctx.store.requests, actor, `create-task-run:${flowRunId}`, requestId, async () => {
+      const r = await this.createWithin(input);
+      await recordAudit(this.ctx, actor, { flowRunId, subject: `task-run:${r.taskRun.id}`, ...(requestId ? { requestId } : {}) });
+      return r;
     });
   }
 
+  /** Creates a task run as part of another service's call (RunDeployment): no request id, no audit entry of its own. */
+  async createWithin(input: Omit<CreateTaskRunInput, "requestId">): Promise<{ taskRun: TaskRunRecord; created: boolean }> {
+    const flowRunId = requireId("flow_run_id", input.flowRunId);
+    const taskKey = requireName("task_key", input.taskKey, 500);
+    if (!(await this.ctx.store.runs.get(flowRunId))) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${flowRunId} was not found.`);
+    return this.ctx.store.taskRuns.findOrCreate(newTaskRun({ ...input, flowRunId, taskKey }, systemClock()));
+  }
+
   async setState(
+    actor: Actor,
     taskRunId: string,
     proposal: StateProposal,
     result: unknown,
@@ -49,13 +59,19 @@ export class TaskRunService {
     const change: TaskRunStateChange = { proposal, result, persistResult };
     checkTaskRunStateChange(change);
     if (result !== undefined) requireWithinLimit("result", result, this.ctx.limits.maxInputBytes);
-    return once(this.ctx.store.requests, `set-task-state:${id}`, requestId, async () => {
+    return once(this.ctx.store.requests, actor, `set-task-state:${id}`, requestId, async () => {
       const decided = await applyTransition<TaskRunRecord, TaskRunDecision>(this.subject(id), (current, clock) => {
         const d = decideTaskRunState(current, change, clock);
         return { next: d.next, result: { value: d } };
       });
       if (decided.indexResult && decided.next.cacheKey)
         await this.ctx.store.taskRuns.putResult(decided.next.cacheKey, decided.next.id, decided.next.updatedAt);
+      // States before and after in an entry are the flow run's; a task run's own state is in the store.
+      await recordAudit(this.ctx, actor, {
+        flowRunId: decided.next.flowRunId,
+        subject: `task-run:${id}`,
+        ...(requestId ? { requestId } : {}),
+      });
       return decided.next;
     });
   }

@@ -34,6 +34,7 @@ export const ERROR_REASONS = [
   "METHOD_NOT_ALLOWED",
   "PAYLOAD_TOO_LARGE",
   "KEY_NOT_FOUND",
+  "DEPLOYMENT_EXISTS",
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
@@ -75,9 +76,11 @@ export class NotFoundError extends DomainError {
   }
 }
 
+export type ExistsReason = "INPUT_KEY_EXISTS" | "DEPLOYMENT_EXISTS";
+
 export class AlreadyExistsError extends DomainError {
   readonly kind = "already_exists" as const;
-  constructor(reason: "INPUT_KEY_EXISTS", message: string) {
+  constructor(reason: ExistsReason, message: string) {
     super(reason, message);
   }
 }
@@ -138,6 +141,7 @@ export function domainErrorFrom(stored: {
     case "KEY_NOT_FOUND":
       return new NotFoundError(reason, message);
     case "INPUT_KEY_EXISTS":
+    case "DEPLOYMENT_EXISTS":
       return new AlreadyExistsError(reason, message);
     case "VERSION_CONFLICT":
     case "CONTENTION":

@@ -7,6 +7,7 @@ import type { RunFilter } from "../app/ports.js";
 import type { SessionService } from "../app/sessions.js";
 import { allows, type Principal } from "../domain/access.js";
 import { HTTP_REQUIREMENTS } from "../middleware/requirements.js";
+import { actorOf } from "../domain/audit.js";
 import { readJsonBody } from "./request-body.js";
 import { Router, type RouteContext } from "./router.js";
 import type { SessionCookie } from "./session-cookie.js";
@@ -67,7 +68,7 @@ export function apiRouter(d: ApiDeps): Router {
           "INVALID_RUN_INPUT",
         );
       }
-      const run = await d.runs.resume(ctx.params["id"]!, input ?? undefined, requestId(ctx));
+      const run = await d.runs.resume(actorOf(ctx.call), ctx.params["id"]!, input ?? undefined, requestId(ctx));
       return { json: runToJson(run, allowedActions(ctx.call.principal)) };
     })
     .add("POST", "/api/runs/:id/suspend", async (ctx) => {
@@ -78,7 +79,7 @@ export function apiRouter(d: ApiDeps): Router {
           { field: "timeoutSeconds", description: "must be a number or null" },
         ]);
       }
-      const { run } = await d.runs.pause(ctx.params["id"]!, {
+      const { run } = await d.runs.pause(actorOf(ctx.call), ctx.params["id"]!, {
         reschedule: true,
         // null is an explicit "never expires"; absent leaves the server's default timeout.
         ...(timeout === null ? { noTimeout: true } : timeout !== undefined ? { timeoutSeconds: timeout } : {}),
@@ -88,7 +89,9 @@ export function apiRouter(d: ApiDeps): Router {
     })
     .add("POST", "/api/runs/:id/cancel", async (ctx) => {
       await bodyObject(ctx, d.maxBodyBytes, []);
-      return { json: runToJson(await d.runs.cancel(ctx.params["id"]!, requestId(ctx)), allowedActions(ctx.call.principal)) };
+      return {
+        json: runToJson(await d.runs.cancel(actorOf(ctx.call), ctx.params["id"]!, requestId(ctx)), allowedActions(ctx.call.principal)),
+      };
     })
     .add("GET", "/api/runs/:id/events", async ({ params, res, signal, call }) => {
       const allowed = allowedActions(call.principal);

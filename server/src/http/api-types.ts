@@ -15,6 +15,15 @@ export interface StateJson {
   name: string;
   message: string;
   timestamp: string;
+  /** Who made the run enter this state ("Resumed by alice in the web UI"); null when not recorded. */
+  by: StateCauseJson | null;
+}
+
+export interface StateCauseJson {
+  /** The principal: the name of the caller's API key; "flowgate" for the server itself (an expired pause). */
+  principal: string;
+  /** "web-ui", "http-api", "cli", "sdk", "python", "go", "grpc", or "server". */
+  channel: string;
 }
 
 export interface PauseJson {
@@ -72,7 +81,10 @@ export interface SessionJson {
 export interface InputJson {
   key: string;
   value: unknown;
+  /** The principal that stored it (the server's word, never the request's). */
   sender: string | null;
+  /** The flow run it was sent from, when it was sent from one (where replies go). */
+  senderFlowRunId: string | null;
   createdAt: string;
 }
 

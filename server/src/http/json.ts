@@ -8,7 +8,14 @@ import type { FlowRunInputRecord } from "../app/ports.js";
 import type { InputJson, RunJson, StateJson, WatchEventJson } from "./api-types.js";
 
 export function stateToJson(s: PastState): StateJson {
-  return { id: s.id, type: s.type, name: s.name, message: s.message, timestamp: s.timestamp.toISOString() };
+  return {
+    id: s.id,
+    type: s.type,
+    name: s.name,
+    message: s.message,
+    timestamp: s.timestamp.toISOString(),
+    by: s.by ? { principal: s.by.principal, channel: s.by.channel } : null,
+  };
 }
 
 /** Which run actions the caller's scopes allow; the JSON offers an action only where the run's state allows it too. */
@@ -62,7 +69,13 @@ export function watchEventToJson(e: WatchEvent, allowed: ActionScopes = EVERY_AC
 }
 
 export function inputToJson(r: FlowRunInputRecord): InputJson {
-  return { key: r.key, value: r.value, sender: r.sender ?? null, createdAt: r.createdAt.toISOString() };
+  return {
+    key: r.key,
+    value: r.value,
+    sender: r.sender ?? null,
+    senderFlowRunId: r.senderFlowRunId ?? null,
+    createdAt: r.createdAt.toISOString(),
+  };
 }
 
 /** "PAUSED,running" → ["PAUSED", "RUNNING"]; an unknown name is a field error on `field`. */

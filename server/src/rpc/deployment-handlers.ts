@@ -1,12 +1,13 @@
 import type { DeploymentServiceServer } from "@flowgate/contract/flowgate/v1/deployment_service.js";
 import type { DeploymentService } from "../app/deployment-service.js";
+import { actorOf } from "../domain/audit.js";
 import type { HandlerAdapter } from "./adapter.js";
 import { deploymentToWire, flowRunToWire } from "./mapping.js";
 
 export function deploymentHandlers(a: HandlerAdapter, deployments: DeploymentService): DeploymentServiceServer {
   return {
-    createDeployment: a.unary("CreateDeployment", async (req) => {
-      const r = await deployments.create({ ...req, ...(req.parameters ? { parameters: req.parameters } : {}) });
+    createDeployment: a.unary("CreateDeployment", async (req, ctx) => {
+      const r = await deployments.create(actorOf(ctx), { ...req, ...(req.parameters ? { parameters: req.parameters } : {}) });
       return { deployment: deploymentToWire(r.deployment), created: r.created };
     }),
     getDeployment: a.unary("GetDeployment", async (req) => ({
@@ -16,11 +17,11 @@ export function deploymentHandlers(a: HandlerAdapter, deployments: DeploymentSer
       const r = await deployments.list(req.flowName, req.pageSize, req.pageToken);
       return { deployments: r.deployments.map(deploymentToWire), nextPageToken: r.nextPageToken };
     }),
-    runDeployment: a.unary("RunDeployment", async (req) => ({
-      flowRun: flowRunToWire(await deployments.run({ ...req, ...(req.parameters ? { parameters: req.parameters } : {}) })),
+    runDeployment: a.unary("RunDeployment", async (req, ctx) => ({
+      flowRun: flowRunToWire(await deployments.run(actorOf(ctx), { ...req, ...(req.parameters ? { parameters: req.parameters } : {}) })),
     })),
-    claimFlowRuns: a.unary("ClaimFlowRuns", async (req) => ({
-      flowRuns: (await deployments.claim(req.deploymentIds, req.runnerId, req.limit)).map(flowRunToWire),
+    claimFlowRuns: a.unary("ClaimFlowRuns", async (req, ctx) => ({
+      flowRuns: (await deployments.claim(actorOf(ctx), req.deploymentIds, req.runnerId, req.limit)).map(flowRunToWire),
     })),
   };
 }

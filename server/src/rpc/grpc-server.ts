@@ -7,6 +7,7 @@ import type { TlsMaterial } from "../tls.js";
 import { descriptorSetBase64 } from "@flowgate/contract/descriptor-set.js";
 import { DeploymentServiceService, type DeploymentServiceServer } from "@flowgate/contract/flowgate/v1/deployment_service.js";
 import { KeyServiceService, type KeyServiceServer } from "@flowgate/contract/flowgate/v1/key_service.js";
+import { AuditServiceService, type AuditServiceServer } from "@flowgate/contract/flowgate/v1/audit_service.js";
 import { RunServiceService, type RunServiceServer } from "@flowgate/contract/flowgate/v1/run_service.js";
 import { UndecodableRequest } from "./adapter.js";
 
@@ -16,16 +17,17 @@ export interface GrpcServer {
   stop(graceMs: number): Promise<void>;
 }
 
-const SERVICES = ["flowgate.v1.RunService", "flowgate.v1.DeploymentService", "flowgate.v1.KeyService"];
+const SERVICES = ["flowgate.v1.RunService", "flowgate.v1.DeploymentService", "flowgate.v1.KeyService", "flowgate.v1.AuditService"];
 
 /** Every Flowgate service definition the server serves (the access table must cover each method). */
-export const SERVICE_DEFINITIONS = [RunServiceService, DeploymentServiceService, KeyServiceService] as const;
+export const SERVICE_DEFINITIONS = [RunServiceService, DeploymentServiceService, KeyServiceService, AuditServiceService] as const;
 
 export async function startGrpcServer(opts: {
   address: string;
   runs: RunServiceServer;
   deployments: DeploymentServiceServer;
   keys: KeyServiceServer;
+  audit: AuditServiceServer;
   maxMessageBytes: number;
   /** Serve over TLS (mTLS with a client CA); plaintext when undefined. */
   tls: TlsMaterial | undefined;
@@ -42,6 +44,7 @@ export async function startGrpcServer(opts: {
   server.addService(tolerantDecoding(RunServiceService), opts.runs);
   server.addService(tolerantDecoding(DeploymentServiceService), opts.deployments);
   server.addService(tolerantDecoding(KeyServiceService), opts.keys);
+  server.addService(tolerantDecoding(AuditServiceService), opts.audit);
 
   const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICES.map((s) => [s, "SERVING"])]));
   health.addToServer(server);

@@ -34,6 +34,10 @@ const TO_WIRE: Record<DomainStateType, StateType> = {
   CANCELLING: StateType.STATE_TYPE_CANCELLING,
 };
 
+export function stateTypeToWire(t: DomainStateType): StateType {
+  return TO_WIRE[t];
+}
+
 export function stateTypeFromWire(t: StateType, field: string): DomainStateType {
   const found = STATE_TYPES.find((d) => TO_WIRE[d] === t);
   if (!found)
@@ -64,6 +68,7 @@ export function stateToWire(s: DomainState): State {
       runInputKeyset: s.details.runInputKeyset ?? "",
       deploymentId: s.details.deploymentId ?? "",
     },
+    by: s.by ? { principal: s.by.principal, channel: s.by.channel } : undefined,
   };
 }
 
@@ -125,7 +130,14 @@ export function waitEventToWire(e: WaitEvent): WaitForResumeResponse {
 }
 
 export function inputToWire(r: FlowRunInputRecord): FlowRunInput {
-  return { flowRunId: r.flowRunId, key: r.key, value: r.value, sender: r.sender ?? "", createdAt: r.createdAt };
+  return {
+    flowRunId: r.flowRunId,
+    key: r.key,
+    value: r.value,
+    sender: r.sender ?? "",
+    senderFlowRunId: r.senderFlowRunId ?? "",
+    createdAt: r.createdAt,
+  };
 }
 
 export function taskRunToWire(t: TaskRunRecord): TaskRun {
@@ -146,7 +158,15 @@ export function taskRunToWire(t: TaskRunRecord): TaskRun {
 }
 
 export function deploymentToWire(d: DeploymentRecord): Deployment {
-  return { id: d.id, name: d.name, flowName: d.flowName, entrypoint: d.entrypoint, parameters: d.parameters, createdAt: d.createdAt };
+  return {
+    id: d.id,
+    name: d.name,
+    flowName: d.flowName,
+    entrypoint: d.entrypoint,
+    parameters: d.parameters,
+    createdAt: d.createdAt,
+    owner: d.owner ?? "",
+  };
 }
 
 /** Struct fields arrive as plain objects (or undefined when unset). */

@@ -3,6 +3,7 @@ import type { RunService } from "../app/run-service.js";
 import type { RunStreams } from "../app/run-streams.js";
 import type { FlowRunInputService } from "../app/flow-run-input-service.js";
 import type { TaskRunService } from "../app/task-run-service.js";
+import { actorOf } from "../domain/audit.js";
 import type { HandlerAdapter } from "./adapter.js";
 import {
   flowRunToWire,
@@ -33,12 +34,12 @@ function filterFromWire(req: { stateTypes: StateType[]; flowName: string; deploy
   };
 }
 
-/** Thin handlers: decode, call the application service, encode. */
+/** Thin handlers: decode, call the application service (mutating ones as the caller's Actor), encode. */
 export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceServer {
   return {
-    createFlowRun: a.unary("CreateFlowRun", async (req) => ({
+    createFlowRun: a.unary("CreateFlowRun", async (req, ctx) => ({
       flowRun: flowRunToWire(
-        await d.runs.create({
+        await d.runs.create(actorOf(ctx), {
           flowName: req.flowName,
           name: req.name,
           deploymentId: req.deploymentId,
@@ -56,12 +57,16 @@ export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceSer
       const { runs, nextPageToken } = await d.runs.list(filterFromWire(req), req.pageSize, req.pageToken);
       return { flowRuns: runs.map(flowRunToWire), nextPageToken };
     }),
-    setFlowRunState: a.unary("SetFlowRunState", async (req) => ({
-      flowRun: flowRunToWire(await d.runs.setState(req.flowRunId, proposalFromWire(req.state), req.expectedVersion, req.requestId)),
+    setFlowRunState: a.unary("SetFlowRunState", async (req, ctx) => ({
+      flowRun: flowRunToWire(
+        await d.runs.setState(actorOf(ctx), req.flowRunId, proposalFromWire(req.state), req.expectedVersion, req.requestId),
+      ),
     })),
-    cancelFlowRun: a.unary("CancelFlowRun", async (req) => ({ flowRun: flowRunToWire(await d.runs.cancel(req.flowRunId, req.requestId)) })),
-    pauseFlowRun: a.unary("PauseFlowRun", async (req) => {
-      const r = await d.runs.pause(req.flowRunId, {
+    cancelFlowRun: a.unary("CancelFlowRun", async (req, ctx) => ({
+      flowRun: flowRunToWire(await d.runs.cancel(actorOf(ctx), req.flowRunId, req.requestId)),
+    })),
+    pauseFlowRun: a.unary("PauseFlowRun", async (req, ctx) => {
+      const r = await d.runs.pause(actorOf(ctx), req.flowRunId, {
         key: req.key,
         ...(req.timeoutSeconds !== undefined ? { timeoutSeconds: req.timeoutSeconds } : {}),
         noTimeout: req.noTimeout,
@@ -73,8 +78,8 @@ export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceSer
       });
       return { flowRun: flowRunToWire(r.run), alreadyFired: r.alreadyFired, runInput: optionalObject(r.runInput) };
     }),
-    suspendFlowRun: a.unary("SuspendFlowRun", async (req) => {
-      const r = await d.runs.pause(req.flowRunId, {
+    suspendFlowRun: a.unary("SuspendFlowRun", async (req, ctx) => {
+      const r = await d.runs.pause(actorOf(ctx), req.flowRunId, {
         key: req.key,
         ...(req.timeoutSeconds !== undefined ? { timeoutSeconds: req.timeoutSeconds } : {}),
         noTimeout: req.noTimeout,
@@ -86,8 +91,8 @@ export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceSer
       });
       return { flowRun: flowRunToWire(r.run), alreadyFired: r.alreadyFired, runInput: optionalObject(r.runInput) };
     }),
-    resumeFlowRun: a.unary("ResumeFlowRun", async (req) => ({
-      flowRun: flowRunToWire(await d.runs.resume(req.flowRunId, optionalObject(req.runInput), req.requestId)),
+    resumeFlowRun: a.unary("ResumeFlowRun", async (req, ctx) => ({
+      flowRun: flowRunToWire(await d.runs.resume(actorOf(ctx), req.flowRunId, optionalObject(req.runInput), req.requestId)),
     })),
     waitForResume: a.serverStream("WaitForResume", (req, { signal }, send) =>
       d.streams.waitForResume(req.flowRunId, req.key, req.heartbeatSeconds, signal, (e) => send(waitEventToWire(e))),
@@ -98,24 +103,34 @@ export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceSer
     watchFlowRuns: a.serverStream("WatchFlowRuns", (req, { signal }, send) =>
       d.streams.watchRuns(filterFromWire(req), signal, (e) => send({ event: watchEventToWire(e) })),
     ),
-    createFlowRunInput: a.unary("CreateFlowRunInput", async (req) => ({
-      input: inputToWire(await d.inputs.create(req.flowRunId, req.key, req.value, req.sender, req.requestId)),
+    // `sender` in the request is not trusted: the input's sender is the caller (see the service).
+    createFlowRunInput: a.unary("CreateFlowRunInput", async (req, ctx) => ({
+      input: inputToWire(
+        await d.inputs.create(actorOf(ctx), {
+          flowRunId: req.flowRunId,
+          key: req.key,
+          value: req.value,
+          senderFlowRunId: req.senderFlowRunId,
+          claimedSender: req.sender,
+          requestId: req.requestId,
+        }),
+      ),
     })),
     readFlowRunInput: a.unary("ReadFlowRunInput", async (req) => ({ input: inputToWire(await d.inputs.read(req.flowRunId, req.key)) })),
     filterFlowRunInputs: a.unary("FilterFlowRunInputs", async (req) => ({
       inputs: (await d.inputs.filter(req.flowRunId, req.keyPrefix, req.limit, req.excludeKeys)).map(inputToWire),
     })),
-    deleteFlowRunInput: a.unary("DeleteFlowRunInput", async (req) => {
-      await d.inputs.delete(req.flowRunId, req.key);
+    deleteFlowRunInput: a.unary("DeleteFlowRunInput", async (req, ctx) => {
+      await d.inputs.delete(actorOf(ctx), req.flowRunId, req.key);
       return {};
     }),
-    createTaskRun: a.unary("CreateTaskRun", async (req) => {
-      const r = await d.taskRuns.create(req);
+    createTaskRun: a.unary("CreateTaskRun", async (req, ctx) => {
+      const r = await d.taskRuns.create(actorOf(ctx), req);
       return { taskRun: taskRunToWire(r.taskRun), created: r.created };
     }),
-    setTaskRunState: a.unary("SetTaskRunState", async (req) => ({
+    setTaskRunState: a.unary("SetTaskRunState", async (req, ctx) => ({
       taskRun: taskRunToWire(
-        await d.taskRuns.setState(req.taskRunId, proposalFromWire(req.state), req.result, req.persistResult, req.requestId),
+        await d.taskRuns.setState(actorOf(ctx), req.taskRunId, proposalFromWire(req.state), req.result, req.persistResult, req.requestId),
       ),
     })),
     getTaskRun: a.unary("GetTaskRun", async (req) => ({ taskRun: taskRunToWire(await d.taskRuns.get(req.taskRunId, req.cacheKey)) })),

@@ -12,6 +12,8 @@ export const COLLECTIONS = {
   /** Marks that the first API key was created, so concurrent first starts create one. */
   apiKeyMarkers: "api_key_markers",
   events: "events",
+  /** The audit trail (see audit-log.ts): append-only, hash-chained. */
+  auditEvents: "audit_events",
   /** Web UI sessions, by the hash of their secret. */
   sessions: "web_sessions",
   /** One document per written version of a run or task run under the ferretdb strategy: the atomic right to write it (see compat/ferretdb.ts). */
@@ -35,6 +37,11 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.apiKeys]: [{ key: { createdAt: -1 }, name: "created_at" }],
   [COLLECTIONS.requests]: [{ key: { createdAt: 1 }, name: "created_at" }],
   [COLLECTIONS.events]: [{ key: { at: 1 }, name: "at" }],
+  [COLLECTIONS.auditEvents]: [
+    { key: { flowRunId: 1 }, name: "flow_run" },
+    { key: { principal: 1 }, name: "principal" },
+    { key: { at: 1 }, name: "at" },
+  ],
   [COLLECTIONS.sessions]: [
     { key: { lastSeenAt: 1 }, name: "last_seen_at" },
     { key: { expiresAt: 1 }, name: "expires_at" },

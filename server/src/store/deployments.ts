@@ -1,7 +1,10 @@
-import type { Collection, Db } from "mongodb";
+import { MongoServerError, type Collection, type Db } from "mongodb";
+import { AlreadyExistsError } from "../domain/errors.js";
 import { COLLECTIONS } from "./collections.js";
 import { fromJsonText, toJsonText } from "./json-text.js";
 import type { DeploymentRecord, DeploymentStore } from "../app/ports.js";
+
+const DUPLICATE_KEY = 11000;
 
 type DeploymentDocument = Omit<DeploymentRecord, "id" | "parameters"> & { _id: string; parameters: string };
 
@@ -17,20 +20,47 @@ export class DeploymentRepository implements DeploymentStore {
     this.deployments = db.collection<DeploymentDocument>(COLLECTIONS.deployments);
   }
 
-  /** Creates, or updates entrypoint and parameters of the deployment with the same flow and name. */
-  async upsert(record: DeploymentRecord): Promise<{ deployment: DeploymentRecord; created: boolean }> {
-    const { id, ...rest } = record;
-    const result = await this.deployments.findOneAndUpdate(
-      { flowName: record.flowName, name: record.name },
-      {
-        $set: { entrypoint: rest.entrypoint, parameters: toJsonText(rest.parameters) },
-        $setOnInsert: { _id: id, createdAt: rest.createdAt },
-      },
-      { upsert: true, returnDocument: "after", includeResultMetadata: true },
-    );
-    const doc = result.value;
-    if (!doc) throw new Error("upsert returned no document");
-    return { deployment: toRecord(doc), created: result.lastErrorObject?.["updatedExisting"] !== true };
+  /**
+   * Creates, or updates entrypoint and parameters of the deployment with the same flow and name (see
+   * DeploymentStore.upsert for `onlyOwnedBy`). The update is conditional on the owner read, so an
+   * owner is never overwritten by a writer that decided from an older read; a lost race reads again.
+   */
+  async upsert(record: DeploymentRecord, onlyOwnedBy?: string): Promise<{ deployment: DeploymentRecord; created: boolean }> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const existing = await this.deployments.findOne({ flowName: record.flowName, name: record.name });
+      if (!existing) {
+        const { id, parameters, ...rest } = record;
+        try {
+          await this.deployments.insertOne({ _id: id, ...rest, parameters: toJsonText(parameters) });
+          return { deployment: record, created: true };
+        } catch (err) {
+          // Another writer created it meanwhile (unique flow and name): decide again from it.
+          if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) continue;
+          throw err;
+        }
+      }
+      const owner = existing.owner;
+      if (onlyOwnedBy !== undefined && owner !== undefined && owner !== onlyOwnedBy) {
+        throw new AlreadyExistsError(
+          "DEPLOYMENT_EXISTS",
+          `Deployment "${record.flowName}/${record.name}" already exists and belongs to ${owner}; only ${owner} or an admin may change it.`,
+        );
+      }
+      const updated = await this.deployments.findOneAndUpdate(
+        { _id: existing._id, owner: owner ?? { $exists: false } },
+        {
+          $set: {
+            entrypoint: record.entrypoint,
+            parameters: toJsonText(record.parameters),
+            // A deployment from before owners were recorded belongs to whoever changes it first.
+            ...(owner === undefined && record.owner !== undefined ? { owner: record.owner } : {}),
+          },
+        },
+        { returnDocument: "after" },
+      );
+      if (updated) return { deployment: toRecord(updated), created: false };
+    }
+    throw new Error(`deployment ${record.flowName}/${record.name} kept changing while it was written`);
   }
 
   async get(id: string): Promise<DeploymentRecord | undefined> {

@@ -1,6 +1,7 @@
 import { MongoClient, type Db } from "mongodb";
 import type { Store } from "../app/ports.js";
 import { ApiKeyRepository } from "./api-keys.js";
+import { AuditLog } from "./audit-log.js";
 import { DeploymentRepository } from "./deployments.js";
 import { ensureSchema } from "./collections.js";
 import { chooseStrategy, type StoreCompat } from "./compat/strategy.js";
@@ -43,6 +44,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       requests: reportingUnavailable(new RequestLog(db)),
       events: reportingUnavailable(new EventLog(db)),
       keys: reportingUnavailable(new ApiKeyRepository(db)),
+      audit: reportingUnavailable(new AuditLog(db)),
       sessions: reportingUnavailable(new SessionRepository(db)),
       strategy: strategy.name,
       trimWriteGuards: (cutoff) => strategy.trimWriteGuards(cutoff),

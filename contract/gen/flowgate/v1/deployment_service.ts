@@ -1143,8 +1143,9 @@ export const ClaimFlowRunsResponse: MessageFns<ClaimFlowRunsResponse> = {
 export type DeploymentServiceService = typeof DeploymentServiceService;
 export const DeploymentServiceService = {
   /**
-   * Creates a deployment, or updates the one with the same flow name and name.
-   * Errors: INVALID_ARGUMENT.
+   * Creates a deployment owned by the caller, or updates the one with the same flow name and name when
+   * the caller owns it (or is admin).
+   * Errors: INVALID_ARGUMENT; ALREADY_EXISTS (reason DEPLOYMENT_EXISTS: another principal owns it).
    */
   createDeployment: {
     path: "/flowgate.v1.DeploymentService/CreateDeployment" as const,
@@ -1221,8 +1222,9 @@ export const DeploymentServiceService = {
 
 export interface DeploymentServiceServer extends UntypedServiceImplementation {
   /**
-   * Creates a deployment, or updates the one with the same flow name and name.
-   * Errors: INVALID_ARGUMENT.
+   * Creates a deployment owned by the caller, or updates the one with the same flow name and name when
+   * the caller owns it (or is admin).
+   * Errors: INVALID_ARGUMENT; ALREADY_EXISTS (reason DEPLOYMENT_EXISTS: another principal owns it).
    */
   createDeployment: handleUnaryCall<CreateDeploymentRequest, CreateDeploymentResponse>;
   /**
@@ -1252,8 +1254,9 @@ export interface DeploymentServiceServer extends UntypedServiceImplementation {
 
 export interface DeploymentServiceClient extends Client {
   /**
-   * Creates a deployment, or updates the one with the same flow name and name.
-   * Errors: INVALID_ARGUMENT.
+   * Creates a deployment owned by the caller, or updates the one with the same flow name and name when
+   * the caller owns it (or is admin).
+   * Errors: INVALID_ARGUMENT; ALREADY_EXISTS (reason DEPLOYMENT_EXISTS: another principal owns it).
    */
   createDeployment(
     request: CreateDeploymentRequest,

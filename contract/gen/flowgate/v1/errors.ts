@@ -79,6 +79,11 @@ export enum ErrorReason {
   ERROR_REASON_PAYLOAD_TOO_LARGE = 21,
   /** ERROR_REASON_KEY_NOT_FOUND - NOT_FOUND: no API key has this id. */
   ERROR_REASON_KEY_NOT_FOUND = 22,
+  /**
+   * ERROR_REASON_DEPLOYMENT_EXISTS - ALREADY_EXISTS: a deployment with this flow name and name belongs to another principal; only it
+   * or an admin may change it.
+   */
+  ERROR_REASON_DEPLOYMENT_EXISTS = 23,
 }
 
 export function errorReasonFromJSON(object: any): ErrorReason {
@@ -152,6 +157,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 22:
     case "ERROR_REASON_KEY_NOT_FOUND":
       return ErrorReason.ERROR_REASON_KEY_NOT_FOUND;
+    case 23:
+    case "ERROR_REASON_DEPLOYMENT_EXISTS":
+      return ErrorReason.ERROR_REASON_DEPLOYMENT_EXISTS;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ErrorReason");
   }
@@ -205,6 +213,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_PAYLOAD_TOO_LARGE";
     case ErrorReason.ERROR_REASON_KEY_NOT_FOUND:
       return "ERROR_REASON_KEY_NOT_FOUND";
+    case ErrorReason.ERROR_REASON_DEPLOYMENT_EXISTS:
+      return "ERROR_REASON_DEPLOYMENT_EXISTS";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ErrorReason");
   }

@@ -266,9 +266,17 @@ export interface WatchFlowRunsResponse {
 export interface CreateFlowRunInputRequest {
   flowRunId: string;
   key: string;
-  value: any | undefined;
+  value:
+    | any
+    | undefined;
+  /**
+   * Deprecated: the server sets the input's sender to the caller's principal. For clients that put
+   * their flow run's id here, a UUID is taken as sender_flow_run_id when that is empty.
+   */
   sender: string;
   requestId: string;
+  /** The flow run this input is sent from (where a reply should go); must name an existing run. */
+  senderFlowRunId: string;
 }
 
 export interface CreateFlowRunInputResponse {
@@ -3024,7 +3032,7 @@ export const WatchFlowRunsResponse: MessageFns<WatchFlowRunsResponse> = {
 };
 
 function createBaseCreateFlowRunInputRequest(): CreateFlowRunInputRequest {
-  return { flowRunId: "", key: "", value: undefined, sender: "", requestId: "" };
+  return { flowRunId: "", key: "", value: undefined, sender: "", requestId: "", senderFlowRunId: "" };
 }
 
 export const CreateFlowRunInputRequest: MessageFns<CreateFlowRunInputRequest> = {
@@ -3043,6 +3051,9 @@ export const CreateFlowRunInputRequest: MessageFns<CreateFlowRunInputRequest> = 
     }
     if (message.requestId !== "") {
       writer.uint32(42).string(message.requestId);
+    }
+    if (message.senderFlowRunId !== "") {
+      writer.uint32(50).string(message.senderFlowRunId);
     }
     return writer;
   },
@@ -3100,6 +3111,14 @@ export const CreateFlowRunInputRequest: MessageFns<CreateFlowRunInputRequest> = 
             message.requestId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.senderFlowRunId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3127,6 +3146,11 @@ export const CreateFlowRunInputRequest: MessageFns<CreateFlowRunInputRequest> = 
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      senderFlowRunId: isSet(object.senderFlowRunId)
+        ? globalThis.String(object.senderFlowRunId)
+        : isSet(object.sender_flow_run_id)
+        ? globalThis.String(object.sender_flow_run_id)
+        : "",
     };
   },
 
@@ -3147,6 +3171,9 @@ export const CreateFlowRunInputRequest: MessageFns<CreateFlowRunInputRequest> = 
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.senderFlowRunId !== "") {
+      obj.senderFlowRunId = message.senderFlowRunId;
+    }
     return obj;
   },
 
@@ -3160,6 +3187,7 @@ export const CreateFlowRunInputRequest: MessageFns<CreateFlowRunInputRequest> = 
     message.value = object.value === undefined ? undefined : object.value;
     message.sender = object.sender ?? "";
     message.requestId = object.requestId ?? "";
+    message.senderFlowRunId = object.senderFlowRunId ?? "";
     return message;
   },
 };
@@ -4585,8 +4613,9 @@ export const RunServiceService = {
     responseDeserialize: (value: Buffer): WatchFlowRunsResponse => WatchFlowRunsResponse.decode(value),
   },
   /**
-   * Stores a value under a key of a run.
-   * Errors: NOT_FOUND (run); ALREADY_EXISTS (key); INVALID_ARGUMENT (key, or value over the size limit).
+   * Stores a value under a key of a run; its sender is the caller's principal.
+   * Errors: NOT_FOUND (run, or the sender flow run); ALREADY_EXISTS (key); INVALID_ARGUMENT (key, or
+   * value over the size limit).
    */
   createFlowRunInput: {
     path: "/flowgate.v1.RunService/CreateFlowRunInput" as const,
@@ -4762,8 +4791,9 @@ export interface RunServiceServer extends UntypedServiceImplementation {
    */
   watchFlowRuns: handleServerStreamingCall<WatchFlowRunsRequest, WatchFlowRunsResponse>;
   /**
-   * Stores a value under a key of a run.
-   * Errors: NOT_FOUND (run); ALREADY_EXISTS (key); INVALID_ARGUMENT (key, or value over the size limit).
+   * Stores a value under a key of a run; its sender is the caller's principal.
+   * Errors: NOT_FOUND (run, or the sender flow run); ALREADY_EXISTS (key); INVALID_ARGUMENT (key, or
+   * value over the size limit).
    */
   createFlowRunInput: handleUnaryCall<CreateFlowRunInputRequest, CreateFlowRunInputResponse>;
   /**
@@ -5008,8 +5038,9 @@ export interface RunServiceClient extends Client {
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchFlowRunsResponse>;
   /**
-   * Stores a value under a key of a run.
-   * Errors: NOT_FOUND (run); ALREADY_EXISTS (key); INVALID_ARGUMENT (key, or value over the size limit).
+   * Stores a value under a key of a run; its sender is the caller's principal.
+   * Errors: NOT_FOUND (run, or the sender flow run); ALREADY_EXISTS (key); INVALID_ARGUMENT (key, or
+   * value over the size limit).
    */
   createFlowRunInput(
     request: CreateFlowRunInputRequest,

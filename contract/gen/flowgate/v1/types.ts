@@ -107,6 +107,20 @@ export interface StateDetails {
   deploymentId: string;
 }
 
+/** Who caused something: an authenticated principal, and the channel its call came through. */
+export interface Actor {
+  /**
+   * The principal's name: the name of the API key the call carried ("anonymous" with authentication
+   * disabled; "flowgate" for changes the server made itself, such as an expired pause).
+   */
+  principal: string;
+  /**
+   * "grpc", "http-api", "web-ui", "cli", "sdk", "python", "go" (what the client says it is, from its
+   * x-flowgate-client header or user agent, else the transport), or "server".
+   */
+  channel: string;
+}
+
 /** One state of a flow run or a task run. */
 export interface State {
   id: string;
@@ -115,7 +129,11 @@ export interface State {
   name: string;
   message: string;
   timestamp: Date | undefined;
-  details: StateDetails | undefined;
+  details:
+    | StateDetails
+    | undefined;
+  /** Who made the run enter this state; unset for task-run states and states stored before it was recorded. */
+  by: Actor | undefined;
 }
 
 /** A proposed state, as sent by a client. */
@@ -208,7 +226,14 @@ export interface Deployment {
   /** Free-form text telling a runner what to execute (e.g. a module path and export). */
   entrypoint: string;
   parameters: { [key: string]: any } | undefined;
-  createdAt: Date | undefined;
+  createdAt:
+    | Date
+    | undefined;
+  /**
+   * The principal that created it: only it (or an admin) may change it. Empty for deployments created
+   * before owners were recorded (the next principal to change one becomes its owner).
+   */
+  owner: string;
 }
 
 /** A key/value record attached to a flow run (pause inputs, send_input / receive_input). */
@@ -219,9 +244,16 @@ export interface FlowRunInput {
   value:
     | any
     | undefined;
-  /** Optional: which run sent it. */
+  /** The principal that stored it, as the server authenticated it (never what the request claimed). */
   sender: string;
-  createdAt: Date | undefined;
+  createdAt:
+    | Date
+    | undefined;
+  /**
+   * The flow run the sender says it sent this from (receive_input replies there); a claim, checked only
+   * to name an existing run. Empty when the sender was not a flow run.
+   */
+  senderFlowRunId: string;
 }
 
 /** One state change of a flow run, as streamed to watchers. */
@@ -390,8 +422,93 @@ export const StateDetails: MessageFns<StateDetails> = {
   },
 };
 
+function createBaseActor(): Actor {
+  return { principal: "", channel: "" };
+}
+
+export const Actor: MessageFns<Actor> = {
+  encode(message: Actor, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.principal !== "") {
+      writer.uint32(10).string(message.principal);
+    }
+    if (message.channel !== "") {
+      writer.uint32(18).string(message.channel);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Actor {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseActor();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.principal = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.channel = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Actor {
+    return {
+      principal: isSet(object.principal) ? globalThis.String(object.principal) : "",
+      channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+    };
+  },
+
+  toJSON(message: Actor): unknown {
+    const obj: any = {};
+    if (message.principal !== "") {
+      obj.principal = message.principal;
+    }
+    if (message.channel !== "") {
+      obj.channel = message.channel;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Actor>, I>>(base?: I): Actor {
+    return Actor.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Actor>, I>>(object: I): Actor {
+    const message = createBaseActor();
+    message.principal = object.principal ?? "";
+    message.channel = object.channel ?? "";
+    return message;
+  },
+};
+
 function createBaseState(): State {
-  return { id: "", type: 0, name: "", message: "", timestamp: undefined, details: undefined };
+  return { id: "", type: 0, name: "", message: "", timestamp: undefined, details: undefined, by: undefined };
 }
 
 export const State: MessageFns<State> = {
@@ -413,6 +530,9 @@ export const State: MessageFns<State> = {
     }
     if (message.details !== undefined) {
       StateDetails.encode(message.details, writer.uint32(50).fork()).join();
+    }
+    if (message.by !== undefined) {
+      Actor.encode(message.by, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -478,6 +598,14 @@ export const State: MessageFns<State> = {
             message.details = StateDetails.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.by = Actor.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -498,6 +626,7 @@ export const State: MessageFns<State> = {
       message: isSet(object.message) ? globalThis.String(object.message) : "",
       timestamp: isSet(object.timestamp) ? fromJsonTimestamp(object.timestamp) : undefined,
       details: isSet(object.details) ? StateDetails.fromJSON(object.details) : undefined,
+      by: isSet(object.by) ? Actor.fromJSON(object.by) : undefined,
     };
   },
 
@@ -521,6 +650,9 @@ export const State: MessageFns<State> = {
     if (message.details !== undefined) {
       obj.details = StateDetails.toJSON(message.details);
     }
+    if (message.by !== undefined) {
+      obj.by = Actor.toJSON(message.by);
+    }
     return obj;
   },
 
@@ -537,6 +669,7 @@ export const State: MessageFns<State> = {
     message.details = (object.details !== undefined && object.details !== null)
       ? StateDetails.fromPartial(object.details)
       : undefined;
+    message.by = (object.by !== undefined && object.by !== null) ? Actor.fromPartial(object.by) : undefined;
     return message;
   },
 };
@@ -1561,7 +1694,7 @@ export const TaskRun: MessageFns<TaskRun> = {
 };
 
 function createBaseDeployment(): Deployment {
-  return { id: "", name: "", flowName: "", entrypoint: "", parameters: undefined, createdAt: undefined };
+  return { id: "", name: "", flowName: "", entrypoint: "", parameters: undefined, createdAt: undefined, owner: "" };
 }
 
 export const Deployment: MessageFns<Deployment> = {
@@ -1583,6 +1716,9 @@ export const Deployment: MessageFns<Deployment> = {
     }
     if (message.createdAt !== undefined) {
       Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(50).fork()).join();
+    }
+    if (message.owner !== "") {
+      writer.uint32(58).string(message.owner);
     }
     return writer;
   },
@@ -1648,6 +1784,14 @@ export const Deployment: MessageFns<Deployment> = {
             message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.owner = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1676,6 +1820,7 @@ export const Deployment: MessageFns<Deployment> = {
         : isSet(object.created_at)
         ? fromJsonTimestamp(object.created_at)
         : undefined,
+      owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
     };
   },
 
@@ -1699,6 +1844,9 @@ export const Deployment: MessageFns<Deployment> = {
     if (message.createdAt !== undefined) {
       obj.createdAt = message.createdAt.toISOString();
     }
+    if (message.owner !== "") {
+      obj.owner = message.owner;
+    }
     return obj;
   },
 
@@ -1713,12 +1861,13 @@ export const Deployment: MessageFns<Deployment> = {
     message.entrypoint = object.entrypoint ?? "";
     message.parameters = object.parameters ?? undefined;
     message.createdAt = object.createdAt ?? undefined;
+    message.owner = object.owner ?? "";
     return message;
   },
 };
 
 function createBaseFlowRunInput(): FlowRunInput {
-  return { flowRunId: "", key: "", value: undefined, sender: "", createdAt: undefined };
+  return { flowRunId: "", key: "", value: undefined, sender: "", createdAt: undefined, senderFlowRunId: "" };
 }
 
 export const FlowRunInput: MessageFns<FlowRunInput> = {
@@ -1737,6 +1886,9 @@ export const FlowRunInput: MessageFns<FlowRunInput> = {
     }
     if (message.createdAt !== undefined) {
       Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(42).fork()).join();
+    }
+    if (message.senderFlowRunId !== "") {
+      writer.uint32(50).string(message.senderFlowRunId);
     }
     return writer;
   },
@@ -1794,6 +1946,14 @@ export const FlowRunInput: MessageFns<FlowRunInput> = {
             message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.senderFlowRunId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1821,6 +1981,11 @@ export const FlowRunInput: MessageFns<FlowRunInput> = {
         : isSet(object.created_at)
         ? fromJsonTimestamp(object.created_at)
         : undefined,
+      senderFlowRunId: isSet(object.senderFlowRunId)
+        ? globalThis.String(object.senderFlowRunId)
+        : isSet(object.sender_flow_run_id)
+        ? globalThis.String(object.sender_flow_run_id)
+        : "",
     };
   },
 
@@ -1841,6 +2006,9 @@ export const FlowRunInput: MessageFns<FlowRunInput> = {
     if (message.createdAt !== undefined) {
       obj.createdAt = message.createdAt.toISOString();
     }
+    if (message.senderFlowRunId !== "") {
+      obj.senderFlowRunId = message.senderFlowRunId;
+    }
     return obj;
   },
 
@@ -1854,6 +2022,7 @@ export const FlowRunInput: MessageFns<FlowRunInput> = {
     message.value = object.value === undefined ? undefined : object.value;
     message.sender = object.sender ?? "";
     message.createdAt = object.createdAt ?? undefined;
+    message.senderFlowRunId = object.senderFlowRunId ?? "";
     return message;
   },
 };

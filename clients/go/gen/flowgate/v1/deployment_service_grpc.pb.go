@@ -33,8 +33,9 @@ const (
 // Deployments (named flows a runner can execute) and the runner's claim on scheduled runs.
 // Status codes common to every RPC: INVALID_ARGUMENT, UNAVAILABLE, INTERNAL (see RunService).
 type DeploymentServiceClient interface {
-	// Creates a deployment, or updates the one with the same flow name and name.
-	// Errors: INVALID_ARGUMENT.
+	// Creates a deployment owned by the caller, or updates the one with the same flow name and name when
+	// the caller owns it (or is admin).
+	// Errors: INVALID_ARGUMENT; ALREADY_EXISTS (reason DEPLOYMENT_EXISTS: another principal owns it).
 	CreateDeployment(ctx context.Context, in *CreateDeploymentRequest, opts ...grpc.CallOption) (*CreateDeploymentResponse, error)
 	// Reads a deployment by id or by "flow-name/deployment-name".
 	// Errors: NOT_FOUND; INVALID_ARGUMENT (neither or both given).
@@ -118,8 +119,9 @@ func (c *deploymentServiceClient) ClaimFlowRuns(ctx context.Context, in *ClaimFl
 // Deployments (named flows a runner can execute) and the runner's claim on scheduled runs.
 // Status codes common to every RPC: INVALID_ARGUMENT, UNAVAILABLE, INTERNAL (see RunService).
 type DeploymentServiceServer interface {
-	// Creates a deployment, or updates the one with the same flow name and name.
-	// Errors: INVALID_ARGUMENT.
+	// Creates a deployment owned by the caller, or updates the one with the same flow name and name when
+	// the caller owns it (or is admin).
+	// Errors: INVALID_ARGUMENT; ALREADY_EXISTS (reason DEPLOYMENT_EXISTS: another principal owns it).
 	CreateDeployment(context.Context, *CreateDeploymentRequest) (*CreateDeploymentResponse, error)
 	// Reads a deployment by id or by "flow-name/deployment-name".
 	// Errors: NOT_FOUND; INVALID_ARGUMENT (neither or both given).

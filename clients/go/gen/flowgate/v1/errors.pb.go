@@ -82,6 +82,9 @@ const (
 	ErrorReason_ERROR_REASON_PAYLOAD_TOO_LARGE ErrorReason = 21
 	// NOT_FOUND: no API key has this id.
 	ErrorReason_ERROR_REASON_KEY_NOT_FOUND ErrorReason = 22
+	// ALREADY_EXISTS: a deployment with this flow name and name belongs to another principal; only it
+	// or an admin may change it.
+	ErrorReason_ERROR_REASON_DEPLOYMENT_EXISTS ErrorReason = 23
 )
 
 // Enum value maps for ErrorReason.
@@ -110,6 +113,7 @@ var (
 		20: "ERROR_REASON_METHOD_NOT_ALLOWED",
 		21: "ERROR_REASON_PAYLOAD_TOO_LARGE",
 		22: "ERROR_REASON_KEY_NOT_FOUND",
+		23: "ERROR_REASON_DEPLOYMENT_EXISTS",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":              0,
@@ -135,6 +139,7 @@ var (
 		"ERROR_REASON_METHOD_NOT_ALLOWED":       20,
 		"ERROR_REASON_PAYLOAD_TOO_LARGE":        21,
 		"ERROR_REASON_KEY_NOT_FOUND":            22,
+		"ERROR_REASON_DEPLOYMENT_EXISTS":        23,
 	}
 )
 
@@ -169,7 +174,7 @@ var File_flowgate_v1_errors_proto protoreflect.FileDescriptor
 
 const file_flowgate_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18flowgate/v1/errors.proto\x12\vflowgate.v1*\xa7\x06\n" +
+	"\x18flowgate/v1/errors.proto\x12\vflowgate.v1*\xcb\x06\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_FLOW_RUN_NOT_FOUND\x10\x01\x12%\n" +
@@ -194,7 +199,8 @@ const file_flowgate_v1_errors_proto_rawDesc = "" +
 	"\x1cERROR_REASON_ROUTE_NOT_FOUND\x10\x13\x12#\n" +
 	"\x1fERROR_REASON_METHOD_NOT_ALLOWED\x10\x14\x12\"\n" +
 	"\x1eERROR_REASON_PAYLOAD_TOO_LARGE\x10\x15\x12\x1e\n" +
-	"\x1aERROR_REASON_KEY_NOT_FOUND\x10\x16b\x06proto3"
+	"\x1aERROR_REASON_KEY_NOT_FOUND\x10\x16\x12\"\n" +
+	"\x1eERROR_REASON_DEPLOYMENT_EXISTS\x10\x17b\x06proto3"
 
 var (
 	file_flowgate_v1_errors_proto_rawDescOnce sync.Once

@@ -1449,14 +1449,18 @@ func (x *WatchFlowRunsResponse) GetEvent() *FlowRunEvent {
 }
 
 type CreateFlowRunInputRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	FlowRunId     string                 `protobuf:"bytes,1,opt,name=flow_run_id,json=flowRunId,proto3" json:"flow_run_id,omitempty"`
-	Key           string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
-	Value         *structpb.Value        `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
-	Sender        string                 `protobuf:"bytes,4,opt,name=sender,proto3" json:"sender,omitempty"`
-	RequestId     string                 `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	FlowRunId string                 `protobuf:"bytes,1,opt,name=flow_run_id,json=flowRunId,proto3" json:"flow_run_id,omitempty"`
+	Key       string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	Value     *structpb.Value        `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	// Deprecated: the server sets the input's sender to the caller's principal. For clients that put
+	// their flow run's id here, a UUID is taken as sender_flow_run_id when that is empty.
+	Sender    string `protobuf:"bytes,4,opt,name=sender,proto3" json:"sender,omitempty"`
+	RequestId string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The flow run this input is sent from (where a reply should go); must name an existing run.
+	SenderFlowRunId string `protobuf:"bytes,6,opt,name=sender_flow_run_id,json=senderFlowRunId,proto3" json:"sender_flow_run_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CreateFlowRunInputRequest) Reset() {
@@ -1520,6 +1524,13 @@ func (x *CreateFlowRunInputRequest) GetSender() string {
 func (x *CreateFlowRunInputRequest) GetRequestId() string {
 	if x != nil {
 		return x.RequestId
+	}
+	return ""
+}
+
+func (x *CreateFlowRunInputRequest) GetSenderFlowRunId() string {
+	if x != nil {
+		return x.SenderFlowRunId
 	}
 	return ""
 }
@@ -2344,14 +2355,15 @@ const file_flowgate_v1_run_service_proto_rawDesc = "" +
 	"\tflow_name\x18\x02 \x01(\tR\bflowName\x12#\n" +
 	"\rdeployment_id\x18\x03 \x01(\tR\fdeploymentId\"H\n" +
 	"\x15WatchFlowRunsResponse\x12/\n" +
-	"\x05event\x18\x01 \x01(\v2\x19.flowgate.v1.FlowRunEventR\x05event\"\xb2\x01\n" +
+	"\x05event\x18\x01 \x01(\v2\x19.flowgate.v1.FlowRunEventR\x05event\"\xdf\x01\n" +
 	"\x19CreateFlowRunInputRequest\x12\x1e\n" +
 	"\vflow_run_id\x18\x01 \x01(\tR\tflowRunId\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12,\n" +
 	"\x05value\x18\x03 \x01(\v2\x16.google.protobuf.ValueR\x05value\x12\x16\n" +
 	"\x06sender\x18\x04 \x01(\tR\x06sender\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"M\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\x12+\n" +
+	"\x12sender_flow_run_id\x18\x06 \x01(\tR\x0fsenderFlowRunId\"M\n" +
 	"\x1aCreateFlowRunInputResponse\x12/\n" +
 	"\x05input\x18\x01 \x01(\v2\x19.flowgate.v1.FlowRunInputR\x05input\"K\n" +
 	"\x17ReadFlowRunInputRequest\x12\x1e\n" +

@@ -102,8 +102,9 @@ type RunServiceClient interface {
 	// Streams the current state of every matching run, then every change of a matching run.
 	// Errors: INVALID_ARGUMENT.
 	WatchFlowRuns(ctx context.Context, in *WatchFlowRunsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchFlowRunsResponse], error)
-	// Stores a value under a key of a run.
-	// Errors: NOT_FOUND (run); ALREADY_EXISTS (key); INVALID_ARGUMENT (key, or value over the size limit).
+	// Stores a value under a key of a run; its sender is the caller's principal.
+	// Errors: NOT_FOUND (run, or the sender flow run); ALREADY_EXISTS (key); INVALID_ARGUMENT (key, or
+	// value over the size limit).
 	CreateFlowRunInput(ctx context.Context, in *CreateFlowRunInputRequest, opts ...grpc.CallOption) (*CreateFlowRunInputResponse, error)
 	// Reads a value by key.
 	// Errors: NOT_FOUND (run or key).
@@ -404,8 +405,9 @@ type RunServiceServer interface {
 	// Streams the current state of every matching run, then every change of a matching run.
 	// Errors: INVALID_ARGUMENT.
 	WatchFlowRuns(*WatchFlowRunsRequest, grpc.ServerStreamingServer[WatchFlowRunsResponse]) error
-	// Stores a value under a key of a run.
-	// Errors: NOT_FOUND (run); ALREADY_EXISTS (key); INVALID_ARGUMENT (key, or value over the size limit).
+	// Stores a value under a key of a run; its sender is the caller's principal.
+	// Errors: NOT_FOUND (run, or the sender flow run); ALREADY_EXISTS (key); INVALID_ARGUMENT (key, or
+	// value over the size limit).
 	CreateFlowRunInput(context.Context, *CreateFlowRunInputRequest) (*CreateFlowRunInputResponse, error)
 	// Reads a value by key.
 	// Errors: NOT_FOUND (run or key).

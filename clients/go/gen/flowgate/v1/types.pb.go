@@ -176,23 +176,82 @@ func (x *StateDetails) GetDeploymentId() string {
 	return ""
 }
 
+// Who caused something: an authenticated principal, and the channel its call came through.
+type Actor struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The principal's name: the name of the API key the call carried ("anonymous" with authentication
+	// disabled; "flowgate" for changes the server made itself, such as an expired pause).
+	Principal string `protobuf:"bytes,1,opt,name=principal,proto3" json:"principal,omitempty"`
+	// "grpc", "http-api", "web-ui", "cli", "sdk", "python", "go" (what the client says it is, from its
+	// x-flowgate-client header or user agent, else the transport), or "server".
+	Channel       string `protobuf:"bytes,2,opt,name=channel,proto3" json:"channel,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Actor) Reset() {
+	*x = Actor{}
+	mi := &file_flowgate_v1_types_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Actor) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Actor) ProtoMessage() {}
+
+func (x *Actor) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_types_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Actor.ProtoReflect.Descriptor instead.
+func (*Actor) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Actor) GetPrincipal() string {
+	if x != nil {
+		return x.Principal
+	}
+	return ""
+}
+
+func (x *Actor) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
 // One state of a flow run or a task run.
 type State struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Type  StateType              `protobuf:"varint,2,opt,name=type,proto3,enum=flowgate.v1.StateType" json:"type,omitempty"`
 	// A display name such as "Paused", "Suspended", "Resuming", "AwaitingRetry".
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
-	Message       string                 `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
-	Timestamp     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
-	Details       *StateDetails          `protobuf:"bytes,6,opt,name=details,proto3" json:"details,omitempty"`
+	Name      string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Message   string                 `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	Timestamp *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	Details   *StateDetails          `protobuf:"bytes,6,opt,name=details,proto3" json:"details,omitempty"`
+	// Who made the run enter this state; unset for task-run states and states stored before it was recorded.
+	By            *Actor `protobuf:"bytes,7,opt,name=by,proto3" json:"by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *State) Reset() {
 	*x = State{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[1]
+	mi := &file_flowgate_v1_types_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -204,7 +263,7 @@ func (x *State) String() string {
 func (*State) ProtoMessage() {}
 
 func (x *State) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[1]
+	mi := &file_flowgate_v1_types_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -217,7 +276,7 @@ func (x *State) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use State.ProtoReflect.Descriptor instead.
 func (*State) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{1}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *State) GetId() string {
@@ -262,6 +321,13 @@ func (x *State) GetDetails() *StateDetails {
 	return nil
 }
 
+func (x *State) GetBy() *Actor {
+	if x != nil {
+		return x.By
+	}
+	return nil
+}
+
 // A proposed state, as sent by a client.
 type StateProposal struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -275,7 +341,7 @@ type StateProposal struct {
 
 func (x *StateProposal) Reset() {
 	*x = StateProposal{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[2]
+	mi := &file_flowgate_v1_types_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -287,7 +353,7 @@ func (x *StateProposal) String() string {
 func (*StateProposal) ProtoMessage() {}
 
 func (x *StateProposal) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[2]
+	mi := &file_flowgate_v1_types_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -300,7 +366,7 @@ func (x *StateProposal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateProposal.ProtoReflect.Descriptor instead.
 func (*StateProposal) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{2}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *StateProposal) GetType() StateType {
@@ -343,7 +409,7 @@ type Pause struct {
 
 func (x *Pause) Reset() {
 	*x = Pause{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[3]
+	mi := &file_flowgate_v1_types_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -355,7 +421,7 @@ func (x *Pause) String() string {
 func (*Pause) ProtoMessage() {}
 
 func (x *Pause) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[3]
+	mi := &file_flowgate_v1_types_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -368,7 +434,7 @@ func (x *Pause) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pause.ProtoReflect.Descriptor instead.
 func (*Pause) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{3}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Pause) GetKey() string {
@@ -450,7 +516,7 @@ type FlowRun struct {
 
 func (x *FlowRun) Reset() {
 	*x = FlowRun{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[4]
+	mi := &file_flowgate_v1_types_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -462,7 +528,7 @@ func (x *FlowRun) String() string {
 func (*FlowRun) ProtoMessage() {}
 
 func (x *FlowRun) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[4]
+	mi := &file_flowgate_v1_types_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -475,7 +541,7 @@ func (x *FlowRun) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlowRun.ProtoReflect.Descriptor instead.
 func (*FlowRun) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{4}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *FlowRun) GetId() string {
@@ -599,7 +665,7 @@ type TaskRun struct {
 
 func (x *TaskRun) Reset() {
 	*x = TaskRun{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[5]
+	mi := &file_flowgate_v1_types_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -611,7 +677,7 @@ func (x *TaskRun) String() string {
 func (*TaskRun) ProtoMessage() {}
 
 func (x *TaskRun) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[5]
+	mi := &file_flowgate_v1_types_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -624,7 +690,7 @@ func (x *TaskRun) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskRun.ProtoReflect.Descriptor instead.
 func (*TaskRun) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{5}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *TaskRun) GetId() string {
@@ -718,16 +784,19 @@ type Deployment struct {
 	Name     string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	FlowName string                 `protobuf:"bytes,3,opt,name=flow_name,json=flowName,proto3" json:"flow_name,omitempty"`
 	// Free-form text telling a runner what to execute (e.g. a module path and export).
-	Entrypoint    string                 `protobuf:"bytes,4,opt,name=entrypoint,proto3" json:"entrypoint,omitempty"`
-	Parameters    *structpb.Struct       `protobuf:"bytes,5,opt,name=parameters,proto3" json:"parameters,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	Entrypoint string                 `protobuf:"bytes,4,opt,name=entrypoint,proto3" json:"entrypoint,omitempty"`
+	Parameters *structpb.Struct       `protobuf:"bytes,5,opt,name=parameters,proto3" json:"parameters,omitempty"`
+	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// The principal that created it: only it (or an admin) may change it. Empty for deployments created
+	// before owners were recorded (the next principal to change one becomes its owner).
+	Owner         string `protobuf:"bytes,7,opt,name=owner,proto3" json:"owner,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Deployment) Reset() {
 	*x = Deployment{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[6]
+	mi := &file_flowgate_v1_types_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -739,7 +808,7 @@ func (x *Deployment) String() string {
 func (*Deployment) ProtoMessage() {}
 
 func (x *Deployment) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[6]
+	mi := &file_flowgate_v1_types_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -752,7 +821,7 @@ func (x *Deployment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Deployment.ProtoReflect.Descriptor instead.
 func (*Deployment) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{6}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Deployment) GetId() string {
@@ -797,6 +866,13 @@ func (x *Deployment) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Deployment) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
 // A key/value record attached to a flow run (pause inputs, send_input / receive_input).
 type FlowRunInput struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -804,16 +880,19 @@ type FlowRunInput struct {
 	Key       string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
 	// Any JSON value.
 	Value *structpb.Value `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
-	// Optional: which run sent it.
-	Sender        string                 `protobuf:"bytes,4,opt,name=sender,proto3" json:"sender,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The principal that stored it, as the server authenticated it (never what the request claimed).
+	Sender    string                 `protobuf:"bytes,4,opt,name=sender,proto3" json:"sender,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// The flow run the sender says it sent this from (receive_input replies there); a claim, checked only
+	// to name an existing run. Empty when the sender was not a flow run.
+	SenderFlowRunId string `protobuf:"bytes,6,opt,name=sender_flow_run_id,json=senderFlowRunId,proto3" json:"sender_flow_run_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *FlowRunInput) Reset() {
 	*x = FlowRunInput{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[7]
+	mi := &file_flowgate_v1_types_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -825,7 +904,7 @@ func (x *FlowRunInput) String() string {
 func (*FlowRunInput) ProtoMessage() {}
 
 func (x *FlowRunInput) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[7]
+	mi := &file_flowgate_v1_types_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -838,7 +917,7 @@ func (x *FlowRunInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlowRunInput.ProtoReflect.Descriptor instead.
 func (*FlowRunInput) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{7}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *FlowRunInput) GetFlowRunId() string {
@@ -876,6 +955,13 @@ func (x *FlowRunInput) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *FlowRunInput) GetSenderFlowRunId() string {
+	if x != nil {
+		return x.SenderFlowRunId
+	}
+	return ""
+}
+
 // One state change of a flow run, as streamed to watchers.
 type FlowRunEvent struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
@@ -890,7 +976,7 @@ type FlowRunEvent struct {
 
 func (x *FlowRunEvent) Reset() {
 	*x = FlowRunEvent{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[8]
+	mi := &file_flowgate_v1_types_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -902,7 +988,7 @@ func (x *FlowRunEvent) String() string {
 func (*FlowRunEvent) ProtoMessage() {}
 
 func (x *FlowRunEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[8]
+	mi := &file_flowgate_v1_types_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -915,7 +1001,7 @@ func (x *FlowRunEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlowRunEvent.ProtoReflect.Descriptor instead.
 func (*FlowRunEvent) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{8}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *FlowRunEvent) GetFlowRun() *FlowRun {
@@ -949,14 +1035,18 @@ const file_flowgate_v1_types_proto_rawDesc = "" +
 	"\x10pause_expires_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x0epauseExpiresAt\x12)\n" +
 	"\x10pause_reschedule\x18\x03 \x01(\bR\x0fpauseReschedule\x12(\n" +
 	"\x10run_input_keyset\x18\x04 \x01(\tR\x0erunInputKeyset\x12#\n" +
-	"\rdeployment_id\x18\x05 \x01(\tR\fdeploymentId\"\xe0\x01\n" +
+	"\rdeployment_id\x18\x05 \x01(\tR\fdeploymentId\"?\n" +
+	"\x05Actor\x12\x1c\n" +
+	"\tprincipal\x18\x01 \x01(\tR\tprincipal\x12\x18\n" +
+	"\achannel\x18\x02 \x01(\tR\achannel\"\x84\x02\n" +
 	"\x05State\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12*\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x16.flowgate.v1.StateTypeR\x04type\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x128\n" +
 	"\ttimestamp\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\ttimestamp\x123\n" +
-	"\adetails\x18\x06 \x01(\v2\x19.flowgate.v1.StateDetailsR\adetails\"i\n" +
+	"\adetails\x18\x06 \x01(\v2\x19.flowgate.v1.StateDetailsR\adetails\x12\"\n" +
+	"\x02by\x18\a \x01(\v2\x12.flowgate.v1.ActorR\x02by\"i\n" +
 	"\rStateProposal\x12*\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x16.flowgate.v1.StateTypeR\x04type\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -1013,7 +1103,7 @@ const file_flowgate_v1_types_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xe1\x01\n" +
+	"updated_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xf7\x01\n" +
 	"\n" +
 	"Deployment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -1026,14 +1116,16 @@ const file_flowgate_v1_types_proto_rawDesc = "" +
 	"parameters\x18\x05 \x01(\v2\x17.google.protobuf.StructR\n" +
 	"parameters\x129\n" +
 	"\n" +
-	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xc1\x01\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x14\n" +
+	"\x05owner\x18\a \x01(\tR\x05owner\"\xee\x01\n" +
 	"\fFlowRunInput\x12\x1e\n" +
 	"\vflow_run_id\x18\x01 \x01(\tR\tflowRunId\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12,\n" +
 	"\x05value\x18\x03 \x01(\v2\x16.google.protobuf.ValueR\x05value\x12\x16\n" +
 	"\x06sender\x18\x04 \x01(\tR\x06sender\x129\n" +
 	"\n" +
-	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x94\x01\n" +
+	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12+\n" +
+	"\x12sender_flow_run_id\x18\x06 \x01(\tR\x0fsenderFlowRunId\"\x94\x01\n" +
 	"\fFlowRunEvent\x12/\n" +
 	"\bflow_run\x18\x01 \x01(\v2\x14.flowgate.v1.FlowRunR\aflowRun\x129\n" +
 	"\x0eprevious_state\x18\x02 \x01(\v2\x12.flowgate.v1.StateR\rpreviousState\x12\x18\n" +
@@ -1063,54 +1155,56 @@ func file_flowgate_v1_types_proto_rawDescGZIP() []byte {
 }
 
 var file_flowgate_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_flowgate_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_flowgate_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_flowgate_v1_types_proto_goTypes = []any{
 	(StateType)(0),                // 0: flowgate.v1.StateType
 	(*StateDetails)(nil),          // 1: flowgate.v1.StateDetails
-	(*State)(nil),                 // 2: flowgate.v1.State
-	(*StateProposal)(nil),         // 3: flowgate.v1.StateProposal
-	(*Pause)(nil),                 // 4: flowgate.v1.Pause
-	(*FlowRun)(nil),               // 5: flowgate.v1.FlowRun
-	(*TaskRun)(nil),               // 6: flowgate.v1.TaskRun
-	(*Deployment)(nil),            // 7: flowgate.v1.Deployment
-	(*FlowRunInput)(nil),          // 8: flowgate.v1.FlowRunInput
-	(*FlowRunEvent)(nil),          // 9: flowgate.v1.FlowRunEvent
-	nil,                           // 10: flowgate.v1.FlowRun.LabelsEntry
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),       // 12: google.protobuf.Struct
-	(*structpb.Value)(nil),        // 13: google.protobuf.Value
+	(*Actor)(nil),                 // 2: flowgate.v1.Actor
+	(*State)(nil),                 // 3: flowgate.v1.State
+	(*StateProposal)(nil),         // 4: flowgate.v1.StateProposal
+	(*Pause)(nil),                 // 5: flowgate.v1.Pause
+	(*FlowRun)(nil),               // 6: flowgate.v1.FlowRun
+	(*TaskRun)(nil),               // 7: flowgate.v1.TaskRun
+	(*Deployment)(nil),            // 8: flowgate.v1.Deployment
+	(*FlowRunInput)(nil),          // 9: flowgate.v1.FlowRunInput
+	(*FlowRunEvent)(nil),          // 10: flowgate.v1.FlowRunEvent
+	nil,                           // 11: flowgate.v1.FlowRun.LabelsEntry
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),       // 13: google.protobuf.Struct
+	(*structpb.Value)(nil),        // 14: google.protobuf.Value
 }
 var file_flowgate_v1_types_proto_depIdxs = []int32{
-	11, // 0: flowgate.v1.StateDetails.pause_expires_at:type_name -> google.protobuf.Timestamp
+	12, // 0: flowgate.v1.StateDetails.pause_expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 1: flowgate.v1.State.type:type_name -> flowgate.v1.StateType
-	11, // 2: flowgate.v1.State.timestamp:type_name -> google.protobuf.Timestamp
+	12, // 2: flowgate.v1.State.timestamp:type_name -> google.protobuf.Timestamp
 	1,  // 3: flowgate.v1.State.details:type_name -> flowgate.v1.StateDetails
-	0,  // 4: flowgate.v1.StateProposal.type:type_name -> flowgate.v1.StateType
-	11, // 5: flowgate.v1.Pause.expires_at:type_name -> google.protobuf.Timestamp
-	12, // 6: flowgate.v1.Pause.input_schema:type_name -> google.protobuf.Struct
-	12, // 7: flowgate.v1.Pause.input_initial:type_name -> google.protobuf.Struct
-	11, // 8: flowgate.v1.Pause.created_at:type_name -> google.protobuf.Timestamp
-	12, // 9: flowgate.v1.FlowRun.parameters:type_name -> google.protobuf.Struct
-	2,  // 10: flowgate.v1.FlowRun.state:type_name -> flowgate.v1.State
-	11, // 11: flowgate.v1.FlowRun.created_at:type_name -> google.protobuf.Timestamp
-	11, // 12: flowgate.v1.FlowRun.updated_at:type_name -> google.protobuf.Timestamp
-	4,  // 13: flowgate.v1.FlowRun.pause:type_name -> flowgate.v1.Pause
-	10, // 14: flowgate.v1.FlowRun.labels:type_name -> flowgate.v1.FlowRun.LabelsEntry
-	2,  // 15: flowgate.v1.TaskRun.state:type_name -> flowgate.v1.State
-	13, // 16: flowgate.v1.TaskRun.result:type_name -> google.protobuf.Value
-	11, // 17: flowgate.v1.TaskRun.created_at:type_name -> google.protobuf.Timestamp
-	11, // 18: flowgate.v1.TaskRun.updated_at:type_name -> google.protobuf.Timestamp
-	12, // 19: flowgate.v1.Deployment.parameters:type_name -> google.protobuf.Struct
-	11, // 20: flowgate.v1.Deployment.created_at:type_name -> google.protobuf.Timestamp
-	13, // 21: flowgate.v1.FlowRunInput.value:type_name -> google.protobuf.Value
-	11, // 22: flowgate.v1.FlowRunInput.created_at:type_name -> google.protobuf.Timestamp
-	5,  // 23: flowgate.v1.FlowRunEvent.flow_run:type_name -> flowgate.v1.FlowRun
-	2,  // 24: flowgate.v1.FlowRunEvent.previous_state:type_name -> flowgate.v1.State
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	2,  // 4: flowgate.v1.State.by:type_name -> flowgate.v1.Actor
+	0,  // 5: flowgate.v1.StateProposal.type:type_name -> flowgate.v1.StateType
+	12, // 6: flowgate.v1.Pause.expires_at:type_name -> google.protobuf.Timestamp
+	13, // 7: flowgate.v1.Pause.input_schema:type_name -> google.protobuf.Struct
+	13, // 8: flowgate.v1.Pause.input_initial:type_name -> google.protobuf.Struct
+	12, // 9: flowgate.v1.Pause.created_at:type_name -> google.protobuf.Timestamp
+	13, // 10: flowgate.v1.FlowRun.parameters:type_name -> google.protobuf.Struct
+	3,  // 11: flowgate.v1.FlowRun.state:type_name -> flowgate.v1.State
+	12, // 12: flowgate.v1.FlowRun.created_at:type_name -> google.protobuf.Timestamp
+	12, // 13: flowgate.v1.FlowRun.updated_at:type_name -> google.protobuf.Timestamp
+	5,  // 14: flowgate.v1.FlowRun.pause:type_name -> flowgate.v1.Pause
+	11, // 15: flowgate.v1.FlowRun.labels:type_name -> flowgate.v1.FlowRun.LabelsEntry
+	3,  // 16: flowgate.v1.TaskRun.state:type_name -> flowgate.v1.State
+	14, // 17: flowgate.v1.TaskRun.result:type_name -> google.protobuf.Value
+	12, // 18: flowgate.v1.TaskRun.created_at:type_name -> google.protobuf.Timestamp
+	12, // 19: flowgate.v1.TaskRun.updated_at:type_name -> google.protobuf.Timestamp
+	13, // 20: flowgate.v1.Deployment.parameters:type_name -> google.protobuf.Struct
+	12, // 21: flowgate.v1.Deployment.created_at:type_name -> google.protobuf.Timestamp
+	14, // 22: flowgate.v1.FlowRunInput.value:type_name -> google.protobuf.Value
+	12, // 23: flowgate.v1.FlowRunInput.created_at:type_name -> google.protobuf.Timestamp
+	6,  // 24: flowgate.v1.FlowRunEvent.flow_run:type_name -> flowgate.v1.FlowRun
+	3,  // 25: flowgate.v1.FlowRunEvent.previous_state:type_name -> flowgate.v1.State
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_flowgate_v1_types_proto_init() }
@@ -1124,7 +1218,7 @@ func file_flowgate_v1_types_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_flowgate_v1_types_proto_rawDesc), len(file_flowgate_v1_types_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

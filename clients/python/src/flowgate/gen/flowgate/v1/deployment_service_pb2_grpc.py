@@ -69,8 +69,9 @@ class DeploymentServiceServicer(object):
     """
 
     def CreateDeployment(self, request, context):
-        """Creates a deployment, or updates the one with the same flow name and name.
-        Errors: INVALID_ARGUMENT.
+        """Creates a deployment owned by the caller, or updates the one with the same flow name and name when
+        the caller owns it (or is admin).
+        Errors: INVALID_ARGUMENT; ALREADY_EXISTS (reason DEPLOYMENT_EXISTS: another principal owns it).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -261,18 +261,20 @@ class WatchFlowRunsResponse(_message.Message):
     def __init__(self, event: _Optional[_Union[_types_pb2.FlowRunEvent, _Mapping]] = ...) -> None: ...
 
 class CreateFlowRunInputRequest(_message.Message):
-    __slots__ = ("flow_run_id", "key", "value", "sender", "request_id")
+    __slots__ = ("flow_run_id", "key", "value", "sender", "request_id", "sender_flow_run_id")
     FLOW_RUN_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     SENDER_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FLOW_RUN_ID_FIELD_NUMBER: _ClassVar[int]
     flow_run_id: str
     key: str
     value: _struct_pb2.Value
     sender: str
     request_id: str
-    def __init__(self, flow_run_id: _Optional[str] = ..., key: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., sender: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    sender_flow_run_id: str
+    def __init__(self, flow_run_id: _Optional[str] = ..., key: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., sender: _Optional[str] = ..., request_id: _Optional[str] = ..., sender_flow_run_id: _Optional[str] = ...) -> None: ...
 
 class CreateFlowRunInputResponse(_message.Message):
     __slots__ = ("input",)

@@ -252,8 +252,9 @@ class RunServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def CreateFlowRunInput(self, request, context):
-        """Stores a value under a key of a run.
-        Errors: NOT_FOUND (run); ALREADY_EXISTS (key); INVALID_ARGUMENT (key, or value over the size limit).
+        """Stores a value under a key of a run; its sender is the caller's principal.
+        Errors: NOT_FOUND (run, or the sender flow run); ALREADY_EXISTS (key); INVALID_ARGUMENT (key, or
+        value over the size limit).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -26,7 +26,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x66lowgate/v1/types.proto\x12\x0b\x66lowgate.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa2\x01\n\x0cStateDetails\x12\x11\n\tpause_key\x18\x01 \x01(\t\x12\x34\n\x10pause_expires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10pause_reschedule\x18\x03 \x01(\x08\x12\x18\n\x10run_input_keyset\x18\x04 \x01(\t\x12\x15\n\rdeployment_id\x18\x05 \x01(\t\"\xb3\x01\n\x05State\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x04type\x18\x02 \x01(\x0e\x32\x16.flowgate.v1.StateType\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12-\n\ttimestamp\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x07\x64\x65tails\x18\x06 \x01(\x0b\x32\x19.flowgate.v1.StateDetails\"T\n\rStateProposal\x12$\n\x04type\x18\x01 \x01(\x0e\x32\x16.flowgate.v1.StateType\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x82\x02\n\x05Pause\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x12\n\nreschedule\x18\x02 \x01(\x08\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x0cinput_schema\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x19\n\x11input_description\x18\x05 \x01(\t\x12.\n\rinput_initial\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xdd\x03\n\x07\x46lowRun\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tflow_name\x18\x03 \x01(\t\x12\x15\n\rdeployment_id\x18\x04 \x01(\t\x12\x1a\n\x12parent_task_run_id\x18\x05 \x01(\t\x12\x1a\n\x12parent_flow_run_id\x18\x06 \x01(\t\x12+\n\nparameters\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\x12!\n\x05state\x18\x08 \x01(\x0b\x32\x12.flowgate.v1.State\x12\x0f\n\x07version\x18\t \x01(\x03\x12\x11\n\trun_count\x18\n \x01(\x05\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12!\n\x05pause\x18\r \x01(\x0b\x32\x12.flowgate.v1.Pause\x12\x30\n\x06labels\x18\x0e \x03(\x0b\x32 .flowgate.v1.FlowRun.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc4\x02\n\x07TaskRun\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x66low_run_id\x18\x02 \x01(\t\x12\x10\n\x08task_key\x18\x03 \x01(\t\x12\x13\n\x0b\x64ynamic_key\x18\x04 \x01(\t\x12\x0c\n\x04name\x18\x05 \x01(\t\x12\x11\n\tcache_key\x18\x06 \x01(\t\x12!\n\x05state\x18\x07 \x01(\x0b\x32\x12.flowgate.v1.State\x12&\n\x06result\x18\x08 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x12\n\nhas_result\x18\t \x01(\x08\x12\x11\n\trun_count\x18\n \x01(\x05\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xaa\x01\n\nDeployment\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tflow_name\x18\x03 \x01(\t\x12\x12\n\nentrypoint\x18\x04 \x01(\t\x12+\n\nparameters\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x97\x01\n\x0c\x46lowRunInput\x12\x13\n\x0b\x66low_run_id\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12%\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x0e\n\x06sender\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"s\n\x0c\x46lowRunEvent\x12&\n\x08\x66low_run\x18\x01 \x01(\x0b\x32\x14.flowgate.v1.FlowRun\x12*\n\x0eprevious_state\x18\x02 \x01(\x0b\x32\x12.flowgate.v1.State\x12\x0f\n\x07initial\x18\x03 \x01(\x08*\x86\x02\n\tStateType\x12\x1a\n\x16STATE_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14STATE_TYPE_SCHEDULED\x10\x01\x12\x16\n\x12STATE_TYPE_PENDING\x10\x02\x12\x16\n\x12STATE_TYPE_RUNNING\x10\x03\x12\x15\n\x11STATE_TYPE_PAUSED\x10\x04\x12\x18\n\x14STATE_TYPE_COMPLETED\x10\x05\x12\x15\n\x11STATE_TYPE_FAILED\x10\x06\x12\x18\n\x14STATE_TYPE_CANCELLED\x10\x07\x12\x16\n\x12STATE_TYPE_CRASHED\x10\x08\x12\x19\n\x15STATE_TYPE_CANCELLING\x10\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x66lowgate/v1/types.proto\x12\x0b\x66lowgate.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa2\x01\n\x0cStateDetails\x12\x11\n\tpause_key\x18\x01 \x01(\t\x12\x34\n\x10pause_expires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10pause_reschedule\x18\x03 \x01(\x08\x12\x18\n\x10run_input_keyset\x18\x04 \x01(\t\x12\x15\n\rdeployment_id\x18\x05 \x01(\t\"+\n\x05\x41\x63tor\x12\x11\n\tprincipal\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\"\xd3\x01\n\x05State\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x04type\x18\x02 \x01(\x0e\x32\x16.flowgate.v1.StateType\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12-\n\ttimestamp\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x07\x64\x65tails\x18\x06 \x01(\x0b\x32\x19.flowgate.v1.StateDetails\x12\x1e\n\x02\x62y\x18\x07 \x01(\x0b\x32\x12.flowgate.v1.Actor\"T\n\rStateProposal\x12$\n\x04type\x18\x01 \x01(\x0e\x32\x16.flowgate.v1.StateType\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x82\x02\n\x05Pause\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x12\n\nreschedule\x18\x02 \x01(\x08\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x0cinput_schema\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x19\n\x11input_description\x18\x05 \x01(\t\x12.\n\rinput_initial\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xdd\x03\n\x07\x46lowRun\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tflow_name\x18\x03 \x01(\t\x12\x15\n\rdeployment_id\x18\x04 \x01(\t\x12\x1a\n\x12parent_task_run_id\x18\x05 \x01(\t\x12\x1a\n\x12parent_flow_run_id\x18\x06 \x01(\t\x12+\n\nparameters\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\x12!\n\x05state\x18\x08 \x01(\x0b\x32\x12.flowgate.v1.State\x12\x0f\n\x07version\x18\t \x01(\x03\x12\x11\n\trun_count\x18\n \x01(\x05\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12!\n\x05pause\x18\r \x01(\x0b\x32\x12.flowgate.v1.Pause\x12\x30\n\x06labels\x18\x0e \x03(\x0b\x32 .flowgate.v1.FlowRun.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc4\x02\n\x07TaskRun\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x66low_run_id\x18\x02 \x01(\t\x12\x10\n\x08task_key\x18\x03 \x01(\t\x12\x13\n\x0b\x64ynamic_key\x18\x04 \x01(\t\x12\x0c\n\x04name\x18\x05 \x01(\t\x12\x11\n\tcache_key\x18\x06 \x01(\t\x12!\n\x05state\x18\x07 \x01(\x0b\x32\x12.flowgate.v1.State\x12&\n\x06result\x18\x08 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x12\n\nhas_result\x18\t \x01(\x08\x12\x11\n\trun_count\x18\n \x01(\x05\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb9\x01\n\nDeployment\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tflow_name\x18\x03 \x01(\t\x12\x12\n\nentrypoint\x18\x04 \x01(\t\x12+\n\nparameters\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05owner\x18\x07 \x01(\t\"\xb3\x01\n\x0c\x46lowRunInput\x12\x13\n\x0b\x66low_run_id\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12%\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x0e\n\x06sender\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12sender_flow_run_id\x18\x06 \x01(\t\"s\n\x0c\x46lowRunEvent\x12&\n\x08\x66low_run\x18\x01 \x01(\x0b\x32\x14.flowgate.v1.FlowRun\x12*\n\x0eprevious_state\x18\x02 \x01(\x0b\x32\x12.flowgate.v1.State\x12\x0f\n\x07initial\x18\x03 \x01(\x08*\x86\x02\n\tStateType\x12\x1a\n\x16STATE_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14STATE_TYPE_SCHEDULED\x10\x01\x12\x16\n\x12STATE_TYPE_PENDING\x10\x02\x12\x16\n\x12STATE_TYPE_RUNNING\x10\x03\x12\x15\n\x11STATE_TYPE_PAUSED\x10\x04\x12\x18\n\x14STATE_TYPE_COMPLETED\x10\x05\x12\x15\n\x11STATE_TYPE_FAILED\x10\x06\x12\x18\n\x14STATE_TYPE_CANCELLED\x10\x07\x12\x16\n\x12STATE_TYPE_CRASHED\x10\x08\x12\x19\n\x15STATE_TYPE_CANCELLING\x10\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,26 +35,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_FLOWRUN_LABELSENTRY']._loaded_options = None
   _globals['_FLOWRUN_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_STATETYPE']._serialized_start=2049
-  _globals['_STATETYPE']._serialized_end=2311
+  _globals['_STATETYPE']._serialized_start=2169
+  _globals['_STATETYPE']._serialized_end=2431
   _globals['_STATEDETAILS']._serialized_start=104
   _globals['_STATEDETAILS']._serialized_end=266
-  _globals['_STATE']._serialized_start=269
-  _globals['_STATE']._serialized_end=448
-  _globals['_STATEPROPOSAL']._serialized_start=450
-  _globals['_STATEPROPOSAL']._serialized_end=534
-  _globals['_PAUSE']._serialized_start=537
-  _globals['_PAUSE']._serialized_end=795
-  _globals['_FLOWRUN']._serialized_start=798
-  _globals['_FLOWRUN']._serialized_end=1275
-  _globals['_FLOWRUN_LABELSENTRY']._serialized_start=1230
-  _globals['_FLOWRUN_LABELSENTRY']._serialized_end=1275
-  _globals['_TASKRUN']._serialized_start=1278
-  _globals['_TASKRUN']._serialized_end=1602
-  _globals['_DEPLOYMENT']._serialized_start=1605
-  _globals['_DEPLOYMENT']._serialized_end=1775
-  _globals['_FLOWRUNINPUT']._serialized_start=1778
-  _globals['_FLOWRUNINPUT']._serialized_end=1929
-  _globals['_FLOWRUNEVENT']._serialized_start=1931
-  _globals['_FLOWRUNEVENT']._serialized_end=2046
+  _globals['_ACTOR']._serialized_start=268
+  _globals['_ACTOR']._serialized_end=311
+  _globals['_STATE']._serialized_start=314
+  _globals['_STATE']._serialized_end=525
+  _globals['_STATEPROPOSAL']._serialized_start=527
+  _globals['_STATEPROPOSAL']._serialized_end=611
+  _globals['_PAUSE']._serialized_start=614
+  _globals['_PAUSE']._serialized_end=872
+  _globals['_FLOWRUN']._serialized_start=875
+  _globals['_FLOWRUN']._serialized_end=1352
+  _globals['_FLOWRUN_LABELSENTRY']._serialized_start=1307
+  _globals['_FLOWRUN_LABELSENTRY']._serialized_end=1352
+  _globals['_TASKRUN']._serialized_start=1355
+  _globals['_TASKRUN']._serialized_end=1679
+  _globals['_DEPLOYMENT']._serialized_start=1682
+  _globals['_DEPLOYMENT']._serialized_end=1867
+  _globals['_FLOWRUNINPUT']._serialized_start=1870
+  _globals['_FLOWRUNINPUT']._serialized_end=2049
+  _globals['_FLOWRUNEVENT']._serialized_start=2051
+  _globals['_FLOWRUNEVENT']._serialized_end=2166
 # @@protoc_insertion_point(module_scope)

@@ -48,21 +48,31 @@ class StateDetails(_message.Message):
     deployment_id: str
     def __init__(self, pause_key: _Optional[str] = ..., pause_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pause_reschedule: bool = ..., run_input_keyset: _Optional[str] = ..., deployment_id: _Optional[str] = ...) -> None: ...
 
+class Actor(_message.Message):
+    __slots__ = ("principal", "channel")
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    principal: str
+    channel: str
+    def __init__(self, principal: _Optional[str] = ..., channel: _Optional[str] = ...) -> None: ...
+
 class State(_message.Message):
-    __slots__ = ("id", "type", "name", "message", "timestamp", "details")
+    __slots__ = ("id", "type", "name", "message", "timestamp", "details", "by")
     ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
     DETAILS_FIELD_NUMBER: _ClassVar[int]
+    BY_FIELD_NUMBER: _ClassVar[int]
     id: str
     type: StateType
     name: str
     message: str
     timestamp: _timestamp_pb2.Timestamp
     details: StateDetails
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[StateType, str]] = ..., name: _Optional[str] = ..., message: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., details: _Optional[_Union[StateDetails, _Mapping]] = ...) -> None: ...
+    by: Actor
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[StateType, str]] = ..., name: _Optional[str] = ..., message: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., details: _Optional[_Union[StateDetails, _Mapping]] = ..., by: _Optional[_Union[Actor, _Mapping]] = ...) -> None: ...
 
 class StateProposal(_message.Message):
     __slots__ = ("type", "name", "message")
@@ -160,34 +170,38 @@ class TaskRun(_message.Message):
     def __init__(self, id: _Optional[str] = ..., flow_run_id: _Optional[str] = ..., task_key: _Optional[str] = ..., dynamic_key: _Optional[str] = ..., name: _Optional[str] = ..., cache_key: _Optional[str] = ..., state: _Optional[_Union[State, _Mapping]] = ..., result: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., has_result: bool = ..., run_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Deployment(_message.Message):
-    __slots__ = ("id", "name", "flow_name", "entrypoint", "parameters", "created_at")
+    __slots__ = ("id", "name", "flow_name", "entrypoint", "parameters", "created_at", "owner")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     FLOW_NAME_FIELD_NUMBER: _ClassVar[int]
     ENTRYPOINT_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     flow_name: str
     entrypoint: str
     parameters: _struct_pb2.Struct
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., flow_name: _Optional[str] = ..., entrypoint: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    owner: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., flow_name: _Optional[str] = ..., entrypoint: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., owner: _Optional[str] = ...) -> None: ...
 
 class FlowRunInput(_message.Message):
-    __slots__ = ("flow_run_id", "key", "value", "sender", "created_at")
+    __slots__ = ("flow_run_id", "key", "value", "sender", "created_at", "sender_flow_run_id")
     FLOW_RUN_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     SENDER_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FLOW_RUN_ID_FIELD_NUMBER: _ClassVar[int]
     flow_run_id: str
     key: str
     value: _struct_pb2.Value
     sender: str
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, flow_run_id: _Optional[str] = ..., key: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., sender: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    sender_flow_run_id: str
+    def __init__(self, flow_run_id: _Optional[str] = ..., key: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., sender: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sender_flow_run_id: _Optional[str] = ...) -> None: ...
 
 class FlowRunEvent(_message.Message):
     __slots__ = ("flow_run", "previous_state", "initial")

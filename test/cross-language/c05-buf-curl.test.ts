@@ -14,6 +14,8 @@ import { startTestServer, type TestServer } from "../support/test-server.js";
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const BUF = join(REPO, "node_modules", ".bin", "buf");
 const CURL = ["curl", "--protocol", "grpc", "--http2-prior-knowledge"];
+/** The README's `-H "authorization: Bearer $(cat .flowgate/admin-key)"`, with the test server's key. */
+let auth: string[] = [];
 const run = promisify(execFile);
 
 /** The parts of the protobuf JSON that these scenarios read. */
@@ -41,7 +43,7 @@ class HeldCall {
   stderr = "";
   readonly exited: Promise<number | null>;
   constructor(args: string[]) {
-    this.child = spawn(BUF, [...CURL, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(BUF, [...CURL, ...auth, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.on("data", (d: Buffer) => (this.stdout += d.toString()));
     this.child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
@@ -64,6 +66,7 @@ describe("C05 buf curl through reflection, as in the README", () => {
   before(async () => {
     server = await startTestServer();
     url = `http://${server.address}`;
+    auth = ["-H", `authorization: Bearer ${server.apiKey}`];
   });
   after(async () => {
     for (const h of held) if (h.child.exitCode === null) h.child.kill();
@@ -71,7 +74,7 @@ describe("C05 buf curl through reflection, as in the README", () => {
     await server.stop();
   });
 
-  const bc = async (...args: string[]): Promise<string> => (await run(BUF, [...CURL, ...args])).stdout;
+  const bc = async (...args: string[]): Promise<string> => (await run(BUF, [...CURL, ...auth, ...args])).stdout;
   // Every RunService method these scenarios call answers with the flow run.
   const call = async (method: string, body: unknown): Promise<FlowRunResponse> =>
     JSON.parse(await bc("-d", JSON.stringify(body), `${url}/flowgate.v1.RunService/${method}`)) as FlowRunResponse;
@@ -83,7 +86,9 @@ describe("C05 buf curl through reflection, as in the README", () => {
 
   test("C05 lists services and methods, and answers health checks", async () => {
     const services = (await bc("--list-services", url)).trim().split("\n");
-    assert.deepEqual(services.sort(), ["flowgate.v1.DeploymentService", "flowgate.v1.RunService", "grpc.health.v1.Health"]);
+    for (const service of ["flowgate.v1.DeploymentService", "flowgate.v1.KeyService", "flowgate.v1.RunService", "grpc.health.v1.Health"]) {
+      assert.ok(services.includes(service), `${service} listed: ${services.join(", ")}`);
+    }
     const methods = (await bc("--list-methods", url)).trim().split("\n");
     for (const m of ["PauseFlowRun", "ResumeFlowRun", "WaitForResume", "WatchFlowRun"]) {
       assert.ok(methods.includes(`flowgate.v1.RunService/${m}`), `${m} listed`);
@@ -113,6 +118,7 @@ describe("C05 buf curl through reflection, as in the README", () => {
     await assert.rejects(
       run(BUF, [
         ...CURL,
+        ...auth,
         "-v",
         "-d",
         JSON.stringify({ flow_run_id: RUN, run_input: { name: 42 } }),

@@ -99,7 +99,10 @@ export interface FlowRunInput {
   flowRunId: string;
   key: string;
   value: JsonValue;
+  /** Who stored it: the principal (API key name) the server authenticated, never what the sender claimed. */
   sender: string;
+  /** The flow run it was sent from (where a reply goes); "" when it was not sent from a run. */
+  senderFlowRunId: string;
   createdAt: Date | undefined;
 }
 

@@ -42,6 +42,8 @@ export interface ReceivedInput<T> {
   key: string;
   /** The sending run's id; "" when the sender was not a flow run. */
   sender: string;
+  /** Who sent it: the principal (API key name) the server authenticated. */
+  sentBy: string;
   createdAt: Date | undefined;
   /** Sends `value` to the sender run (as an input from this run). @throws Error when there is no sender. */
   respond(value: unknown, opts?: { keyPrefix?: string; key?: string; signal?: AbortSignal }): Promise<FlowRunInput>;
@@ -111,11 +113,12 @@ export async function* receiveInput<S extends z.ZodType>(
       if (!opts.withMetadata) {
         yield value;
       } else {
-        const sender = record.sender;
+        const sender = record.senderFlowRunId;
         yield {
           value,
           key: record.key,
           sender,
+          sentBy: record.sender,
           createdAt: record.createdAt,
           respond: (reply, r = {}) => {
             if (!sender) return Promise.reject(new Error(`Input "${record.key}" has no sender to respond to.`));

@@ -122,7 +122,14 @@ export function toFlowRunEvent(e: pb.FlowRunEvent | undefined): FlowRunEvent {
 
 export function toFlowRunInput(i: pb.FlowRunInput | undefined): FlowRunInput {
   if (!i) throw new Error("The server sent a response without its input.");
-  return { flowRunId: i.flowRunId, key: i.key, value: (i.value ?? null) as JsonValue, sender: i.sender, createdAt: i.createdAt };
+  return {
+    flowRunId: i.flowRunId,
+    key: i.key,
+    value: (i.value ?? null) as JsonValue,
+    sender: i.sender,
+    senderFlowRunId: i.senderFlowRunId,
+    createdAt: i.createdAt,
+  };
 }
 
 export function toDeployment(d: pb.Deployment | undefined): Deployment {

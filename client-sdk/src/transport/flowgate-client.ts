@@ -332,8 +332,25 @@ export class FlowgateClient {
   }
 
   /** @throws FlowRunNotFoundError, InputKeyExistsError, InvalidArgumentError */
-  async createFlowRunInput(flowRunId: string, key: string, value: JsonValue, sender = "", opts?: CallOptions): Promise<FlowRunInput> {
-    const req = runPb.CreateFlowRunInputRequest.fromPartial({ flowRunId, key, value, sender, requestId: randomUUID() });
+  /**
+   * `senderFlowRunId`: the run this is sent from (where a reply goes); the stored sender is always
+   * the caller's principal. (Also sent as the old `sender` field, which older servers read.)
+   */
+  async createFlowRunInput(
+    flowRunId: string,
+    key: string,
+    value: JsonValue,
+    senderFlowRunId = "",
+    opts?: CallOptions,
+  ): Promise<FlowRunInput> {
+    const req = runPb.CreateFlowRunInputRequest.fromPartial({
+      flowRunId,
+      key,
+      value,
+      senderFlowRunId,
+      sender: senderFlowRunId,
+      requestId: randomUUID(),
+    });
     return toFlowRunInput((await this.run("CreateFlowRunInput", this.runs.createFlowRunInput, req, opts)).input);
   }
 

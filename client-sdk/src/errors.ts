@@ -98,6 +98,9 @@ export class AlreadyExistsError extends FlowgateError {}
 /** INPUT_KEY_EXISTS: the flow run already has an input with this key. */
 export class InputKeyExistsError extends AlreadyExistsError {}
 
+/** DEPLOYMENT_EXISTS: a deployment with this flow name and name belongs to another principal (only it or an admin may change it). */
+export class DeploymentExistsError extends AlreadyExistsError {}
+
 /** A concurrent change got there first. */
 export class ConflictError extends FlowgateError {}
 

@@ -106,6 +106,7 @@ var (
 	ErrVersionConflict      = newSentinel("the expected version is stale", ErrConflict)                        // VERSION_CONFLICT
 	ErrContention           = newSentinel("too many concurrent writers; retry", ErrConflict)                   // CONTENTION
 	ErrInputKeyExists       = newSentinel("the flow run already has an input with this key", ErrAlreadyExists) // INPUT_KEY_EXISTS
+	ErrDeploymentExists     = newSentinel("the deployment belongs to another principal", ErrAlreadyExists)     // DEPLOYMENT_EXISTS
 	ErrUnavailable          = newSentinel("the server or its store is unavailable", nil)                       // STORE_UNAVAILABLE
 	ErrUnauthenticated      = newSentinel("unauthenticated", nil)                                              // UNAUTHENTICATED
 	ErrPermissionDenied     = newSentinel("permission denied", nil)                                            // PERMISSION_DENIED
@@ -129,6 +130,7 @@ var byReason = map[flowgatev1.ErrorReason]error{
 	flowgatev1.ErrorReason_ERROR_REASON_VERSION_CONFLICT:         ErrVersionConflict,
 	flowgatev1.ErrorReason_ERROR_REASON_CONTENTION:               ErrContention,
 	flowgatev1.ErrorReason_ERROR_REASON_INPUT_KEY_EXISTS:         ErrInputKeyExists,
+	flowgatev1.ErrorReason_ERROR_REASON_DEPLOYMENT_EXISTS:        ErrDeploymentExists,
 	flowgatev1.ErrorReason_ERROR_REASON_STORE_UNAVAILABLE:        ErrUnavailable,
 	flowgatev1.ErrorReason_ERROR_REASON_UNAUTHENTICATED:          ErrUnauthenticated,
 	flowgatev1.ErrorReason_ERROR_REASON_PERMISSION_DENIED:        ErrPermissionDenied,

@@ -43,6 +43,7 @@ var documented = map[string]struct {
 	"VERSION_CONFLICT":         {codes.Aborted, []error{ErrVersionConflict, ErrConflict}},
 	"CONTENTION":               {codes.Aborted, []error{ErrContention, ErrConflict}},
 	"INPUT_KEY_EXISTS":         {codes.AlreadyExists, []error{ErrInputKeyExists, ErrAlreadyExists}},
+	"DEPLOYMENT_EXISTS":        {codes.AlreadyExists, []error{ErrDeploymentExists, ErrAlreadyExists}},
 	"STORE_UNAVAILABLE":        {codes.Unavailable, []error{ErrUnavailable}},
 	"UNAUTHENTICATED":          {codes.Unauthenticated, []error{ErrUnauthenticated}},
 	"PERMISSION_DENIED":        {codes.PermissionDenied, []error{ErrPermissionDenied}},
@@ -56,7 +57,7 @@ var allSentinels = []error{
 	ErrNotFound, ErrRefused, ErrConflict, ErrAlreadyExists,
 	ErrFlowRunNotFound, ErrDeploymentNotFound, ErrTaskRunNotFound, ErrFlowRunInputNotFound, ErrPauseNotFound, ErrKeyNotFound,
 	ErrNotPaused, ErrFlowPauseTimeout, ErrAlreadyFinal, ErrTransitionRefused,
-	ErrInvalidArgument, ErrInvalidRunInput, ErrVersionConflict, ErrContention, ErrInputKeyExists,
+	ErrInvalidArgument, ErrInvalidRunInput, ErrVersionConflict, ErrContention, ErrInputKeyExists, ErrDeploymentExists,
 	ErrUnavailable, ErrUnauthenticated, ErrPermissionDenied, ErrInternal,
 }
 

@@ -18,6 +18,7 @@ import {
   FlowRunInputNotFoundError,
   FlowRunNotFoundError,
   InputKeyExistsError,
+  DeploymentExistsError,
   InternalError,
   InvalidArgumentError,
   InvalidRunInputError,
@@ -56,6 +57,7 @@ const TABLE: Record<string, { code: status; error: ErrorClass; parent: ErrorClas
   VERSION_CONFLICT: { code: status.ABORTED, error: VersionConflictError, parent: ConflictError },
   CONTENTION: { code: status.ABORTED, error: ContentionError, parent: ConflictError },
   INPUT_KEY_EXISTS: { code: status.ALREADY_EXISTS, error: InputKeyExistsError, parent: AlreadyExistsError },
+  DEPLOYMENT_EXISTS: { code: status.ALREADY_EXISTS, error: DeploymentExistsError, parent: AlreadyExistsError },
   STORE_UNAVAILABLE: { code: status.UNAVAILABLE, error: UnavailableError, parent: UnavailableError },
   UNAUTHENTICATED: { code: status.UNAUTHENTICATED, error: UnauthenticatedError, parent: UnauthenticatedError },
   PERMISSION_DENIED: { code: status.PERMISSION_DENIED, error: PermissionDeniedError, parent: PermissionDeniedError },
@@ -291,6 +293,19 @@ describe("errors by reason from a real Flowgate server", () => {
     const again = await failure(sdk.client.createFlowRunInput(run.id, "once", { a: 2 }));
     assert.equal(again.constructor, InputKeyExistsError);
     assert.equal(again.reason, "INPUT_KEY_EXISTS");
+  });
+
+  test("changing another principal's deployment → DeploymentExistsError", async () => {
+    const { secret } = await sdk.client.createKey({ name: "errors-by-reason-other", scopes: ["deployments:write"] });
+    const other = new FlowgateClient({ address: sdk.server.address, apiKey: secret });
+    try {
+      await sdk.client.createDeployment({ name: "owned", flowName: "errors-by-reason" });
+      const err = await failure(other.createDeployment({ name: "owned", flowName: "errors-by-reason" }));
+      assert.equal(err.constructor, DeploymentExistsError);
+      assert.equal(err.reason, "DEPLOYMENT_EXISTS");
+    } finally {
+      other.close();
+    }
   });
 
   test("resuming a run that is not paused → NotPausedError; cancelling a finished run → AlreadyFinalError", async () => {

@@ -9,6 +9,7 @@ import {
   AlreadyFinalError,
   ConflictError,
   ContentionError,
+  DeploymentExistsError,
   DeploymentNotFoundError,
   FlowgateError,
   FlowPauseTimeout,
@@ -74,6 +75,7 @@ export const ERRORS_BY_REASON: ReadonlyMap<string, Make> = new Map(
     VERSION_CONFLICT: plain(VersionConflictError),
     CONTENTION: plain(ContentionError),
     INPUT_KEY_EXISTS: plain(InputKeyExistsError),
+    DEPLOYMENT_EXISTS: plain(DeploymentExistsError),
     STORE_UNAVAILABLE: plain(UnavailableError),
     UNAUTHENTICATED: plain(UnauthenticatedError),
     PERMISSION_DENIED: plain(PermissionDeniedError),
@@ -103,15 +105,34 @@ function statusDetailsOf(err: ServiceError): Uint8Array | undefined {
 }
 
 /**
- * Maps a failed call of `rpc` (the method name, used only in the text of an unclassified error) to a
- * typed error. Anything that is not a gRPC status error is returned unchanged.
+ * grpc-js's text for a connection that failed, on one line: without its empty "Resolution note" and
+ * with OpenSSL's "<hex>:error:<hex>:SSL routines:<function>:<reason>:<source file>:<line>:" cut to
+ * its reason. Only the wording changes; the error's class never depends on it.
  */
-export function mapGrpcError(err: ServiceError, rpc: string): FlowgateError;
-export function mapGrpcError(err: unknown, rpc: string): unknown;
-export function mapGrpcError(err: unknown, rpc: string): unknown {
+function connectionFailureText(details: string): string {
+  return details
+    .replace(/\s*Resolution note:[\s\S]*$/, "")
+    .replace(/\b[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):[^\s:]+:\d+:?/g, "TLS: $1")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/**
+ * Maps a failed call of `rpc` (the method name, used only in the text of an unclassified error) to a
+ * typed error. Anything that is not a gRPC status error is returned unchanged. `transport` says how
+ * the client connects (see describeTransport); it is added to a failure to connect, which comes from
+ * grpc-js without a reason, so that a TLS mismatch says what to change.
+ */
+export function mapGrpcError(err: ServiceError, rpc: string, transport?: string): FlowgateError;
+export function mapGrpcError(err: unknown, rpc: string, transport?: string): unknown;
+export function mapGrpcError(err: unknown, rpc: string, transport?: string): unknown {
   if (!isServiceError(err)) return err;
   const { reason, fieldErrors } = decodeStatusDetails(statusDetailsOf(err));
-  const failure: Failure = { message: err.details || err.message, code: err.code, fieldErrors, options: { cause: err, reason } };
+  let message = err.details || err.message;
+  if (err.code === status.UNAVAILABLE && reason === undefined && transport !== undefined) {
+    message = `${connectionFailureText(message)} (${transport})`;
+  }
+  const failure: Failure = { message, code: err.code, fieldErrors, options: { cause: err, reason } };
   const make = (reason === undefined ? undefined : ERRORS_BY_REASON.get(reason)) ?? ERRORS_BY_CODE.get(err.code);
   return make ? make(failure) : new FlowgateError(`${rpc} failed: ${failure.message}`, err.code, failure.options);
 }

@@ -134,6 +134,11 @@ class InputKeyExistsError(AlreadyExistsError):
     """INPUT_KEY_EXISTS: the flow run already has an input with this key."""
 
 
+class DeploymentExistsError(AlreadyExistsError):
+    """DEPLOYMENT_EXISTS: a deployment with this flow name and name belongs to another principal;
+    only it or an admin may change it."""
+
+
 class UnavailableError(FlowgateError):
     """UNAVAILABLE (STORE_UNAVAILABLE): the server or its store cannot be reached; retry with the same
     request id."""
@@ -201,6 +206,7 @@ _BY_REASON_VALUE: dict[int, type[FlowgateError]] = {
     errors_pb2.ERROR_REASON_VERSION_CONFLICT: VersionConflictError,
     errors_pb2.ERROR_REASON_CONTENTION: ContentionError,
     errors_pb2.ERROR_REASON_INPUT_KEY_EXISTS: InputKeyExistsError,
+    errors_pb2.ERROR_REASON_DEPLOYMENT_EXISTS: DeploymentExistsError,
     errors_pb2.ERROR_REASON_STORE_UNAVAILABLE: UnavailableError,
     errors_pb2.ERROR_REASON_UNAUTHENTICATED: UnauthenticatedError,
     errors_pb2.ERROR_REASON_PERMISSION_DENIED: PermissionDeniedError,

@@ -137,6 +137,52 @@ export interface ApiKey {
 }
 
 /** Who a call acts as: the principal of the key it carries. */
+/** A run state as an audit entry names it. */
+export interface AuditState {
+  id: string;
+  type: StateType;
+  name: string;
+}
+
+/** One entry of the server's audit trail: a mutating call that succeeded. */
+export interface AuditEvent {
+  /** Its place in the hash chain, from 1. */
+  sequence: number;
+  id: string;
+  time: Date | undefined;
+  /** Who: the principal (API key name) and the key's id ("" with authentication disabled). */
+  principal: string;
+  keyId: string;
+  /** Through what: "grpc", "http-api", "web-ui", "cli", "sdk", "python", "go". */
+  channel: string;
+  /** "flowgate.v1.RunService/ResumeFlowRun", "POST /api/runs/:id/resume", … */
+  call: string;
+  /** The call's x-request-id, as in the server's log. */
+  callId: string;
+  /** The client's request id, if it sent one. */
+  requestId: string;
+  /** "" when the call was not about one run. */
+  flowRunId: string;
+  pauseKey: string;
+  stateBefore: AuditState | undefined;
+  stateAfter: AuditState | undefined;
+  /** A resume's input when at most 4 KiB of JSON; else only inputSha256. */
+  input: JsonObject | undefined;
+  inputSha256: string;
+  /** What else the call was about: "deployment:<id>", "task-run:<id>", "input:<key>", "key:<id>". */
+  subject: string;
+  prevHash: string;
+  hash: string;
+}
+
+/** VerifyAuditChain's answer: intact, or the first entry where the chain breaks. */
+export interface AuditChainVerdict {
+  intact: boolean;
+  /** Entries found intact before the break (all of them when intact). */
+  checked: number;
+  broken: { sequence: number; id: string; problem: string } | undefined;
+}
+
 export interface Caller {
   name: string;
   /** Empty when the server runs with authentication disabled. */

@@ -2,8 +2,12 @@
 import * as pb from "@flowgate/contract/flowgate/v1/types.js";
 import { WaitEventType as PbWaitEventType, type WaitForResumeResponse } from "@flowgate/contract/flowgate/v1/run_service.js";
 import type * as keyPb from "@flowgate/contract/flowgate/v1/key_service.js";
+import type * as auditPb from "@flowgate/contract/flowgate/v1/audit_service.js";
 import type {
   ApiKey,
+  AuditChainVerdict,
+  AuditEvent,
+  AuditState,
   Caller,
   Deployment,
   FlowRun,
@@ -174,4 +178,39 @@ export function toApiKey(k: keyPb.ApiKey | undefined): ApiKey {
 
 export function toCaller(c: keyPb.GetCallerResponse): Caller {
   return { name: c.name, keyId: c.keyId, groups: [...c.groups], scopes: [...c.scopes] };
+}
+
+function toAuditState(s: auditPb.AuditState | undefined): AuditState | undefined {
+  return s && { id: s.id, type: stateType(s.type), name: s.name };
+}
+
+export function toAuditEvent(e: auditPb.AuditEvent): AuditEvent {
+  return {
+    sequence: e.sequence,
+    id: e.id,
+    time: e.time,
+    principal: e.principal,
+    keyId: e.keyId,
+    channel: e.channel,
+    call: e.call,
+    callId: e.callId,
+    requestId: e.requestId,
+    flowRunId: e.flowRunId,
+    pauseKey: e.pauseKey,
+    stateBefore: toAuditState(e.stateBefore),
+    stateAfter: toAuditState(e.stateAfter),
+    input: jsonObject(e.input),
+    inputSha256: e.inputSha256,
+    subject: e.subject,
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+export function toAuditChainVerdict(v: auditPb.VerifyAuditChainResponse): AuditChainVerdict {
+  return {
+    intact: v.intact,
+    checked: v.checked,
+    broken: v.intact ? undefined : { sequence: v.brokenSequence, id: v.brokenId, problem: v.problem },
+  };
 }

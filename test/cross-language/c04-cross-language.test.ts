@@ -60,9 +60,11 @@ describe("C04 a TypeScript flow, resumed from Python, watched from Go", () => {
     let finished = false;
     try {
       const address = sdk.server.address;
+      // Each client finds the server's key as a user's would: FLOWGATE_API_KEY.
+      const env = { ...process.env, FLOWGATE_API_KEY: sdk.server.apiKey };
 
       // Go watches: its first line is the current state, PAUSED.
-      const goWatch = spawn(watchBin, [address, pausedRun.id], { stdio: ["ignore", "pipe", "pipe"] });
+      const goWatch = spawn(watchBin, [address, pausedRun.id], { env, stdio: ["ignore", "pipe", "pipe"] });
       watcher = goWatch;
       let watcherErr = "";
       goWatch.stderr.on("data", (d: Buffer) => (watcherErr += d.toString()));
@@ -79,7 +81,7 @@ describe("C04 a TypeScript flow, resumed from Python, watched from Go", () => {
 
       // Python resumes with input, validated against the schema the TS flow declared.
       const python = join(REPO, ".venv", "bin", "python");
-      const resumed = await run(python, ["-c", RESUME_PY, address, pausedRun.id]);
+      const resumed = await run(python, ["-c", RESUME_PY, address, pausedRun.id], { env });
       assert.equal(resumed.stdout.trim(), "RUNNING");
 
       const value = await result;

@@ -1,79 +1,12 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { RunServiceClient } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { makeCertificates } from "../support/certificates.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-
-/** A CA, a server certificate for 127.0.0.1/localhost, and a client certificate, made here with openssl. */
-function makeCertificates(): Record<"dir" | "ca" | "caKey" | "cert" | "key" | "clientCert" | "clientKey", string> {
-  const dir = mkdtempSync(join(tmpdir(), "flowgate-tls-"));
-  const f = (name: string): string => join(dir, name);
-  const openssl = (...args: string[]): void => void execFileSync("openssl", args, { stdio: "ignore" });
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=flowgate test CA",
-    "-keyout",
-    f("ca.key"),
-    "-out",
-    f("ca.pem"),
-  );
-  writeFileSync(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", f("server.key"), "-out", f("server.csr"));
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    f("server.csr"),
-    "-CA",
-    f("ca.pem"),
-    "-CAkey",
-    f("ca.key"),
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-extfile",
-    f("server.ext"),
-    "-out",
-    f("server.pem"),
-  );
-  openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=a runner", "-keyout", f("client.key"), "-out", f("client.csr"));
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    f("client.csr"),
-    "-CA",
-    f("ca.pem"),
-    "-CAkey",
-    f("ca.key"),
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-out",
-    f("client.pem"),
-  );
-  return {
-    dir,
-    ca: f("ca.pem"),
-    caKey: f("ca.key"),
-    cert: f("server.pem"),
-    key: f("server.key"),
-    clientCert: f("client.pem"),
-    clientKey: f("client.key"),
-  };
-}
 
 const certs = makeCertificates();
 const pem = (file: string): Buffer => readFileSync(file);

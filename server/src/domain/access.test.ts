@@ -53,7 +53,7 @@ describe("scopes: what a principal may do", () => {
     { requirement: "runs:write", scopes: ["admin"], expected: "ok" },
   ];
   for (const c of cases) {
-    test(`${c.requirement} with ${c.scopes ? `[${c.scopes.join(", ")}]` : "no key"} → ${c.expected}`, () => {
+    test(`${String(c.requirement)} with ${c.scopes ? `[${c.scopes.join(", ")}]` : "no key"} → ${c.expected}`, () => {
       assert.equal(allows(c.requirement, c.scopes && principal(c.scopes)), c.expected);
     });
   }

@@ -46,7 +46,8 @@ export async function startGrpcServer(opts: {
   server.addService(tolerantDecoding(KeyServiceService), opts.keys);
   server.addService(tolerantDecoding(AuditServiceService), opts.audit);
 
-  const health = new HealthImplementation(Object.fromEntries([["", "SERVING"], ...SERVICES.map((s) => [s, "SERVING"])]));
+  const serving: Record<string, "SERVING"> = Object.fromEntries([["", "SERVING"], ...SERVICES.map((s) => [s, "SERVING"] as const)]);
+  const health = new HealthImplementation(serving);
   health.addToServer(server);
   new ReflectionService(reflectionDefinition()).addToServer(server);
 

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { TlsOptions } from "./tls.js";
 import type { HeadersInit, Interceptor } from "./transport/interceptor.js";
 
 export const DEFAULT_API_ADDRESS = "127.0.0.1:50051";
@@ -20,6 +21,13 @@ export interface ClientConfig {
    * FLOWGATE_API_KEY, else (loopback servers only) `.flowgate/admin-key` of the working directory.
    */
   apiKey?: string | undefined;
+  /**
+   * TLS: `true` (trusting the system's CAs, or FLOWGATE_TLS_CA), `false` (plaintext, whatever the
+   * environment says), or the CA to trust and a client certificate and key for mTLS (each a PEM
+   * file's path, or the PEM as a Buffer). Default: FLOWGATE_TLS, FLOWGATE_TLS_CA,
+   * FLOWGATE_TLS_CLIENT_CERT and FLOWGATE_TLS_CLIENT_KEY, else plaintext. See tls.ts.
+   */
+  tls?: boolean | TlsOptions | undefined;
   /** How long calls keep retrying while the server is unreachable (default 30 000 ms; 0: never). */
   retryUnavailableMs?: number | undefined;
   /** Sent as gRPC metadata with every call (a credential, a tenant); a call's own `headers` add to them. */

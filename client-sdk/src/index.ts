@@ -17,6 +17,7 @@ export { serve, type ServeHandle, type ServeOptions, type ServeReady, type Serva
 export { runDeployment, type RunDeploymentOptions } from "./runner/run-deployment.js";
 export { getClient, configure } from "./client.js";
 export { DEFAULT_API_ADDRESS, type ClientConfig } from "./config.js";
+export { TlsSettingsError, type PemSource, type TlsOptions } from "./tls.js";
 export { FlowgateClient } from "./transport/flowgate-client.js";
 export type {
   StateProposal,

@@ -6,7 +6,7 @@
  * interceptors (see interceptor.ts).
  */
 import { randomUUID } from "node:crypto";
-import { credentials } from "@grpc/grpc-js";
+import { credentials, type ChannelCredentials } from "@grpc/grpc-js";
 import { DeploymentServiceClient } from "@flowgate/contract/flowgate/v1/deployment_service.js";
 import { KeyServiceClient } from "@flowgate/contract/flowgate/v1/key_service.js";
 import * as runPb from "@flowgate/contract/flowgate/v1/run_service.js";
@@ -14,6 +14,7 @@ import { RunServiceClient } from "@flowgate/contract/flowgate/v1/run_service.js"
 import { resolveAddress, resolveApiKey, type ClientConfig } from "../config.js";
 import { UnavailableError } from "../errors.js";
 import { backoffMs, sleep } from "../runtime/abortable.js";
+import { describeTransport, resolveTls, tlsChildEnv, type TlsSettings } from "../tls.js";
 import type {
   ApiKey,
   CallOptions,
@@ -118,6 +119,12 @@ export interface CreateKeyParams {
   expiresInSeconds?: number | undefined;
 }
 
+/** One set of credentials for all of the client's channels; grpc-js verifies the server's name against the address's host. */
+function channelCredentials(tls: TlsSettings | undefined): ChannelCredentials {
+  if (!tls) return credentials.createInsecure();
+  return credentials.createSsl(tls.ca?.pem ?? null, tls.client?.key.pem ?? null, tls.client?.cert.pem ?? null);
+}
+
 function timeoutFields(timeoutSeconds: number | null): { timeoutSeconds?: number; noTimeout: boolean } {
   return timeoutSeconds === null ? { noTimeout: true } : { timeoutSeconds, noTimeout: false };
 }
@@ -132,10 +139,17 @@ export class FlowgateClient {
   private readonly deployments: DeploymentServiceClient;
   private readonly keys: KeyServiceClient;
   readonly #apiKey: string | undefined;
+  // Private too: it may hold a client certificate's key given as PEM.
+  readonly #tls: TlsSettings | undefined;
+  private readonly transport: string;
 
+  /** @throws TlsSettingsError when a TLS setting contradicts another or names a file that cannot be read */
   constructor(config: ClientConfig = {}) {
     this.address = resolveAddress(config);
+    // Over TLS too, the key file is read for a loopback address only (see resolveApiKey).
     this.#apiKey = resolveApiKey(config, this.address);
+    this.#tls = resolveTls(config.tls);
+    this.transport = describeTransport(this.#tls);
     this.retryUnavailableMs = config.retryUnavailableMs ?? 30_000;
     // The key first, so an `authorization` among the caller's own headers replaces it.
     this.#headers = this.#apiKey === undefined ? config.headers : mergeHeaders({ authorization: `Bearer ${this.#apiKey}` }, config.headers);
@@ -143,9 +157,15 @@ export class FlowgateClient {
     // A paused flow waits on one stream for hours; after a server restart it should find the server
     // again within seconds, not after grpc-js's default back-off of up to two minutes.
     const options = { "grpc.initial_reconnect_backoff_ms": 200, "grpc.max_reconnect_backoff_ms": 3_000 };
-    this.runs = new RunServiceClient(this.address, credentials.createInsecure(), options);
-    this.deployments = new DeploymentServiceClient(this.address, credentials.createInsecure(), options);
-    this.keys = new KeyServiceClient(this.address, credentials.createInsecure(), options);
+    const channel = channelCredentials(this.#tls);
+    this.runs = new RunServiceClient(this.address, channel, options);
+    this.deployments = new DeploymentServiceClient(this.address, channel, options);
+    this.keys = new KeyServiceClient(this.address, channel, options);
+  }
+
+  /** Whether calls go over TLS. */
+  get tls(): boolean {
+    return this.#tls !== undefined;
   }
 
   /** Closes the channels; calls in flight fail with CANCELLED. */
@@ -157,14 +177,18 @@ export class FlowgateClient {
 
   /**
    * The environment a process started on this client's behalf (a runner's child) needs to reach the
-   * same server with the same key, however this client found them.
+   * same server with the same key and TLS settings, however this client found them.
    */
   childEnv(): Record<string, string> {
-    return { FLOWGATE_API_ADDRESS: this.address, ...(this.#apiKey === undefined ? {} : { FLOWGATE_API_KEY: this.#apiKey }) };
+    return {
+      FLOWGATE_API_ADDRESS: this.address,
+      ...(this.#apiKey === undefined ? {} : { FLOWGATE_API_KEY: this.#apiKey }),
+      ...tlsChildEnv(this.#tls),
+    };
   }
 
   private setup(service: string, rpc: string): CallSetup {
-    return { service, rpc, headers: this.#headers, interceptors: this.interceptors };
+    return { service, rpc, headers: this.#headers, interceptors: this.interceptors, transport: this.transport };
   }
 
   private run<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req, opts?: CallOptions): Promise<Res> {

@@ -31,6 +31,8 @@ export interface CallSetup {
   rpc: string;
   headers: HeadersInit | undefined;
   interceptors: readonly Interceptor[];
+  /** How the client connects, in words, for failures to connect (see describeTransport). */
+  transport?: string | undefined;
 }
 
 /** The signal's reason, thrown as given (an Error unless a caller aborted with something else). */
@@ -61,7 +63,7 @@ export function unary<Req, Res>(setup: CallSetup, method: UnaryMethod<Req, Res>,
       const call = method(request, toMetadata(req.headers), options, (err, res) => {
         signal?.removeEventListener("abort", onAbort);
         if (signal?.aborted) reject(abortReason(signal));
-        else if (err) reject(mapGrpcError(err, setup.rpc));
+        else if (err) reject(mapGrpcError(err, setup.rpc, setup.transport));
         else resolve(res);
       });
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -151,7 +153,7 @@ export async function* serverStream<Req, Res>(
         if (signal?.aborted) reject(abortReason(signal));
         // Our own cancel because the reader left: the stream ended as far as anyone is concerned.
         else if (readerLeft) resolve();
-        else reject(mapGrpcError(err, setup.rpc));
+        else reject(mapGrpcError(err, setup.rpc, setup.transport));
       });
     });
   intercepted(

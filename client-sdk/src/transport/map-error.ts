@@ -106,15 +106,17 @@ function statusDetailsOf(err: ServiceError): Uint8Array | undefined {
 
 /**
  * grpc-js's text for a connection that failed, on one line: without its empty "Resolution note" and
- * with OpenSSL's "<hex>:error:<hex>:SSL routines:<function>:<reason>:<source file>:<line>:" cut to
- * its reason. Only the wording changes; the error's class never depends on it.
+ * timestamps, and with OpenSSL's "<hex>:error:<hex>:SSL routines:<function>:<reason>:<file>:<line>:…"
+ * cut to its reason. Only the wording changes; the error's class never depends on it.
  */
 function connectionFailureText(details: string): string {
-  return details
+  const text = details
     .replace(/\s*Resolution note:[\s\S]*$/, "")
-    .replace(/\b[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):[^\s:]+:\d+:?/g, "TLS: $1")
+    .replace(/\b[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):[^\s:]+:\d+:(SSL alert number \d+)?/g, "TLS: $1")
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, "")
     .replace(/\s+/g, " ")
     .trim();
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 /**
@@ -130,7 +132,7 @@ export function mapGrpcError(err: unknown, rpc: string, transport?: string): unk
   const { reason, fieldErrors } = decodeStatusDetails(statusDetailsOf(err));
   let message = err.details || err.message;
   if (err.code === status.UNAVAILABLE && reason === undefined && transport !== undefined) {
-    message = `${connectionFailureText(message)} (${transport})`;
+    message = `${connectionFailureText(message)} ${transport}`;
   }
   const failure: Failure = { message, code: err.code, fieldErrors, options: { cause: err, reason } };
   const make = (reason === undefined ? undefined : ERRORS_BY_REASON.get(reason)) ?? ERRORS_BY_CODE.get(err.code);

@@ -1,6 +1,7 @@
-/** What every command needs from the global options: a client for --address and --api-key, and how to print. */
+/** What every command needs from the global options: a client for --address, --api-key and --tls*, and how to print. */
 import type { Command } from "commander";
 import { resolveAddress } from "../config.js";
+import { TlsSettingsError, type TlsOptions } from "../tls.js";
 import { FlowgateClient } from "../transport/flowgate-client.js";
 import { colorEnabled } from "./colors.js";
 import { CliError, ExitCode } from "./errors.js";
@@ -9,7 +10,18 @@ export interface GlobalOptions {
   address?: string;
   /** The secret itself; never printed. Default: FLOWGATE_API_KEY, else .flowgate/admin-key for a loopback server. */
   apiKey?: string;
+  /** --tls, --tls-ca, --tls-cert, --tls-key; each else its FLOWGATE_TLS* variable (see tls.ts). */
+  tls?: boolean;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   json?: boolean;
+}
+
+/** The client's `tls` option from the flags: undefined (the environment decides) unless one is given. */
+function tlsOption(opts: GlobalOptions): TlsOptions | undefined {
+  if (!opts.tls && opts.tlsCa === undefined && opts.tlsCert === undefined && opts.tlsKey === undefined) return undefined;
+  return { ca: opts.tlsCa, cert: opts.tlsCert, key: opts.tlsKey };
 }
 
 export interface CliContext {
@@ -37,8 +49,13 @@ export function cliContext(command: Command): CliContext {
     json,
     color: !json && colorEnabled(),
     client: () => {
-      // A command line should fail at once when the server is down, not retry for 30 s like a flow does.
-      client ??= new FlowgateClient({ address, apiKey: opts.apiKey, retryUnavailableMs: 0 });
+      try {
+        // A command line should fail at once when the server is down, not retry for 30 s like a flow does.
+        client ??= new FlowgateClient({ address, apiKey: opts.apiKey, tls: tlsOption(opts), retryUnavailableMs: 0 });
+      } catch (err) {
+        if (err instanceof TlsSettingsError) throw new CliError(err.message, ExitCode.USAGE);
+        throw err;
+      }
       return client;
     },
     print: (human, value) => {

@@ -18,6 +18,14 @@ function buildProgram(): Command {
     .addOption(
       new Option("--api-key <secret>", "API key (default: FLOWGATE_API_KEY, else .flowgate/admin-key for a server on a loopback address)"),
     )
+    .addOption(new Option("--tls", "connect over TLS (default: FLOWGATE_TLS; plaintext unless a TLS setting is given)"))
+    .addOption(
+      new Option("--tls-ca <file>", "PEM file of the CA that signed the server's certificate; implies --tls (default: FLOWGATE_TLS_CA)"),
+    )
+    .addOption(
+      new Option("--tls-cert <file>", "PEM file of a client certificate, for a server requiring one (default: FLOWGATE_TLS_CLIENT_CERT)"),
+    )
+    .addOption(new Option("--tls-key <file>", "PEM file of the client certificate's key (default: FLOWGATE_TLS_CLIENT_KEY)"))
     .option("--json", "machine-readable JSON output")
     .showHelpAfterError()
     .exitOverride();
@@ -29,6 +37,14 @@ function buildProgram(): Command {
   whoamiCommand(program);
   return program;
 }
+
+// grpc-js sends the address's host as the TLS server name even when it is an IP address, for which
+// Node warns once (DEP0123; grpc/grpc-node#1919). Nothing a user of the CLI can act on.
+const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const code = typeof rest[0] === "object" && rest[0] !== null ? (rest[0] as { code?: unknown }).code : rest[1];
+  if (code !== "DEP0123") emitWarning(warning, ...rest);
+}) as typeof process.emitWarning;
 
 const program = buildProgram();
 try {

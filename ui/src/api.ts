@@ -111,9 +111,14 @@ function remember(session: SessionJson): SessionJson {
   return session;
 }
 
-/** Who is signed in; a 401 (nobody) fires SIGNED_OUT_EVENT like any other. */
-export async function getSession(signal?: AbortSignal): Promise<SessionJson> {
-  return remember(await request<SessionJson>("GET", "/api/session", undefined, { signal }));
+/**
+ * Who is signed in. A 401 (nobody) fires SIGNED_OUT_EVENT like any other, unless `quiet`: the app's
+ * first look, which handles the answer itself (and must not undo a sign-in that finished meanwhile).
+ */
+export async function getSession(opts: { signal?: AbortSignal; quiet?: boolean } = {}): Promise<SessionJson> {
+  return remember(
+    await request<SessionJson>("GET", "/api/session", undefined, { signal: opts.signal, signInAttempt: opts.quiet === true }),
+  );
 }
 
 /** Opens a session with an API key: the key goes to the server once, the browser keeps only the cookie. */

@@ -17,7 +17,7 @@ export function App() {
   useEffect(() => {
     if (state.status === "signed-out" && !onSignIn) {
       const here = window.location.pathname + window.location.search;
-      navigate(here === "/" ? "/signin" : `/signin?next=${encodeURIComponent(here)}`);
+      navigate(here === "/" ? "/signin" : `/signin?next=${encodeURIComponent(here)}`, { replace: true });
     }
   }, [state.status, onSignIn]);
 

@@ -3,8 +3,10 @@ import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 
 
 const NAVIGATE = "flowgate:navigate";
 
-export function navigate(path: string): void {
-  window.history.pushState(null, "", path);
+/** Goes to `path` in place; `replace` leaves no history entry for the page left (the sign-in page). */
+export function navigate(path: string, opts: { replace?: boolean } = {}): void {
+  if (opts.replace) window.history.replaceState(null, "", path);
+  else window.history.pushState(null, "", path);
   window.dispatchEvent(new Event(NAVIGATE));
 }
 

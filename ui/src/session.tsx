@@ -1,5 +1,5 @@
 /** Who is signed in, for every page: loaded once, dropped when the server says the session is gone. */
-import { createContext, useContext, useEffect, useState } from "react";
+import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
 import { getSession, SIGNED_OUT_EVENT, type SessionJson } from "./api.ts";
 import { hasScope, isScope } from "../../server/src/domain/access.ts";
 
@@ -13,12 +13,21 @@ export type SessionState =
 /** The session state, and a way to replace it (after signing in or out). */
 export function useSessionState(): [SessionState, (next: SessionState) => void] {
   const [state, setState] = useState<SessionState>({ status: "loading" });
+  // Set once the app has changed the session itself (signed in with a link, say): the first look's
+  // answer, which may arrive later, is older news then.
+  const changed = useRef(false);
+  const change = useCallback((next: SessionState): void => {
+    changed.current = true;
+    setState(next);
+  }, []);
   useEffect(() => {
     const controller = new AbortController();
-    getSession(controller.signal).then(
-      (session) => setState({ status: "signed-in", session }),
+    getSession({ signal: controller.signal, quiet: true }).then(
+      (session) => {
+        if (!changed.current) setState({ status: "signed-in", session });
+      },
       (err: unknown) => {
-        if (controller.signal.aborted) return;
+        if (controller.signal.aborted || changed.current) return;
         const status = (err as { status?: number }).status;
         setState(
           status === 401 ? { status: "signed-out" } : { status: "unknown", message: err instanceof Error ? err.message : String(err) },
@@ -32,7 +41,7 @@ export function useSessionState(): [SessionState, (next: SessionState) => void] 
       window.removeEventListener(SIGNED_OUT_EVENT, signedOut);
     };
   }, []);
-  return [state, setState];
+  return [state, change];
 }
 
 export const SessionContext = createContext<SessionJson | undefined>(undefined);

@@ -15,7 +15,7 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (session: Sessi
 
   const done = (session: SessionJson): void => {
     onSignedIn(session);
-    navigate(nextPath(window.location.search));
+    navigate(nextPath(window.location.search), { replace: true });
   };
   const fail = (err: unknown, what: string): void => {
     setError(err instanceof ApiError && err.status === 401 ? what : err instanceof Error ? err.message : String(err));

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { credentials, type ChannelCredentials } from "@grpc/grpc-js";
 import { DeploymentServiceClient } from "@flowgate/contract/flowgate/v1/deployment_service.js";
 import { KeyServiceClient } from "@flowgate/contract/flowgate/v1/key_service.js";
+import { AuditServiceClient } from "@flowgate/contract/flowgate/v1/audit_service.js";
 import * as runPb from "@flowgate/contract/flowgate/v1/run_service.js";
 import { RunServiceClient } from "@flowgate/contract/flowgate/v1/run_service.js";
 import { resolveAddress, resolveApiKey, type ClientConfig } from "../config.js";
@@ -17,6 +18,8 @@ import { backoffMs, sleep } from "../runtime/abortable.js";
 import { describeTransport, resolveTls, tlsChildEnv, type TlsSettings } from "../tls.js";
 import type {
   ApiKey,
+  AuditChainVerdict,
+  AuditEvent,
   CallOptions,
   Caller,
   Deployment,
@@ -33,6 +36,8 @@ import { serverStream, unary, type CallSetup, type StreamMethod, type UnaryMetho
 import { mergeHeaders, type HeadersInit, type Interceptor } from "./interceptor.js";
 import {
   toApiKey,
+  toAuditChainVerdict,
+  toAuditEvent,
   toCaller,
   toDeployment,
   toFlowRun,
@@ -108,6 +113,7 @@ export interface RunDeploymentParams {
 const RUN_SERVICE = "flowgate.v1.RunService";
 const DEPLOYMENT_SERVICE = "flowgate.v1.DeploymentService";
 const KEY_SERVICE = "flowgate.v1.KeyService";
+const AUDIT_SERVICE = "flowgate.v1.AuditService";
 
 export interface CreateKeyParams {
   /** The principal the key acts as, e.g. "alice" or "billing-service". */
@@ -138,6 +144,7 @@ export class FlowgateClient {
   private readonly runs: RunServiceClient;
   private readonly deployments: DeploymentServiceClient;
   private readonly keys: KeyServiceClient;
+  private readonly audit: AuditServiceClient;
   readonly #apiKey: string | undefined;
   // Private too: it may hold a client certificate's key given as PEM.
   readonly #tls: TlsSettings | undefined;
@@ -161,6 +168,7 @@ export class FlowgateClient {
     this.runs = new RunServiceClient(this.address, channel, options);
     this.deployments = new DeploymentServiceClient(this.address, channel, options);
     this.keys = new KeyServiceClient(this.address, channel, options);
+    this.audit = new AuditServiceClient(this.address, channel, options);
   }
 
   /** Whether calls go over TLS. */
@@ -173,6 +181,7 @@ export class FlowgateClient {
     this.runs.close();
     this.deployments.close();
     this.keys.close();
+    this.audit.close();
   }
 
   /**
@@ -290,33 +299,14 @@ export class FlowgateClient {
 
   /** In-process pause. @throws FlowRunNotFoundError, TransitionRefusedError, InvalidArgumentError */
   async pauseFlowRun(p: PauseParams & { reschedule: boolean }, opts?: CallOptions): Promise<PauseOutcome> {
-    const req = runPb.PauseFlowRunRequest.fromPartial({
-      flowRunId: p.flowRunId,
-      key: p.key,
-      ...timeoutFields(p.timeoutSeconds),
-      reschedule: p.reschedule,
-      inputSchema: p.inputSchema,
-      inputDescription: p.inputDescription ?? "",
-      inputInitial: p.inputInitial,
-      requestId: randomUUID(),
-    });
-    const res = await this.run("PauseFlowRun", this.runs.pauseFlowRun, req, opts);
-    return { flowRun: toFlowRun(res.flowRun), alreadyFired: res.alreadyFired, runInput: res.runInput };
+    const req = runPb.PauseFlowRunRequest.fromPartial({ ...pauseFields(p), reschedule: p.reschedule });
+    return toPauseOutcome(await this.run("PauseFlowRun", this.runs.pauseFlowRun, req, opts));
   }
 
   /** @throws FlowRunNotFoundError, TransitionRefusedError ("Cannot suspend subflows.", …), InvalidArgumentError */
   async suspendFlowRun(p: PauseParams, opts?: CallOptions): Promise<PauseOutcome> {
-    const req = runPb.SuspendFlowRunRequest.fromPartial({
-      flowRunId: p.flowRunId,
-      key: p.key,
-      ...timeoutFields(p.timeoutSeconds),
-      inputSchema: p.inputSchema,
-      inputDescription: p.inputDescription ?? "",
-      inputInitial: p.inputInitial,
-      requestId: randomUUID(),
-    });
-    const res = await this.run("SuspendFlowRun", this.runs.suspendFlowRun, req, opts);
-    return { flowRun: toFlowRun(res.flowRun), alreadyFired: res.alreadyFired, runInput: res.runInput };
+    const req = runPb.SuspendFlowRunRequest.fromPartial(pauseFields(p));
+    return toPauseOutcome(await this.run("SuspendFlowRun", this.runs.suspendFlowRun, req, opts));
   }
 
   /** @throws FlowRunNotFoundError, NotPausedError, FlowPauseTimeout, InvalidRunInputError */
@@ -518,8 +508,54 @@ export class FlowgateClient {
     return toApiKey((await this.key("RevokeKey", this.keys.revokeKey, { keyId }, opts)).key);
   }
 
+  /**
+   * Audit entries, oldest first: of one run, one principal, and/or a time range [start, end). Scope:
+   * runs:read. @throws InvalidArgumentError (page size or token, end before start)
+   */
+  async listAuditEvents(
+    p: { flowRunId?: string; principal?: string; start?: Date; end?: Date; pageSize?: number; pageToken?: string } = {},
+    opts?: CallOptions,
+  ): Promise<{ events: AuditEvent[]; nextPageToken: string }> {
+    const req = {
+      flowRunId: p.flowRunId ?? "",
+      principal: p.principal ?? "",
+      startTime: p.start,
+      endTime: p.end,
+      pageSize: p.pageSize ?? 0,
+      pageToken: p.pageToken ?? "",
+    };
+    const bound = this.audit.listAuditEvents.bind(this.audit);
+    const res = await this.retrying(() => unary(this.setup(AUDIT_SERVICE, "ListAuditEvents"), bound, req, opts), opts?.signal);
+    return { events: res.events.map(toAuditEvent), nextPageToken: res.nextPageToken };
+  }
+
+  /** Recomputes the server's whole audit chain: intact, or the first entry where it breaks. Scope: admin. */
+  async verifyAuditChain(opts?: CallOptions): Promise<AuditChainVerdict> {
+    const bound = this.audit.verifyAuditChain.bind(this.audit);
+    return toAuditChainVerdict(
+      await this.retrying(() => unary(this.setup(AUDIT_SERVICE, "VerifyAuditChain"), bound, {}, opts), opts?.signal),
+    );
+  }
+
   /** Who this client's calls act as. @throws UnauthenticatedError when the key is missing, unknown, expired or revoked */
   async getCaller(opts?: CallOptions): Promise<Caller> {
     return toCaller(await this.key("GetCaller", this.keys.getCaller, {}, opts));
   }
+}
+
+/** The fields PauseFlowRun and SuspendFlowRun share (a suspend is a pause that reschedules). */
+function pauseFields(p: PauseParams): runPb.DeepPartial<runPb.SuspendFlowRunRequest> {
+  return {
+    flowRunId: p.flowRunId,
+    key: p.key,
+    ...timeoutFields(p.timeoutSeconds),
+    inputSchema: p.inputSchema,
+    inputDescription: p.inputDescription ?? "",
+    inputInitial: p.inputInitial,
+    requestId: randomUUID(),
+  };
+}
+
+function toPauseOutcome(res: runPb.PauseFlowRunResponse): PauseOutcome {
+  return { flowRun: toFlowRun(res.flowRun), alreadyFired: res.alreadyFired, runInput: res.runInput };
 }

@@ -1,5 +1,5 @@
-import type { RunServiceServer } from "@flowgate/contract/flowgate/v1/run_service.js";
-import type { RunService } from "../app/run-service.js";
+import type { PauseFlowRunResponse, RunServiceServer, SuspendFlowRunRequest } from "@flowgate/contract/flowgate/v1/run_service.js";
+import type { PauseInput, PauseResult, RunService } from "../app/run-service.js";
 import type { RunStreams } from "../app/run-streams.js";
 import type { FlowRunInputService } from "../app/flow-run-input-service.js";
 import type { TaskRunService } from "../app/task-run-service.js";
@@ -34,6 +34,24 @@ function filterFromWire(req: { stateTypes: StateType[]; flowName: string; deploy
   };
 }
 
+/** PauseFlowRun and SuspendFlowRun share their fields; a suspend is a pause that reschedules. */
+function pauseInput(req: SuspendFlowRunRequest, reschedule: boolean): PauseInput {
+  return {
+    key: req.key,
+    ...(req.timeoutSeconds !== undefined ? { timeoutSeconds: req.timeoutSeconds } : {}),
+    noTimeout: req.noTimeout,
+    reschedule,
+    ...(req.inputSchema ? { inputSchema: req.inputSchema } : {}),
+    inputDescription: req.inputDescription,
+    ...(req.inputInitial ? { inputInitial: req.inputInitial } : {}),
+    requestId: req.requestId,
+  };
+}
+
+function pauseResponse(r: PauseResult): PauseFlowRunResponse {
+  return { flowRun: flowRunToWire(r.run), alreadyFired: r.alreadyFired, runInput: optionalObject(r.runInput) };
+}
+
 /** Thin handlers: decode, call the application service (mutating ones as the caller's Actor), encode. */
 export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceServer {
   return {
@@ -65,32 +83,12 @@ export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceSer
     cancelFlowRun: a.unary("CancelFlowRun", async (req, ctx) => ({
       flowRun: flowRunToWire(await d.runs.cancel(actorOf(ctx), req.flowRunId, req.requestId)),
     })),
-    pauseFlowRun: a.unary("PauseFlowRun", async (req, ctx) => {
-      const r = await d.runs.pause(actorOf(ctx), req.flowRunId, {
-        key: req.key,
-        ...(req.timeoutSeconds !== undefined ? { timeoutSeconds: req.timeoutSeconds } : {}),
-        noTimeout: req.noTimeout,
-        reschedule: req.reschedule,
-        ...(req.inputSchema ? { inputSchema: req.inputSchema } : {}),
-        inputDescription: req.inputDescription,
-        ...(req.inputInitial ? { inputInitial: req.inputInitial } : {}),
-        requestId: req.requestId,
-      });
-      return { flowRun: flowRunToWire(r.run), alreadyFired: r.alreadyFired, runInput: optionalObject(r.runInput) };
-    }),
-    suspendFlowRun: a.unary("SuspendFlowRun", async (req, ctx) => {
-      const r = await d.runs.pause(actorOf(ctx), req.flowRunId, {
-        key: req.key,
-        ...(req.timeoutSeconds !== undefined ? { timeoutSeconds: req.timeoutSeconds } : {}),
-        noTimeout: req.noTimeout,
-        reschedule: true,
-        ...(req.inputSchema ? { inputSchema: req.inputSchema } : {}),
-        inputDescription: req.inputDescription,
-        ...(req.inputInitial ? { inputInitial: req.inputInitial } : {}),
-        requestId: req.requestId,
-      });
-      return { flowRun: flowRunToWire(r.run), alreadyFired: r.alreadyFired, runInput: optionalObject(r.runInput) };
-    }),
+    pauseFlowRun: a.unary("PauseFlowRun", async (req, ctx) =>
+      pauseResponse(await d.runs.pause(actorOf(ctx), req.flowRunId, pauseInput(req, req.reschedule))),
+    ),
+    suspendFlowRun: a.unary("SuspendFlowRun", async (req, ctx) =>
+      pauseResponse(await d.runs.pause(actorOf(ctx), req.flowRunId, pauseInput(req, true))),
+    ),
     resumeFlowRun: a.unary("ResumeFlowRun", async (req, ctx) => ({
       flowRun: flowRunToWire(await d.runs.resume(actorOf(ctx), req.flowRunId, optionalObject(req.runInput), req.requestId)),
     })),

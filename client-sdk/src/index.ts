@@ -31,6 +31,9 @@ export type { CallKind, CallNext, CallRequest, HeadersInit, Interceptor } from "
 export { StateType, isFinalStateType, SCOPES } from "./types.js";
 export type {
   ApiKey,
+  AuditChainVerdict,
+  AuditEvent,
+  AuditState,
   CallOptions,
   Caller,
   Deployment,

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_API_ADDRESS } from "../config.js";
+import { auditCommand } from "./audit-commands.js";
 import { deploymentsCommand } from "./deployments-commands.js";
 import { ExitCode, reportError } from "./errors.js";
 import { keysCommand, whoamiCommand } from "./keys-commands.js";
@@ -35,6 +36,7 @@ function buildProgram(): Command {
   deploymentsCommand(program);
   keysCommand(program);
   whoamiCommand(program);
+  auditCommand(program);
   return program;
 }
 

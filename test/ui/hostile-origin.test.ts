@@ -132,7 +132,7 @@ describe("A05 cross-origin pages cannot read or drive a signed-in web UI (Chromi
   });
 
   for (const index of [0, 1]) {
-    test(`a page of ${["another site", "another port of the same host"][index]} cannot read runs`, async () => {
+    test(`A05 a page of ${["another site", "another port of the same host"][index]} cannot read runs`, async () => {
       const run = await pausedRun(server, { key: "secret-review" });
       const { page, sent, settled } = await openHostile(hostile[index]!.origin);
       const from = log.length;
@@ -169,7 +169,7 @@ describe("A05 cross-origin pages cannot read or drive a signed-in web UI (Chromi
       await page.close();
     });
 
-    test(`a page of ${["another site", "another port of the same host"][index]} cannot resume, cancel or suspend (form posts, text/plain and JSON fetches, with and without cookies)`, async () => {
+    test(`A05 a page of ${["another site", "another port of the same host"][index]} cannot resume, cancel or suspend (form posts, text/plain and JSON fetches, with and without cookies)`, async () => {
       const paused = await pausedRun(server, { key: "approve-payout" }, { withDeployment: true });
       const running = await runningRun(server, { withDeployment: true });
       const { page, sent, settled } = await openHostile(hostile[index]!.origin);

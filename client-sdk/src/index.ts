@@ -10,7 +10,7 @@ export { pauseFlowRun, type PauseOptions } from "./pause/pause-flow-run.js";
 export { suspendFlowRun, type SuspendOptions } from "./pause/suspend-flow-run.js";
 export { resumeFlowRun, resumeFlowRunWith, type ResumeOptions } from "./pause/resume-flow-run.js";
 export { waitForPauseEnd, type WaitOptions } from "./pause/wait-for-resume.js";
-export { RunInput, type InitialData, type RunInputOptions } from "./inputs/run-input.js";
+export { RunInput, type InitialData, type InputSchema, type RunInputOptions } from "./inputs/run-input.js";
 export { sendInput, DEFAULT_INPUT_KEY_PREFIX, type SendInputOptions } from "./inputs/send-input.js";
 export { receiveInput, ReceiveInputTimeoutError, type ReceiveInputOptions, type ReceivedInput } from "./inputs/receive-input.js";
 export { serve, type ServeHandle, type ServeOptions, type ServeReady, type ServableFlow } from "./runner/serve.js";

@@ -55,4 +55,28 @@ describe("K04 pauseFlowRun with waitForInput", () => {
     await resumeFlowRun((await paused).id, { n: 3 });
     await assert.rejects(result, (err: Error) => err.name === "InvalidRunInputError" && /must be even/.test(err.message));
   });
+
+  test("K04 a bare zod schema works as waitForInput, as Prefect's wait_for_input takes a bare type", async () => {
+    const ask = flow(
+      async () => {
+        const n: number = await pauseFlowRun({ waitForInput: z.number().int() });
+        const { city } = await pauseFlowRun({ waitForInput: z.object({ city: z.string() }) });
+        return `${n} ${city}`;
+      },
+      { name: "ask-bare" },
+    );
+    const first = nextRunIn(sdk.client, "ask-bare", StateType.PAUSED);
+    const answer = ask();
+    const run = await first;
+    assert.deepEqual(run.pause?.inputSchema?.["properties"], {
+      value: { type: "integer", minimum: -9007199254740991, maximum: 9007199254740991 },
+    });
+    const second = sdk.client.watchFlowRun(run.id);
+    await resumeFlowRun(run.id, { value: 7 });
+    for await (const event of second) {
+      if (event.flowRun.state?.type === StateType.PAUSED && event.flowRun.pause?.key === "2") break;
+    }
+    await resumeFlowRun(run.id, { city: "Lyon" });
+    assert.equal(await answer, "7 Lyon");
+  });
 });

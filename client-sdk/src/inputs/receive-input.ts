@@ -13,7 +13,7 @@ import { sleep } from "../runtime/abortable.js";
 import { currentContext } from "../runtime/run-context.js";
 import type { FlowgateClient } from "../transport/flowgate-client.js";
 import type { FlowRunInput } from "../types.js";
-import { RunInput } from "./run-input.js";
+import { RunInput, type InputSchema } from "./run-input.js";
 import { DEFAULT_INPUT_KEY_PREFIX, sendInput } from "./send-input.js";
 
 export interface ReceiveInputOptions {
@@ -54,7 +54,7 @@ export class ReceiveInputTimeoutError extends Error {
   override readonly name = "ReceiveInputTimeoutError";
 }
 
-type Schema<S extends z.ZodType> = S | RunInput<S>;
+type Schema<S extends z.ZodType> = InputSchema<S>;
 
 function parseWith<S extends z.ZodType>(schema: S, input: FlowRunInput): z.output<S> {
   const result = schema.safeParse(input.value);

@@ -99,3 +99,14 @@ export class RunInput<S extends z.ZodType = z.ZodType> {
     throw new InvalidRunInputError(`Run input does not match its schema: ${z.prettifyError(result.error)}`, fieldErrors);
   }
 }
+
+/** What `waitForInput` and `receiveInput` take: a RunInput, or a bare zod schema as Prefect takes a bare type. */
+export type InputSchema<S extends z.ZodType> = S | RunInput<S>;
+
+/** The RunInput for either form; a bare schema gets no description or initial data. */
+export function asRunInput<S extends z.ZodType>(input: InputSchema<S>): RunInput<S>;
+export function asRunInput<S extends z.ZodType>(input: InputSchema<S> | undefined): RunInput<S> | undefined;
+export function asRunInput<S extends z.ZodType>(input: InputSchema<S> | undefined): RunInput<S> | undefined {
+  if (input === undefined) return undefined;
+  return input instanceof RunInput ? input : RunInput.define(input);
+}

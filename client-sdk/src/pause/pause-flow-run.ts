@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import { FlowPauseTimeout, FlowRunCancelledError, NoFlowRunContextError } from "../errors.js";
-import type { RunInput } from "../inputs/run-input.js";
+import { asRunInput, type InputSchema } from "../inputs/run-input.js";
 import { endSuspendedProcess } from "../runtime/end-process.js";
 import { currentContext } from "../runtime/run-context.js";
 import { nextKey } from "./pause-key.js";
@@ -34,14 +34,14 @@ const NEVER_RESUMED = "Flow run was paused and never resumed.";
  * @throws NoFlowRunContextError outside a flow; FlowPauseTimeout when the pause expires;
  *   FlowRunCancelledError when the run is cancelled meanwhile; RefusedError with the server's message.
  */
-export function pauseFlowRun<S extends z.ZodType>(options: PauseOptions & { waitForInput: RunInput<S> }): Promise<z.output<S>>;
+export function pauseFlowRun<S extends z.ZodType>(options: PauseOptions & { waitForInput: InputSchema<S> }): Promise<z.output<S>>;
 export function pauseFlowRun(options?: PauseOptions & { waitForInput?: undefined }): Promise<void>;
 export async function pauseFlowRun<S extends z.ZodType>(
-  options: PauseOptions & { waitForInput?: RunInput<S> | undefined } = {},
+  options: PauseOptions & { waitForInput?: InputSchema<S> | undefined } = {},
 ): Promise<z.output<S> | void> {
   const ctx = currentContext();
   if (!ctx) throw new NoFlowRunContextError(NOT_IN_FLOW_PAUSE);
-  const input = options.waitForInput;
+  const input = asRunInput(options.waitForInput);
   const key = nextKey(ctx, options.key);
   if (options.reschedule) {
     return parseInput(

@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import { getClient } from "../client.js";
 import { NoFlowRunContextError } from "../errors.js";
-import type { RunInput } from "../inputs/run-input.js";
+import { asRunInput, type InputSchema, type RunInput } from "../inputs/run-input.js";
 import { endSuspendedProcess } from "../runtime/end-process.js";
 import { currentContext, type FlowRunContext } from "../runtime/run-context.js";
 import type { JsonObject } from "../types.js";
@@ -30,13 +30,13 @@ export const NOT_IN_FLOW_SUSPEND = "Flow runs can only be suspended from within 
  * @throws NoFlowRunContextError outside a flow without flowRunId; RefusedError with the server's message
  *   ("Cannot suspend subflows.", "Cannot suspend flows without a deployment.", …).
  */
-export function suspendFlowRun<S extends z.ZodType>(options: SuspendOptions & { waitForInput: RunInput<S> }): Promise<z.output<S>>;
+export function suspendFlowRun<S extends z.ZodType>(options: SuspendOptions & { waitForInput: InputSchema<S> }): Promise<z.output<S>>;
 export function suspendFlowRun(options?: SuspendOptions & { waitForInput?: undefined }): Promise<void>;
 export async function suspendFlowRun<S extends z.ZodType>(
-  options: SuspendOptions & { waitForInput?: RunInput<S> | undefined } = {},
+  options: SuspendOptions & { waitForInput?: InputSchema<S> | undefined } = {},
 ): Promise<z.output<S> | void> {
   const ctx = currentContext();
-  const input = options.waitForInput;
+  const input = asRunInput(options.waitForInput);
   if (options.flowRunId !== undefined && options.flowRunId !== ctx?.flowRun.id) {
     // Another run: its own process learns of the suspend (suspend-watch.ts); "" lets the server pick the key.
     await (ctx?.client ?? getClient()).suspendFlowRun(pauseParams(options.flowRunId, options.key ?? "", options.timeout, input), {

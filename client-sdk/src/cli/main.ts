@@ -43,10 +43,12 @@ function buildProgram(): Command {
 // grpc-js sends the address's host as the TLS server name even when it is an IP address, for which
 // Node warns once (DEP0123; grpc/grpc-node#1919). Nothing a user of the CLI can act on.
 const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const code = typeof rest[0] === "object" && rest[0] !== null ? (rest[0] as { code?: unknown }).code : rest[1];
-  if (code !== "DEP0123") emitWarning(warning, ...rest);
-}) as typeof process.emitWarning;
+process.emitWarning = (warning: string | Error, ...rest: unknown[]): void => {
+  // emitWarning(warning, type, code) or emitWarning(warning, { type, code })
+  const [typeOrOptions, code] = rest;
+  const options = typeof typeOrOptions === "object" && typeOrOptions !== null ? (typeOrOptions as { code?: unknown }) : { code };
+  if (options.code !== "DEP0123") emitWarning(warning, ...rest);
+};
 
 const program = buildProgram();
 try {

@@ -8,6 +8,7 @@
 and is not part of the public API.
 """
 
+from ._tls import TlsSettingsError
 from .aio import AsyncClient
 from .client import DEFAULT_ADDRESS, Client
 from .errors import (
@@ -90,6 +91,7 @@ __all__ = [
     "StateDetails",
     "StateType",
     "TaskRunNotFoundError",
+    "TlsSettingsError",
     "TransitionRefusedError",
     "UnauthenticatedError",
     "Unavailable",

@@ -11,6 +11,7 @@ import grpc.aio
 
 from . import _convert as conv
 from ._auth import resolve_api_key, with_api_key
+from ._tls import PemSource, TlsSettingsError, channel_credentials, describe_transport, resolve_tls
 from .client import DEFAULT_ADDRESS
 from .errors import FlowgateError, from_rpc_error
 from .gen.flowgate.v1 import run_service_pb2 as pb
@@ -34,9 +35,22 @@ class AsyncClient:
         timeout: float | None = 30.0,
         metadata: Sequence[tuple[str, str]] | None = None,
         api_key: str | None = None,
+        tls: bool | None = None,
+        tls_ca: PemSource | None = None,
+        tls_cert: PemSource | None = None,
+        tls_key: PemSource | None = None,
     ) -> None:
         # Resolved before the channel opens, so an unreadable key file fails here, not on a call.
         key = resolve_api_key(api_key, address if channel is None else None)
+        self._transport: str | None = None
+        if channel is None and credentials is None:
+            settings = resolve_tls(tls, tls_ca, tls_cert, tls_key)
+            credentials = channel_credentials(settings) if settings else None
+            self._transport = describe_transport(settings)
+        elif tls is not None or tls_ca is not None or tls_cert is not None or tls_key is not None:
+            raise TlsSettingsError(
+                "tls, tls_ca, tls_cert and tls_key make the channel: not with credentials or channel"
+            )
         if channel is None:
             channel = (
                 grpc.aio.secure_channel(address, credentials) if credentials else grpc.aio.insecure_channel(address)
@@ -65,7 +79,7 @@ class AsyncClient:
         try:
             return await method(request, timeout=self._timeout, metadata=self._metadata)
         except grpc.RpcError as err:
-            raise from_rpc_error(err) from None
+            raise from_rpc_error(err, self._transport) from None
 
     async def get_flow_run(self, run_id: str) -> FlowRun:
         res = await self._unary(self._stub.GetFlowRun, pb.GetFlowRunRequest(flow_run_id=run_id))
@@ -124,7 +138,7 @@ class AsyncClient:
         except grpc.RpcError as err:
             if err.code() == grpc.StatusCode.CANCELLED:
                 return
-            raise from_rpc_error(err) from None
+            raise from_rpc_error(err, self._transport) from None
         finally:
             call.cancel()
 
@@ -140,7 +154,7 @@ class AsyncClient:
                 if result is not None:
                     return result
         except grpc.RpcError as err:
-            raise from_rpc_error(err) from None
+            raise from_rpc_error(err, self._transport) from None
         finally:
             call.cancel()
         raise FlowgateError(f"the wait for run {run_id} ended without an outcome", grpc.StatusCode.UNKNOWN)

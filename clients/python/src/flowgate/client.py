@@ -10,6 +10,7 @@ import grpc
 
 from . import _convert as conv
 from ._auth import resolve_api_key, with_api_key
+from ._tls import PemSource, TlsSettingsError, channel_credentials, describe_transport, resolve_tls
 from .errors import FlowgateError, from_rpc_error
 from .gen.flowgate.v1 import run_service_pb2 as pb
 from .gen.flowgate.v1 import run_service_pb2_grpc as pb_grpc
@@ -21,9 +22,18 @@ DEFAULT_ADDRESS = "127.0.0.1:50051"
 class Client:
     """A connection to a Flowgate server.
 
-    ``Client(address)`` opens an insecure channel; pass ``credentials`` for TLS, or ``channel`` to use
-    one you made. ``timeout`` (seconds) is the default deadline of unary calls. Use it as a context
+    ``Client(address)`` opens a plaintext channel unless TLS is asked for: ``tls=True`` (trusting the
+    system's CAs), ``tls_ca`` (the CA that signed the server's certificate; implies TLS), and
+    ``tls_cert`` with ``tls_key`` (a client certificate, for a server that requires one) — each a PEM
+    file's path, or the PEM as bytes. Each defaults to its environment variable: ``FLOWGATE_TLS``
+    (``true``/``false``), ``FLOWGATE_TLS_CA``, ``FLOWGATE_TLS_CLIENT_CERT``, ``FLOWGATE_TLS_CLIENT_KEY``;
+    ``tls=False`` is plaintext whatever they say. An unreadable file or a certificate without its key
+    raises :class:`flowgate.TlsSettingsError` here. Or pass your own ``credentials``, or a ``channel``
+    you made. ``timeout`` (seconds) is the default deadline of unary calls. Use it as a context
     manager, or call ``close()``.
+
+    A failure to connect raises :class:`flowgate.UnavailableError` whose message ends with how the
+    client tried (with or without TLS, trusting which CA, with or without a client certificate).
 
     Every call carries the API key as ``authorization: Bearer <key>``: ``api_key``, else the
     ``FLOWGATE_API_KEY`` environment variable, else — for a server on a loopback address, and not with
@@ -42,9 +52,22 @@ class Client:
         timeout: float | None = 30.0,
         metadata: Sequence[tuple[str, str]] | None = None,
         api_key: str | None = None,
+        tls: bool | None = None,
+        tls_ca: PemSource | None = None,
+        tls_cert: PemSource | None = None,
+        tls_key: PemSource | None = None,
     ) -> None:
         # Resolved before the channel opens, so an unreadable key file fails here, not on a call.
         key = resolve_api_key(api_key, address if channel is None else None)
+        self._transport: str | None = None
+        if channel is None and credentials is None:
+            settings = resolve_tls(tls, tls_ca, tls_cert, tls_key)
+            credentials = channel_credentials(settings) if settings else None
+            self._transport = describe_transport(settings)
+        elif tls is not None or tls_ca is not None or tls_cert is not None or tls_key is not None:
+            raise TlsSettingsError(
+                "tls, tls_ca, tls_cert and tls_key make the channel: not with credentials or channel"
+            )
         if channel is None:
             channel = grpc.secure_channel(address, credentials) if credentials else grpc.insecure_channel(address)
             self._owns_channel = True
@@ -69,7 +92,7 @@ class Client:
         try:
             return method(request, timeout=self._timeout, metadata=self._metadata)
         except grpc.RpcError as err:
-            raise from_rpc_error(err) from None
+            raise from_rpc_error(err, self._transport) from None
 
     def get_flow_run(self, run_id: str) -> FlowRun:
         """The run, with its current pause if PAUSED. Raises FlowRunNotFoundError."""
@@ -140,7 +163,7 @@ class Client:
         except grpc.RpcError as err:
             if err.code() == grpc.StatusCode.CANCELLED:
                 return
-            raise from_rpc_error(err) from None
+            raise from_rpc_error(err, self._transport) from None
         finally:
             call.cancel()
 
@@ -160,7 +183,7 @@ class Client:
                 if result is not None:
                     return result
         except grpc.RpcError as err:
-            raise from_rpc_error(err) from None
+            raise from_rpc_error(err, self._transport) from None
         finally:
             call.cancel()
         raise FlowgateError(f"the wait for run {run_id} ended without an outcome", grpc.StatusCode.UNKNOWN)

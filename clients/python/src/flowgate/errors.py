@@ -229,13 +229,17 @@ _BY_CODE: dict[grpc.StatusCode, type[FlowgateError]] = {
 }
 
 
-def from_rpc_error(err: grpc.RpcError) -> FlowgateError:
-    """Maps a failed gRPC call (sync or grpc.aio) to the matching FlowgateError."""
+def from_rpc_error(err: grpc.RpcError, transport: str | None = None) -> FlowgateError:
+    """Maps a failed gRPC call (sync or grpc.aio) to the matching FlowgateError. ``transport`` says
+    how the client connects; it is added to a failure to connect (UNAVAILABLE without a reason, from
+    grpc itself), so that a TLS mismatch says what to change."""
     if not isinstance(err, (grpc.Call, grpc.aio.AioRpcError)):
         return FlowgateError(str(err))
     code = err.code()
     message = err.details() or ""
     reason, field_errors = _status_details(err.trailing_metadata() or ())
+    if code == grpc.StatusCode.UNAVAILABLE and not reason and transport:
+        message = f"{message.rstrip()}{'' if message.rstrip().endswith('.') else '.'} {transport}"
     cls = _BY_REASON.get(reason) or _BY_CODE.get(code, FlowgateError)
     return cls(message, code, field_errors, reason=reason)
 

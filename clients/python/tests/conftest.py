@@ -1,4 +1,5 @@
-"""A live Flowgate server for the whole test session, started from the repository root.
+"""A live Flowgate server for the whole test session, started from the repository root (and, through
+``running_server``, more servers with settings of their own, such as TLS).
 
 With FLOWGATE_MONGODB_URI set (as `npm test` does) the server uses that store, in a database of its
 own; otherwise it starts its embedded store in its data dir. Its data dir is always a temporary one:
@@ -15,7 +16,8 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +37,9 @@ class Server:
     """The admin key the server wrote into ``data_dir`` on its first start."""
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[Server]:
+@contextmanager
+def running_server(extra_env: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """A Flowgate server process, in a temporary data dir, with ``extra_env`` (e.g. FLOWGATE_TLS_CERT)."""
     env = dict(os.environ)
     env["FLOWGATE_GRPC_ADDRESS"] = "127.0.0.1:0"
     env["FLOWGATE_HTTP_ADDRESS"] = "127.0.0.1:0"
@@ -47,6 +50,7 @@ def server() -> Iterator[Server]:
         env["FLOWGATE_MONGODB_DATABASE"] = f"py_{secrets.token_hex(6)}"
     data_dir = Path(tempfile.mkdtemp(prefix="flowgate-py-"))
     env["FLOWGATE_DATA_DIR"] = str(data_dir)
+    env.update(extra_env or {})
     proc = subprocess.Popen(
         ["node", "--import", "tsx", "server/src/main.ts"],
         cwd=REPO,
@@ -85,6 +89,12 @@ def server() -> Iterator[Server]:
             proc.kill()
             proc.wait()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    with running_server() as s:
+        yield s
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from "../domain/errors.js";
 import { clipText, MAX_JSON_DEPTH } from "../domain/json-limits.js";
 import { runChain, type CallContext, type Middleware } from "../middleware/call-context.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../middleware/request-id.js";
+import { requestLimits } from "./request-limits.js";
 import { encodeStatus, toServiceError } from "./status.js";
 
 /**
@@ -40,7 +41,10 @@ export class HandlerAdapter {
   constructor(
     private readonly logger: Logger,
     private readonly middlewares: readonly Middleware[],
-  ) {}
+  ) {
+    // Built now, so a limits table that names no field of the contract stops the server at start.
+    requestLimits();
+  }
 
   /** Aborts every open call (graceful shutdown). */
   abortStreams(): void {
@@ -52,7 +56,7 @@ export class HandlerAdapter {
       const { ctx, done } = this.open(call, method);
       let response: Res | undefined;
       this.chain(ctx, async () => {
-        response = await fn(decoded(call.request), ctx);
+        response = await fn(decoded(call.request, ctx), ctx);
       })
         .then(
           () => callback(null, response),
@@ -69,7 +73,7 @@ export class HandlerAdapter {
       const send = (res: Res): void => {
         if (!ctx.signal.aborted) call.write(res);
       };
-      this.chain(ctx, () => fn(decoded(call.request), ctx, send))
+      this.chain(ctx, () => fn(decoded(call.request, ctx), ctx, send))
         .then(
           () => {
             if (!call.cancelled) call.end();
@@ -142,8 +146,13 @@ export class HandlerAdapter {
   }
 }
 
-/** The request, or the refusal of one that could not be decoded. */
-function decoded<Req>(request: Req | UndecodableRequest): Req {
+/**
+ * The request, or the refusal of one that could not be decoded or has a field over its size limit
+ * (request-limits.ts). Called where the handler starts, after the middleware chain: callers are
+ * authenticated first, and a refused request reaches no service.
+ */
+function decoded<Req>(request: Req | UndecodableRequest, ctx: CallContext): Req {
   if (request instanceof UndecodableRequest) throw request.toError();
+  requestLimits().check(ctx.method, request);
   return request;
 }

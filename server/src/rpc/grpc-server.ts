@@ -1,4 +1,14 @@
-import { Server, ServerCredentials, type ServiceDefinition } from "@grpc/grpc-js";
+import {
+  Server,
+  ServerCredentials,
+  type MethodDefinition,
+  type ServerDuplexStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+  type sendUnaryData,
+} from "@grpc/grpc-js";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import type { PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
@@ -10,6 +20,7 @@ import { KeyServiceService, type KeyServiceServer } from "@flowgate/contract/flo
 import { AuditServiceService, type AuditServiceServer } from "@flowgate/contract/flowgate/v1/audit_service.js";
 import { RunServiceService, type RunServiceServer } from "@flowgate/contract/flowgate/v1/run_service.js";
 import { UndecodableRequest } from "./adapter.js";
+import { domainErrorStatus } from "./status.js";
 
 export interface GrpcServer {
   port: number;
@@ -48,8 +59,8 @@ export async function startGrpcServer(opts: {
 
   const serving: Record<string, "SERVING"> = Object.fromEntries([["", "SERVING"], ...SERVICES.map((s) => [s, "SERVING"] as const)]);
   const health = new HealthImplementation(serving);
-  health.addToServer(server);
-  new ReflectionService(reflectionDefinition()).addToServer(server);
+  health.addToServer(tolerantRegistration(server));
+  new ReflectionService(reflectionDefinition()).addToServer(tolerantRegistration(server));
 
   const port = await new Promise<number>((resolve, reject) => {
     const credentials = opts.tls
@@ -103,6 +114,57 @@ export function tolerantDecoding<S extends ServiceDefinition>(service: S): S {
     },
   ]);
   return Object.fromEntries(methods) as S;
+}
+
+/**
+ * What the health and reflection libraries register their services on: each service with tolerant
+ * decoding and each handler behind a guard answering an undecodable request INVALID_ARGUMENT (with
+ * its ErrorInfo), as Flowgate's own methods do, rather than grpc-js's bare INTERNAL. Unary and
+ * server-streaming calls are refused before the library's handler runs; on a bidirectional stream
+ * (reflection), a message that cannot be decoded ends the stream with that status instead of
+ * reaching the handler.
+ */
+function tolerantRegistration(server: Server): Server {
+  const shim: Pick<Server, "addService"> = {
+    addService: (service: ServiceDefinition, implementation: UntypedServiceImplementation) => {
+      const guarded = Object.entries(service).map(([name, method]: [string, MethodDefinition<unknown, unknown>]) => {
+        const handler = implementation[name] ?? (method.originalName ? implementation[method.originalName] : undefined);
+        return [name, handler ? refuseUndecodable(method, handler as AnyHandler) : handler];
+      });
+      server.addService(tolerantDecoding(service), Object.fromEntries(guarded) as UntypedServiceImplementation);
+    },
+  };
+  // The libraries call nothing else on the server they are given.
+  return shim as Server;
+}
+
+type AnyHandler = (call: unknown, callback?: sendUnaryData<unknown>) => void;
+
+function refuseUndecodable(method: MethodDefinition<unknown, unknown>, handler: AnyHandler): AnyHandler {
+  if (!method.requestStream && !method.responseStream) {
+    return (call, callback) => {
+      const { request } = call as ServerUnaryCall<unknown, unknown>;
+      if (request instanceof UndecodableRequest) callback!(domainErrorStatus(request.toError()), null);
+      else handler(call, callback);
+    };
+  }
+  if (!method.requestStream) {
+    return (call) => {
+      const stream = call as ServerWritableStream<unknown, unknown>;
+      if (stream.request instanceof UndecodableRequest) stream.emit("error", domainErrorStatus(stream.request.toError()));
+      else handler(call);
+    };
+  }
+  return (call) => {
+    const stream = call as ServerDuplexStream<unknown, unknown>;
+    const emit = stream.emit.bind(stream);
+    stream.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+      const [message] = args;
+      if (event === "data" && message instanceof UndecodableRequest) return emit("error", domainErrorStatus(message.toError()));
+      return emit(event, ...args);
+    };
+    handler(call);
+  };
 }
 
 /**

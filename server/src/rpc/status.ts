@@ -26,16 +26,19 @@ export const ERROR_DOMAIN = "flowgate.dev";
  * accepts (MAX_TRAILER_BYTES).
  */
 export function toServiceError(err: unknown, logger: Logger, method: string): Partial<ServiceError> {
-  if (err instanceof DomainError) {
-    const violations = err instanceof InvalidArgumentError ? err.violations : [];
-    return withDetails(CODES[err.kind], err.message, err.reason, violations);
-  }
+  if (err instanceof DomainError) return domainErrorStatus(err);
   if (isStoreUnavailable(err)) {
     logger.warn({ err, method }, "store unavailable");
     return withDetails(status.UNAVAILABLE, "The store is unavailable; retry shortly.", "STORE_UNAVAILABLE");
   }
   logger.error({ err, method }, "unexpected error");
   return withDetails(status.INTERNAL, "Internal error; the server log has the details.", "INTERNAL");
+}
+
+/** A domain error as its status, code, reason and violations; also for refusals outside the adapter (grpc-server.ts). */
+export function domainErrorStatus(err: DomainError): Partial<ServiceError> {
+  const violations = err instanceof InvalidArgumentError ? err.violations : [];
+  return withDetails(CODES[err.kind], err.message, err.reason, violations);
 }
 
 function withDetails(

@@ -68,7 +68,7 @@ func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]strin
 }
 
 // RequireTransportSecurity is false so that a key works over the plain connections of a local server;
-// use TLS (WithDialOptions) for any other.
+// use TLS (WithTLS) for any other.
 func (bearer) RequireTransportSecurity() bool { return false }
 
 // String keeps the secret out of logs and fmt output.

@@ -2,6 +2,7 @@
 // gRPC. Generated protobuf code lives in gen/flowgate/v1 and is not part of this package's API.
 //
 //	c, err := flowgate.Dial(ctx, "127.0.0.1:50051") // the key: WithAPIKey, FLOWGATE_API_KEY or .flowgate/admin-key
+//	c, err := flowgate.Dial(ctx, "flowgate.example.com:443", flowgate.WithTLS("ca.pem")) // or FLOWGATE_TLS_CA
 //	run, err := c.ResumeFlowRun(ctx, runID, map[string]any{"name": "Marvin"})
 //	var fe *flowgate.Error
 //	if errors.As(err, &fe) && fe.IsInvalidInput() { ... fe.FieldViolations ... }
@@ -17,12 +18,12 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"os"
 
 	flowgatev1 "github.com/flowgate/flowgate/clients/go/gen/flowgate/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
@@ -42,10 +43,11 @@ type dialConfig struct {
 	dialOptions []grpc.DialOption
 	lazy        bool
 	apiKey      string
+	tls         tlsOptions
 }
 
-// WithDialOptions adds grpc.DialOptions, e.g. grpc.WithTransportCredentials for TLS (the default is
-// an insecure connection).
+// WithDialOptions adds grpc.DialOptions. A grpc.WithTransportCredentials among them replaces the
+// credentials of the TLS options (see WithTLS).
 func WithDialOptions(opts ...grpc.DialOption) Option {
 	return func(c *dialConfig) { c.dialOptions = append(c.dialOptions, opts...) }
 }
@@ -53,19 +55,26 @@ func WithDialOptions(opts ...grpc.DialOption) Option {
 // WithLazyConnect makes Dial return at once instead of waiting for the connection to be ready.
 func WithLazyConnect() Option { return func(c *dialConfig) { c.lazy = true } }
 
-// Dial connects to the server at addr ("host:port"). Unless WithLazyConnect is given it waits until
-// the connection is ready, returning an error when ctx ends first. Every call carries the API key
-// (see WithAPIKey).
+// Dial connects to the server at addr ("host:port"), over TLS or not (see WithTLS). Unless
+// WithLazyConnect is given it waits until the connection is ready, returning an error when ctx ends
+// first. Every call carries the API key (see WithAPIKey). A call that cannot connect fails with
+// ErrUnavailable, and Dial with ctx's error; both say how the connection was tried: with or without
+// TLS, trusting which CA, with or without a client certificate.
 func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	cfg := dialConfig{}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	// Over TLS too, the key file is read for a loopback address only (see resolveAPIKey).
 	key, err := resolveAPIKey(cfg.apiKey, addr)
 	if err != nil {
 		return nil, err
 	}
-	dialOpts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	tr, err := resolveTLS(cfg.tls, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	dialOpts := append([]grpc.DialOption{grpc.WithTransportCredentials(tr.creds)}, describeFailures(tr.description)...)
 	if key != "" {
 		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearer(key)))
 	}
@@ -79,7 +88,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 		for state := conn.GetState(); state != connectivity.Ready; state = conn.GetState() {
 			if !conn.WaitForStateChange(ctx, state) {
 				conn.Close()
-				return nil, fmt.Errorf("flowgate: dial %s: %w (connection %s)", addr, ctx.Err(), state)
+				return nil, fmt.Errorf("flowgate: dial %s: %w (connection %s). %s", addr, ctx.Err(), state, tr.description)
 			}
 		}
 	}

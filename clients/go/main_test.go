@@ -52,15 +52,33 @@ var server struct {
 	err    error
 }
 
+// cleanups run after every test: the servers and files that tests shared (extra servers such as the
+// TLS ones, their certificates).
+var cleanups struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+func atExit(fn func()) {
+	cleanups.mu.Lock()
+	defer cleanups.mu.Unlock()
+	cleanups.fns = append(cleanups.fns, fn)
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if server.stop != nil {
 		server.stop()
 	}
+	for i := len(cleanups.fns) - 1; i >= 0; i-- {
+		cleanups.fns[i]()
+	}
 	os.Exit(code)
 }
 
-func startServer() (addr, apiKey string, stop func(), err error) {
+// startServer starts a server process as serverAddress describes, with extraEnv ("NAME=value", e.g.
+// FLOWGATE_TLS_CERT=...) added to its environment.
+func startServer(extraEnv ...string) (addr, apiKey string, stop func(), err error) {
 	repo, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		return "", "", nil, err
@@ -80,6 +98,7 @@ func startServer() (addr, apiKey string, stop func(), err error) {
 	}
 	// Appended last, so they win over any FLOWGATE_DATA_DIR or FLOWGATE_AUTH of the environment.
 	cmd.Env = append(cmd.Env, "FLOWGATE_DATA_DIR="+dataDir, "FLOWGATE_AUTH=enabled")
+	cmd.Env = append(cmd.Env, extraEnv...)
 	removeData := func() { _ = os.RemoveAll(dataDir) }
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

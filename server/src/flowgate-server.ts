@@ -130,10 +130,12 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       ? new SessionService(store.sessions, keys, { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs })
       : undefined;
     const sessionCookie = new SessionCookie(config.sessionCookieSecure, config.sessionMaxMs);
+    const audit = new AuditReader(ctx);
     const router = apiRouter({
       runs,
       streams,
       inputs,
+      audit,
       maxBodyBytes: config.maxInputBytes + HTTP_BODY_MARGIN_BYTES,
       sessions,
       sessionCookie,
@@ -158,7 +160,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       runs: runHandlers(adapter, { runs, streams, inputs, taskRuns }),
       deployments: deploymentHandlers(adapter, new DeploymentService(ctx, runs, taskRuns)),
       keys: keyHandlers(adapter, keys, (actor, facts) => recordAudit(ctx, actor, facts)),
-      audit: auditHandlers(adapter, new AuditReader(ctx)),
+      audit: auditHandlers(adapter, audit),
       // Room for an input at the limit plus the rest of the message; larger requests fail in grpc-js.
       maxMessageBytes: Math.max(4 * 1024 * 1024, config.maxInputBytes * 4),
       tls,

@@ -34,6 +34,8 @@ const VERIFY_BATCH = 500;
 export interface AuditListInput extends AuditFilter {
   pageSize: number;
   pageToken: string;
+  /** Oldest first (AuditService, the CLI) unless set; the run page reads the newest first. */
+  newestFirst?: boolean;
 }
 
 /** Reading the trail: listing with filters, and checking the whole chain. */
@@ -47,7 +49,8 @@ export class AuditReader {
         { field: "page_size", description: `must be between 1 and ${MAX_PAGE_SIZE}` },
       ]);
     }
-    const after = decodeToken(input.pageToken);
+    const newestFirst = input.newestFirst === true;
+    const from = decodeToken(input.pageToken, newestFirst);
     if (input.from && input.to && input.to.getTime() < input.from.getTime()) {
       throw new InvalidArgumentError("end_time is before start_time.", [
         { field: "end_time", description: "must not be before start_time" },
@@ -59,10 +62,12 @@ export class AuditReader {
       ...(input.from ? { from: input.from } : {}),
       ...(input.to ? { to: input.to } : {}),
     };
-    const found = await this.ctx.store.audit.list(filter, after, size + 1);
+    const found = newestFirst
+      ? await this.ctx.store.audit.listNewestFirst(filter, from, size + 1)
+      : await this.ctx.store.audit.list(filter, from, size + 1);
     const events = found.slice(0, size);
     const last = events.at(-1);
-    return { events, nextPageToken: found.length > size && last ? encodeToken(last.seq) : "" };
+    return { events, nextPageToken: found.length > size && last ? encodeToken(last.seq, newestFirst) : "" };
   }
 
   /** Reads every entry in order and recomputes the chain: intact, or the first entry where it breaks. */
@@ -80,14 +85,17 @@ export class AuditReader {
   }
 }
 
-/** Page tokens name the last entry of the page: new entries never shift a page, unlike offsets. */
-function encodeToken(seq: number): string {
-  return Buffer.from(`a:${seq}`).toString("base64url");
+/**
+ * Page tokens name the last entry of the page: new entries never shift a page, unlike offsets. The
+ * prefix says which way the pages go ("a"fter it, "b"efore it), so a token is never read the other way.
+ */
+function encodeToken(seq: number, newestFirst: boolean): string {
+  return Buffer.from(`${newestFirst ? "b" : "a"}:${seq}`).toString("base64url");
 }
 
-function decodeToken(token: string): number {
+function decodeToken(token: string, newestFirst: boolean): number {
   if (!token) return 0;
-  const m = /^a:(\d{1,15})$/.exec(Buffer.from(token, "base64url").toString("utf8"));
+  const m = (newestFirst ? /^b:(\d{1,15})$/ : /^a:(\d{1,15})$/).exec(Buffer.from(token, "base64url").toString("utf8"));
   if (!m) throw new InvalidArgumentError("page_token is not one this server issued.", [{ field: "page_token", description: "is invalid" }]);
   return Number(m[1]);
 }

@@ -175,6 +175,8 @@ export interface AuditStore {
   append(seal: (seq: number, prevHash: string) => AuditEvent): Promise<AuditEvent>;
   /** Matching entries with a number above `afterSeq`, oldest first. */
   list(filter: AuditFilter, afterSeq: number, limit: number): Promise<AuditEvent[]>;
+  /** Matching entries with a number below `beforeSeq` (every number when 0), newest first. */
+  listNewestFirst(filter: AuditFilter, beforeSeq: number, limit: number): Promise<AuditEvent[]>;
 }
 
 export interface Store {

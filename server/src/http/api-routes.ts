@@ -1,3 +1,4 @@
+import type { AuditReader } from "../app/audit-trail.js";
 import type { FlowRunInputService } from "../app/flow-run-input-service.js";
 import type { RunService } from "../app/run-service.js";
 import type { RunStreams } from "../app/run-streams.js";
@@ -14,6 +15,7 @@ import type { SessionCookie } from "./session-cookie.js";
 import { addSessionRoutes } from "./session-routes.js";
 import { SseStream } from "./sse.js";
 import {
+  auditEventToJson,
   inputToJson,
   integerFromQuery,
   isJsonObject,
@@ -27,6 +29,8 @@ export interface ApiDeps {
   runs: RunService;
   streams: RunStreams;
   inputs: FlowRunInputService;
+  /** The same reader AuditService.ListAuditEvents uses. */
+  audit: AuditReader;
   maxBodyBytes: number;
   /** The web UI's sign-in; sessions undefined when authentication is disabled. */
   sessions: SessionService | undefined;
@@ -57,6 +61,18 @@ export function apiRouter(d: ApiDeps): Router {
       const q = url.searchParams;
       const inputs = await d.inputs.filter(params["id"]!, q.get("prefix") ?? "", integerFromQuery(q.get("limit"), "limit"), []);
       return { json: { inputs: inputs.map(inputToJson) } };
+    })
+    .add("GET", "/api/runs/:id/audit", async ({ params, url }) => {
+      const q = url.searchParams;
+      // The run first: an unknown run is a 404 like on every other run route, not an empty trail.
+      const run = await d.runs.get(params["id"]!);
+      const { events, nextPageToken } = await d.audit.list({
+        flowRunId: run.id,
+        pageSize: integerFromQuery(q.get("pageSize"), "pageSize"),
+        pageToken: q.get("pageToken") ?? "",
+        newestFirst: true,
+      });
+      return { json: { entries: events.map(auditEventToJson), nextPageToken } };
     })
     .add("POST", "/api/runs/:id/resume", async (ctx) => {
       const body = await bodyObject(ctx, d.maxBodyBytes, ["input"]);

@@ -88,6 +88,49 @@ export interface InputJson {
   createdAt: string;
 }
 
+/** A state as an audit entry names it. */
+export interface AuditStateJson {
+  id: string;
+  type: StateTypeName;
+  name: string;
+}
+
+/** One entry of a run's audit trail (GET /api/runs/:id/audit): who did what to it, when, and through what. */
+export interface AuditEntryJson {
+  /** Its number in the whole trail (1, 2, 3, …). */
+  sequence: number;
+  id: string;
+  /** When the call was made (ISO). */
+  time: string;
+  /** Who: the name of the API key the call carried ("flowgate" never appears here: the server's own changes leave no entry). */
+  principal: string;
+  keyId: string | null;
+  /** Through what: "web-ui", "http-api", "cli", "sdk", "python", "go" or "grpc". */
+  channel: string;
+  /** "flowgate.v1.RunService/ResumeFlowRun" over gRPC, "POST /api/runs/:id/resume" over HTTP. */
+  call: string;
+  /** The pause entered or left, if any. */
+  pauseKey: string | null;
+  stateBefore: AuditStateJson | null;
+  stateAfter: AuditStateJson | null;
+  /** A resume's submitted input, when at most 4 KiB of JSON; else null and `inputSha256` is set. */
+  input: JsonObjectJson | null;
+  /** SHA-256 (hex) of the canonical JSON of an input too large to keep. */
+  inputSha256: string | null;
+  /** What else the call was about: "deployment:<id>", "task-run:<id>", "input:<key>", "claimed:<ids>". */
+  subject: string | null;
+  /** The client's idempotency key, and the call's x-request-id as in the server log. */
+  requestId: string | null;
+  callId: string | null;
+}
+
+/** GET /api/runs/:id/audit: the newest entries first. */
+export interface AuditPageJson {
+  entries: AuditEntryJson[];
+  /** Pass as pageToken for the older entries; "" on the last page. */
+  nextPageToken: string;
+}
+
 export interface FieldErrorJson {
   /** Dotted path into the input ("address.city", "items.0"); "" for the input as a whole. */
   field: string;

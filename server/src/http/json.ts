@@ -5,7 +5,8 @@ import { availableActions } from "../domain/rules.js";
 import { STATE_TYPES, type StateType } from "../domain/states.js";
 import type { WatchEvent } from "../app/run-streams.js";
 import type { FlowRunInputRecord } from "../app/ports.js";
-import type { InputJson, RunJson, StateJson, WatchEventJson } from "./api-types.js";
+import type { AuditEvent, AuditState } from "../domain/audit.js";
+import type { AuditEntryJson, AuditStateJson, InputJson, RunJson, StateJson, WatchEventJson } from "./api-types.js";
 
 export function stateToJson(s: PastState): StateJson {
   return {
@@ -75,6 +76,30 @@ export function inputToJson(r: FlowRunInputRecord): InputJson {
     sender: r.sender ?? null,
     senderFlowRunId: r.senderFlowRunId ?? null,
     createdAt: r.createdAt.toISOString(),
+  };
+}
+
+function auditStateToJson(s: AuditState | undefined): AuditStateJson | null {
+  return s ? { id: s.id, type: s.type, name: s.name } : null;
+}
+
+export function auditEventToJson(e: AuditEvent): AuditEntryJson {
+  return {
+    sequence: e.seq,
+    id: e.id,
+    time: e.at.toISOString(),
+    principal: e.principal,
+    keyId: e.keyId ?? null,
+    channel: e.channel,
+    call: e.call,
+    pauseKey: e.pauseKey ?? null,
+    stateBefore: auditStateToJson(e.stateBefore),
+    stateAfter: auditStateToJson(e.stateAfter),
+    input: e.input ?? null,
+    inputSha256: e.inputSha256 ?? null,
+    subject: e.subject ?? null,
+    requestId: e.requestId ?? null,
+    callId: e.callId ?? null,
   };
 }
 

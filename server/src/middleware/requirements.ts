@@ -46,6 +46,7 @@ export const HTTP_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   "GET /api/runs": "runs:read",
   "GET /api/runs/:id": "runs:read",
   "GET /api/runs/:id/inputs": "runs:read",
+  "GET /api/runs/:id/audit": "runs:read",
   "POST /api/runs/:id/resume": "runs:resume",
   "POST /api/runs/:id/suspend": "runs:resume",
   "POST /api/runs/:id/cancel": "runs:resume",

@@ -28,6 +28,14 @@ function toDocument(e: AuditEvent): AuditDocument {
   return { _id: seqId(seq), ...rest, ...(text !== undefined ? { input: text } : {}) };
 }
 
+function matching(filter: AuditFilter, seqRange: { $gt: string } | { $lt: string } | undefined): Filter<AuditDocument> {
+  const f: Filter<AuditDocument> = seqRange ? { _id: seqRange } : {};
+  if (filter.flowRunId) f.flowRunId = filter.flowRunId;
+  if (filter.principal) f.principal = filter.principal;
+  if (filter.from || filter.to) f.at = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) };
+  return f;
+}
+
 /**
  * The `audit_events` collection. Numbers are claimed by the insert itself, as in the event feed: a
  * writer inserts number n + 1 sealed over the hash of entry n and, if another writer (this server or
@@ -63,11 +71,20 @@ export class AuditLog implements AuditStore {
   }
 
   async list(filter: AuditFilter, afterSeq: number, limit: number): Promise<AuditEvent[]> {
-    const f: Filter<AuditDocument> = { _id: { $gt: seqId(afterSeq) } };
-    if (filter.flowRunId) f.flowRunId = filter.flowRunId;
-    if (filter.principal) f.principal = filter.principal;
-    if (filter.from || filter.to) f.at = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) };
-    const docs = await this.events.find(f).sort({ _id: 1 }).limit(limit).toArray();
+    const docs = await this.events
+      .find(matching(filter, { $gt: seqId(afterSeq) }))
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(toEvent);
+  }
+
+  async listNewestFirst(filter: AuditFilter, beforeSeq: number, limit: number): Promise<AuditEvent[]> {
+    const docs = await this.events
+      .find(matching(filter, beforeSeq > 0 ? { $lt: seqId(beforeSeq) } : undefined))
+      .sort({ _id: -1 })
+      .limit(limit)
+      .toArray();
     return docs.map(toEvent);
   }
 

@@ -74,7 +74,8 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	dialOpts := append([]grpc.DialOption{grpc.WithTransportCredentials(tr.creds)}, describeFailures(tr.description)...)
+	// The user agent names this client: the audit trail records the channel ("go") from it.
+	dialOpts := append([]grpc.DialOption{grpc.WithTransportCredentials(tr.creds), grpc.WithUserAgent("flowgate-go/0.1")}, describeFailures(tr.description)...)
 	if key != "" {
 		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearer(key)))
 	}

@@ -51,7 +51,13 @@ export function cliContext(command: Command): CliContext {
     client: () => {
       try {
         // A command line should fail at once when the server is down, not retry for 30 s like a flow does.
-        client ??= new FlowgateClient({ address, apiKey: opts.apiKey, tls: tlsOption(opts), retryUnavailableMs: 0 });
+        client ??= new FlowgateClient({
+          address,
+          apiKey: opts.apiKey,
+          tls: tlsOption(opts),
+          retryUnavailableMs: 0,
+          headers: { "x-flowgate-client": "cli" },
+        });
       } catch (err) {
         if (err instanceof TlsSettingsError) throw new CliError(err.message, ExitCode.USAGE);
         throw err;

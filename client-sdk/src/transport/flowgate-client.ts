@@ -158,8 +158,11 @@ export class FlowgateClient {
     this.#tls = resolveTls(config.tls);
     this.transport = describeTransport(this.#tls);
     this.retryUnavailableMs = config.retryUnavailableMs ?? 30_000;
-    // The key first, so an `authorization` among the caller's own headers replaces it.
-    this.#headers = this.#apiKey === undefined ? config.headers : mergeHeaders({ authorization: `Bearer ${this.#apiKey}` }, config.headers);
+    // The key and the client's name first, so the caller's own headers replace them: the audit trail
+    // records the channel from x-flowgate-client (the CLI says "cli").
+    const own: Record<string, string> = { "x-flowgate-client": "sdk" };
+    if (this.#apiKey !== undefined) own["authorization"] = `Bearer ${this.#apiKey}`;
+    this.#headers = mergeHeaders(own, config.headers);
     this.interceptors = [...(config.interceptors ?? [])];
     // A paused flow waits on one stream for hours; after a server restart it should find the server
     // again within seconds, not after grpc-js's default back-off of up to two minutes.

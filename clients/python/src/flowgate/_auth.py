@@ -52,8 +52,13 @@ def resolve_api_key(
 
 def with_api_key(api_key: str | None, metadata: Sequence[tuple[str, str]] | None) -> tuple[tuple[str, str], ...]:
     """The metadata every call sends: ``authorization: Bearer <key>``, unless the caller's own
-    metadata already carries an ``authorization`` entry, then the caller's entries."""
+    metadata already carries an ``authorization`` entry, and ``x-flowgate-client: python`` (the
+    channel the audit trail records), unless the caller names another; then the caller's entries."""
     own = tuple(metadata or ())
-    if not api_key or any(name.lower() == "authorization" for name, _ in own):
-        return own
-    return (("authorization", f"Bearer {api_key}"), *own)
+    names = {name.lower() for name, _ in own}
+    added: tuple[tuple[str, str], ...] = ()
+    if api_key and "authorization" not in names:
+        added += (("authorization", f"Bearer {api_key}"),)
+    if "x-flowgate-client" not in names:
+        added += (("x-flowgate-client", "python"),)
+    return (*added, *own)

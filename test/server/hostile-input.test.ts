@@ -104,6 +104,20 @@ describe("hostile input over gRPC: refused promptly and precisely, never fatal",
     assert.equal(flowRun!.state!.type, StateType.STATE_TYPE_RUNNING);
   });
 
+  test("a schema is compiled only for a run that exists and is being paused: with a random run id it costs nothing", async () => {
+    const invalid = { type: "object", properties: { s: { type: "string", pattern: "^(?=.*\\d).+$" } } };
+    // An unknown run: NOT_FOUND, the schema never compiled (it would have been INVALID_ARGUMENT).
+    await expectGrpcError(
+      server.runs.pauseFlowRun({ flowRunId: "00000000-0000-4000-8000-000000000000", inputSchema: invalid }),
+      status.NOT_FOUND,
+      undefined,
+      "FLOW_RUN_NOT_FOUND",
+    );
+    // A run that cannot be paused (already paused): the rules answer first.
+    const paused = await pausedRun(server);
+    await expectGrpcError(server.runs.pauseFlowRun({ flowRunId: paused.id, key: "other", inputSchema: invalid }), status.FAILED_PRECONDITION);
+  });
+
   test("a pattern the linear-time engine cannot run (lookahead, backreference) is refused at pause time", async () => {
     for (const pattern of ["^(?=.*\\d).+$", "^(a)\\1$"]) {
       const run = await runningRun(server);

@@ -160,6 +160,10 @@ export class RunService {
               // Readers of flow-run inputs see the schema no later than the PAUSED state; the resume
               // itself reads the schema from the run, written in the same update as PAUSED.
               before: async () => {
+                // Compiled only now, for a run that exists, may be paused and is about to be: a
+                // schema sent with any random run id costs the server nothing (the caller's scope
+                // was checked before the call got here).
+                if (d.pause.inputSchema) this.ctx.schemas.check(d.pause.inputSchema);
                 for (const key of await this.mirrorSchema(run, d.pause)) mirrored.add(key);
               },
               result: { value: { run: d.transition.run, alreadyFired: false } },
@@ -233,10 +237,8 @@ export class RunService {
   }
 
   private pauseRequest(input: PauseInput): PauseRequest {
-    if (input.inputSchema) {
-      requireWithinLimit("input_schema", input.inputSchema, this.ctx.limits.maxInputBytes);
-      this.ctx.schemas.check(input.inputSchema);
-    }
+    // Only the cheap bounds here; the schema is compiled once the run is found (see pause()).
+    if (input.inputSchema) requireWithinLimit("input_schema", input.inputSchema, this.ctx.limits.maxInputBytes);
     if (input.inputInitial) requireWithinLimit("input_initial", input.inputInitial, this.ctx.limits.maxInputBytes);
     if (input.inputDescription) requireWithinLimit("input_description", input.inputDescription, this.ctx.limits.maxInputBytes);
     return {

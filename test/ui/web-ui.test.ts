@@ -4,12 +4,14 @@
  * checked on the page and through gRPC.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Locator, Page } from "playwright-core";
 import { z } from "zod";
 import { configure, flow, pauseFlowRun, RunInput, type FlowgateClient } from "../../client-sdk/src/index.js";
 import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { accessibilityViolations, launchChromium, openUi, screenshotPath, type UiSession } from "../support/browser.js";
+import { as } from "../support/as-principal.js";
 import { assertUnchanged, eventually, getRun, pausedRun, runningRun } from "../support/fixtures.js";
 import { nextRunIn, StateType as SdkStateType } from "../support/sdk.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
@@ -32,6 +34,11 @@ const WAIT_MS = 10_000;
 /** The link to a run, by its name and (names are not unique) its address. */
 function runLink(page: Page, run: { id: string; name: string }): Locator {
   return page.getByRole("link", { name: run.name, exact: true }).and(page.locator(`[href="/runs/${run.id}"]`));
+}
+
+/** The run page's state timeline. */
+function timeline(page: Page): Locator {
+  return page.getByRole("region", { name: "State timeline" });
 }
 
 /** The text of the elements an input's aria-describedby names, in order, whitespace collapsed. */
@@ -350,9 +357,66 @@ describe("web UI (Chromium)", () => {
     await ui.markDocument();
     await page.getByLabel("Current state: Failed").waitFor({ timeout: WAIT_MS });
     await page.getByText("paused and never resumed").first().waitFor();
+    // The server failed it, and the timeline says so.
+    await timeline(page).getByRole("listitem").last().getByText("by flowgate (expiry)", { exact: true }).waitFor();
     assert.equal(await page.getByRole("button", { name: "Resume" }).count(), 0);
     assert.equal((await getRun(server, run.id)).state?.type, StateType.STATE_TYPE_FAILED);
     assert.equal(await ui.sameDocument(), true);
+  });
+
+  test("the timeline names who caused each state; a resume says who, through what, when and with which input (A06)", async () => {
+    const { secret: alice } = await server.keys.createKey({ name: "alice", scopes: ["runs:read", "runs:resume"] });
+    const { secret: opsBot } = await server.keys.createKey({ name: "ops-bot", scopes: ["runs:resume"] });
+
+    // alice resumes in the web UI, with the form's input.
+    const run = await approvalRun();
+    const { page } = await open(`/runs/${run.id}`, {}, alice);
+    await page.getByRole("banner").getByText("Signed in as alice").waitFor({ timeout: WAIT_MS });
+    await page.getByLabel(/^Approver/).fill("Ada Lovelace");
+    await page.getByRole("button", { name: "Resume" }).click();
+    await page.getByLabel("Current state: Running").waitFor({ timeout: WAIT_MS });
+    const entries = timeline(page).getByRole("listitem");
+    const resumed = entries.last().locator(".cause");
+    await resumed.getByText(/^Resumed by alice in the web UI at /).waitFor({ timeout: WAIT_MS });
+    const { input } = await server.runs.readFlowRunInput({ flowRunId: run.id, key: "paused-approval-response" });
+    assert.deepEqual(input?.value, { approver: "Ada Lovelace", copies: 2, priority: "normal", notify: true });
+    assert.match((await resumed.textContent()) ?? "", /^Resumed by alice in the web UI at \d{1,2}:\d{2}.* with \{.+\}$/);
+    assert.deepEqual(JSON.parse((await resumed.locator("code").textContent()) ?? ""), input?.value, "the input, shown whole when short");
+    // The states before it name who made them: the test's admin key, over plain gRPC.
+    assert.deepEqual(await entries.locator(".cause").allTextContents(), [
+      "by admin over gRPC",
+      "by admin over gRPC",
+      (await resumed.textContent()) ?? "",
+    ]);
+
+    // ops-bot resumes over gRPC while the page is open: the page names that principal and channel.
+    const other = await pausedRun(server, { key: "first" });
+    await open(`/runs/${other.id}`);
+    await ui.page.getByLabel("Current state: Paused").waitFor({ timeout: WAIT_MS });
+    await ui.markDocument();
+    const cli = as(server.address, opsBot, "cli");
+    const grpc = as(server.address, opsBot);
+    try {
+      await cli.resume(other.id, { ok: true });
+      const byCli = timeline(ui.page).getByRole("listitem").last().locator(".cause");
+      await byCli.getByText(/^Resumed by ops-bot via the CLI at /).waitFor({ timeout: WAIT_MS });
+      assert.equal(await byCli.locator("code").textContent(), '{"ok":true}');
+
+      // An input over 4 KiB is shown by its SHA-256, the only thing the trail keeps of it.
+      await server.runs.pauseFlowRun({ flowRunId: other.id, key: "second" });
+      const big = { blob: "x".repeat(5000) };
+      await grpc.resume(other.id, big);
+      const byGrpc = timeline(ui.page).getByRole("listitem").last().locator(".cause");
+      await byGrpc.getByText(/^Resumed by ops-bot over gRPC at /).waitFor({ timeout: WAIT_MS });
+      const sha = createHash("sha256").update(JSON.stringify(big)).digest("hex");
+      assert.match((await byGrpc.textContent()) ?? "", new RegExp(` with input SHA-256 ${sha}$`));
+    } finally {
+      cli.close();
+      grpc.close();
+    }
+    assert.equal(await ui.sameDocument(), true, "the page learnt it all in place");
+    await ui.page.screenshot({ path: screenshotPath("run-page-resumed-by.png"), fullPage: true });
+    assert.deepEqual(await accessibilityViolations(ui.page), [], "the timeline with its resume entries");
   });
 
   test("the page follows the run again after the server restarts", async () => {

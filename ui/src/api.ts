@@ -1,7 +1,17 @@
 /** The server's HTTP API, typed by the server's own wire types. */
-import type { ErrorJson, FieldErrorJson, JsonObjectJson, RunJson, SessionJson, StateTypeName } from "../../server/src/http/api-types.ts";
+import type {
+  AuditPageJson,
+  ErrorJson,
+  FieldErrorJson,
+  JsonObjectJson,
+  RunJson,
+  SessionJson,
+  StateTypeName,
+} from "../../server/src/http/api-types.ts";
 
 export type {
+  AuditEntryJson,
+  AuditPageJson,
   FieldErrorJson,
   JsonObjectJson,
   PauseJson,
@@ -104,6 +114,11 @@ export function allEventsUrl(states: readonly StateTypeName[]): string {
 
 export function getRun(id: string, signal?: AbortSignal): Promise<RunJson> {
   return request("GET", `/api/runs/${encodeURIComponent(id)}`, undefined, { signal });
+}
+
+/** The run's audit trail, newest entries first: who resumed, suspended, cancelled it, when, through what, with what. */
+export function getRunAudit(id: string, pageSize: number, signal?: AbortSignal): Promise<AuditPageJson> {
+  return request("GET", `/api/runs/${encodeURIComponent(id)}/audit?pageSize=${pageSize}`, undefined, { signal });
 }
 
 function remember(session: SessionJson): SessionJson {

@@ -25,3 +25,12 @@ export function formatDuration(ms: number): string {
 export function formatTimestamp(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
 }
+
+/** "10:42" for a time today, else with its date: for sentences ("Resumed … at 10:42"). */
+export function formatClock(iso: string, now = Date.now()): string {
+  const at = new Date(iso);
+  const sameDay = at.toDateString() === new Date(now).toDateString();
+  return sameDay
+    ? at.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })
+    : at.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}

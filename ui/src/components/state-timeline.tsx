@@ -1,9 +1,14 @@
-import type { RunJson } from "../api.ts";
-import { formatDuration, formatTimestamp, useNow } from "../time.ts";
+import type { AuditEntryJson, RunJson, StateJson } from "../api.ts";
+import { formatClock, formatDuration, formatTimestamp, useNow } from "../time.ts";
+import { causeOf, channelPhrase, compactJson, resumeThatMade } from "../who-did-it.ts";
 import { StateBadge } from "./state-badge.tsx";
 
-/** Every state the run has been in (the server keeps the latest 100), oldest first, with how long each lasted. */
-export function StateTimeline({ run }: { run: RunJson }) {
+/**
+ * Every state the run has been in (the server keeps the latest 100), oldest first, with how long each
+ * lasted and who caused it; a state a resume made says who resumed, when, through what and with what
+ * input (from the run's audit trail, `audit`).
+ */
+export function StateTimeline({ run, audit }: { run: RunJson; audit: readonly AuditEntryJson[] }) {
   const now = useNow();
   const states = run.state ? [...run.stateHistory, run.state] : run.stateHistory;
   if (states.length === 0) return <p className="empty">No states yet.</p>;
@@ -12,6 +17,7 @@ export function StateTimeline({ run }: { run: RunJson }) {
       {states.map((s, i) => {
         const next = states[i + 1];
         const end = next ? Date.parse(next.timestamp) : now;
+        const resume = resumeThatMade(s, audit);
         return (
           <li key={s.id}>
             <StateBadge state={s} />
@@ -19,10 +25,45 @@ export function StateTimeline({ run }: { run: RunJson }) {
             <span className="duration">
               {next ? `for ${formatDuration(end - Date.parse(s.timestamp))}` : `now, for ${formatDuration(end - Date.parse(s.timestamp))}`}
             </span>
+            {resume ? <ResumedBy entry={resume} /> : <CausedBy state={s} />}
             {s.message ? <p className="state-message">{s.message}</p> : null}
           </li>
         );
       })}
     </ol>
+  );
+}
+
+function CausedBy({ state }: { state: StateJson }) {
+  const cause = causeOf(state);
+  return cause ? <p className="cause">by {cause}</p> : null;
+}
+
+/** "Resumed by alice in the web UI at 10:42 with {…}", the input cut to one line (all of it a click away). */
+function ResumedBy({ entry }: { entry: AuditEntryJson }) {
+  const input = entry.input === null ? undefined : compactJson(entry.input);
+  return (
+    <>
+      <p className="cause">
+        Resumed by {entry.principal} {channelPhrase(entry.channel)} at <time dateTime={entry.time}>{formatClock(entry.time)}</time>
+        {input ? (
+          <>
+            {" "}
+            with <code className="audit-input">{input.text}</code>
+          </>
+        ) : entry.inputSha256 ? (
+          <>
+            {" "}
+            with input SHA-256 <code className="audit-input">{entry.inputSha256}</code>
+          </>
+        ) : null}
+      </p>
+      {input?.cut ? (
+        <details className="audit-input-full">
+          <summary>The whole input</summary>
+          <pre className="json">{JSON.stringify(entry.input, null, 2)}</pre>
+        </details>
+      ) : null}
+    </>
   );
 }

@@ -9,6 +9,7 @@ import { Link } from "../router.tsx";
 import { may, useSession } from "../session.tsx";
 import { formatTimestamp } from "../time.ts";
 import { useEventStream } from "../use-event-stream.ts";
+import { useRunAudit } from "../use-run-audit.ts";
 
 /** One run at /runs/<id>: what it is doing, its history, and the actions a person can take. */
 export function RunPage({ runId }: { runId: string }) {
@@ -34,6 +35,8 @@ export function RunPage({ runId }: { runId: string }) {
     return () => controller.abort();
   }, [runId]);
   const status = useEventStream(loadError ? undefined : runEventsUrl(runId), (e) => show(e.run));
+  // Who did what, for the timeline; the run shown is always this page's run (a stale one is cleared above).
+  const audit = useRunAudit(run?.id === runId ? run : undefined);
 
   const act = async (action: () => Promise<RunJson>, done: string): Promise<void> => {
     setBusy(true);
@@ -41,6 +44,7 @@ export function RunPage({ runId }: { runId: string }) {
     setNotice(undefined);
     try {
       show(await action());
+      audit.refresh();
       setNotice(done);
     } catch (err) {
       setActionError(err instanceof Error ? err.message : String(err));
@@ -117,6 +121,7 @@ export function RunPage({ runId }: { runId: string }) {
           canResume={run.actions.resume}
           onResumed={(r) => {
             show(r);
+            audit.refresh();
             setNotice("Resumed.");
             setActionError(undefined);
           }}
@@ -163,7 +168,7 @@ export function RunPage({ runId }: { runId: string }) {
 
       <section aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">State timeline</h2>
-        <StateTimeline run={run} />
+        <StateTimeline run={run} audit={audit.entries} />
       </section>
 
       <section aria-labelledby="parameters-heading">

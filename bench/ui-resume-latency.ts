@@ -1,7 +1,8 @@
 /**
  * The web UI in Debian's Chromium, measured inside the page:
  *   (a) open /runs/<id> → the Resume form is on screen (document load, scripts, the run's JSON, the
- *       lazily loaded form code; a fresh browser context each time, so nothing is cached between loads);
+ *       lazily loaded form code; a fresh browser context each time, so nothing is cached between loads,
+ *       signed in with the server's admin key before the clock starts);
  *   (b) click Resume → the page shows "Running" (POST, the server's resume, the reply or the event
  *       stream, React's render).
  * A paused run with the SDK's Approval-style schema per sample, one at a time.
@@ -11,6 +12,7 @@
 import { performance } from "node:perf_hooks";
 import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { launchChromium, openUi } from "../test/support/browser.js";
+import { signIn } from "../test/ui/sign-in.js";
 import { benchServer, machine, summary } from "./support.js";
 
 const N = Number(process.env["FLOWGATE_BENCH_PAUSES"] ?? 50);
@@ -39,6 +41,8 @@ try {
     await server.runs.pauseFlowRun({ flowRunId: id, key: "approval", inputSchema: schema, inputDescription: "Approve **this**." });
     const ui = await openUi(browser, origin);
     try {
+      // Signed in before the clock starts (the session is the cookie any later visit would carry).
+      await signIn(ui, origin, server.apiKey);
       const t0 = performance.now();
       await ui.page.goto(`/runs/${id}`);
       await ui.page.getByRole("button", { name: "Resume" }).waitFor();

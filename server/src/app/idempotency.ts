@@ -1,12 +1,32 @@
-import { DomainError, InvalidArgumentError, domainErrorFrom } from "../domain/errors.js";
+import { randomUUID } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
+import { AbortedError, DomainError, InvalidArgumentError, domainErrorFrom } from "../domain/errors.js";
 import type { Actor } from "../domain/audit.js";
 import type { RequestLogStore, StoredOutcome } from "./ports.js";
 
+/** How long a reservation's owner is trusted to be alive; after that a duplicate may take the work over. */
+export const RESERVATION_LEASE_MS = 30_000;
+/** A duplicate waits this long beyond a lease for an outcome before giving up with CONTENTION. */
+const WAIT_BEYOND_LEASE_MS = 10_000;
+const FIRST_POLL_MS = 5;
+const MAX_POLL_MS = 200;
+
+export interface OnceOptions {
+  /** The call's signal: a duplicate waiting for the first call's outcome stops when it aborts. */
+  signal?: AbortSignal | undefined;
+  /** Overrides RESERVATION_LEASE_MS. */
+  leaseMs?: number;
+}
+
 /**
  * Runs a mutating call at most once per principal and client request id: a retry gets the first
- * call's outcome, success or domain error alike. Unexpected errors are not stored, so a retry does
- * the work again. Request ids belong to the principal that sent them: another principal reusing
- * `job-42` gets its own call done, never the first principal's outcome.
+ * call's outcome, success or domain error alike. The id is reserved (a unique insert) before the work,
+ * so a duplicate that arrives while the first call is still working, on this server or another one
+ * sharing the store, waits for that call's outcome instead of doing the work again. Unexpected errors
+ * are not stored and release the reservation, so a retry does the work again; so does a duplicate
+ * that finds the reservation of an owner whose lease ran out (a server that died mid-call).
+ * Request ids belong to the principal that sent them: another principal reusing `job-42` gets its own
+ * call done, never the first principal's outcome.
  */
 export async function once<T>(
   log: RequestLogStore,
@@ -14,22 +34,48 @@ export async function once<T>(
   scope: string,
   requestId: string | undefined,
   work: () => Promise<T>,
+  opts: OnceOptions = {},
 ): Promise<T> {
   if (!requestId) return work();
   const id = requestLogId(actor, scope, requestId);
-  const stored = await log.get(id);
-  if (stored) return replay<T>(stored);
+  const owner = randomUUID();
+  const leaseMs = opts.leaseMs ?? RESERVATION_LEASE_MS;
+  const leaseUntil = () => new Date(Date.now() + leaseMs);
+  const deadline = Date.now() + leaseMs + WAIT_BEYOND_LEASE_MS;
+  for (let pause = FIRST_POLL_MS; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
+    opts.signal?.throwIfAborted();
+    if (await log.reserve(id, owner, leaseUntil(), new Date())) return doAndRecord(log, id, owner, work);
+    const entry = await log.read(id);
+    // Released between our insert and our read: the id is free again, so try to reserve it at once.
+    if (!entry) continue;
+    if (entry.state === "done") return replay<T>(entry.outcome);
+    if (entry.leaseUntil.getTime() <= Date.now() && (await log.takeOver(id, entry.owner, owner, leaseUntil(), new Date()))) {
+      return doAndRecord(log, id, owner, work);
+    }
+    if (Date.now() >= deadline) {
+      throw new AbortedError("CONTENTION", `Another call with request id ${requestId} is still in progress; retry later.`);
+    }
+    await delay(pause, undefined, opts.signal ? { signal: opts.signal } : {});
+  }
+}
+
+/** The reservation's owner: does the work and replaces the reservation with its outcome. */
+async function doAndRecord<T>(log: RequestLogStore, id: string, owner: string, work: () => Promise<T>): Promise<T> {
+  let value: T;
   try {
-    const value = await work();
-    await log.put(id, { ok: true, value }, new Date());
-    return value;
+    value = await work();
   } catch (err) {
     if (err instanceof DomainError) {
       const violations = err instanceof InvalidArgumentError ? [...err.violations] : [];
-      await log.put(id, { ok: false, reason: err.reason, kind: err.kind, message: err.message, violations }, new Date());
+      await log.complete(id, owner, { ok: false, reason: err.reason, kind: err.kind, message: err.message, violations }, new Date());
+    } else {
+      // Nothing was decided: free the id for a retry. If even that fails, the lease frees it later.
+      await log.release(id, owner).catch(() => undefined);
     }
     throw err;
   }
+  await log.complete(id, owner, { ok: true, value }, new Date());
+  return value;
 }
 
 /** `<principal>/<scope>:<request id>`; the principal is URI-encoded so no name can reach into another's ids. */

@@ -108,9 +108,35 @@ export interface DeploymentStore {
   list(flowName: string | undefined, offset: number, limit: number): Promise<DeploymentRecord[]>;
 }
 
+/**
+ * What the request log holds for a request id: the call's outcome once it is known, before that the
+ * reservation of the call doing the work (its owner token and how long the owner is trusted to live).
+ */
+export type RequestLogEntry =
+  | { state: "done"; outcome: StoredOutcome }
+  | { state: "pending"; owner: string; leaseUntil: Date };
+
+/**
+ * The request log. Every operation addresses one entry by its id alone: the embedded store applies a
+ * filtered write non-atomically, but a unique insert atomically, so each race here is won by an insert.
+ */
 export interface RequestLogStore {
+  /** Reserves `id` for `owner` if the log holds nothing for it; of concurrent reservers exactly one gets true. */
+  reserve(id: string, owner: string, leaseUntil: Date, now: Date): Promise<boolean>;
+  read(id: string): Promise<RequestLogEntry | undefined>;
+  /**
+   * Takes over the reservation of an owner `from` whose lease ran out: of concurrent takers of that
+   * owner's reservation exactly one gets true, and the reservation is then `owner`'s. False too when
+   * the entry no longer is `from`'s reservation (its outcome arrived, or it was released).
+   */
+  takeOver(id: string, from: string, owner: string, leaseUntil: Date, now: Date): Promise<boolean>;
+  /** Replaces `owner`'s reservation with the call's outcome. */
+  complete(id: string, owner: string, outcome: StoredOutcome, now: Date): Promise<void>;
+  /** Drops `owner`'s reservation, so that the next try with this id does the work. */
+  release(id: string, owner: string): Promise<void>;
+  /** The outcome, once there is one. */
   get(id: string): Promise<StoredOutcome | undefined>;
-  /** First writer wins; a concurrent duplicate keeps the first outcome. */
+  /** Stores an outcome without a reservation; first writer wins, a concurrent duplicate keeps the first outcome. */
   put(id: string, outcome: StoredOutcome, now: Date): Promise<void>;
   deleteOlderThan(cutoff: Date): Promise<void>;
 }

@@ -1,0 +1,137 @@
+/**
+ * Exactly-once retries (issue 13, item 2): a request id is reserved before the work, so a client that
+ * retries while its first try is still in flight gets the first try's outcome and never a second run.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { status } from "@grpc/grpc-js";
+import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+import { expectGrpcError, pausedRun, publishedTransitions, withDatabase } from "../support/fixtures.js";
+
+const DUPLICATES = 20;
+
+/** Runs `call` `n` times at once and returns every answer. */
+function concurrently<T>(n: number, call: (i: number) => Promise<T>): Promise<T[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => call(i)));
+}
+
+async function runsOfFlow(server: TestServer, flowName: string): Promise<string[]> {
+  const { flowRuns } = await server.runs.listFlowRuns({ flowName, pageSize: 500 });
+  return flowRuns.map((r) => r.id);
+}
+
+describe("exactly-once retries", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.stop());
+
+  test("20 concurrent CreateFlowRun with one request id create one run, and every answer names it", async () => {
+    const flowName = `once-${randomUUID()}`;
+    const requestId = randomUUID();
+    const answers = await concurrently(DUPLICATES, () => server.runs.createFlowRun({ flowName, requestId }));
+    const ids = new Set(answers.map((a) => a.flowRun!.id));
+    assert.equal(ids.size, 1, "every duplicate reports the same run");
+    assert.deepEqual(await runsOfFlow(server, flowName), [...ids], "exactly one run was created");
+  });
+
+  test("RunDeployment: 10 rounds of 20 concurrent duplicates create 10 runs", async () => {
+    const flowName = `once-deploy-${randomUUID()}`;
+    const { deployment } = await server.deployments.createDeployment({ name: "nightly", flowName });
+    const reported = new Set<string>();
+    for (let round = 0; round < 10; round++) {
+      const requestId = randomUUID();
+      const answers = await concurrently(DUPLICATES, () => server.deployments.runDeployment({ deploymentId: deployment!.id, requestId }));
+      const ids = new Set(answers.map((a) => a.flowRun!.id));
+      assert.equal(ids.size, 1, `round ${round}: every duplicate reports the same run`);
+      reported.add([...ids][0]!);
+    }
+    assert.deepEqual(new Set(await runsOfFlow(server, flowName)), reported, "one run per round, each the one reported");
+  });
+
+  test("concurrent duplicate ResumeFlowRun all report success with the same run, resumed once", async () => {
+    const paused = await pausedRun(server);
+    const requestId = randomUUID();
+    const answers = await concurrently(DUPLICATES, () =>
+      server.runs.resumeFlowRun({ flowRunId: paused.id, runInput: { approved: true }, requestId }),
+    );
+    for (const a of answers) {
+      assert.equal(a.flowRun!.id, paused.id);
+      assert.equal(a.flowRun!.version, answers[0]!.flowRun!.version, "every duplicate reports the same resumed version");
+    }
+    const resumes = (await publishedTransitions(server.database, paused.id)).filter((t) => t.version > paused.version);
+    assert.equal(resumes.length, 1, "the run was resumed exactly once");
+  });
+
+  test("a duplicate of a call refused with a domain error gets the same error, even once the call could succeed", async () => {
+    const flowName = `once-missing-${randomUUID()}`;
+    const requestId = randomUUID();
+    const errors = await concurrently(DUPLICATES, () =>
+      expectGrpcError(
+        server.deployments.runDeployment({ fullName: `${flowName}/nightly`, requestId }),
+        status.NOT_FOUND,
+        undefined,
+        "DEPLOYMENT_NOT_FOUND",
+      ),
+    );
+    assert.equal(new Set(errors.map((e) => e.details)).size, 1, "every duplicate gets the same message");
+    await server.deployments.createDeployment({ name: "nightly", flowName });
+    await expectGrpcError(
+      server.deployments.runDeployment({ fullName: `${flowName}/nightly`, requestId }),
+      status.NOT_FOUND,
+      errors[0]!.details,
+      "DEPLOYMENT_NOT_FOUND",
+    );
+    assert.deepEqual(await runsOfFlow(server, flowName), [], "no run was created");
+  });
+
+  test("a reservation left by an owner that died is taken over, and the call completes once", async () => {
+    // Learn how this principal's request ids are stored from a call of its own.
+    const probe = `probe-${randomUUID()}`;
+    await server.runs.createFlowRun({ flowName: `once-probe-${randomUUID()}`, requestId: probe });
+    const requestId = randomUUID();
+    await withDatabase(server.database, async (db) => {
+      const requests = db.collection<{ _id: string; owner?: string; leaseUntil?: Date; createdAt: Date }>("requests");
+      const probed = (await requests.find({}).toArray()).find((d) => d._id.endsWith(`:${probe}`));
+      assert.ok(probed, "the probe's outcome is in the request log");
+      const id = probed._id.replace(probe, requestId);
+      const longAgo = new Date(Date.now() - 3_600_000);
+      await requests.insertOne({ _id: id, owner: "a-server-that-died", leaseUntil: longAgo, createdAt: longAgo });
+    });
+
+    const flowName = `once-orphan-${randomUUID()}`;
+    const answers = await concurrently(5, () => server.runs.createFlowRun({ flowName, requestId }));
+    const ids = new Set(answers.map((a) => a.flowRun!.id));
+    assert.equal(ids.size, 1, "every duplicate reports the same run");
+    assert.deepEqual(await runsOfFlow(server, flowName), [...ids], "exactly one run was created");
+    const { flowRun: retried } = await server.runs.createFlowRun({ flowName, requestId });
+    assert.equal(retried!.id, [...ids][0], "a later retry replays the outcome");
+  });
+});
+
+describe("exactly-once retries across servers sharing one store", () => {
+  let one: TestServer;
+  let two: TestServer;
+  before(async () => {
+    one = await startTestServer();
+    two = await startTestServer({ database: one.database });
+  });
+  after(async () => {
+    await two?.stop();
+    await one?.stop();
+  });
+
+  test("two servers racing one request id create one run", async () => {
+    const flowName = `once-shared-${randomUUID()}`;
+    const requestId = randomUUID();
+    const answers = await concurrently(DUPLICATES, (i) =>
+      (i % 2 === 0 ? one : two).runs.createFlowRun({ flowName, requestId, state: { type: StateType.STATE_TYPE_SCHEDULED } }),
+    );
+    const ids = new Set(answers.map((a) => a.flowRun!.id));
+    assert.equal(ids.size, 1, "both servers report the same run");
+    assert.deepEqual(await runsOfFlow(one, flowName), [...ids], "exactly one run was created");
+  });
+});

@@ -544,4 +544,39 @@ describe("web UI (Chromium)", () => {
     await page.getByRole("heading", { name: "Flow run not found" }).waitFor({ timeout: WAIT_MS });
     await page.getByRole("alert").filter({ hasText: "was not found" }).waitFor();
   });
+
+  test("a final run's page says Final, not Reconnecting, and asks the server for its events once", async () => {
+    // One run already complete when its page opens, one cancelled while its page watches it.
+    const completed = await runningRun(server);
+    await server.runs.setFlowRunState({ flowRunId: completed.id, state: { type: StateType.STATE_TYPE_COMPLETED } });
+    const watched = await runningRun(server);
+    const { page, context } = await open("/");
+    const eventRequests = new Map<string, number>();
+    context.on("request", (req) => {
+      const m = /\/api\/runs\/([^/]+)\/events$/.exec(new URL(req.url()).pathname);
+      if (m) eventRequests.set(m[1]!, (eventRequests.get(m[1]!) ?? 0) + 1);
+    });
+    await page.goto(`/runs/${completed.id}`);
+    await page.getByLabel("Current state: Completed").waitFor({ timeout: WAIT_MS });
+    await page.getByRole("status", { name: "Updates: Final" }).waitFor({ timeout: WAIT_MS });
+
+    const second = await context.newPage();
+    await second.goto(`/runs/${watched.id}`);
+    await second.getByRole("status", { name: "Updates: Live" }).waitFor({ timeout: WAIT_MS });
+    await server.runs.setFlowRunState({ flowRunId: watched.id, state: { type: StateType.STATE_TYPE_CANCELLED } });
+    await second.getByLabel("Current state: Cancelled").waitFor({ timeout: WAIT_MS });
+    await second.getByRole("status", { name: "Updates: Final" }).waitFor({ timeout: WAIT_MS });
+    await second.screenshot({ path: screenshotPath("run-page-final.png"), fullPage: true });
+
+    // EventSource reopens a stream the server ended about every 3 s: a second request for either run's
+    // events would come within this window (its length bounds the wait, the count is what is checked).
+    await page
+      .waitForRequest((req) => req.url().includes(`/api/runs/${completed.id}/events`), { timeout: 8_000 })
+      .catch(() => undefined);
+    assert.deepEqual(Object.fromEntries(eventRequests), { [completed.id]: 1, [watched.id]: 1 });
+    for (const p of [page, second]) {
+      assert.equal(await p.getByText("Reconnecting").count(), 0);
+      assert.equal(await p.getByRole("status", { name: "Updates: Final" }).count(), 1);
+    }
+  });
 });

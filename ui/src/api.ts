@@ -23,7 +23,7 @@ export type {
 } from "../../server/src/http/api-types.ts";
 
 // The domain's own list (a module with no imports and no Node), so the UI cannot drift from it.
-export { STATE_TYPES } from "../../server/src/domain/states.ts";
+export { STATE_TYPES, isFinal as isFinalState } from "../../server/src/domain/states.ts";
 
 /** A refusal from the server: its message, HTTP status, reason and, for invalid input, the failing fields. */
 export class ApiError extends Error {

@@ -1,19 +1,30 @@
 import { useEffect, useRef, useState } from "react";
 import { getSession, type WatchEventJson } from "./api.ts";
 
-export type StreamStatus = "connecting" | "live" | "reconnecting" | "failed";
+/** "ended": the last event came (a run reached a final state); nothing more will, so nothing is followed. */
+export type StreamStatus = "connecting" | "live" | "reconnecting" | "failed" | "ended";
 
 /**
  * Follows a Server-Sent Events URL of the API. EventSource reconnects by itself after a drop; each
  * (re)connection starts with the current state, so nothing missed while away stays missed. A 4xx
  * (unknown run, say) closes the source for good: status "failed". EventSource does not say which
  * status closed it, so the session is asked again: if it ended, the app goes to the sign-in page.
+ *
+ * `isLast` tells an event after which the server ends the stream for good (a run's final state):
+ * the source is then closed here, since EventSource would otherwise take the server's end for a drop
+ * and reopen the stream every few seconds, showing "Reconnecting…" on a page that is complete.
  */
-export function useEventStream(url: string | undefined, onEvent: (e: WatchEventJson) => void): StreamStatus {
+export function useEventStream(
+  url: string | undefined,
+  onEvent: (e: WatchEventJson) => void,
+  isLast: (e: WatchEventJson) => boolean = () => false,
+): StreamStatus {
   const [status, setStatus] = useState<StreamStatus>("connecting");
-  // The latest callback, without reconnecting whenever the caller re-renders.
+  // The latest callbacks, without reconnecting whenever the caller re-renders.
   const handler = useRef(onEvent);
   handler.current = onEvent;
+  const last = useRef(isLast);
+  last.current = isLast;
   useEffect(() => {
     if (!url) return;
     setStatus("connecting");
@@ -24,7 +35,15 @@ export function useEventStream(url: string | undefined, onEvent: (e: WatchEventJ
       setStatus(closed ? "failed" : "reconnecting");
       if (closed) getSession().catch(() => undefined);
     });
-    source.addEventListener("state", (m) => handler.current(JSON.parse((m as MessageEvent<string>).data) as WatchEventJson));
+    source.addEventListener("state", (m) => {
+      const event = JSON.parse((m as MessageEvent<string>).data) as WatchEventJson;
+      handler.current(event);
+      if (last.current(event)) {
+        // Closed before the server's end arrives, so no "error" (and no reconnection) follows.
+        source.close();
+        setStatus("ended");
+      }
+    });
     return () => source.close();
   }, [url]);
   return status;

@@ -5,6 +5,8 @@ const TEXT: Record<StreamStatus, string> = {
   live: "Live",
   reconnecting: "Reconnecting…",
   failed: "Not updating",
+  // A run in a final state changes no more: there is nothing to follow, and nothing wrong.
+  ended: "Final",
 };
 
 /** Whether what is on screen is being kept current. */

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { cancelRun, getRun, runEventsUrl, suspendRun, type RunJson } from "../api.ts";
+import { cancelRun, getRun, isFinalState, runEventsUrl, suspendRun, type RunJson } from "../api.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { LiveIndicator } from "../components/live-indicator.tsx";
 import { PausePanel, preloadResumeForm } from "../components/pause-panel.tsx";
@@ -34,7 +34,12 @@ export function RunPage({ runId }: { runId: string }) {
     });
     return () => controller.abort();
   }, [runId]);
-  const status = useEventStream(loadError ? undefined : runEventsUrl(runId), (e) => show(e.run));
+  // The server ends a run's stream at a final state; the page then stops following it.
+  const status = useEventStream(
+    loadError ? undefined : runEventsUrl(runId),
+    (e) => show(e.run),
+    (e) => e.run.state !== null && isFinalState(e.run.state.type),
+  );
   // Who did what, for the timeline; the run shown is always this page's run (a stale one is cleared above).
   const audit = useRunAudit(run?.id === runId ? run : undefined);
 

@@ -7,7 +7,10 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { once, requestLogId } from "../../server/src/app/idempotency.js";
+import type { Store } from "../../server/src/app/ports.js";
+import { openStore } from "../../server/src/store/mongo-store.js";
+import { startTestServer, storeUri, uniqueDatabase, type TestServer } from "../support/test-server.js";
 import { expectGrpcError, pausedRun, publishedTransitions, withDatabase } from "../support/fixtures.js";
 
 const DUPLICATES = 20;
@@ -133,5 +136,49 @@ describe("exactly-once retries across servers sharing one store", () => {
     const ids = new Set(answers.map((a) => a.flowRun!.id));
     assert.equal(ids.size, 1, "both servers report the same run");
     assert.deepEqual(await runsOfFlow(one, flowName), [...ids], "exactly one run was created");
+  });
+});
+
+describe("the request log's reservations, against the store itself", () => {
+  let store: Store;
+  before(async () => {
+    store = await openStore({ uri: await storeUri(), defaultDatabase: uniqueDatabase(), directConnection: true });
+  });
+  after(() => store.close());
+  const alice = { principal: "alice" };
+
+  test("an unexpected error frees the request id: the retry does the work, later retries replay it", async () => {
+    let done = 0;
+    const requestId = randomUUID();
+    await assert.rejects(
+      once(store.requests, alice, "job", requestId, async () => {
+        throw new Error("the store hiccupped");
+      }),
+      /the store hiccupped/,
+    );
+    assert.equal(await store.requests.read(requestLogId(alice, "job", requestId)), undefined, "no reservation is left behind");
+    const work = async () => ++done;
+    assert.equal(await once(store.requests, alice, "job", requestId, work), 1);
+    assert.equal(await once(store.requests, alice, "job", requestId, work), 1, "replayed, not done again");
+    assert.equal(done, 1);
+  });
+
+  test("a duplicate waiting for a live first call stops when its own call is aborted, and the first call's outcome stands", async () => {
+    const requestId = randomUUID();
+    let finish!: (v: string) => void;
+    let started!: () => void;
+    const working = new Promise<void>((resolve) => (started = resolve));
+    const first = once(store.requests, alice, "job", requestId, () => {
+      started();
+      return new Promise<string>((resolve) => (finish = resolve));
+    });
+    await working;
+    const cancel = new AbortController();
+    const duplicate = once(store.requests, alice, "job", requestId, async () => "done twice", { signal: cancel.signal });
+    cancel.abort();
+    await assert.rejects(duplicate, { name: "AbortError" });
+    finish("done once");
+    assert.equal(await first, "done once");
+    assert.equal(await once(store.requests, alice, "job", requestId, async () => "done twice"), "done once");
   });
 });

@@ -57,6 +57,10 @@ const schema = z.object({
     .max(365 * 24 * 3600)
     .default(7 * 24 * 3600),
   FLOWGATE_SESSION_COOKIE_SECURE: z.enum(["true", "false"]).optional(),
+  FLOWGATE_UI_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http:// or https:// address, like "https://flowgate.example.com"')
+    .optional(),
 });
 
 /** ui/dist of this repository, from server/src or server/dist alike. */
@@ -96,6 +100,11 @@ export interface Config {
    * when a proxy in front serves the UI over HTTPS.
    */
   sessionCookieSecure: boolean;
+  /**
+   * The web UI's address as people reach it (FLOWGATE_UI_URL, no trailing slash), for a proxy in front;
+   * unset, it is the HTTP address actually bound. Clients print run links under it.
+   */
+  uiUrl: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -159,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleMs: c.FLOWGATE_SESSION_IDLE_SECONDS * 1000,
     sessionMaxMs: c.FLOWGATE_SESSION_MAX_SECONDS * 1000,
     sessionCookieSecure: c.FLOWGATE_SESSION_COOKIE_SECURE ? c.FLOWGATE_SESSION_COOKIE_SECURE === "true" : c.FLOWGATE_TLS_CERT !== undefined,
+    uiUrl: c.FLOWGATE_UI_URL?.replace(/\/+$/, ""),
   };
 }
 

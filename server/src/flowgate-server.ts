@@ -43,6 +43,8 @@ export interface RunningServer {
   mongodbUri: string;
   /** Whether gRPC and HTTP are served over TLS (https:// for the web UI). */
   tls: boolean;
+  /** The web UI's address: FLOWGATE_UI_URL, else the HTTP address actually bound (as GetCaller reports it). */
+  uiUrl: string;
   /** Where this start wrote the first admin key's secret; undefined when keys existed already. */
   adminKeyFile: string | undefined;
   /**
@@ -155,11 +157,18 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       ...(options.middlewares ?? []),
     ];
     const adapter = new HandlerAdapter(logger, middlewares);
+    // Known once the HTTP server has bound its port (below), unless configured.
+    let uiUrl = config.uiUrl ?? "";
     const grpc = await startGrpcServer({
       address: config.grpcAddress,
       runs: runHandlers(adapter, { runs, streams, inputs, taskRuns }),
       deployments: deploymentHandlers(adapter, new DeploymentService(ctx, runs, taskRuns)),
-      keys: keyHandlers(adapter, keys, (actor, facts) => recordAudit(ctx, actor, facts)),
+      keys: keyHandlers(
+        adapter,
+        keys,
+        (actor, facts) => recordAudit(ctx, actor, facts),
+        () => uiUrl,
+      ),
       audit: auditHandlers(adapter, audit),
       // Room for an input at the limit plus the rest of the message; larger requests fail in grpc-js.
       maxMessageBytes: Math.max(4 * 1024 * 1024, config.maxInputBytes * 4),
@@ -188,6 +197,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       throw err;
     }
     const httpAddress = `${httpHost}:${http.port}`;
+    uiUrl = config.uiUrl ?? `${tls ? "https" : "http"}://${reachableHost(httpHost)}:${http.port}`;
     const signInToken = sessions ? await signInTokenForAdminKey(resolve(config.dataDir), keys, sessions) : undefined;
     logger.info({ grpcAddress, httpAddress, store: embedded ? "embedded" : "mongodb" }, "flowgate is serving");
 
@@ -197,9 +207,8 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       mongodbUri: uri,
       adminKeyFile,
       tls: tls !== undefined,
-      signInUrl: signInToken
-        ? `${tls ? "https" : "http"}://${reachableHost(httpHost)}:${http.port}/signin#token=${signInToken}`
-        : undefined,
+      uiUrl,
+      signInUrl: signInToken ? `${uiUrl}/signin#token=${signInToken}` : undefined,
       stop: async () => {
         await http.stop();
         await grpc.stop(5_000);

@@ -570,9 +570,7 @@ describe("web UI (Chromium)", () => {
 
     // EventSource reopens a stream the server ended about every 3 s: a second request for either run's
     // events would come within this window (its length bounds the wait, the count is what is checked).
-    await page
-      .waitForRequest((req) => req.url().includes(`/api/runs/${completed.id}/events`), { timeout: 8_000 })
-      .catch(() => undefined);
+    await page.waitForRequest((req) => req.url().includes(`/api/runs/${completed.id}/events`), { timeout: 8_000 }).catch(() => undefined);
     assert.deepEqual(Object.fromEntries(eventRequests), { [completed.id]: 1, [watched.id]: 1 });
     for (const p of [page, second]) {
       assert.equal(await p.getByText("Reconnecting").count(), 0);

@@ -16,6 +16,7 @@ import { resolveAddress, resolveApiKey, type ClientConfig } from "../config.js";
 import { UnavailableError } from "../errors.js";
 import { backoffMs, sleep } from "../runtime/abortable.js";
 import { describeTransport, resolveTls, tlsChildEnv, type TlsSettings } from "../tls.js";
+import { configuredUiUrl, runPageUrl, withoutTrailingSlash } from "../ui-links.js";
 import type {
   ApiKey,
   AuditChainVerdict,
@@ -149,6 +150,9 @@ export class FlowgateClient {
   // Private too: it may hold a client certificate's key given as PEM.
   readonly #tls: TlsSettings | undefined;
   private readonly transport: string;
+  /** FLOWGATE_UI_URL of this process, else the server's answer once asked (see uiUrl()). */
+  private readonly configuredUiUrl: string | undefined;
+  private reportedUiUrl: Promise<string> | undefined;
 
   /** @throws TlsSettingsError when a TLS setting contradicts another or names a file that cannot be read */
   constructor(config: ClientConfig = {}) {
@@ -158,6 +162,7 @@ export class FlowgateClient {
     this.#tls = resolveTls(config.tls);
     this.transport = describeTransport(this.#tls);
     this.retryUnavailableMs = config.retryUnavailableMs ?? 30_000;
+    this.configuredUiUrl = configuredUiUrl();
     // The key and the client's name first, so the caller's own headers replace them: the audit trail
     // records the channel from x-flowgate-client (the CLI says "cli").
     const own: Record<string, string> = { "x-flowgate-client": "sdk" };
@@ -543,6 +548,33 @@ export class FlowgateClient {
   /** Who this client's calls act as. @throws UnauthenticatedError when the key is missing, unknown, expired or revoked */
   async getCaller(opts?: CallOptions): Promise<Caller> {
     return toCaller(await this.key("GetCaller", this.keys.getCaller, {}, opts));
+  }
+
+  /**
+   * The web UI's base address ("http://127.0.0.1:4200", no trailing slash): FLOWGATE_UI_URL of this
+   * process when set, else the address the server reports serving it on (asked once, then kept).
+   * Empty when the server reports none (an older server).
+   * @throws UnauthenticatedError as getCaller does, when the server must be asked
+   */
+  async uiUrl(opts?: CallOptions): Promise<string> {
+    if (this.configuredUiUrl !== undefined) return this.configuredUiUrl;
+    const asking = (this.reportedUiUrl ??= this.key("GetCaller", this.keys.getCaller, {}, opts).then((r) => withoutTrailingSlash(r.uiUrl)));
+    try {
+      const url = await asking;
+      // An empty answer is not kept: the HTTP server may not have been up yet.
+      if (!url && this.reportedUiUrl === asking) this.reportedUiUrl = undefined;
+      return url;
+    } catch (err) {
+      // A failed (or aborted) question is asked again next time.
+      if (this.reportedUiUrl === asking) this.reportedUiUrl = undefined;
+      throw err;
+    }
+  }
+
+  /** A run's page in the web UI, e.g. "http://127.0.0.1:4200/runs/<id>"; undefined when the UI's address is unknown. */
+  async runUrl(flowRunId: string, opts?: CallOptions): Promise<string | undefined> {
+    const base = await this.uiUrl(opts);
+    return base ? runPageUrl(base, flowRunId) : undefined;
   }
 }
 

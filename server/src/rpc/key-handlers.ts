@@ -19,12 +19,14 @@ function keyToWire(k: ApiKeyRecord): ApiKey {
 
 /**
  * KeyService: thin handlers over the key service; who may call them is the middleware's business.
- * Creating and revoking a key are audited (`audit`), never with the secret.
+ * Creating and revoking a key are audited (`audit`), never with the secret. GetCaller also tells the
+ * web UI's address (`uiUrl`, read per call: the HTTP port is known only once that server is up).
  */
 export function keyHandlers(
   a: HandlerAdapter,
   keys: ApiKeyService,
   audit: (actor: Actor, facts: AuditFacts) => Promise<void>,
+  uiUrl: () => string = () => "",
 ): KeyServiceServer {
   return {
     createKey: a.unary("CreateKey", async (req, ctx) => {
@@ -51,6 +53,7 @@ export function keyHandlers(
         keyId: ctx.principal?.keyId ?? "",
         groups: [...(ctx.principal?.groups ?? [])],
         scopes: [...(ctx.principal?.scopes ?? [])],
+        uiUrl: uiUrl(),
       }),
     ),
   };

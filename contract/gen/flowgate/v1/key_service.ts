@@ -90,6 +90,12 @@ export interface GetCallerResponse {
   keyId: string;
   groups: string[];
   scopes: string[];
+  /**
+   * The web UI's base address as the server serves it ("http://127.0.0.1:4200", no trailing slash):
+   * FLOWGATE_UI_URL when set (a proxy in front), else the HTTP address actually bound. Clients print
+   * run links under it ("<ui_url>/runs/<id>"). Empty before the HTTP server is up.
+   */
+  uiUrl: string;
 }
 
 function createBaseApiKey(): ApiKey {
@@ -899,7 +905,7 @@ export const GetCallerRequest: MessageFns<GetCallerRequest> = {
 };
 
 function createBaseGetCallerResponse(): GetCallerResponse {
-  return { name: "", keyId: "", groups: [], scopes: [] };
+  return { name: "", keyId: "", groups: [], scopes: [], uiUrl: "" };
 }
 
 export const GetCallerResponse: MessageFns<GetCallerResponse> = {
@@ -915,6 +921,9 @@ export const GetCallerResponse: MessageFns<GetCallerResponse> = {
     }
     for (const v of message.scopes) {
       writer.uint32(34).string(v!);
+    }
+    if (message.uiUrl !== "") {
+      writer.uint32(42).string(message.uiUrl);
     }
     return writer;
   },
@@ -964,6 +973,14 @@ export const GetCallerResponse: MessageFns<GetCallerResponse> = {
             message.scopes.push(reader.string());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.uiUrl = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -986,6 +1003,11 @@ export const GetCallerResponse: MessageFns<GetCallerResponse> = {
         : "",
       groups: globalThis.Array.isArray(object?.groups) ? object.groups.map((e: any) => globalThis.String(e)) : [],
       scopes: globalThis.Array.isArray(object?.scopes) ? object.scopes.map((e: any) => globalThis.String(e)) : [],
+      uiUrl: isSet(object.uiUrl)
+        ? globalThis.String(object.uiUrl)
+        : isSet(object.ui_url)
+        ? globalThis.String(object.ui_url)
+        : "",
     };
   },
 
@@ -1003,6 +1025,9 @@ export const GetCallerResponse: MessageFns<GetCallerResponse> = {
     if (message.scopes?.length) {
       obj.scopes = message.scopes;
     }
+    if (message.uiUrl !== "") {
+      obj.uiUrl = message.uiUrl;
+    }
     return obj;
   },
 
@@ -1015,6 +1040,7 @@ export const GetCallerResponse: MessageFns<GetCallerResponse> = {
     message.keyId = object.keyId ?? "";
     message.groups = object.groups?.map((e) => e) || [];
     message.scopes = object.scopes?.map((e) => e) || [];
+    message.uiUrl = object.uiUrl ?? "";
     return message;
   },
 };

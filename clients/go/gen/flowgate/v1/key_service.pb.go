@@ -489,9 +489,13 @@ type GetCallerResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Empty when authentication is disabled (FLOWGATE_AUTH=disabled).
-	KeyId         string   `protobuf:"bytes,2,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
-	Groups        []string `protobuf:"bytes,3,rep,name=groups,proto3" json:"groups,omitempty"`
-	Scopes        []string `protobuf:"bytes,4,rep,name=scopes,proto3" json:"scopes,omitempty"`
+	KeyId  string   `protobuf:"bytes,2,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	Groups []string `protobuf:"bytes,3,rep,name=groups,proto3" json:"groups,omitempty"`
+	Scopes []string `protobuf:"bytes,4,rep,name=scopes,proto3" json:"scopes,omitempty"`
+	// The web UI's base address as the server serves it ("http://127.0.0.1:4200", no trailing slash):
+	// FLOWGATE_UI_URL when set (a proxy in front), else the HTTP address actually bound. Clients print
+	// run links under it ("<ui_url>/runs/<id>"). Empty before the HTTP server is up.
+	UiUrl         string `protobuf:"bytes,5,opt,name=ui_url,json=uiUrl,proto3" json:"ui_url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -554,6 +558,13 @@ func (x *GetCallerResponse) GetScopes() []string {
 	return nil
 }
 
+func (x *GetCallerResponse) GetUiUrl() string {
+	if x != nil {
+		return x.UiUrl
+	}
+	return ""
+}
+
 var File_flowgate_v1_key_service_proto protoreflect.FileDescriptor
 
 const file_flowgate_v1_key_service_proto_rawDesc = "" +
@@ -592,12 +603,13 @@ const file_flowgate_v1_key_service_proto_rawDesc = "" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\":\n" +
 	"\x11RevokeKeyResponse\x12%\n" +
 	"\x03key\x18\x01 \x01(\v2\x13.flowgate.v1.ApiKeyR\x03key\"\x12\n" +
-	"\x10GetCallerRequest\"n\n" +
+	"\x10GetCallerRequest\"\x85\x01\n" +
 	"\x11GetCallerResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x15\n" +
 	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12\x16\n" +
 	"\x06groups\x18\x03 \x03(\tR\x06groups\x12\x16\n" +
-	"\x06scopes\x18\x04 \x03(\tR\x06scopes2\xb9\x02\n" +
+	"\x06scopes\x18\x04 \x03(\tR\x06scopes\x12\x15\n" +
+	"\x06ui_url\x18\x05 \x01(\tR\x05uiUrl2\xb9\x02\n" +
 	"\n" +
 	"KeyService\x12J\n" +
 	"\tCreateKey\x12\x1d.flowgate.v1.CreateKeyRequest\x1a\x1e.flowgate.v1.CreateKeyResponse\x12G\n" +

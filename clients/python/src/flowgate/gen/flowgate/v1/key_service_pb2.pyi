@@ -84,13 +84,15 @@ class GetCallerRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetCallerResponse(_message.Message):
-    __slots__ = ("name", "key_id", "groups", "scopes")
+    __slots__ = ("name", "key_id", "groups", "scopes", "ui_url")
     NAME_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     GROUPS_FIELD_NUMBER: _ClassVar[int]
     SCOPES_FIELD_NUMBER: _ClassVar[int]
+    UI_URL_FIELD_NUMBER: _ClassVar[int]
     name: str
     key_id: str
     groups: _containers.RepeatedScalarFieldContainer[str]
     scopes: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., key_id: _Optional[str] = ..., groups: _Optional[_Iterable[str]] = ..., scopes: _Optional[_Iterable[str]] = ...) -> None: ...
+    ui_url: str
+    def __init__(self, name: _Optional[str] = ..., key_id: _Optional[str] = ..., groups: _Optional[_Iterable[str]] = ..., scopes: _Optional[_Iterable[str]] = ..., ui_url: _Optional[str] = ...) -> None: ...

@@ -115,7 +115,10 @@ describe("hostile input over gRPC: refused promptly and precisely, never fatal",
     );
     // A run that cannot be paused (already paused): the rules answer first.
     const paused = await pausedRun(server);
-    await expectGrpcError(server.runs.pauseFlowRun({ flowRunId: paused.id, key: "other", inputSchema: invalid }), status.FAILED_PRECONDITION);
+    await expectGrpcError(
+      server.runs.pauseFlowRun({ flowRunId: paused.id, key: "other", inputSchema: invalid }),
+      status.FAILED_PRECONDITION,
+    );
   });
 
   test("a pattern the linear-time engine cannot run (lookahead, backreference) is refused at pause time", async () => {

@@ -112,9 +112,7 @@ export interface DeploymentStore {
  * What the request log holds for a request id: the call's outcome once it is known, before that the
  * reservation of the call doing the work (its owner token and how long the owner is trusted to live).
  */
-export type RequestLogEntry =
-  | { state: "done"; outcome: StoredOutcome }
-  | { state: "pending"; owner: string; leaseUntil: Date };
+export type RequestLogEntry = { state: "done"; outcome: StoredOutcome } | { state: "pending"; owner: string; leaseUntil: Date };
 
 /**
  * The request log. Every operation addresses one entry by its id alone: the embedded store applies a

@@ -3,6 +3,8 @@
 // and stops it at the end. Test files: server/src/**/*.test.ts and test/**/*.test.ts; then, with no files
 // named, the Go and Python clients' tests (go test in clients/go, pytest from .venv in clients/python).
 // FLOWGATE_STORE_COMPAT=mongodb|ferretdb forces the store strategy of every server the run starts.
+// `--fuzz` runs only the fuzz suite (test/fuzz), without a per-test time limit, and `--runs N` sets its
+// number of cases (FLOWGATE_FUZZ_RUNS; about 2,000 otherwise): `npm run test:fuzz -- --runs 100000`.
 // Where a container runtime is found (tools/container-runtime.ts) and no FLOWGATE_MONGODB_URI is given,
 // the store and server suites (test/server) then run again against a MongoDB replica set started with
 // @testcontainers/mongodb, under the mongodb strategy; without one, a line says so.
@@ -12,10 +14,20 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { ensurePythonEnv } from "./python-env.mjs";
 
-const roots = ["server/src", "test"];
+const roots = ["server/src", "test"]; // test/ holds test/fuzz too: npm test runs its bounded amount
+const FUZZ_ROOT = join("test", "fuzz");
 /** The MongoDB the container path runs: a current major, started by testcontainers as a one-member replica set. */
 const MONGODB_IMAGE = "mongo:8.0";
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const fuzz = takeFlag(args, "--fuzz");
+const fuzzRuns = takeOption(args, "--runs");
+if (fuzzRuns !== undefined && !/^[1-9]\d*$/.test(fuzzRuns)) {
+  console.error(`--runs takes a positive number of cases, not "${fuzzRuns}"`);
+  process.exit(2);
+}
+if (fuzzRuns !== undefined) process.env.FLOWGATE_FUZZ_RUNS = fuzzRuns;
+const only = fuzz && args.length === 0 ? findTests(FUZZ_ROOT) : args;
+const runClientSuites = args.length === 0 && !fuzz;
 
 function findTests(dir) {
   const out = [];
@@ -81,7 +93,8 @@ const NODE_TEST_ARGS = [
   "--test",
   "--test-reporter=spec",
   "--test-concurrency=2",
-  "--test-timeout=300000",
+  // A long fuzz run takes as long as its cases do.
+  ...(fuzz ? [] : ["--test-timeout=300000"]),
   "--test-force-exit",
 ];
 const child = spawn(process.execPath, [...NODE_TEST_ARGS, ...files], {
@@ -96,7 +109,7 @@ const exitCode = (c) =>
 let code = await exitCode(child);
 
 // The store and server suites again, on a real MongoDB replica set, where a container runtime is present.
-if (!userStore) {
+if (!userStore && !fuzz) {
   const serverSuites = files.filter((f) => relative(".", f).startsWith(join("test", "server") + sep));
   const { findContainerRuntime } = await import("./container-runtime.ts");
   const runtime = findContainerRuntime();
@@ -105,7 +118,7 @@ if (!userStore) {
 }
 // The Python and Go clients' suites (C01-C03), on the same store, when no test files were named.
 // Each starts its own server; pytest runs from the repo's .venv (see .ci/run for how it is installed).
-if (only.length === 0) {
+if (runClientSuites) {
   const clientSuites = [
     { name: "go test (clients/go)", cwd: join("clients", "go"), cmd: "go", args: ["test", "-count=1", "./..."] },
     {
@@ -127,6 +140,20 @@ if (only.length === 0) {
 await store?.stop();
 if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 process.exit(code);
+
+function takeFlag(list, name) {
+  const i = list.indexOf(name);
+  if (i >= 0) list.splice(i, 1);
+  return i >= 0;
+}
+
+function takeOption(list, name) {
+  const i = list.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i < 0) return undefined;
+  const [arg] = list.splice(i, 1);
+  if (arg.includes("=")) return arg.slice(name.length + 1);
+  return list.splice(i, 1)[0] ?? "";
+}
 
 async function runOnMongoContainer(runtime, suites) {
   // testcontainers reads DOCKER_HOST when it loads; a socket found elsewhere (Podman, Colima) is named here.

@@ -3,6 +3,7 @@
  * functions, answered with 400 and a reason — never 500, never a frozen server.
  */
 import assert from "node:assert/strict";
+import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { MAX_JSON_DEPTH } from "../../server/src/domain/json-limits.js";
@@ -40,6 +41,23 @@ describe("hostile input over HTTP: refused with 400 and a reason, like gRPC", ()
     });
     return { status: res.status, body: (await res.json()) as ErrorBody };
   };
+
+  test("odd request targets are answered, never left hanging: '//%' and '//api/…' are paths, not hosts", async () => {
+    const [host, port] = server.httpAddress.split(":");
+    const get = (path: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host, port: Number(port), path, headers: { authorization: server.authHeader }, timeout: 30_000 }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        });
+        req.on("timeout", () => req.destroy(new Error(`no answer to GET ${path}`)));
+        req.on("error", reject);
+        req.end();
+      });
+    assert.equal(await get("//%"), 200, "a path outside /api/ is the web UI");
+    assert.equal(await get("//api/runs/x"), 200, "not the route /runs/x of a host named api");
+    assert.equal(await get("/api/runs/%zz"), 404, "an undecodable segment matches no route");
+  });
 
   test("input nested 10,000 deep is a 400 naming the depth limit, not a 500", async () => {
     const paused = await pausedRun(server);

@@ -17,7 +17,20 @@ export function httpRequestOf(ctx: CallContext): IncomingMessage | undefined {
 
 /** The request's path (no query), "" when there is none. */
 export function pathOf(req: IncomingMessage): string {
-  return new URL(req.url ?? "/", "http://flowgate.invalid").pathname;
+  return requestTarget(req.url)?.pathname ?? "";
+}
+
+/**
+ * The request target as a URL of this server: always read as a path ("//api/runs" is the path
+ * "//api/runs", not host "api"); undefined when even that does not parse.
+ */
+export function requestTarget(raw: string | undefined): URL | undefined {
+  const path = raw?.startsWith("/") ? raw : `/${raw ?? ""}`;
+  try {
+    return new URL(`http://flowgate.invalid${path}`);
+  } catch {
+    return undefined;
+  }
 }
 
 export function isApiPath(path: string): boolean {

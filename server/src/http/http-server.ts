@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "pino";
 import { runChain, type CallContext, type Middleware } from "../middleware/call-context.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../middleware/request-id.js";
-import { bindRequest } from "./http-call.js";
+import { bindRequest, requestTarget } from "./http-call.js";
 import { toHttpFailure } from "./http-errors.js";
 import type { RouteMatch, Router } from "./router.js";
 import type { StaticFiles } from "./static-files.js";
@@ -101,7 +101,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpServe
   // "close" on the response fires when it has been sent or when the client went away first.
   res.once("close", abort);
   shutdown.addEventListener("abort", abort);
-  const url = new URL(req.url ?? "/", "http://flowgate.invalid");
+  const url = requestTarget(req.url);
+  if (!url) {
+    sendJson(res, 400, { error: "The request target is not a valid path.", reason: "INVALID_ARGUMENT" });
+    shutdown.removeEventListener("abort", abort);
+    return;
+  }
   const isApi = url.pathname === "/api" || url.pathname.startsWith("/api/");
   let match: RouteMatch | undefined;
   let routeError: unknown;

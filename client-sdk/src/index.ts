@@ -18,7 +18,7 @@ export { runDeployment, type RunDeploymentOptions } from "./runner/run-deploymen
 export { getClient, configure } from "./client.js";
 export { DEFAULT_API_ADDRESS, type ClientConfig } from "./config.js";
 export { TlsSettingsError, type PemSource, type TlsOptions } from "./tls.js";
-export { FlowgateClient } from "./transport/flowgate-client.js";
+export { FlowgateClient, MAX_STATE_MESSAGE } from "./transport/flowgate-client.js";
 export type {
   StateProposal,
   PauseParams,

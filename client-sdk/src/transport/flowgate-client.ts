@@ -250,7 +250,7 @@ export class FlowgateClient {
   }
 
   private proposal(p: StateProposal): { type: number; name: string; message: string } {
-    return { type: toPbStateType(p.type), name: p.name ?? "", message: p.message ?? "" };
+    return { type: toPbStateType(p.type), name: p.name ?? "", message: clip(p.message ?? "", MAX_STATE_MESSAGE) };
   }
 
   /** @throws FlowRunNotFoundError (parent), DeploymentNotFoundError, InvalidArgumentError */
@@ -593,4 +593,15 @@ function pauseFields(p: PauseParams): runPb.DeepPartial<runPb.SuspendFlowRunRequ
 
 function toPauseOutcome(res: runPb.PauseFlowRunResponse): PauseOutcome {
   return { flowRun: toFlowRun(res.flowRun), alreadyFired: res.alreadyFired, runInput: res.runInput };
+}
+
+/**
+ * The server's limit on a state's message (characters). A flow's error text can be any length; cut
+ * here, a FAILED state is still recorded instead of being refused and leaving the run RUNNING.
+ */
+export const MAX_STATE_MESSAGE = 4_000;
+
+function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
 }

@@ -32,6 +32,8 @@ import { HandlerAdapter } from "./rpc/adapter.js";
 import { deploymentHandlers } from "./rpc/deployment-handlers.js";
 import { startGrpcServer } from "./rpc/grpc-server.js";
 import { runHandlers } from "./rpc/run-handlers.js";
+import { StoreHealth } from "./app/store-health.js";
+import { storeGate } from "./middleware/store-gate.js";
 import { startEmbeddedStore, type EmbeddedStore } from "./embedded-store/launcher.js";
 import { openStore } from "./store/mongo-store.js";
 
@@ -80,7 +82,13 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
   if (!uri) {
     const dataDir = resolve(config.dataDir);
     logger.info({ dataDir }, "starting the embedded store (FLOWGATE_MONGODB_URI is not set)");
-    embedded = await startEmbeddedStore({ dataDir, sync: config.embeddedStoreSync, onProgress: (line) => logger.info(line) });
+    embedded = await startEmbeddedStore({
+      dataDir,
+      sync: config.embeddedStoreSync,
+      onProgress: (line) => logger.info(line),
+      // A store process that dies is started again on the same data; calls heal without a restart of ours.
+      supervise: true,
+    });
     uri = embedded.uri;
     logger.info({ uri }, "embedded store ready");
   }
@@ -92,6 +100,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       compat: config.storeCompat,
     });
     logger.info({ strategy: store.strategy }, "store opened");
+    const storeHealth = new StoreHealth({ ping: () => store.ping(), logger });
     const hub = new RunEventHub(store.events, {
       pollIntervalMs: config.eventPollMs,
       reconcileIntervalMs: config.reconcileMs,
@@ -141,6 +150,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       maxBodyBytes: config.maxInputBytes + HTTP_BODY_MARGIN_BYTES,
       sessions,
       sessionCookie,
+      storeUp: () => storeHealth.isUp(),
     });
     const routes = new Set(router.patterns());
     const httpHost = config.httpAddress.slice(0, config.httpAddress.lastIndexOf(":"));
@@ -149,6 +159,8 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
     const middlewares: Middleware[] = [
       accessLog(logger),
       ...browserGuards({ hosts: new AllowedHosts(httpHost, config.httpAllowedHosts), isRoute: (method) => routes.has(method) }),
+      // Before authentication: checking a key reads the store, and would hang on a hung store.
+      storeGate(storeHealth),
       authenticate({
         authenticator: config.authEnabled ? keys : undefined,
         requirementOf,
@@ -175,6 +187,8 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       tls,
       onStopping: () => adapter.abortStreams(),
     });
+    storeHealth.onChange((up) => grpc.setServing(up));
+    storeHealth.start();
     const host = config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(":"));
     const grpcAddress = `${host}:${grpc.port}`;
     let http: RunningHttpServer;
@@ -189,6 +203,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       });
     } catch (err) {
       // The HTTP port is taken (say): undo what already started, so the caller can retry or exit cleanly.
+      storeHealth.stop();
       await grpc.stop(0);
       stopHousekeeping();
       scheduler.stop();
@@ -210,6 +225,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       uiUrl,
       signInUrl: signInToken ? `${uiUrl}/signin#token=${signInToken}` : undefined,
       stop: async () => {
+        storeHealth.stop();
         await http.stop();
         await grpc.stop(5_000);
         stopHousekeeping();

@@ -35,6 +35,8 @@ export interface ApiDeps {
   /** The web UI's sign-in; sessions undefined when authentication is disabled. */
   sessions: SessionService | undefined;
   sessionCookie: SessionCookie;
+  /** Whether the store answers; `/api/health` reports 503 while it does not. */
+  storeUp: () => boolean;
 }
 
 /**
@@ -43,7 +45,19 @@ export interface ApiDeps {
  */
 export function apiRouter(d: ApiDeps): Router {
   const router = new Router()
-    .add("GET", "/api/health", () => Promise.resolve({ json: { status: "ok" } }))
+    .add("GET", "/api/health", ({ res }) => {
+      if (d.storeUp()) return Promise.resolve({ json: { status: "ok" } });
+      // Written here rather than thrown: a load balancer reads the status, an operator the body.
+      const text = JSON.stringify({ status: "unavailable", reason: "STORE_UNAVAILABLE" });
+      res.writeHead(503, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(text),
+        "cache-control": "no-store",
+        "retry-after": "1",
+      });
+      res.end(text);
+      return Promise.resolve("streamed" as const);
+    })
     .add("GET", "/api/runs", async ({ url, call }) => {
       const q = url.searchParams;
       const { runs, nextPageToken } = await d.runs.list(

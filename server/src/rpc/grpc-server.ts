@@ -26,6 +26,8 @@ export interface GrpcServer {
   port: number;
   /** Stops accepting calls, gives unary calls `graceMs` to finish, then closes everything. */
   stop(graceMs: number): Promise<void>;
+  /** What the health service reports for every service (SERVING or NOT_SERVING) until stop. */
+  setServing(serving: boolean): void;
 }
 
 const SERVICES = ["flowgate.v1.RunService", "flowgate.v1.DeploymentService", "flowgate.v1.KeyService", "flowgate.v1.AuditService"];
@@ -73,9 +75,19 @@ export async function startGrpcServer(opts: {
     server.bindAsync(opts.address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
 
+  let stopped = false;
+  const report = (status: "SERVING" | "NOT_SERVING"): void => {
+    health.setStatus("", status);
+    for (const s of SERVICES) health.setStatus(s, status);
+  };
   return {
     port,
+    setServing: (serving) => {
+      // Once stopping, the answer stays NOT_SERVING whatever the store does.
+      if (!stopped) report(serving ? "SERVING" : "NOT_SERVING");
+    },
     stop: async (graceMs) => {
+      stopped = true;
       health.setStatus("", "NOT_SERVING");
       for (const s of SERVICES) health.setStatus(s, "NOT_SERVING");
       opts.onStopping();

@@ -27,7 +27,11 @@ export interface OpenStoreOptions {
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const client = new MongoClient(opts.uri, {
     ignoreUndefined: true,
-    serverSelectionTimeoutMS: 10_000,
+    // Short, so that a call made while the store is away fails soon (the health monitor then makes
+    // the next ones fail at once); the driver keeps reconnecting to the same URI by itself.
+    serverSelectionTimeoutMS: 2_000,
+    // A store that accepted a request and then hangs must not hold the call until the client's deadline.
+    socketTimeoutMS: 10_000,
     ...(opts.directConnection ? { directConnection: true } : {}),
   });
   await client.connect();

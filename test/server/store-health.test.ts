@@ -62,7 +62,10 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | undef
 /** The pid of the embedded store serving `dataDir` (its command line names `${dataDir}/store`). */
 function storePid(dataDir: string): number | undefined {
   try {
-    const pids = execFileSync("pgrep", ["-f", join(dataDir, "store")], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+    const pids = execFileSync("pgrep", ["-f", join(dataDir, "store")], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .filter(Boolean);
     return pids.length === 1 ? Number(pids[0]) : undefined;
   } catch {
     return undefined;
@@ -101,7 +104,9 @@ describe("store health and self-healing", () => {
       // A paused run, and a client waiting on it across the outage.
       const run = await runningRun(clients);
       await clients.runs.pauseFlowRun({ flowRunId: run.id, key: "approve", timeoutSeconds: 600 });
-      const waiting = new StreamReader(clients.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: run.id, key: "approve" })));
+      const waiting = new StreamReader(
+        clients.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: run.id, key: "approve" })),
+      );
       assert.equal((await waiting.next()).type, WaitEventType.WAIT_EVENT_TYPE_HEARTBEAT);
 
       // First the store hangs (SIGSTOP: its socket accepts, nothing answers), then it dies (kill -9).

@@ -73,10 +73,12 @@ export class StoreHealth {
       () => undefined,
     );
     void this.pending.then(() => (this.pending = undefined));
-    Promise.race([ping, timedOut]).then(
-      () => this.set(true),
-      (err: unknown) => this.set(false, err instanceof Error ? err.message : String(err)),
-    ).finally(() => clearTimeout(timer));
+    Promise.race([ping, timedOut])
+      .then(
+        () => this.set(true),
+        (err: unknown) => this.set(false, err instanceof Error ? err.message : String(err)),
+      )
+      .finally(() => clearTimeout(timer));
   }
 
   private set(up: boolean, why?: string): void {

@@ -229,8 +229,14 @@ export const MAX_HEAD_BYTES = 16 * 1024;
  * method it does not know), answering 400 or 431 and closing, or only closing the connection.
  */
 export function refusedByParser(c: HttpCase): boolean {
-  return headBytes(c) > MAX_HEAD_BYTES || !METHODS.includes(c.method);
+  return headBytes(c) + SENT_HEADERS_MARGIN > MAX_HEAD_BYTES || !METHODS.includes(c.method);
 }
+
+/**
+ * What send() adds to a case's head (host, content-length, connection) and Node counts against the
+ * limit too: a head within this margin of the limit may be refused as well.
+ */
+const SENT_HEADERS_MARGIN = 256;
 
 function headBytes(c: HttpCase): number {
   return (

@@ -35,6 +35,12 @@ export const ERROR_REASONS = [
   "PAYLOAD_TOO_LARGE",
   "KEY_NOT_FOUND",
   "DEPLOYMENT_EXISTS",
+  "NOT_AN_APPROVER",
+  "SELF_APPROVAL",
+  "RESUME_LINK_INVALID",
+  "RESUME_LINK_USED",
+  "RESUME_LINK_EXPIRED",
+  "WEBHOOK_NOT_FOUND",
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
@@ -42,8 +48,15 @@ export type DomainErrorKind =
   "invalid_argument" | "not_found" | "already_exists" | "failed_precondition" | "aborted" | "unauthenticated" | "permission_denied";
 
 export type NotFoundReason =
-  "KEY_NOT_FOUND" | "FLOW_RUN_NOT_FOUND" | "DEPLOYMENT_NOT_FOUND" | "TASK_RUN_NOT_FOUND" | "FLOW_RUN_INPUT_NOT_FOUND" | "PAUSE_NOT_FOUND";
-export type RefusalReason = "NOT_PAUSED" | "PAUSE_TIMED_OUT" | "ALREADY_FINAL" | "TRANSITION_REFUSED";
+  | "KEY_NOT_FOUND"
+  | "FLOW_RUN_NOT_FOUND"
+  | "DEPLOYMENT_NOT_FOUND"
+  | "TASK_RUN_NOT_FOUND"
+  | "FLOW_RUN_INPUT_NOT_FOUND"
+  | "PAUSE_NOT_FOUND"
+  | "WEBHOOK_NOT_FOUND";
+export type RefusalReason = "NOT_PAUSED" | "PAUSE_TIMED_OUT" | "ALREADY_FINAL" | "TRANSITION_REFUSED" | "RESUME_LINK_USED" | "RESUME_LINK_EXPIRED";
+export type DeniedReason = "PERMISSION_DENIED" | "NOT_AN_APPROVER" | "SELF_APPROVAL";
 export type InvalidReason = "INVALID_ARGUMENT" | "INVALID_RUN_INPUT";
 export type ConflictReason = "VERSION_CONFLICT" | "CONTENTION";
 
@@ -104,16 +117,16 @@ export class AbortedError extends DomainError {
 /** No credential, or one that is unknown, expired or revoked. */
 export class UnauthenticatedError extends DomainError {
   readonly kind = "unauthenticated" as const;
-  constructor(message: string) {
-    super("UNAUTHENTICATED", message);
+  constructor(message: string, reason: "UNAUTHENTICATED" | "RESUME_LINK_INVALID" = "UNAUTHENTICATED") {
+    super(reason, message);
   }
 }
 
 /** The caller is known but may not do this. */
 export class PermissionDeniedError extends DomainError {
   readonly kind = "permission_denied" as const;
-  constructor(message: string) {
-    super("PERMISSION_DENIED", message);
+  constructor(message: string, reason: DeniedReason = "PERMISSION_DENIED") {
+    super(reason, message);
   }
 }
 
@@ -139,6 +152,7 @@ export function domainErrorFrom(stored: {
     case "FLOW_RUN_INPUT_NOT_FOUND":
     case "PAUSE_NOT_FOUND":
     case "KEY_NOT_FOUND":
+    case "WEBHOOK_NOT_FOUND":
       return new NotFoundError(reason, message);
     case "INPUT_KEY_EXISTS":
     case "DEPLOYMENT_EXISTS":
@@ -147,12 +161,17 @@ export function domainErrorFrom(stored: {
     case "CONTENTION":
       return new AbortedError(reason, message);
     case "UNAUTHENTICATED":
-      return new UnauthenticatedError(message);
+    case "RESUME_LINK_INVALID":
+      return new UnauthenticatedError(message, reason);
     case "PERMISSION_DENIED":
-      return new PermissionDeniedError(message);
+    case "NOT_AN_APPROVER":
+    case "SELF_APPROVAL":
+      return new PermissionDeniedError(message, reason);
     case "NOT_PAUSED":
     case "PAUSE_TIMED_OUT":
     case "ALREADY_FINAL":
+    case "RESUME_LINK_USED":
+    case "RESUME_LINK_EXPIRED":
       return new FailedPreconditionError(reason, message);
     default:
       return new FailedPreconditionError("TRANSITION_REFUSED", message);

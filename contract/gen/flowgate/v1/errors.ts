@@ -84,6 +84,24 @@ export enum ErrorReason {
    * or an admin may change it.
    */
   ERROR_REASON_DEPLOYMENT_EXISTS = 23,
+  /**
+   * ERROR_REASON_NOT_AN_APPROVER - PERMISSION_DENIED: the pause has an approval policy that does not name the caller (nor one of its
+   * groups); the message names who may approve.
+   */
+  ERROR_REASON_NOT_AN_APPROVER = 24,
+  /** ERROR_REASON_SELF_APPROVAL - PERMISSION_DENIED: the caller paused this run, and its approval policy does not allow self-approval. */
+  ERROR_REASON_SELF_APPROVAL = 25,
+  /** ERROR_REASON_RESUME_LINK_INVALID - UNAUTHENTICATED: the resume link's token is unknown or was revoked. */
+  ERROR_REASON_RESUME_LINK_INVALID = 26,
+  /** ERROR_REASON_RESUME_LINK_USED - FAILED_PRECONDITION: the resume link was already used for a decision (each link is good for one). */
+  ERROR_REASON_RESUME_LINK_USED = 27,
+  /**
+   * ERROR_REASON_RESUME_LINK_EXPIRED - FAILED_PRECONDITION: the resume link belongs to a pause that has ended, expired or been replaced by
+   * a later pause of the run (a re-executed run's pause is a new instance).
+   */
+  ERROR_REASON_RESUME_LINK_EXPIRED = 28,
+  /** ERROR_REASON_WEBHOOK_NOT_FOUND - NOT_FOUND: no webhook has this id. */
+  ERROR_REASON_WEBHOOK_NOT_FOUND = 29,
 }
 
 export function errorReasonFromJSON(object: any): ErrorReason {
@@ -160,6 +178,24 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 23:
     case "ERROR_REASON_DEPLOYMENT_EXISTS":
       return ErrorReason.ERROR_REASON_DEPLOYMENT_EXISTS;
+    case 24:
+    case "ERROR_REASON_NOT_AN_APPROVER":
+      return ErrorReason.ERROR_REASON_NOT_AN_APPROVER;
+    case 25:
+    case "ERROR_REASON_SELF_APPROVAL":
+      return ErrorReason.ERROR_REASON_SELF_APPROVAL;
+    case 26:
+    case "ERROR_REASON_RESUME_LINK_INVALID":
+      return ErrorReason.ERROR_REASON_RESUME_LINK_INVALID;
+    case 27:
+    case "ERROR_REASON_RESUME_LINK_USED":
+      return ErrorReason.ERROR_REASON_RESUME_LINK_USED;
+    case 28:
+    case "ERROR_REASON_RESUME_LINK_EXPIRED":
+      return ErrorReason.ERROR_REASON_RESUME_LINK_EXPIRED;
+    case 29:
+    case "ERROR_REASON_WEBHOOK_NOT_FOUND":
+      return ErrorReason.ERROR_REASON_WEBHOOK_NOT_FOUND;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ErrorReason");
   }
@@ -215,6 +251,18 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_KEY_NOT_FOUND";
     case ErrorReason.ERROR_REASON_DEPLOYMENT_EXISTS:
       return "ERROR_REASON_DEPLOYMENT_EXISTS";
+    case ErrorReason.ERROR_REASON_NOT_AN_APPROVER:
+      return "ERROR_REASON_NOT_AN_APPROVER";
+    case ErrorReason.ERROR_REASON_SELF_APPROVAL:
+      return "ERROR_REASON_SELF_APPROVAL";
+    case ErrorReason.ERROR_REASON_RESUME_LINK_INVALID:
+      return "ERROR_REASON_RESUME_LINK_INVALID";
+    case ErrorReason.ERROR_REASON_RESUME_LINK_USED:
+      return "ERROR_REASON_RESUME_LINK_USED";
+    case ErrorReason.ERROR_REASON_RESUME_LINK_EXPIRED:
+      return "ERROR_REASON_RESUME_LINK_EXPIRED";
+    case ErrorReason.ERROR_REASON_WEBHOOK_NOT_FOUND:
+      return "ERROR_REASON_WEBHOOK_NOT_FOUND";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ErrorReason");
   }

@@ -23,14 +23,19 @@ import {
 import { Struct, Value } from "../../google/protobuf/struct.js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
 import {
+  Approval,
+  ApprovalPolicy,
   FlowRun,
   FlowRunEvent,
   FlowRunInput,
+  Rejection,
+  ResumeLink,
   StateProposal,
   StateType,
   stateTypeFromJSON,
   stateTypeToJSON,
   TaskRun,
+  TimeoutPolicy,
 } from "./types.js";
 
 export const protobufPackage = "flowgate.v1";
@@ -50,6 +55,11 @@ export enum WaitEventType {
   WAIT_EVENT_TYPE_CANCELLED = 4,
   /** WAIT_EVENT_TYPE_SUSPENDED - Final: the run was suspended; the waiting process should end. */
   WAIT_EVENT_TYPE_SUSPENDED = 5,
+  /**
+   * WAIT_EVENT_TYPE_REJECTED - Final: an approver rejected the pause; `rejection` says who and why. An in-process pause's run is
+   * RUNNING again (the flow decides what follows); a suspended run is FAILED.
+   */
+  WAIT_EVENT_TYPE_REJECTED = 6,
 }
 
 export function waitEventTypeFromJSON(object: any): WaitEventType {
@@ -72,6 +82,9 @@ export function waitEventTypeFromJSON(object: any): WaitEventType {
     case 5:
     case "WAIT_EVENT_TYPE_SUSPENDED":
       return WaitEventType.WAIT_EVENT_TYPE_SUSPENDED;
+    case 6:
+    case "WAIT_EVENT_TYPE_REJECTED":
+      return WaitEventType.WAIT_EVENT_TYPE_REJECTED;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum WaitEventType");
   }
@@ -91,6 +104,8 @@ export function waitEventTypeToJSON(object: WaitEventType): string {
       return "WAIT_EVENT_TYPE_CANCELLED";
     case WaitEventType.WAIT_EVENT_TYPE_SUSPENDED:
       return "WAIT_EVENT_TYPE_SUSPENDED";
+    case WaitEventType.WAIT_EVENT_TYPE_REJECTED:
+      return "WAIT_EVENT_TYPE_REJECTED";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum WaitEventType");
   }
@@ -137,6 +152,11 @@ export interface ListFlowRunsRequest {
   /** 1 to 500; 50 when unset. */
   pageSize: number;
   pageToken: string;
+  /**
+   * True: only PAUSED runs the caller may approve now (its principal or one of its groups is an
+   * approver, or the pause has no approver list) and has not approved yet; newest first.
+   */
+  awaitingMe: boolean;
 }
 
 export interface ListFlowRunsResponse {
@@ -189,6 +209,12 @@ export interface PauseFlowRunRequest {
   /** Initial values for an input form. */
   inputInitial: { [key: string]: any } | undefined;
   requestId: string;
+  /** Who may resume and how many must agree; unset: as before (anyone with runs:resume, one is enough). */
+  approval:
+    | ApprovalPolicy
+    | undefined;
+  /** What the timeout does (fail, or resume with a default input) and when to remind. */
+  onTimeout: TimeoutPolicy | undefined;
 }
 
 export interface PauseFlowRunResponse {
@@ -198,7 +224,11 @@ export interface PauseFlowRunResponse {
   /** True when the key had already fired on this run: nothing changed. */
   alreadyFired: boolean;
   /** With already_fired: the input the pause was resumed with, if any. */
-  runInput: { [key: string]: any } | undefined;
+  runInput:
+    | { [key: string]: any }
+    | undefined;
+  /** The resume links the policy asked for, with their tokens: this response is the only place they appear. */
+  links: ResumeLink[];
 }
 
 export interface SuspendFlowRunRequest {
@@ -210,12 +240,15 @@ export interface SuspendFlowRunRequest {
   inputDescription: string;
   inputInitial: { [key: string]: any } | undefined;
   requestId: string;
+  approval: ApprovalPolicy | undefined;
+  onTimeout: TimeoutPolicy | undefined;
 }
 
 export interface SuspendFlowRunResponse {
   flowRun: FlowRun | undefined;
   alreadyFired: boolean;
   runInput: { [key: string]: any } | undefined;
+  links: ResumeLink[];
 }
 
 export interface ResumeFlowRunRequest {
@@ -223,10 +256,60 @@ export interface ResumeFlowRunRequest {
   /** The input; must satisfy the pause's schema. Unset is treated as an empty object when a schema exists. */
   runInput: { [key: string]: any } | undefined;
   requestId: string;
+  /** A resume link's token, in place of an API key (the call then acts as the link's principal). */
+  resumeToken: string;
 }
 
 export interface ResumeFlowRunResponse {
+  flowRun:
+    | FlowRun
+    | undefined;
+  /** False when the call recorded an approval and the quorum is not met yet: the run is still PAUSED. */
+  resumed: boolean;
+}
+
+export interface RejectFlowRunRequest {
+  flowRunId: string;
+  /** Why; shown to the flow and in the run's state message. At most 2,000 characters. */
+  reason: string;
+  requestId: string;
+  resumeToken: string;
+}
+
+export interface RejectFlowRunResponse {
   flowRun: FlowRun | undefined;
+}
+
+export interface ListResumeLinksRequest {
+  flowRunId: string;
+}
+
+/** A resume link as listed: never its token. */
+export interface ResumeLinkInfo {
+  id: string;
+  flowRunId: string;
+  pauseKey: string;
+  pauseInstanceId: string;
+  /** Empty for a shared link. */
+  approver: string;
+  createdAt:
+    | Date
+    | undefined;
+  /** Set once the link was used for a decision. */
+  usedAt: Date | undefined;
+  revokedAt: Date | undefined;
+}
+
+export interface ListResumeLinksResponse {
+  links: ResumeLinkInfo[];
+}
+
+export interface RevokeResumeLinkRequest {
+  linkId: string;
+}
+
+export interface RevokeResumeLinkResponse {
+  link: ResumeLinkInfo | undefined;
 }
 
 export interface WaitForResumeRequest {
@@ -242,7 +325,13 @@ export interface WaitForResumeResponse {
   key: string;
   runInput: { [key: string]: any } | undefined;
   flowRun: FlowRun | undefined;
-  sentAt: Date | undefined;
+  sentAt:
+    | Date
+    | undefined;
+  /** With RESUMED: every approval, in order (who, when, input); the last one completed the quorum. */
+  approvals: Approval[];
+  /** With REJECTED. */
+  rejection: Rejection | undefined;
 }
 
 export interface WatchFlowRunRequest {
@@ -929,7 +1018,15 @@ export const GetFlowRunResponse: MessageFns<GetFlowRunResponse> = {
 };
 
 function createBaseListFlowRunsRequest(): ListFlowRunsRequest {
-  return { stateTypes: [], flowName: "", deploymentId: "", parentFlowRunId: "", pageSize: 0, pageToken: "" };
+  return {
+    stateTypes: [],
+    flowName: "",
+    deploymentId: "",
+    parentFlowRunId: "",
+    pageSize: 0,
+    pageToken: "",
+    awaitingMe: false,
+  };
 }
 
 export const ListFlowRunsRequest: MessageFns<ListFlowRunsRequest> = {
@@ -955,6 +1052,9 @@ export const ListFlowRunsRequest: MessageFns<ListFlowRunsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(50).string(message.pageToken);
+    }
+    if (message.awaitingMe !== false) {
+      writer.uint32(56).bool(message.awaitingMe);
     }
     return writer;
   },
@@ -1030,6 +1130,14 @@ export const ListFlowRunsRequest: MessageFns<ListFlowRunsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.awaitingMe = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1074,6 +1182,11 @@ export const ListFlowRunsRequest: MessageFns<ListFlowRunsRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      awaitingMe: isSet(object.awaitingMe)
+        ? globalThis.Boolean(object.awaitingMe)
+        : isSet(object.awaiting_me)
+        ? globalThis.Boolean(object.awaiting_me)
+        : false,
     };
   },
 
@@ -1097,6 +1210,9 @@ export const ListFlowRunsRequest: MessageFns<ListFlowRunsRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.awaitingMe !== false) {
+      obj.awaitingMe = message.awaitingMe;
+    }
     return obj;
   },
 
@@ -1111,6 +1227,7 @@ export const ListFlowRunsRequest: MessageFns<ListFlowRunsRequest> = {
     message.parentFlowRunId = object.parentFlowRunId ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.awaitingMe = object.awaitingMe ?? false;
     return message;
   },
 };
@@ -1593,6 +1710,8 @@ function createBasePauseFlowRunRequest(): PauseFlowRunRequest {
     inputDescription: "",
     inputInitial: undefined,
     requestId: "",
+    approval: undefined,
+    onTimeout: undefined,
   };
 }
 
@@ -1624,6 +1743,12 @@ export const PauseFlowRunRequest: MessageFns<PauseFlowRunRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(74).string(message.requestId);
+    }
+    if (message.approval !== undefined) {
+      ApprovalPolicy.encode(message.approval, writer.uint32(82).fork()).join();
+    }
+    if (message.onTimeout !== undefined) {
+      TimeoutPolicy.encode(message.onTimeout, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -1713,6 +1838,22 @@ export const PauseFlowRunRequest: MessageFns<PauseFlowRunRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.approval = ApprovalPolicy.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.onTimeout = TimeoutPolicy.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1764,6 +1905,12 @@ export const PauseFlowRunRequest: MessageFns<PauseFlowRunRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      approval: isSet(object.approval) ? ApprovalPolicy.fromJSON(object.approval) : undefined,
+      onTimeout: isSet(object.onTimeout)
+        ? TimeoutPolicy.fromJSON(object.onTimeout)
+        : isSet(object.on_timeout)
+        ? TimeoutPolicy.fromJSON(object.on_timeout)
+        : undefined,
     };
   },
 
@@ -1796,6 +1943,12 @@ export const PauseFlowRunRequest: MessageFns<PauseFlowRunRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.approval !== undefined) {
+      obj.approval = ApprovalPolicy.toJSON(message.approval);
+    }
+    if (message.onTimeout !== undefined) {
+      obj.onTimeout = TimeoutPolicy.toJSON(message.onTimeout);
+    }
     return obj;
   },
 
@@ -1813,12 +1966,18 @@ export const PauseFlowRunRequest: MessageFns<PauseFlowRunRequest> = {
     message.inputDescription = object.inputDescription ?? "";
     message.inputInitial = object.inputInitial ?? undefined;
     message.requestId = object.requestId ?? "";
+    message.approval = (object.approval !== undefined && object.approval !== null)
+      ? ApprovalPolicy.fromPartial(object.approval)
+      : undefined;
+    message.onTimeout = (object.onTimeout !== undefined && object.onTimeout !== null)
+      ? TimeoutPolicy.fromPartial(object.onTimeout)
+      : undefined;
     return message;
   },
 };
 
 function createBasePauseFlowRunResponse(): PauseFlowRunResponse {
-  return { flowRun: undefined, alreadyFired: false, runInput: undefined };
+  return { flowRun: undefined, alreadyFired: false, runInput: undefined, links: [] };
 }
 
 export const PauseFlowRunResponse: MessageFns<PauseFlowRunResponse> = {
@@ -1831,6 +1990,9 @@ export const PauseFlowRunResponse: MessageFns<PauseFlowRunResponse> = {
     }
     if (message.runInput !== undefined) {
       Struct.encode(Struct.wrap(message.runInput), writer.uint32(26).fork()).join();
+    }
+    for (const v of message.links) {
+      ResumeLink.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1872,6 +2034,14 @@ export const PauseFlowRunResponse: MessageFns<PauseFlowRunResponse> = {
             message.runInput = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.links.push(ResumeLink.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1897,6 +2067,7 @@ export const PauseFlowRunResponse: MessageFns<PauseFlowRunResponse> = {
         ? globalThis.Boolean(object.already_fired)
         : false,
       runInput: isObject(object.runInput) ? object.runInput : isObject(object.run_input) ? object.run_input : undefined,
+      links: globalThis.Array.isArray(object?.links) ? object.links.map((e: any) => ResumeLink.fromJSON(e)) : [],
     };
   },
 
@@ -1911,6 +2082,9 @@ export const PauseFlowRunResponse: MessageFns<PauseFlowRunResponse> = {
     if (message.runInput !== undefined) {
       obj.runInput = message.runInput;
     }
+    if (message.links?.length) {
+      obj.links = message.links.map((e) => ResumeLink.toJSON(e));
+    }
     return obj;
   },
 
@@ -1924,6 +2098,7 @@ export const PauseFlowRunResponse: MessageFns<PauseFlowRunResponse> = {
       : undefined;
     message.alreadyFired = object.alreadyFired ?? false;
     message.runInput = object.runInput ?? undefined;
+    message.links = object.links?.map((e) => ResumeLink.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1938,6 +2113,8 @@ function createBaseSuspendFlowRunRequest(): SuspendFlowRunRequest {
     inputDescription: "",
     inputInitial: undefined,
     requestId: "",
+    approval: undefined,
+    onTimeout: undefined,
   };
 }
 
@@ -1966,6 +2143,12 @@ export const SuspendFlowRunRequest: MessageFns<SuspendFlowRunRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(66).string(message.requestId);
+    }
+    if (message.approval !== undefined) {
+      ApprovalPolicy.encode(message.approval, writer.uint32(74).fork()).join();
+    }
+    if (message.onTimeout !== undefined) {
+      TimeoutPolicy.encode(message.onTimeout, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -2047,6 +2230,22 @@ export const SuspendFlowRunRequest: MessageFns<SuspendFlowRunRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.approval = ApprovalPolicy.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.onTimeout = TimeoutPolicy.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2097,6 +2296,12 @@ export const SuspendFlowRunRequest: MessageFns<SuspendFlowRunRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      approval: isSet(object.approval) ? ApprovalPolicy.fromJSON(object.approval) : undefined,
+      onTimeout: isSet(object.onTimeout)
+        ? TimeoutPolicy.fromJSON(object.onTimeout)
+        : isSet(object.on_timeout)
+        ? TimeoutPolicy.fromJSON(object.on_timeout)
+        : undefined,
     };
   },
 
@@ -2126,6 +2331,12 @@ export const SuspendFlowRunRequest: MessageFns<SuspendFlowRunRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.approval !== undefined) {
+      obj.approval = ApprovalPolicy.toJSON(message.approval);
+    }
+    if (message.onTimeout !== undefined) {
+      obj.onTimeout = TimeoutPolicy.toJSON(message.onTimeout);
+    }
     return obj;
   },
 
@@ -2142,12 +2353,18 @@ export const SuspendFlowRunRequest: MessageFns<SuspendFlowRunRequest> = {
     message.inputDescription = object.inputDescription ?? "";
     message.inputInitial = object.inputInitial ?? undefined;
     message.requestId = object.requestId ?? "";
+    message.approval = (object.approval !== undefined && object.approval !== null)
+      ? ApprovalPolicy.fromPartial(object.approval)
+      : undefined;
+    message.onTimeout = (object.onTimeout !== undefined && object.onTimeout !== null)
+      ? TimeoutPolicy.fromPartial(object.onTimeout)
+      : undefined;
     return message;
   },
 };
 
 function createBaseSuspendFlowRunResponse(): SuspendFlowRunResponse {
-  return { flowRun: undefined, alreadyFired: false, runInput: undefined };
+  return { flowRun: undefined, alreadyFired: false, runInput: undefined, links: [] };
 }
 
 export const SuspendFlowRunResponse: MessageFns<SuspendFlowRunResponse> = {
@@ -2160,6 +2377,9 @@ export const SuspendFlowRunResponse: MessageFns<SuspendFlowRunResponse> = {
     }
     if (message.runInput !== undefined) {
       Struct.encode(Struct.wrap(message.runInput), writer.uint32(26).fork()).join();
+    }
+    for (const v of message.links) {
+      ResumeLink.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -2201,6 +2421,14 @@ export const SuspendFlowRunResponse: MessageFns<SuspendFlowRunResponse> = {
             message.runInput = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.links.push(ResumeLink.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2226,6 +2454,7 @@ export const SuspendFlowRunResponse: MessageFns<SuspendFlowRunResponse> = {
         ? globalThis.Boolean(object.already_fired)
         : false,
       runInput: isObject(object.runInput) ? object.runInput : isObject(object.run_input) ? object.run_input : undefined,
+      links: globalThis.Array.isArray(object?.links) ? object.links.map((e: any) => ResumeLink.fromJSON(e)) : [],
     };
   },
 
@@ -2240,6 +2469,9 @@ export const SuspendFlowRunResponse: MessageFns<SuspendFlowRunResponse> = {
     if (message.runInput !== undefined) {
       obj.runInput = message.runInput;
     }
+    if (message.links?.length) {
+      obj.links = message.links.map((e) => ResumeLink.toJSON(e));
+    }
     return obj;
   },
 
@@ -2253,12 +2485,13 @@ export const SuspendFlowRunResponse: MessageFns<SuspendFlowRunResponse> = {
       : undefined;
     message.alreadyFired = object.alreadyFired ?? false;
     message.runInput = object.runInput ?? undefined;
+    message.links = object.links?.map((e) => ResumeLink.fromPartial(e)) || [];
     return message;
   },
 };
 
 function createBaseResumeFlowRunRequest(): ResumeFlowRunRequest {
-  return { flowRunId: "", runInput: undefined, requestId: "" };
+  return { flowRunId: "", runInput: undefined, requestId: "", resumeToken: "" };
 }
 
 export const ResumeFlowRunRequest: MessageFns<ResumeFlowRunRequest> = {
@@ -2271,6 +2504,9 @@ export const ResumeFlowRunRequest: MessageFns<ResumeFlowRunRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(26).string(message.requestId);
+    }
+    if (message.resumeToken !== "") {
+      writer.uint32(34).string(message.resumeToken);
     }
     return writer;
   },
@@ -2312,6 +2548,14 @@ export const ResumeFlowRunRequest: MessageFns<ResumeFlowRunRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resumeToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2337,6 +2581,11 @@ export const ResumeFlowRunRequest: MessageFns<ResumeFlowRunRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      resumeToken: isSet(object.resumeToken)
+        ? globalThis.String(object.resumeToken)
+        : isSet(object.resume_token)
+        ? globalThis.String(object.resume_token)
+        : "",
     };
   },
 
@@ -2351,6 +2600,9 @@ export const ResumeFlowRunRequest: MessageFns<ResumeFlowRunRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.resumeToken !== "") {
+      obj.resumeToken = message.resumeToken;
+    }
     return obj;
   },
 
@@ -2362,18 +2614,22 @@ export const ResumeFlowRunRequest: MessageFns<ResumeFlowRunRequest> = {
     message.flowRunId = object.flowRunId ?? "";
     message.runInput = object.runInput ?? undefined;
     message.requestId = object.requestId ?? "";
+    message.resumeToken = object.resumeToken ?? "";
     return message;
   },
 };
 
 function createBaseResumeFlowRunResponse(): ResumeFlowRunResponse {
-  return { flowRun: undefined };
+  return { flowRun: undefined, resumed: false };
 }
 
 export const ResumeFlowRunResponse: MessageFns<ResumeFlowRunResponse> = {
   encode(message: ResumeFlowRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.flowRun !== undefined) {
       FlowRun.encode(message.flowRun, writer.uint32(10).fork()).join();
+    }
+    if (message.resumed !== false) {
+      writer.uint32(16).bool(message.resumed);
     }
     return writer;
   },
@@ -2399,6 +2655,14 @@ export const ResumeFlowRunResponse: MessageFns<ResumeFlowRunResponse> = {
             message.flowRun = FlowRun.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.resumed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2418,6 +2682,7 @@ export const ResumeFlowRunResponse: MessageFns<ResumeFlowRunResponse> = {
         : isSet(object.flow_run)
         ? FlowRun.fromJSON(object.flow_run)
         : undefined,
+      resumed: isSet(object.resumed) ? globalThis.Boolean(object.resumed) : false,
     };
   },
 
@@ -2425,6 +2690,9 @@ export const ResumeFlowRunResponse: MessageFns<ResumeFlowRunResponse> = {
     const obj: any = {};
     if (message.flowRun !== undefined) {
       obj.flowRun = FlowRun.toJSON(message.flowRun);
+    }
+    if (message.resumed !== false) {
+      obj.resumed = message.resumed;
     }
     return obj;
   },
@@ -2436,6 +2704,709 @@ export const ResumeFlowRunResponse: MessageFns<ResumeFlowRunResponse> = {
     const message = createBaseResumeFlowRunResponse();
     message.flowRun = (object.flowRun !== undefined && object.flowRun !== null)
       ? FlowRun.fromPartial(object.flowRun)
+      : undefined;
+    message.resumed = object.resumed ?? false;
+    return message;
+  },
+};
+
+function createBaseRejectFlowRunRequest(): RejectFlowRunRequest {
+  return { flowRunId: "", reason: "", requestId: "", resumeToken: "" };
+}
+
+export const RejectFlowRunRequest: MessageFns<RejectFlowRunRequest> = {
+  encode(message: RejectFlowRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.flowRunId !== "") {
+      writer.uint32(10).string(message.flowRunId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(26).string(message.requestId);
+    }
+    if (message.resumeToken !== "") {
+      writer.uint32(34).string(message.resumeToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RejectFlowRunRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejectFlowRunRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.flowRunId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resumeToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RejectFlowRunRequest {
+    return {
+      flowRunId: isSet(object.flowRunId)
+        ? globalThis.String(object.flowRunId)
+        : isSet(object.flow_run_id)
+        ? globalThis.String(object.flow_run_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      resumeToken: isSet(object.resumeToken)
+        ? globalThis.String(object.resumeToken)
+        : isSet(object.resume_token)
+        ? globalThis.String(object.resume_token)
+        : "",
+    };
+  },
+
+  toJSON(message: RejectFlowRunRequest): unknown {
+    const obj: any = {};
+    if (message.flowRunId !== "") {
+      obj.flowRunId = message.flowRunId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.resumeToken !== "") {
+      obj.resumeToken = message.resumeToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RejectFlowRunRequest>, I>>(base?: I): RejectFlowRunRequest {
+    return RejectFlowRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RejectFlowRunRequest>, I>>(object: I): RejectFlowRunRequest {
+    const message = createBaseRejectFlowRunRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    message.reason = object.reason ?? "";
+    message.requestId = object.requestId ?? "";
+    message.resumeToken = object.resumeToken ?? "";
+    return message;
+  },
+};
+
+function createBaseRejectFlowRunResponse(): RejectFlowRunResponse {
+  return { flowRun: undefined };
+}
+
+export const RejectFlowRunResponse: MessageFns<RejectFlowRunResponse> = {
+  encode(message: RejectFlowRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.flowRun !== undefined) {
+      FlowRun.encode(message.flowRun, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RejectFlowRunResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejectFlowRunResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.flowRun = FlowRun.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RejectFlowRunResponse {
+    return {
+      flowRun: isSet(object.flowRun)
+        ? FlowRun.fromJSON(object.flowRun)
+        : isSet(object.flow_run)
+        ? FlowRun.fromJSON(object.flow_run)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RejectFlowRunResponse): unknown {
+    const obj: any = {};
+    if (message.flowRun !== undefined) {
+      obj.flowRun = FlowRun.toJSON(message.flowRun);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RejectFlowRunResponse>, I>>(base?: I): RejectFlowRunResponse {
+    return RejectFlowRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RejectFlowRunResponse>, I>>(object: I): RejectFlowRunResponse {
+    const message = createBaseRejectFlowRunResponse();
+    message.flowRun = (object.flowRun !== undefined && object.flowRun !== null)
+      ? FlowRun.fromPartial(object.flowRun)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListResumeLinksRequest(): ListResumeLinksRequest {
+  return { flowRunId: "" };
+}
+
+export const ListResumeLinksRequest: MessageFns<ListResumeLinksRequest> = {
+  encode(message: ListResumeLinksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.flowRunId !== "") {
+      writer.uint32(10).string(message.flowRunId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListResumeLinksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListResumeLinksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.flowRunId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListResumeLinksRequest {
+    return {
+      flowRunId: isSet(object.flowRunId)
+        ? globalThis.String(object.flowRunId)
+        : isSet(object.flow_run_id)
+        ? globalThis.String(object.flow_run_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListResumeLinksRequest): unknown {
+    const obj: any = {};
+    if (message.flowRunId !== "") {
+      obj.flowRunId = message.flowRunId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListResumeLinksRequest>, I>>(base?: I): ListResumeLinksRequest {
+    return ListResumeLinksRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListResumeLinksRequest>, I>>(object: I): ListResumeLinksRequest {
+    const message = createBaseListResumeLinksRequest();
+    message.flowRunId = object.flowRunId ?? "";
+    return message;
+  },
+};
+
+function createBaseResumeLinkInfo(): ResumeLinkInfo {
+  return {
+    id: "",
+    flowRunId: "",
+    pauseKey: "",
+    pauseInstanceId: "",
+    approver: "",
+    createdAt: undefined,
+    usedAt: undefined,
+    revokedAt: undefined,
+  };
+}
+
+export const ResumeLinkInfo: MessageFns<ResumeLinkInfo> = {
+  encode(message: ResumeLinkInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.flowRunId !== "") {
+      writer.uint32(18).string(message.flowRunId);
+    }
+    if (message.pauseKey !== "") {
+      writer.uint32(26).string(message.pauseKey);
+    }
+    if (message.pauseInstanceId !== "") {
+      writer.uint32(34).string(message.pauseInstanceId);
+    }
+    if (message.approver !== "") {
+      writer.uint32(42).string(message.approver);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(50).fork()).join();
+    }
+    if (message.usedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.usedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.revokedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.revokedAt), writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeLinkInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeLinkInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.flowRunId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pauseKey = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pauseInstanceId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.approver = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.usedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.revokedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeLinkInfo {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      flowRunId: isSet(object.flowRunId)
+        ? globalThis.String(object.flowRunId)
+        : isSet(object.flow_run_id)
+        ? globalThis.String(object.flow_run_id)
+        : "",
+      pauseKey: isSet(object.pauseKey)
+        ? globalThis.String(object.pauseKey)
+        : isSet(object.pause_key)
+        ? globalThis.String(object.pause_key)
+        : "",
+      pauseInstanceId: isSet(object.pauseInstanceId)
+        ? globalThis.String(object.pauseInstanceId)
+        : isSet(object.pause_instance_id)
+        ? globalThis.String(object.pause_instance_id)
+        : "",
+      approver: isSet(object.approver) ? globalThis.String(object.approver) : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      usedAt: isSet(object.usedAt)
+        ? fromJsonTimestamp(object.usedAt)
+        : isSet(object.used_at)
+        ? fromJsonTimestamp(object.used_at)
+        : undefined,
+      revokedAt: isSet(object.revokedAt)
+        ? fromJsonTimestamp(object.revokedAt)
+        : isSet(object.revoked_at)
+        ? fromJsonTimestamp(object.revoked_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ResumeLinkInfo): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.flowRunId !== "") {
+      obj.flowRunId = message.flowRunId;
+    }
+    if (message.pauseKey !== "") {
+      obj.pauseKey = message.pauseKey;
+    }
+    if (message.pauseInstanceId !== "") {
+      obj.pauseInstanceId = message.pauseInstanceId;
+    }
+    if (message.approver !== "") {
+      obj.approver = message.approver;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.usedAt !== undefined) {
+      obj.usedAt = message.usedAt.toISOString();
+    }
+    if (message.revokedAt !== undefined) {
+      obj.revokedAt = message.revokedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResumeLinkInfo>, I>>(base?: I): ResumeLinkInfo {
+    return ResumeLinkInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResumeLinkInfo>, I>>(object: I): ResumeLinkInfo {
+    const message = createBaseResumeLinkInfo();
+    message.id = object.id ?? "";
+    message.flowRunId = object.flowRunId ?? "";
+    message.pauseKey = object.pauseKey ?? "";
+    message.pauseInstanceId = object.pauseInstanceId ?? "";
+    message.approver = object.approver ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.usedAt = object.usedAt ?? undefined;
+    message.revokedAt = object.revokedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListResumeLinksResponse(): ListResumeLinksResponse {
+  return { links: [] };
+}
+
+export const ListResumeLinksResponse: MessageFns<ListResumeLinksResponse> = {
+  encode(message: ListResumeLinksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.links) {
+      ResumeLinkInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListResumeLinksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListResumeLinksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.links.push(ResumeLinkInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListResumeLinksResponse {
+    return {
+      links: globalThis.Array.isArray(object?.links) ? object.links.map((e: any) => ResumeLinkInfo.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListResumeLinksResponse): unknown {
+    const obj: any = {};
+    if (message.links?.length) {
+      obj.links = message.links.map((e) => ResumeLinkInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListResumeLinksResponse>, I>>(base?: I): ListResumeLinksResponse {
+    return ListResumeLinksResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListResumeLinksResponse>, I>>(object: I): ListResumeLinksResponse {
+    const message = createBaseListResumeLinksResponse();
+    message.links = object.links?.map((e) => ResumeLinkInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokeResumeLinkRequest(): RevokeResumeLinkRequest {
+  return { linkId: "" };
+}
+
+export const RevokeResumeLinkRequest: MessageFns<RevokeResumeLinkRequest> = {
+  encode(message: RevokeResumeLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.linkId !== "") {
+      writer.uint32(10).string(message.linkId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeResumeLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeResumeLinkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.linkId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeResumeLinkRequest {
+    return {
+      linkId: isSet(object.linkId)
+        ? globalThis.String(object.linkId)
+        : isSet(object.link_id)
+        ? globalThis.String(object.link_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RevokeResumeLinkRequest): unknown {
+    const obj: any = {};
+    if (message.linkId !== "") {
+      obj.linkId = message.linkId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeResumeLinkRequest>, I>>(base?: I): RevokeResumeLinkRequest {
+    return RevokeResumeLinkRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeResumeLinkRequest>, I>>(object: I): RevokeResumeLinkRequest {
+    const message = createBaseRevokeResumeLinkRequest();
+    message.linkId = object.linkId ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeResumeLinkResponse(): RevokeResumeLinkResponse {
+  return { link: undefined };
+}
+
+export const RevokeResumeLinkResponse: MessageFns<RevokeResumeLinkResponse> = {
+  encode(message: RevokeResumeLinkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.link !== undefined) {
+      ResumeLinkInfo.encode(message.link, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeResumeLinkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeResumeLinkResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.link = ResumeLinkInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeResumeLinkResponse {
+    return { link: isSet(object.link) ? ResumeLinkInfo.fromJSON(object.link) : undefined };
+  },
+
+  toJSON(message: RevokeResumeLinkResponse): unknown {
+    const obj: any = {};
+    if (message.link !== undefined) {
+      obj.link = ResumeLinkInfo.toJSON(message.link);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeResumeLinkResponse>, I>>(base?: I): RevokeResumeLinkResponse {
+    return RevokeResumeLinkResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeResumeLinkResponse>, I>>(object: I): RevokeResumeLinkResponse {
+    const message = createBaseRevokeResumeLinkResponse();
+    message.link = (object.link !== undefined && object.link !== null)
+      ? ResumeLinkInfo.fromPartial(object.link)
       : undefined;
     return message;
   },
@@ -2551,7 +3522,15 @@ export const WaitForResumeRequest: MessageFns<WaitForResumeRequest> = {
 };
 
 function createBaseWaitForResumeResponse(): WaitForResumeResponse {
-  return { type: 0, key: "", runInput: undefined, flowRun: undefined, sentAt: undefined };
+  return {
+    type: 0,
+    key: "",
+    runInput: undefined,
+    flowRun: undefined,
+    sentAt: undefined,
+    approvals: [],
+    rejection: undefined,
+  };
 }
 
 export const WaitForResumeResponse: MessageFns<WaitForResumeResponse> = {
@@ -2570,6 +3549,12 @@ export const WaitForResumeResponse: MessageFns<WaitForResumeResponse> = {
     }
     if (message.sentAt !== undefined) {
       Timestamp.encode(toTimestamp(message.sentAt), writer.uint32(42).fork()).join();
+    }
+    for (const v of message.approvals) {
+      Approval.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.rejection !== undefined) {
+      Rejection.encode(message.rejection, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -2627,6 +3612,22 @@ export const WaitForResumeResponse: MessageFns<WaitForResumeResponse> = {
             message.sentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.approvals.push(Approval.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.rejection = Rejection.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2654,6 +3655,10 @@ export const WaitForResumeResponse: MessageFns<WaitForResumeResponse> = {
         : isSet(object.sent_at)
         ? fromJsonTimestamp(object.sent_at)
         : undefined,
+      approvals: globalThis.Array.isArray(object?.approvals)
+        ? object.approvals.map((e: any) => Approval.fromJSON(e))
+        : [],
+      rejection: isSet(object.rejection) ? Rejection.fromJSON(object.rejection) : undefined,
     };
   },
 
@@ -2674,6 +3679,12 @@ export const WaitForResumeResponse: MessageFns<WaitForResumeResponse> = {
     if (message.sentAt !== undefined) {
       obj.sentAt = message.sentAt.toISOString();
     }
+    if (message.approvals?.length) {
+      obj.approvals = message.approvals.map((e) => Approval.toJSON(e));
+    }
+    if (message.rejection !== undefined) {
+      obj.rejection = Rejection.toJSON(message.rejection);
+    }
     return obj;
   },
 
@@ -2689,6 +3700,10 @@ export const WaitForResumeResponse: MessageFns<WaitForResumeResponse> = {
       ? FlowRun.fromPartial(object.flowRun)
       : undefined;
     message.sentAt = object.sentAt ?? undefined;
+    message.approvals = object.approvals?.map((e) => Approval.fromPartial(e)) || [];
+    message.rejection = (object.rejection !== undefined && object.rejection !== null)
+      ? Rejection.fromPartial(object.rejection)
+      : undefined;
     return message;
   },
 };
@@ -4557,6 +5572,13 @@ export const RunServiceService = {
    * Errors: NOT_FOUND; INVALID_ARGUMENT (input fails the schema; details list every field path, see
    * README "Errors"; input too large or not an object); FAILED_PRECONDITION ("Cannot resume a flow run
    * that is not paused.", "The flow run pause has timed out and can no longer resume.").
+   *
+   * With an approval policy on the pause, the call is an approval: the caller (or the resume link's
+   * principal) must be allowed to approve (PERMISSION_DENIED, reasons NOT_AN_APPROVER, SELF_APPROVAL);
+   * below the quorum the approval is recorded and the run stays PAUSED (`resumed` false); the approval
+   * that meets it resumes the run with its own input. A `resume_token` stands in for an API key.
+   * Errors also: UNAUTHENTICATED (RESUME_LINK_INVALID), FAILED_PRECONDITION (RESUME_LINK_USED,
+   * RESUME_LINK_EXPIRED).
    */
   resumeFlowRun: {
     path: "/flowgate.v1.RunService/ResumeFlowRun" as const,
@@ -4567,6 +5589,52 @@ export const RunServiceService = {
     responseSerialize: (value: ResumeFlowRunResponse): Buffer =>
       Buffer.from(ResumeFlowRunResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResumeFlowRunResponse => ResumeFlowRunResponse.decode(value),
+  },
+  /**
+   * Rejects a PAUSED run: one reject ends the pause whatever the quorum. Allowed to whoever may approve
+   * the pause (or a resume link's holder). An in-process pause goes back to RUNNING and its waiter gets
+   * REJECTED (the flow decides what follows); a suspended run becomes FAILED "Rejected by <who>: <reason>"
+   * and is not re-executed. Errors: as ResumeFlowRun.
+   */
+  rejectFlowRun: {
+    path: "/flowgate.v1.RunService/RejectFlowRun" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RejectFlowRunRequest): Buffer => Buffer.from(RejectFlowRunRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RejectFlowRunRequest => RejectFlowRunRequest.decode(value),
+    responseSerialize: (value: RejectFlowRunResponse): Buffer =>
+      Buffer.from(RejectFlowRunResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RejectFlowRunResponse => RejectFlowRunResponse.decode(value),
+  },
+  /**
+   * Lists a run's resume links (never their tokens): who each is for, and whether it was used or revoked.
+   * Errors: NOT_FOUND.
+   */
+  listResumeLinks: {
+    path: "/flowgate.v1.RunService/ListResumeLinks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListResumeLinksRequest): Buffer =>
+      Buffer.from(ListResumeLinksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListResumeLinksRequest => ListResumeLinksRequest.decode(value),
+    responseSerialize: (value: ListResumeLinksResponse): Buffer =>
+      Buffer.from(ListResumeLinksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListResumeLinksResponse => ListResumeLinksResponse.decode(value),
+  },
+  /**
+   * Revokes one resume link: it is refused from then on. Revoking a revoked link answers it unchanged.
+   * Errors: NOT_FOUND (reason RESUME_LINK_INVALID).
+   */
+  revokeResumeLink: {
+    path: "/flowgate.v1.RunService/RevokeResumeLink" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokeResumeLinkRequest): Buffer =>
+      Buffer.from(RevokeResumeLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeResumeLinkRequest => RevokeResumeLinkRequest.decode(value),
+    responseSerialize: (value: RevokeResumeLinkResponse): Buffer =>
+      Buffer.from(RevokeResumeLinkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeResumeLinkResponse => RevokeResumeLinkResponse.decode(value),
   },
   /**
    * Holds the caller while the run is paused: heartbeats, then exactly one final event (RESUMED with
@@ -4771,8 +5839,32 @@ export interface RunServiceServer extends UntypedServiceImplementation {
    * Errors: NOT_FOUND; INVALID_ARGUMENT (input fails the schema; details list every field path, see
    * README "Errors"; input too large or not an object); FAILED_PRECONDITION ("Cannot resume a flow run
    * that is not paused.", "The flow run pause has timed out and can no longer resume.").
+   *
+   * With an approval policy on the pause, the call is an approval: the caller (or the resume link's
+   * principal) must be allowed to approve (PERMISSION_DENIED, reasons NOT_AN_APPROVER, SELF_APPROVAL);
+   * below the quorum the approval is recorded and the run stays PAUSED (`resumed` false); the approval
+   * that meets it resumes the run with its own input. A `resume_token` stands in for an API key.
+   * Errors also: UNAUTHENTICATED (RESUME_LINK_INVALID), FAILED_PRECONDITION (RESUME_LINK_USED,
+   * RESUME_LINK_EXPIRED).
    */
   resumeFlowRun: handleUnaryCall<ResumeFlowRunRequest, ResumeFlowRunResponse>;
+  /**
+   * Rejects a PAUSED run: one reject ends the pause whatever the quorum. Allowed to whoever may approve
+   * the pause (or a resume link's holder). An in-process pause goes back to RUNNING and its waiter gets
+   * REJECTED (the flow decides what follows); a suspended run becomes FAILED "Rejected by <who>: <reason>"
+   * and is not re-executed. Errors: as ResumeFlowRun.
+   */
+  rejectFlowRun: handleUnaryCall<RejectFlowRunRequest, RejectFlowRunResponse>;
+  /**
+   * Lists a run's resume links (never their tokens): who each is for, and whether it was used or revoked.
+   * Errors: NOT_FOUND.
+   */
+  listResumeLinks: handleUnaryCall<ListResumeLinksRequest, ListResumeLinksResponse>;
+  /**
+   * Revokes one resume link: it is refused from then on. Revoking a revoked link answers it unchanged.
+   * Errors: NOT_FOUND (reason RESUME_LINK_INVALID).
+   */
+  revokeResumeLink: handleUnaryCall<RevokeResumeLinkRequest, RevokeResumeLinkResponse>;
   /**
    * Holds the caller while the run is paused: heartbeats, then exactly one final event (RESUMED with
    * the input, TIMED_OUT, CANCELLED or SUSPENDED), then the stream ends. Opened after the final event,
@@ -4980,6 +6072,13 @@ export interface RunServiceClient extends Client {
    * Errors: NOT_FOUND; INVALID_ARGUMENT (input fails the schema; details list every field path, see
    * README "Errors"; input too large or not an object); FAILED_PRECONDITION ("Cannot resume a flow run
    * that is not paused.", "The flow run pause has timed out and can no longer resume.").
+   *
+   * With an approval policy on the pause, the call is an approval: the caller (or the resume link's
+   * principal) must be allowed to approve (PERMISSION_DENIED, reasons NOT_AN_APPROVER, SELF_APPROVAL);
+   * below the quorum the approval is recorded and the run stays PAUSED (`resumed` false); the approval
+   * that meets it resumes the run with its own input. A `resume_token` stands in for an API key.
+   * Errors also: UNAUTHENTICATED (RESUME_LINK_INVALID), FAILED_PRECONDITION (RESUME_LINK_USED,
+   * RESUME_LINK_EXPIRED).
    */
   resumeFlowRun(
     request: ResumeFlowRunRequest,
@@ -4995,6 +6094,65 @@ export interface RunServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResumeFlowRunResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Rejects a PAUSED run: one reject ends the pause whatever the quorum. Allowed to whoever may approve
+   * the pause (or a resume link's holder). An in-process pause goes back to RUNNING and its waiter gets
+   * REJECTED (the flow decides what follows); a suspended run becomes FAILED "Rejected by <who>: <reason>"
+   * and is not re-executed. Errors: as ResumeFlowRun.
+   */
+  rejectFlowRun(
+    request: RejectFlowRunRequest,
+    callback: (error: ServiceError | null, response: RejectFlowRunResponse) => void,
+  ): ClientUnaryCall;
+  rejectFlowRun(
+    request: RejectFlowRunRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RejectFlowRunResponse) => void,
+  ): ClientUnaryCall;
+  rejectFlowRun(
+    request: RejectFlowRunRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RejectFlowRunResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lists a run's resume links (never their tokens): who each is for, and whether it was used or revoked.
+   * Errors: NOT_FOUND.
+   */
+  listResumeLinks(
+    request: ListResumeLinksRequest,
+    callback: (error: ServiceError | null, response: ListResumeLinksResponse) => void,
+  ): ClientUnaryCall;
+  listResumeLinks(
+    request: ListResumeLinksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListResumeLinksResponse) => void,
+  ): ClientUnaryCall;
+  listResumeLinks(
+    request: ListResumeLinksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListResumeLinksResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Revokes one resume link: it is refused from then on. Revoking a revoked link answers it unchanged.
+   * Errors: NOT_FOUND (reason RESUME_LINK_INVALID).
+   */
+  revokeResumeLink(
+    request: RevokeResumeLinkRequest,
+    callback: (error: ServiceError | null, response: RevokeResumeLinkResponse) => void,
+  ): ClientUnaryCall;
+  revokeResumeLink(
+    request: RevokeResumeLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeResumeLinkResponse) => void,
+  ): ClientUnaryCall;
+  revokeResumeLink(
+    request: RevokeResumeLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeResumeLinkResponse) => void,
   ): ClientUnaryCall;
   /**
    * Holds the caller while the run is paused: heartbeats, then exactly one final event (RESUMED with

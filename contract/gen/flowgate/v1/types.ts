@@ -91,6 +91,84 @@ export function stateTypeToJSON(object: StateType): string {
   }
 }
 
+/** Which resume links a pause hands out. */
+export enum ResumeLinks {
+  /** RESUME_LINKS_UNSPECIFIED - No links. */
+  RESUME_LINKS_UNSPECIFIED = 0,
+  /** RESUME_LINKS_PER_APPROVER - One link per principal named in `approvers` (group entries get none); using it acts as that principal. */
+  RESUME_LINKS_PER_APPROVER = 1,
+  /** RESUME_LINKS_SHARED - One link for anyone holding it; its approval is recorded as principal "link". */
+  RESUME_LINKS_SHARED = 2,
+}
+
+export function resumeLinksFromJSON(object: any): ResumeLinks {
+  switch (object) {
+    case 0:
+    case "RESUME_LINKS_UNSPECIFIED":
+      return ResumeLinks.RESUME_LINKS_UNSPECIFIED;
+    case 1:
+    case "RESUME_LINKS_PER_APPROVER":
+      return ResumeLinks.RESUME_LINKS_PER_APPROVER;
+    case 2:
+    case "RESUME_LINKS_SHARED":
+      return ResumeLinks.RESUME_LINKS_SHARED;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ResumeLinks");
+  }
+}
+
+export function resumeLinksToJSON(object: ResumeLinks): string {
+  switch (object) {
+    case ResumeLinks.RESUME_LINKS_UNSPECIFIED:
+      return "RESUME_LINKS_UNSPECIFIED";
+    case ResumeLinks.RESUME_LINKS_PER_APPROVER:
+      return "RESUME_LINKS_PER_APPROVER";
+    case ResumeLinks.RESUME_LINKS_SHARED:
+      return "RESUME_LINKS_SHARED";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ResumeLinks");
+  }
+}
+
+/** What happens when a pause's timeout comes. */
+export enum TimeoutAction {
+  /** TIMEOUT_ACTION_UNSPECIFIED - Unset: FAIL. */
+  TIMEOUT_ACTION_UNSPECIFIED = 0,
+  /** TIMEOUT_ACTION_FAIL - The run fails ("paused and never resumed"), as Prefect does. */
+  TIMEOUT_ACTION_FAIL = 1,
+  /** TIMEOUT_ACTION_RESUME - The run resumes with `input` as if approved by the principal "timeout". */
+  TIMEOUT_ACTION_RESUME = 2,
+}
+
+export function timeoutActionFromJSON(object: any): TimeoutAction {
+  switch (object) {
+    case 0:
+    case "TIMEOUT_ACTION_UNSPECIFIED":
+      return TimeoutAction.TIMEOUT_ACTION_UNSPECIFIED;
+    case 1:
+    case "TIMEOUT_ACTION_FAIL":
+      return TimeoutAction.TIMEOUT_ACTION_FAIL;
+    case 2:
+    case "TIMEOUT_ACTION_RESUME":
+      return TimeoutAction.TIMEOUT_ACTION_RESUME;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum TimeoutAction");
+  }
+}
+
+export function timeoutActionToJSON(object: TimeoutAction): string {
+  switch (object) {
+    case TimeoutAction.TIMEOUT_ACTION_UNSPECIFIED:
+      return "TIMEOUT_ACTION_UNSPECIFIED";
+    case TimeoutAction.TIMEOUT_ACTION_FAIL:
+      return "TIMEOUT_ACTION_FAIL";
+    case TimeoutAction.TIMEOUT_ACTION_RESUME:
+      return "TIMEOUT_ACTION_RESUME";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum TimeoutAction");
+  }
+}
+
 /** Details that some states carry. A "Suspended" state is a PAUSED state with pause_reschedule set. */
 export interface StateDetails {
   /** The key of the pause this PAUSED state belongs to. */
@@ -159,7 +237,87 @@ export interface Pause {
   inputDescription: string;
   /** Initial values for an input form. */
   inputInitial: { [key: string]: any } | undefined;
-  createdAt: Date | undefined;
+  createdAt:
+    | Date
+    | undefined;
+  /** Who may resume it and how many must agree; unset: anyone holding runs:resume, one is enough. */
+  approval:
+    | ApprovalPolicy
+    | undefined;
+  /** The approvals recorded so far (with a quorum above one, a run stays PAUSED until it is met). */
+  approvals: Approval[];
+  /** The principal whose call paused the run (self-approval is refused unless the policy allows it). */
+  pausedBy: string;
+  /**
+   * Identifies this pause instance: a re-executed run that pauses on the same key gets a new one, so
+   * resume links of the earlier instance no longer work.
+   */
+  instanceId: string;
+  /** What the pause's timeout does. */
+  onTimeout: TimeoutPolicy | undefined;
+}
+
+/**
+ * Who may resume (or reject) a pause, and how many must agree. Enforced the same way on every path:
+ * gRPC, HTTP API, web UI, CLI and resume links.
+ */
+export interface ApprovalPolicy {
+  /** Principal names ("alice") and groups ("group:finance"); empty: anyone holding runs:resume. */
+  approvers: string[];
+  /** How many distinct approvers must approve; 1 when unset, at most 20. The same approver twice counts once. */
+  required: number;
+  /** False (default): the principal whose key paused the run cannot approve or reject it. */
+  allowSelfApproval: boolean;
+  /** Single-use resume links to hand out (returned to the pausing caller and given to webhooks). */
+  links: ResumeLinks;
+}
+
+export interface TimeoutPolicy {
+  action: TimeoutAction;
+  /** With RESUME: the input to resume with, validated against the pause's schema when the pause is made. */
+  input:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * Seconds after the pause began at which one `reminder` webhook event is sent, if it still waits;
+   * unset or 0: no reminder. Must come before the expiry.
+   */
+  remindAfterSeconds: number;
+}
+
+/** One approver's yes. */
+export interface Approval {
+  by: Actor | undefined;
+  at:
+    | Date
+    | undefined;
+  /** The input this approval carried, if any (validated against the pause's schema). */
+  input:
+    | { [key: string]: any }
+    | undefined;
+  /** Set when the approval came through a resume link: the link's id. */
+  linkId: string;
+}
+
+/** The one no that ended a pause. */
+export interface Rejection {
+  by: Actor | undefined;
+  at: Date | undefined;
+  reason: string;
+  linkId: string;
+}
+
+/**
+ * A single-use resume link. The token (and the URL, which contains it) is only ever in the response to
+ * the call that made the pause; the server stores a hash.
+ */
+export interface ResumeLink {
+  id: string;
+  /** The principal it acts for; empty for a shared link. */
+  approver: string;
+  /** `<web UI>/approve/<token>`. */
+  url: string;
+  token: string;
 }
 
 /** A run of a flow. */
@@ -784,6 +942,11 @@ function createBasePause(): Pause {
     inputDescription: "",
     inputInitial: undefined,
     createdAt: undefined,
+    approval: undefined,
+    approvals: [],
+    pausedBy: "",
+    instanceId: "",
+    onTimeout: undefined,
   };
 }
 
@@ -809,6 +972,21 @@ export const Pause: MessageFns<Pause> = {
     }
     if (message.createdAt !== undefined) {
       Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(58).fork()).join();
+    }
+    if (message.approval !== undefined) {
+      ApprovalPolicy.encode(message.approval, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.approvals) {
+      Approval.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.pausedBy !== "") {
+      writer.uint32(82).string(message.pausedBy);
+    }
+    if (message.instanceId !== "") {
+      writer.uint32(90).string(message.instanceId);
+    }
+    if (message.onTimeout !== undefined) {
+      TimeoutPolicy.encode(message.onTimeout, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -882,6 +1060,46 @@ export const Pause: MessageFns<Pause> = {
             message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.approval = ApprovalPolicy.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.approvals.push(Approval.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.pausedBy = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.instanceId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.onTimeout = TimeoutPolicy.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -923,6 +1141,25 @@ export const Pause: MessageFns<Pause> = {
         : isSet(object.created_at)
         ? fromJsonTimestamp(object.created_at)
         : undefined,
+      approval: isSet(object.approval) ? ApprovalPolicy.fromJSON(object.approval) : undefined,
+      approvals: globalThis.Array.isArray(object?.approvals)
+        ? object.approvals.map((e: any) => Approval.fromJSON(e))
+        : [],
+      pausedBy: isSet(object.pausedBy)
+        ? globalThis.String(object.pausedBy)
+        : isSet(object.paused_by)
+        ? globalThis.String(object.paused_by)
+        : "",
+      instanceId: isSet(object.instanceId)
+        ? globalThis.String(object.instanceId)
+        : isSet(object.instance_id)
+        ? globalThis.String(object.instance_id)
+        : "",
+      onTimeout: isSet(object.onTimeout)
+        ? TimeoutPolicy.fromJSON(object.onTimeout)
+        : isSet(object.on_timeout)
+        ? TimeoutPolicy.fromJSON(object.on_timeout)
+        : undefined,
     };
   },
 
@@ -949,6 +1186,21 @@ export const Pause: MessageFns<Pause> = {
     if (message.createdAt !== undefined) {
       obj.createdAt = message.createdAt.toISOString();
     }
+    if (message.approval !== undefined) {
+      obj.approval = ApprovalPolicy.toJSON(message.approval);
+    }
+    if (message.approvals?.length) {
+      obj.approvals = message.approvals.map((e) => Approval.toJSON(e));
+    }
+    if (message.pausedBy !== "") {
+      obj.pausedBy = message.pausedBy;
+    }
+    if (message.instanceId !== "") {
+      obj.instanceId = message.instanceId;
+    }
+    if (message.onTimeout !== undefined) {
+      obj.onTimeout = TimeoutPolicy.toJSON(message.onTimeout);
+    }
     return obj;
   },
 
@@ -964,6 +1216,602 @@ export const Pause: MessageFns<Pause> = {
     message.inputDescription = object.inputDescription ?? "";
     message.inputInitial = object.inputInitial ?? undefined;
     message.createdAt = object.createdAt ?? undefined;
+    message.approval = (object.approval !== undefined && object.approval !== null)
+      ? ApprovalPolicy.fromPartial(object.approval)
+      : undefined;
+    message.approvals = object.approvals?.map((e) => Approval.fromPartial(e)) || [];
+    message.pausedBy = object.pausedBy ?? "";
+    message.instanceId = object.instanceId ?? "";
+    message.onTimeout = (object.onTimeout !== undefined && object.onTimeout !== null)
+      ? TimeoutPolicy.fromPartial(object.onTimeout)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseApprovalPolicy(): ApprovalPolicy {
+  return { approvers: [], required: 0, allowSelfApproval: false, links: 0 };
+}
+
+export const ApprovalPolicy: MessageFns<ApprovalPolicy> = {
+  encode(message: ApprovalPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.approvers) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.required !== 0) {
+      writer.uint32(16).int32(message.required);
+    }
+    if (message.allowSelfApproval !== false) {
+      writer.uint32(24).bool(message.allowSelfApproval);
+    }
+    if (message.links !== 0) {
+      writer.uint32(32).int32(message.links);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApprovalPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApprovalPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.approvers.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.required = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.allowSelfApproval = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.links = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApprovalPolicy {
+    return {
+      approvers: globalThis.Array.isArray(object?.approvers)
+        ? object.approvers.map((e: any) => globalThis.String(e))
+        : [],
+      required: isSet(object.required) ? globalThis.Number(object.required) : 0,
+      allowSelfApproval: isSet(object.allowSelfApproval)
+        ? globalThis.Boolean(object.allowSelfApproval)
+        : isSet(object.allow_self_approval)
+        ? globalThis.Boolean(object.allow_self_approval)
+        : false,
+      links: isSet(object.links) ? resumeLinksFromJSON(object.links) : 0,
+    };
+  },
+
+  toJSON(message: ApprovalPolicy): unknown {
+    const obj: any = {};
+    if (message.approvers?.length) {
+      obj.approvers = message.approvers;
+    }
+    if (message.required !== 0) {
+      obj.required = Math.round(message.required);
+    }
+    if (message.allowSelfApproval !== false) {
+      obj.allowSelfApproval = message.allowSelfApproval;
+    }
+    if (message.links !== 0) {
+      obj.links = resumeLinksToJSON(message.links);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApprovalPolicy>, I>>(base?: I): ApprovalPolicy {
+    return ApprovalPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApprovalPolicy>, I>>(object: I): ApprovalPolicy {
+    const message = createBaseApprovalPolicy();
+    message.approvers = object.approvers?.map((e) => e) || [];
+    message.required = object.required ?? 0;
+    message.allowSelfApproval = object.allowSelfApproval ?? false;
+    message.links = object.links ?? 0;
+    return message;
+  },
+};
+
+function createBaseTimeoutPolicy(): TimeoutPolicy {
+  return { action: 0, input: undefined, remindAfterSeconds: 0 };
+}
+
+export const TimeoutPolicy: MessageFns<TimeoutPolicy> = {
+  encode(message: TimeoutPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.action !== 0) {
+      writer.uint32(8).int32(message.action);
+    }
+    if (message.input !== undefined) {
+      Struct.encode(Struct.wrap(message.input), writer.uint32(18).fork()).join();
+    }
+    if (message.remindAfterSeconds !== 0) {
+      writer.uint32(24).int64(message.remindAfterSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TimeoutPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTimeoutPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.action = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.input = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.remindAfterSeconds = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TimeoutPolicy {
+    return {
+      action: isSet(object.action) ? timeoutActionFromJSON(object.action) : 0,
+      input: isObject(object.input) ? object.input : undefined,
+      remindAfterSeconds: isSet(object.remindAfterSeconds)
+        ? globalThis.Number(object.remindAfterSeconds)
+        : isSet(object.remind_after_seconds)
+        ? globalThis.Number(object.remind_after_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: TimeoutPolicy): unknown {
+    const obj: any = {};
+    if (message.action !== 0) {
+      obj.action = timeoutActionToJSON(message.action);
+    }
+    if (message.input !== undefined) {
+      obj.input = message.input;
+    }
+    if (message.remindAfterSeconds !== 0) {
+      obj.remindAfterSeconds = Math.round(message.remindAfterSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TimeoutPolicy>, I>>(base?: I): TimeoutPolicy {
+    return TimeoutPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TimeoutPolicy>, I>>(object: I): TimeoutPolicy {
+    const message = createBaseTimeoutPolicy();
+    message.action = object.action ?? 0;
+    message.input = object.input ?? undefined;
+    message.remindAfterSeconds = object.remindAfterSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseApproval(): Approval {
+  return { by: undefined, at: undefined, input: undefined, linkId: "" };
+}
+
+export const Approval: MessageFns<Approval> = {
+  encode(message: Approval, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.by !== undefined) {
+      Actor.encode(message.by, writer.uint32(10).fork()).join();
+    }
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(18).fork()).join();
+    }
+    if (message.input !== undefined) {
+      Struct.encode(Struct.wrap(message.input), writer.uint32(26).fork()).join();
+    }
+    if (message.linkId !== "") {
+      writer.uint32(34).string(message.linkId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Approval {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApproval();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.by = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.input = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.linkId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Approval {
+    return {
+      by: isSet(object.by) ? Actor.fromJSON(object.by) : undefined,
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+      input: isObject(object.input) ? object.input : undefined,
+      linkId: isSet(object.linkId)
+        ? globalThis.String(object.linkId)
+        : isSet(object.link_id)
+        ? globalThis.String(object.link_id)
+        : "",
+    };
+  },
+
+  toJSON(message: Approval): unknown {
+    const obj: any = {};
+    if (message.by !== undefined) {
+      obj.by = Actor.toJSON(message.by);
+    }
+    if (message.at !== undefined) {
+      obj.at = message.at.toISOString();
+    }
+    if (message.input !== undefined) {
+      obj.input = message.input;
+    }
+    if (message.linkId !== "") {
+      obj.linkId = message.linkId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Approval>, I>>(base?: I): Approval {
+    return Approval.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Approval>, I>>(object: I): Approval {
+    const message = createBaseApproval();
+    message.by = (object.by !== undefined && object.by !== null) ? Actor.fromPartial(object.by) : undefined;
+    message.at = object.at ?? undefined;
+    message.input = object.input ?? undefined;
+    message.linkId = object.linkId ?? "";
+    return message;
+  },
+};
+
+function createBaseRejection(): Rejection {
+  return { by: undefined, at: undefined, reason: "", linkId: "" };
+}
+
+export const Rejection: MessageFns<Rejection> = {
+  encode(message: Rejection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.by !== undefined) {
+      Actor.encode(message.by, writer.uint32(10).fork()).join();
+    }
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(18).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.linkId !== "") {
+      writer.uint32(34).string(message.linkId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Rejection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.by = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.linkId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Rejection {
+    return {
+      by: isSet(object.by) ? Actor.fromJSON(object.by) : undefined,
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      linkId: isSet(object.linkId)
+        ? globalThis.String(object.linkId)
+        : isSet(object.link_id)
+        ? globalThis.String(object.link_id)
+        : "",
+    };
+  },
+
+  toJSON(message: Rejection): unknown {
+    const obj: any = {};
+    if (message.by !== undefined) {
+      obj.by = Actor.toJSON(message.by);
+    }
+    if (message.at !== undefined) {
+      obj.at = message.at.toISOString();
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.linkId !== "") {
+      obj.linkId = message.linkId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Rejection>, I>>(base?: I): Rejection {
+    return Rejection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Rejection>, I>>(object: I): Rejection {
+    const message = createBaseRejection();
+    message.by = (object.by !== undefined && object.by !== null) ? Actor.fromPartial(object.by) : undefined;
+    message.at = object.at ?? undefined;
+    message.reason = object.reason ?? "";
+    message.linkId = object.linkId ?? "";
+    return message;
+  },
+};
+
+function createBaseResumeLink(): ResumeLink {
+  return { id: "", approver: "", url: "", token: "" };
+}
+
+export const ResumeLink: MessageFns<ResumeLink> = {
+  encode(message: ResumeLink, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.approver !== "") {
+      writer.uint32(18).string(message.approver);
+    }
+    if (message.url !== "") {
+      writer.uint32(26).string(message.url);
+    }
+    if (message.token !== "") {
+      writer.uint32(34).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeLink {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeLink();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.approver = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeLink {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      approver: isSet(object.approver) ? globalThis.String(object.approver) : "",
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+    };
+  },
+
+  toJSON(message: ResumeLink): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.approver !== "") {
+      obj.approver = message.approver;
+    }
+    if (message.url !== "") {
+      obj.url = message.url;
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResumeLink>, I>>(base?: I): ResumeLink {
+    return ResumeLink.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResumeLink>, I>>(object: I): ResumeLink {
+    const message = createBaseResumeLink();
+    message.id = object.id ?? "";
+    message.approver = object.approver ?? "";
+    message.url = object.url ?? "";
+    message.token = object.token ?? "";
     return message;
   },
 };

@@ -85,6 +85,20 @@ const (
 	// ALREADY_EXISTS: a deployment with this flow name and name belongs to another principal; only it
 	// or an admin may change it.
 	ErrorReason_ERROR_REASON_DEPLOYMENT_EXISTS ErrorReason = 23
+	// PERMISSION_DENIED: the pause has an approval policy that does not name the caller (nor one of its
+	// groups); the message names who may approve.
+	ErrorReason_ERROR_REASON_NOT_AN_APPROVER ErrorReason = 24
+	// PERMISSION_DENIED: the caller paused this run, and its approval policy does not allow self-approval.
+	ErrorReason_ERROR_REASON_SELF_APPROVAL ErrorReason = 25
+	// UNAUTHENTICATED: the resume link's token is unknown or was revoked.
+	ErrorReason_ERROR_REASON_RESUME_LINK_INVALID ErrorReason = 26
+	// FAILED_PRECONDITION: the resume link was already used for a decision (each link is good for one).
+	ErrorReason_ERROR_REASON_RESUME_LINK_USED ErrorReason = 27
+	// FAILED_PRECONDITION: the resume link belongs to a pause that has ended, expired or been replaced by
+	// a later pause of the run (a re-executed run's pause is a new instance).
+	ErrorReason_ERROR_REASON_RESUME_LINK_EXPIRED ErrorReason = 28
+	// NOT_FOUND: no webhook has this id.
+	ErrorReason_ERROR_REASON_WEBHOOK_NOT_FOUND ErrorReason = 29
 )
 
 // Enum value maps for ErrorReason.
@@ -114,6 +128,12 @@ var (
 		21: "ERROR_REASON_PAYLOAD_TOO_LARGE",
 		22: "ERROR_REASON_KEY_NOT_FOUND",
 		23: "ERROR_REASON_DEPLOYMENT_EXISTS",
+		24: "ERROR_REASON_NOT_AN_APPROVER",
+		25: "ERROR_REASON_SELF_APPROVAL",
+		26: "ERROR_REASON_RESUME_LINK_INVALID",
+		27: "ERROR_REASON_RESUME_LINK_USED",
+		28: "ERROR_REASON_RESUME_LINK_EXPIRED",
+		29: "ERROR_REASON_WEBHOOK_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":              0,
@@ -140,6 +160,12 @@ var (
 		"ERROR_REASON_PAYLOAD_TOO_LARGE":        21,
 		"ERROR_REASON_KEY_NOT_FOUND":            22,
 		"ERROR_REASON_DEPLOYMENT_EXISTS":        23,
+		"ERROR_REASON_NOT_AN_APPROVER":          24,
+		"ERROR_REASON_SELF_APPROVAL":            25,
+		"ERROR_REASON_RESUME_LINK_INVALID":      26,
+		"ERROR_REASON_RESUME_LINK_USED":         27,
+		"ERROR_REASON_RESUME_LINK_EXPIRED":      28,
+		"ERROR_REASON_WEBHOOK_NOT_FOUND":        29,
 	}
 )
 
@@ -174,7 +200,7 @@ var File_flowgate_v1_errors_proto protoreflect.FileDescriptor
 
 const file_flowgate_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18flowgate/v1/errors.proto\x12\vflowgate.v1*\xcb\x06\n" +
+	"\x18flowgate/v1/errors.proto\x12\vflowgate.v1*\xa0\b\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_FLOW_RUN_NOT_FOUND\x10\x01\x12%\n" +
@@ -200,7 +226,13 @@ const file_flowgate_v1_errors_proto_rawDesc = "" +
 	"\x1fERROR_REASON_METHOD_NOT_ALLOWED\x10\x14\x12\"\n" +
 	"\x1eERROR_REASON_PAYLOAD_TOO_LARGE\x10\x15\x12\x1e\n" +
 	"\x1aERROR_REASON_KEY_NOT_FOUND\x10\x16\x12\"\n" +
-	"\x1eERROR_REASON_DEPLOYMENT_EXISTS\x10\x17b\x06proto3"
+	"\x1eERROR_REASON_DEPLOYMENT_EXISTS\x10\x17\x12 \n" +
+	"\x1cERROR_REASON_NOT_AN_APPROVER\x10\x18\x12\x1e\n" +
+	"\x1aERROR_REASON_SELF_APPROVAL\x10\x19\x12$\n" +
+	" ERROR_REASON_RESUME_LINK_INVALID\x10\x1a\x12!\n" +
+	"\x1dERROR_REASON_RESUME_LINK_USED\x10\x1b\x12$\n" +
+	" ERROR_REASON_RESUME_LINK_EXPIRED\x10\x1c\x12\"\n" +
+	"\x1eERROR_REASON_WEBHOOK_NOT_FOUND\x10\x1db\x06proto3"
 
 var (
 	file_flowgate_v1_errors_proto_rawDescOnce sync.Once

@@ -38,6 +38,9 @@ const (
 	WaitEventType_WAIT_EVENT_TYPE_CANCELLED WaitEventType = 4
 	// Final: the run was suspended; the waiting process should end.
 	WaitEventType_WAIT_EVENT_TYPE_SUSPENDED WaitEventType = 5
+	// Final: an approver rejected the pause; `rejection` says who and why. An in-process pause's run is
+	// RUNNING again (the flow decides what follows); a suspended run is FAILED.
+	WaitEventType_WAIT_EVENT_TYPE_REJECTED WaitEventType = 6
 )
 
 // Enum value maps for WaitEventType.
@@ -49,6 +52,7 @@ var (
 		3: "WAIT_EVENT_TYPE_TIMED_OUT",
 		4: "WAIT_EVENT_TYPE_CANCELLED",
 		5: "WAIT_EVENT_TYPE_SUSPENDED",
+		6: "WAIT_EVENT_TYPE_REJECTED",
 	}
 	WaitEventType_value = map[string]int32{
 		"WAIT_EVENT_TYPE_UNSPECIFIED": 0,
@@ -57,6 +61,7 @@ var (
 		"WAIT_EVENT_TYPE_TIMED_OUT":   3,
 		"WAIT_EVENT_TYPE_CANCELLED":   4,
 		"WAIT_EVENT_TYPE_SUSPENDED":   5,
+		"WAIT_EVENT_TYPE_REJECTED":    6,
 	}
 )
 
@@ -336,8 +341,11 @@ type ListFlowRunsRequest struct {
 	DeploymentId    string                 `protobuf:"bytes,3,opt,name=deployment_id,json=deploymentId,proto3" json:"deployment_id,omitempty"`
 	ParentFlowRunId string                 `protobuf:"bytes,4,opt,name=parent_flow_run_id,json=parentFlowRunId,proto3" json:"parent_flow_run_id,omitempty"`
 	// 1 to 500; 50 when unset.
-	PageSize      int32  `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  int32  `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// True: only PAUSED runs the caller may approve now (its principal or one of its groups is an
+	// approver, or the pause has no approver list) and has not approved yet; newest first.
+	AwaitingMe    bool `protobuf:"varint,7,opt,name=awaiting_me,json=awaitingMe,proto3" json:"awaiting_me,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -412,6 +420,13 @@ func (x *ListFlowRunsRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *ListFlowRunsRequest) GetAwaitingMe() bool {
+	if x != nil {
+		return x.AwaitingMe
+	}
+	return false
 }
 
 type ListFlowRunsResponse struct {
@@ -692,8 +707,12 @@ type PauseFlowRunRequest struct {
 	// Markdown shown to whoever resumes the run.
 	InputDescription string `protobuf:"bytes,7,opt,name=input_description,json=inputDescription,proto3" json:"input_description,omitempty"`
 	// Initial values for an input form.
-	InputInitial  *structpb.Struct `protobuf:"bytes,8,opt,name=input_initial,json=inputInitial,proto3" json:"input_initial,omitempty"`
-	RequestId     string           `protobuf:"bytes,9,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	InputInitial *structpb.Struct `protobuf:"bytes,8,opt,name=input_initial,json=inputInitial,proto3" json:"input_initial,omitempty"`
+	RequestId    string           `protobuf:"bytes,9,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Who may resume and how many must agree; unset: as before (anyone with runs:resume, one is enough).
+	Approval *ApprovalPolicy `protobuf:"bytes,10,opt,name=approval,proto3" json:"approval,omitempty"`
+	// What the timeout does (fail, or resume with a default input) and when to remind.
+	OnTimeout     *TimeoutPolicy `protobuf:"bytes,11,opt,name=on_timeout,json=onTimeout,proto3" json:"on_timeout,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -791,13 +810,29 @@ func (x *PauseFlowRunRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *PauseFlowRunRequest) GetApproval() *ApprovalPolicy {
+	if x != nil {
+		return x.Approval
+	}
+	return nil
+}
+
+func (x *PauseFlowRunRequest) GetOnTimeout() *TimeoutPolicy {
+	if x != nil {
+		return x.OnTimeout
+	}
+	return nil
+}
+
 type PauseFlowRunResponse struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	FlowRun *FlowRun               `protobuf:"bytes,1,opt,name=flow_run,json=flowRun,proto3" json:"flow_run,omitempty"`
 	// True when the key had already fired on this run: nothing changed.
 	AlreadyFired bool `protobuf:"varint,2,opt,name=already_fired,json=alreadyFired,proto3" json:"already_fired,omitempty"`
 	// With already_fired: the input the pause was resumed with, if any.
-	RunInput      *structpb.Struct `protobuf:"bytes,3,opt,name=run_input,json=runInput,proto3" json:"run_input,omitempty"`
+	RunInput *structpb.Struct `protobuf:"bytes,3,opt,name=run_input,json=runInput,proto3" json:"run_input,omitempty"`
+	// The resume links the policy asked for, with their tokens: this response is the only place they appear.
+	Links         []*ResumeLink `protobuf:"bytes,4,rep,name=links,proto3" json:"links,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -853,6 +888,13 @@ func (x *PauseFlowRunResponse) GetRunInput() *structpb.Struct {
 	return nil
 }
 
+func (x *PauseFlowRunResponse) GetLinks() []*ResumeLink {
+	if x != nil {
+		return x.Links
+	}
+	return nil
+}
+
 type SuspendFlowRunRequest struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	FlowRunId        string                 `protobuf:"bytes,1,opt,name=flow_run_id,json=flowRunId,proto3" json:"flow_run_id,omitempty"`
@@ -863,6 +905,8 @@ type SuspendFlowRunRequest struct {
 	InputDescription string                 `protobuf:"bytes,6,opt,name=input_description,json=inputDescription,proto3" json:"input_description,omitempty"`
 	InputInitial     *structpb.Struct       `protobuf:"bytes,7,opt,name=input_initial,json=inputInitial,proto3" json:"input_initial,omitempty"`
 	RequestId        string                 `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Approval         *ApprovalPolicy        `protobuf:"bytes,9,opt,name=approval,proto3" json:"approval,omitempty"`
+	OnTimeout        *TimeoutPolicy         `protobuf:"bytes,10,opt,name=on_timeout,json=onTimeout,proto3" json:"on_timeout,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -953,11 +997,26 @@ func (x *SuspendFlowRunRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *SuspendFlowRunRequest) GetApproval() *ApprovalPolicy {
+	if x != nil {
+		return x.Approval
+	}
+	return nil
+}
+
+func (x *SuspendFlowRunRequest) GetOnTimeout() *TimeoutPolicy {
+	if x != nil {
+		return x.OnTimeout
+	}
+	return nil
+}
+
 type SuspendFlowRunResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	FlowRun       *FlowRun               `protobuf:"bytes,1,opt,name=flow_run,json=flowRun,proto3" json:"flow_run,omitempty"`
 	AlreadyFired  bool                   `protobuf:"varint,2,opt,name=already_fired,json=alreadyFired,proto3" json:"already_fired,omitempty"`
 	RunInput      *structpb.Struct       `protobuf:"bytes,3,opt,name=run_input,json=runInput,proto3" json:"run_input,omitempty"`
+	Links         []*ResumeLink          `protobuf:"bytes,4,rep,name=links,proto3" json:"links,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1013,12 +1072,21 @@ func (x *SuspendFlowRunResponse) GetRunInput() *structpb.Struct {
 	return nil
 }
 
+func (x *SuspendFlowRunResponse) GetLinks() []*ResumeLink {
+	if x != nil {
+		return x.Links
+	}
+	return nil
+}
+
 type ResumeFlowRunRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	FlowRunId string                 `protobuf:"bytes,1,opt,name=flow_run_id,json=flowRunId,proto3" json:"flow_run_id,omitempty"`
 	// The input; must satisfy the pause's schema. Unset is treated as an empty object when a schema exists.
-	RunInput      *structpb.Struct `protobuf:"bytes,2,opt,name=run_input,json=runInput,proto3" json:"run_input,omitempty"`
-	RequestId     string           `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RunInput  *structpb.Struct `protobuf:"bytes,2,opt,name=run_input,json=runInput,proto3" json:"run_input,omitempty"`
+	RequestId string           `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// A resume link's token, in place of an API key (the call then acts as the link's principal).
+	ResumeToken   string `protobuf:"bytes,4,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1074,9 +1142,18 @@ func (x *ResumeFlowRunRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *ResumeFlowRunRequest) GetResumeToken() string {
+	if x != nil {
+		return x.ResumeToken
+	}
+	return ""
+}
+
 type ResumeFlowRunResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	FlowRun       *FlowRun               `protobuf:"bytes,1,opt,name=flow_run,json=flowRun,proto3" json:"flow_run,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	FlowRun *FlowRun               `protobuf:"bytes,1,opt,name=flow_run,json=flowRun,proto3" json:"flow_run,omitempty"`
+	// False when the call recorded an approval and the quorum is not met yet: the run is still PAUSED.
+	Resumed       bool `protobuf:"varint,2,opt,name=resumed,proto3" json:"resumed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1118,6 +1195,405 @@ func (x *ResumeFlowRunResponse) GetFlowRun() *FlowRun {
 	return nil
 }
 
+func (x *ResumeFlowRunResponse) GetResumed() bool {
+	if x != nil {
+		return x.Resumed
+	}
+	return false
+}
+
+type RejectFlowRunRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	FlowRunId string                 `protobuf:"bytes,1,opt,name=flow_run_id,json=flowRunId,proto3" json:"flow_run_id,omitempty"`
+	// Why; shown to the flow and in the run's state message. At most 2,000 characters.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	ResumeToken   string `protobuf:"bytes,4,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectFlowRunRequest) Reset() {
+	*x = RejectFlowRunRequest{}
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectFlowRunRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectFlowRunRequest) ProtoMessage() {}
+
+func (x *RejectFlowRunRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectFlowRunRequest.ProtoReflect.Descriptor instead.
+func (*RejectFlowRunRequest) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *RejectFlowRunRequest) GetFlowRunId() string {
+	if x != nil {
+		return x.FlowRunId
+	}
+	return ""
+}
+
+func (x *RejectFlowRunRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RejectFlowRunRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *RejectFlowRunRequest) GetResumeToken() string {
+	if x != nil {
+		return x.ResumeToken
+	}
+	return ""
+}
+
+type RejectFlowRunResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FlowRun       *FlowRun               `protobuf:"bytes,1,opt,name=flow_run,json=flowRun,proto3" json:"flow_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectFlowRunResponse) Reset() {
+	*x = RejectFlowRunResponse{}
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectFlowRunResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectFlowRunResponse) ProtoMessage() {}
+
+func (x *RejectFlowRunResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectFlowRunResponse.ProtoReflect.Descriptor instead.
+func (*RejectFlowRunResponse) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *RejectFlowRunResponse) GetFlowRun() *FlowRun {
+	if x != nil {
+		return x.FlowRun
+	}
+	return nil
+}
+
+type ListResumeLinksRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FlowRunId     string                 `protobuf:"bytes,1,opt,name=flow_run_id,json=flowRunId,proto3" json:"flow_run_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListResumeLinksRequest) Reset() {
+	*x = ListResumeLinksRequest{}
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListResumeLinksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListResumeLinksRequest) ProtoMessage() {}
+
+func (x *ListResumeLinksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListResumeLinksRequest.ProtoReflect.Descriptor instead.
+func (*ListResumeLinksRequest) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListResumeLinksRequest) GetFlowRunId() string {
+	if x != nil {
+		return x.FlowRunId
+	}
+	return ""
+}
+
+// A resume link as listed: never its token.
+type ResumeLinkInfo struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Id              string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	FlowRunId       string                 `protobuf:"bytes,2,opt,name=flow_run_id,json=flowRunId,proto3" json:"flow_run_id,omitempty"`
+	PauseKey        string                 `protobuf:"bytes,3,opt,name=pause_key,json=pauseKey,proto3" json:"pause_key,omitempty"`
+	PauseInstanceId string                 `protobuf:"bytes,4,opt,name=pause_instance_id,json=pauseInstanceId,proto3" json:"pause_instance_id,omitempty"`
+	// Empty for a shared link.
+	Approver  string                 `protobuf:"bytes,5,opt,name=approver,proto3" json:"approver,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Set once the link was used for a decision.
+	UsedAt        *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=used_at,json=usedAt,proto3" json:"used_at,omitempty"`
+	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeLinkInfo) Reset() {
+	*x = ResumeLinkInfo{}
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeLinkInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeLinkInfo) ProtoMessage() {}
+
+func (x *ResumeLinkInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeLinkInfo.ProtoReflect.Descriptor instead.
+func (*ResumeLinkInfo) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ResumeLinkInfo) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ResumeLinkInfo) GetFlowRunId() string {
+	if x != nil {
+		return x.FlowRunId
+	}
+	return ""
+}
+
+func (x *ResumeLinkInfo) GetPauseKey() string {
+	if x != nil {
+		return x.PauseKey
+	}
+	return ""
+}
+
+func (x *ResumeLinkInfo) GetPauseInstanceId() string {
+	if x != nil {
+		return x.PauseInstanceId
+	}
+	return ""
+}
+
+func (x *ResumeLinkInfo) GetApprover() string {
+	if x != nil {
+		return x.Approver
+	}
+	return ""
+}
+
+func (x *ResumeLinkInfo) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *ResumeLinkInfo) GetUsedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UsedAt
+	}
+	return nil
+}
+
+func (x *ResumeLinkInfo) GetRevokedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokedAt
+	}
+	return nil
+}
+
+type ListResumeLinksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Links         []*ResumeLinkInfo      `protobuf:"bytes,1,rep,name=links,proto3" json:"links,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListResumeLinksResponse) Reset() {
+	*x = ListResumeLinksResponse{}
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListResumeLinksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListResumeLinksResponse) ProtoMessage() {}
+
+func (x *ListResumeLinksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListResumeLinksResponse.ProtoReflect.Descriptor instead.
+func (*ListResumeLinksResponse) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListResumeLinksResponse) GetLinks() []*ResumeLinkInfo {
+	if x != nil {
+		return x.Links
+	}
+	return nil
+}
+
+type RevokeResumeLinkRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LinkId        string                 `protobuf:"bytes,1,opt,name=link_id,json=linkId,proto3" json:"link_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeResumeLinkRequest) Reset() {
+	*x = RevokeResumeLinkRequest{}
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeResumeLinkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeResumeLinkRequest) ProtoMessage() {}
+
+func (x *RevokeResumeLinkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeResumeLinkRequest.ProtoReflect.Descriptor instead.
+func (*RevokeResumeLinkRequest) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *RevokeResumeLinkRequest) GetLinkId() string {
+	if x != nil {
+		return x.LinkId
+	}
+	return ""
+}
+
+type RevokeResumeLinkResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Link          *ResumeLinkInfo        `protobuf:"bytes,1,opt,name=link,proto3" json:"link,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeResumeLinkResponse) Reset() {
+	*x = RevokeResumeLinkResponse{}
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeResumeLinkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeResumeLinkResponse) ProtoMessage() {}
+
+func (x *RevokeResumeLinkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeResumeLinkResponse.ProtoReflect.Descriptor instead.
+func (*RevokeResumeLinkResponse) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *RevokeResumeLinkResponse) GetLink() *ResumeLinkInfo {
+	if x != nil {
+		return x.Link
+	}
+	return nil
+}
+
 type WaitForResumeRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	FlowRunId string                 `protobuf:"bytes,1,opt,name=flow_run_id,json=flowRunId,proto3" json:"flow_run_id,omitempty"`
@@ -1131,7 +1607,7 @@ type WaitForResumeRequest struct {
 
 func (x *WaitForResumeRequest) Reset() {
 	*x = WaitForResumeRequest{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[16]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1143,7 +1619,7 @@ func (x *WaitForResumeRequest) String() string {
 func (*WaitForResumeRequest) ProtoMessage() {}
 
 func (x *WaitForResumeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[16]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1156,7 +1632,7 @@ func (x *WaitForResumeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitForResumeRequest.ProtoReflect.Descriptor instead.
 func (*WaitForResumeRequest) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{16}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WaitForResumeRequest) GetFlowRunId() string {
@@ -1181,19 +1657,23 @@ func (x *WaitForResumeRequest) GetHeartbeatSeconds() int32 {
 }
 
 type WaitForResumeResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Type          WaitEventType          `protobuf:"varint,1,opt,name=type,proto3,enum=flowgate.v1.WaitEventType" json:"type,omitempty"`
-	Key           string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
-	RunInput      *structpb.Struct       `protobuf:"bytes,3,opt,name=run_input,json=runInput,proto3" json:"run_input,omitempty"`
-	FlowRun       *FlowRun               `protobuf:"bytes,4,opt,name=flow_run,json=flowRun,proto3" json:"flow_run,omitempty"`
-	SentAt        *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Type     WaitEventType          `protobuf:"varint,1,opt,name=type,proto3,enum=flowgate.v1.WaitEventType" json:"type,omitempty"`
+	Key      string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	RunInput *structpb.Struct       `protobuf:"bytes,3,opt,name=run_input,json=runInput,proto3" json:"run_input,omitempty"`
+	FlowRun  *FlowRun               `protobuf:"bytes,4,opt,name=flow_run,json=flowRun,proto3" json:"flow_run,omitempty"`
+	SentAt   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	// With RESUMED: every approval, in order (who, when, input); the last one completed the quorum.
+	Approvals []*Approval `protobuf:"bytes,6,rep,name=approvals,proto3" json:"approvals,omitempty"`
+	// With REJECTED.
+	Rejection     *Rejection `protobuf:"bytes,7,opt,name=rejection,proto3" json:"rejection,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WaitForResumeResponse) Reset() {
 	*x = WaitForResumeResponse{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[17]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1205,7 +1685,7 @@ func (x *WaitForResumeResponse) String() string {
 func (*WaitForResumeResponse) ProtoMessage() {}
 
 func (x *WaitForResumeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[17]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1218,7 +1698,7 @@ func (x *WaitForResumeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitForResumeResponse.ProtoReflect.Descriptor instead.
 func (*WaitForResumeResponse) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{17}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WaitForResumeResponse) GetType() WaitEventType {
@@ -1256,6 +1736,20 @@ func (x *WaitForResumeResponse) GetSentAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *WaitForResumeResponse) GetApprovals() []*Approval {
+	if x != nil {
+		return x.Approvals
+	}
+	return nil
+}
+
+func (x *WaitForResumeResponse) GetRejection() *Rejection {
+	if x != nil {
+		return x.Rejection
+	}
+	return nil
+}
+
 type WatchFlowRunRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	FlowRunId     string                 `protobuf:"bytes,1,opt,name=flow_run_id,json=flowRunId,proto3" json:"flow_run_id,omitempty"`
@@ -1265,7 +1759,7 @@ type WatchFlowRunRequest struct {
 
 func (x *WatchFlowRunRequest) Reset() {
 	*x = WatchFlowRunRequest{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[18]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1277,7 +1771,7 @@ func (x *WatchFlowRunRequest) String() string {
 func (*WatchFlowRunRequest) ProtoMessage() {}
 
 func (x *WatchFlowRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[18]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1290,7 +1784,7 @@ func (x *WatchFlowRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchFlowRunRequest.ProtoReflect.Descriptor instead.
 func (*WatchFlowRunRequest) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{18}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WatchFlowRunRequest) GetFlowRunId() string {
@@ -1309,7 +1803,7 @@ type WatchFlowRunResponse struct {
 
 func (x *WatchFlowRunResponse) Reset() {
 	*x = WatchFlowRunResponse{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[19]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1321,7 +1815,7 @@ func (x *WatchFlowRunResponse) String() string {
 func (*WatchFlowRunResponse) ProtoMessage() {}
 
 func (x *WatchFlowRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[19]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1334,7 +1828,7 @@ func (x *WatchFlowRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchFlowRunResponse.ProtoReflect.Descriptor instead.
 func (*WatchFlowRunResponse) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{19}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WatchFlowRunResponse) GetEvent() *FlowRunEvent {
@@ -1355,7 +1849,7 @@ type WatchFlowRunsRequest struct {
 
 func (x *WatchFlowRunsRequest) Reset() {
 	*x = WatchFlowRunsRequest{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[20]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1367,7 +1861,7 @@ func (x *WatchFlowRunsRequest) String() string {
 func (*WatchFlowRunsRequest) ProtoMessage() {}
 
 func (x *WatchFlowRunsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[20]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1380,7 +1874,7 @@ func (x *WatchFlowRunsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchFlowRunsRequest.ProtoReflect.Descriptor instead.
 func (*WatchFlowRunsRequest) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{20}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *WatchFlowRunsRequest) GetStateTypes() []StateType {
@@ -1413,7 +1907,7 @@ type WatchFlowRunsResponse struct {
 
 func (x *WatchFlowRunsResponse) Reset() {
 	*x = WatchFlowRunsResponse{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[21]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1425,7 +1919,7 @@ func (x *WatchFlowRunsResponse) String() string {
 func (*WatchFlowRunsResponse) ProtoMessage() {}
 
 func (x *WatchFlowRunsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[21]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1438,7 +1932,7 @@ func (x *WatchFlowRunsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchFlowRunsResponse.ProtoReflect.Descriptor instead.
 func (*WatchFlowRunsResponse) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{21}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *WatchFlowRunsResponse) GetEvent() *FlowRunEvent {
@@ -1465,7 +1959,7 @@ type CreateFlowRunInputRequest struct {
 
 func (x *CreateFlowRunInputRequest) Reset() {
 	*x = CreateFlowRunInputRequest{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[22]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1477,7 +1971,7 @@ func (x *CreateFlowRunInputRequest) String() string {
 func (*CreateFlowRunInputRequest) ProtoMessage() {}
 
 func (x *CreateFlowRunInputRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[22]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1490,7 +1984,7 @@ func (x *CreateFlowRunInputRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlowRunInputRequest.ProtoReflect.Descriptor instead.
 func (*CreateFlowRunInputRequest) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{22}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateFlowRunInputRequest) GetFlowRunId() string {
@@ -1544,7 +2038,7 @@ type CreateFlowRunInputResponse struct {
 
 func (x *CreateFlowRunInputResponse) Reset() {
 	*x = CreateFlowRunInputResponse{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[23]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1556,7 +2050,7 @@ func (x *CreateFlowRunInputResponse) String() string {
 func (*CreateFlowRunInputResponse) ProtoMessage() {}
 
 func (x *CreateFlowRunInputResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[23]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1569,7 +2063,7 @@ func (x *CreateFlowRunInputResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFlowRunInputResponse.ProtoReflect.Descriptor instead.
 func (*CreateFlowRunInputResponse) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{23}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateFlowRunInputResponse) GetInput() *FlowRunInput {
@@ -1589,7 +2083,7 @@ type ReadFlowRunInputRequest struct {
 
 func (x *ReadFlowRunInputRequest) Reset() {
 	*x = ReadFlowRunInputRequest{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[24]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1601,7 +2095,7 @@ func (x *ReadFlowRunInputRequest) String() string {
 func (*ReadFlowRunInputRequest) ProtoMessage() {}
 
 func (x *ReadFlowRunInputRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[24]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1614,7 +2108,7 @@ func (x *ReadFlowRunInputRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadFlowRunInputRequest.ProtoReflect.Descriptor instead.
 func (*ReadFlowRunInputRequest) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{24}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ReadFlowRunInputRequest) GetFlowRunId() string {
@@ -1640,7 +2134,7 @@ type ReadFlowRunInputResponse struct {
 
 func (x *ReadFlowRunInputResponse) Reset() {
 	*x = ReadFlowRunInputResponse{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[25]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1652,7 +2146,7 @@ func (x *ReadFlowRunInputResponse) String() string {
 func (*ReadFlowRunInputResponse) ProtoMessage() {}
 
 func (x *ReadFlowRunInputResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[25]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1665,7 +2159,7 @@ func (x *ReadFlowRunInputResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadFlowRunInputResponse.ProtoReflect.Descriptor instead.
 func (*ReadFlowRunInputResponse) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{25}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ReadFlowRunInputResponse) GetInput() *FlowRunInput {
@@ -1688,7 +2182,7 @@ type FilterFlowRunInputsRequest struct {
 
 func (x *FilterFlowRunInputsRequest) Reset() {
 	*x = FilterFlowRunInputsRequest{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[26]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1700,7 +2194,7 @@ func (x *FilterFlowRunInputsRequest) String() string {
 func (*FilterFlowRunInputsRequest) ProtoMessage() {}
 
 func (x *FilterFlowRunInputsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[26]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1713,7 +2207,7 @@ func (x *FilterFlowRunInputsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FilterFlowRunInputsRequest.ProtoReflect.Descriptor instead.
 func (*FilterFlowRunInputsRequest) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{26}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *FilterFlowRunInputsRequest) GetFlowRunId() string {
@@ -1753,7 +2247,7 @@ type FilterFlowRunInputsResponse struct {
 
 func (x *FilterFlowRunInputsResponse) Reset() {
 	*x = FilterFlowRunInputsResponse{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[27]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1765,7 +2259,7 @@ func (x *FilterFlowRunInputsResponse) String() string {
 func (*FilterFlowRunInputsResponse) ProtoMessage() {}
 
 func (x *FilterFlowRunInputsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[27]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1778,7 +2272,7 @@ func (x *FilterFlowRunInputsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FilterFlowRunInputsResponse.ProtoReflect.Descriptor instead.
 func (*FilterFlowRunInputsResponse) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{27}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *FilterFlowRunInputsResponse) GetInputs() []*FlowRunInput {
@@ -1799,7 +2293,7 @@ type DeleteFlowRunInputRequest struct {
 
 func (x *DeleteFlowRunInputRequest) Reset() {
 	*x = DeleteFlowRunInputRequest{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[28]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1811,7 +2305,7 @@ func (x *DeleteFlowRunInputRequest) String() string {
 func (*DeleteFlowRunInputRequest) ProtoMessage() {}
 
 func (x *DeleteFlowRunInputRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[28]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1824,7 +2318,7 @@ func (x *DeleteFlowRunInputRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteFlowRunInputRequest.ProtoReflect.Descriptor instead.
 func (*DeleteFlowRunInputRequest) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{28}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *DeleteFlowRunInputRequest) GetFlowRunId() string {
@@ -1856,7 +2350,7 @@ type DeleteFlowRunInputResponse struct {
 
 func (x *DeleteFlowRunInputResponse) Reset() {
 	*x = DeleteFlowRunInputResponse{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[29]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1868,7 +2362,7 @@ func (x *DeleteFlowRunInputResponse) String() string {
 func (*DeleteFlowRunInputResponse) ProtoMessage() {}
 
 func (x *DeleteFlowRunInputResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[29]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1881,7 +2375,7 @@ func (x *DeleteFlowRunInputResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteFlowRunInputResponse.ProtoReflect.Descriptor instead.
 func (*DeleteFlowRunInputResponse) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{29}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{36}
 }
 
 type CreateTaskRunRequest struct {
@@ -1898,7 +2392,7 @@ type CreateTaskRunRequest struct {
 
 func (x *CreateTaskRunRequest) Reset() {
 	*x = CreateTaskRunRequest{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[30]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1910,7 +2404,7 @@ func (x *CreateTaskRunRequest) String() string {
 func (*CreateTaskRunRequest) ProtoMessage() {}
 
 func (x *CreateTaskRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[30]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1923,7 +2417,7 @@ func (x *CreateTaskRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTaskRunRequest.ProtoReflect.Descriptor instead.
 func (*CreateTaskRunRequest) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{30}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CreateTaskRunRequest) GetFlowRunId() string {
@@ -1979,7 +2473,7 @@ type CreateTaskRunResponse struct {
 
 func (x *CreateTaskRunResponse) Reset() {
 	*x = CreateTaskRunResponse{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[31]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1991,7 +2485,7 @@ func (x *CreateTaskRunResponse) String() string {
 func (*CreateTaskRunResponse) ProtoMessage() {}
 
 func (x *CreateTaskRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[31]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2004,7 +2498,7 @@ func (x *CreateTaskRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTaskRunResponse.ProtoReflect.Descriptor instead.
 func (*CreateTaskRunResponse) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{31}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CreateTaskRunResponse) GetTaskRun() *TaskRun {
@@ -2036,7 +2530,7 @@ type SetTaskRunStateRequest struct {
 
 func (x *SetTaskRunStateRequest) Reset() {
 	*x = SetTaskRunStateRequest{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[32]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2048,7 +2542,7 @@ func (x *SetTaskRunStateRequest) String() string {
 func (*SetTaskRunStateRequest) ProtoMessage() {}
 
 func (x *SetTaskRunStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[32]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2061,7 +2555,7 @@ func (x *SetTaskRunStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTaskRunStateRequest.ProtoReflect.Descriptor instead.
 func (*SetTaskRunStateRequest) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{32}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *SetTaskRunStateRequest) GetTaskRunId() string {
@@ -2108,7 +2602,7 @@ type SetTaskRunStateResponse struct {
 
 func (x *SetTaskRunStateResponse) Reset() {
 	*x = SetTaskRunStateResponse{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[33]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2120,7 +2614,7 @@ func (x *SetTaskRunStateResponse) String() string {
 func (*SetTaskRunStateResponse) ProtoMessage() {}
 
 func (x *SetTaskRunStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[33]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2133,7 +2627,7 @@ func (x *SetTaskRunStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTaskRunStateResponse.ProtoReflect.Descriptor instead.
 func (*SetTaskRunStateResponse) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{33}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *SetTaskRunStateResponse) GetTaskRun() *TaskRun {
@@ -2153,7 +2647,7 @@ type GetTaskRunRequest struct {
 
 func (x *GetTaskRunRequest) Reset() {
 	*x = GetTaskRunRequest{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[34]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2165,7 +2659,7 @@ func (x *GetTaskRunRequest) String() string {
 func (*GetTaskRunRequest) ProtoMessage() {}
 
 func (x *GetTaskRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[34]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2178,7 +2672,7 @@ func (x *GetTaskRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskRunRequest.ProtoReflect.Descriptor instead.
 func (*GetTaskRunRequest) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{34}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *GetTaskRunRequest) GetTaskRunId() string {
@@ -2204,7 +2698,7 @@ type GetTaskRunResponse struct {
 
 func (x *GetTaskRunResponse) Reset() {
 	*x = GetTaskRunResponse{}
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[35]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2216,7 +2710,7 @@ func (x *GetTaskRunResponse) String() string {
 func (*GetTaskRunResponse) ProtoMessage() {}
 
 func (x *GetTaskRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_run_service_proto_msgTypes[35]
+	mi := &file_flowgate_v1_run_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2229,7 +2723,7 @@ func (x *GetTaskRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskRunResponse.ProtoReflect.Descriptor instead.
 func (*GetTaskRunResponse) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{35}
+	return file_flowgate_v1_run_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetTaskRunResponse) GetTaskRun() *TaskRun {
@@ -2265,7 +2759,7 @@ const file_flowgate_v1_run_service_proto_rawDesc = "" +
 	"\x11GetFlowRunRequest\x12\x1e\n" +
 	"\vflow_run_id\x18\x01 \x01(\tR\tflowRunId\"E\n" +
 	"\x12GetFlowRunResponse\x12/\n" +
-	"\bflow_run\x18\x01 \x01(\v2\x14.flowgate.v1.FlowRunR\aflowRun\"\xf9\x01\n" +
+	"\bflow_run\x18\x01 \x01(\v2\x14.flowgate.v1.FlowRunR\aflowRun\"\x9a\x02\n" +
 	"\x13ListFlowRunsRequest\x127\n" +
 	"\vstate_types\x18\x01 \x03(\x0e2\x16.flowgate.v1.StateTypeR\n" +
 	"stateTypes\x12\x1b\n" +
@@ -2274,7 +2768,9 @@ const file_flowgate_v1_run_service_proto_rawDesc = "" +
 	"\x12parent_flow_run_id\x18\x04 \x01(\tR\x0fparentFlowRunId\x12\x1b\n" +
 	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageToken\"q\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\x12\x1f\n" +
+	"\vawaiting_me\x18\a \x01(\bR\n" +
+	"awaitingMe\"q\n" +
 	"\x14ListFlowRunsResponse\x121\n" +
 	"\tflow_runs\x18\x01 \x03(\v2\x14.flowgate.v1.FlowRunR\bflowRuns\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xce\x01\n" +
@@ -2292,7 +2788,7 @@ const file_flowgate_v1_run_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tR\trequestId\"H\n" +
 	"\x15CancelFlowRunResponse\x12/\n" +
-	"\bflow_run\x18\x01 \x01(\v2\x14.flowgate.v1.FlowRunR\aflowRun\"\x8e\x03\n" +
+	"\bflow_run\x18\x01 \x01(\v2\x14.flowgate.v1.FlowRunR\aflowRun\"\x82\x04\n" +
 	"\x13PauseFlowRunRequest\x12\x1e\n" +
 	"\vflow_run_id\x18\x01 \x01(\tR\tflowRunId\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12,\n" +
@@ -2306,12 +2802,17 @@ const file_flowgate_v1_run_service_proto_rawDesc = "" +
 	"\x11input_description\x18\a \x01(\tR\x10inputDescription\x12<\n" +
 	"\rinput_initial\x18\b \x01(\v2\x17.google.protobuf.StructR\finputInitial\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\t \x01(\tR\trequestIdB\x12\n" +
-	"\x10_timeout_seconds\"\xa2\x01\n" +
+	"request_id\x18\t \x01(\tR\trequestId\x127\n" +
+	"\bapproval\x18\n" +
+	" \x01(\v2\x1b.flowgate.v1.ApprovalPolicyR\bapproval\x129\n" +
+	"\n" +
+	"on_timeout\x18\v \x01(\v2\x1a.flowgate.v1.TimeoutPolicyR\tonTimeoutB\x12\n" +
+	"\x10_timeout_seconds\"\xd1\x01\n" +
 	"\x14PauseFlowRunResponse\x12/\n" +
 	"\bflow_run\x18\x01 \x01(\v2\x14.flowgate.v1.FlowRunR\aflowRun\x12#\n" +
 	"\ralready_fired\x18\x02 \x01(\bR\falreadyFired\x124\n" +
-	"\trun_input\x18\x03 \x01(\v2\x17.google.protobuf.StructR\brunInput\"\xf0\x02\n" +
+	"\trun_input\x18\x03 \x01(\v2\x17.google.protobuf.StructR\brunInput\x12-\n" +
+	"\x05links\x18\x04 \x03(\v2\x17.flowgate.v1.ResumeLinkR\x05links\"\xe4\x03\n" +
 	"\x15SuspendFlowRunRequest\x12\x1e\n" +
 	"\vflow_run_id\x18\x01 \x01(\tR\tflowRunId\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12,\n" +
@@ -2322,29 +2823,65 @@ const file_flowgate_v1_run_service_proto_rawDesc = "" +
 	"\x11input_description\x18\x06 \x01(\tR\x10inputDescription\x12<\n" +
 	"\rinput_initial\x18\a \x01(\v2\x17.google.protobuf.StructR\finputInitial\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\b \x01(\tR\trequestIdB\x12\n" +
-	"\x10_timeout_seconds\"\xa4\x01\n" +
+	"request_id\x18\b \x01(\tR\trequestId\x127\n" +
+	"\bapproval\x18\t \x01(\v2\x1b.flowgate.v1.ApprovalPolicyR\bapproval\x129\n" +
+	"\n" +
+	"on_timeout\x18\n" +
+	" \x01(\v2\x1a.flowgate.v1.TimeoutPolicyR\tonTimeoutB\x12\n" +
+	"\x10_timeout_seconds\"\xd3\x01\n" +
 	"\x16SuspendFlowRunResponse\x12/\n" +
 	"\bflow_run\x18\x01 \x01(\v2\x14.flowgate.v1.FlowRunR\aflowRun\x12#\n" +
 	"\ralready_fired\x18\x02 \x01(\bR\falreadyFired\x124\n" +
-	"\trun_input\x18\x03 \x01(\v2\x17.google.protobuf.StructR\brunInput\"\x8b\x01\n" +
+	"\trun_input\x18\x03 \x01(\v2\x17.google.protobuf.StructR\brunInput\x12-\n" +
+	"\x05links\x18\x04 \x03(\v2\x17.flowgate.v1.ResumeLinkR\x05links\"\xae\x01\n" +
 	"\x14ResumeFlowRunRequest\x12\x1e\n" +
 	"\vflow_run_id\x18\x01 \x01(\tR\tflowRunId\x124\n" +
 	"\trun_input\x18\x02 \x01(\v2\x17.google.protobuf.StructR\brunInput\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"H\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\x12!\n" +
+	"\fresume_token\x18\x04 \x01(\tR\vresumeToken\"b\n" +
 	"\x15ResumeFlowRunResponse\x12/\n" +
-	"\bflow_run\x18\x01 \x01(\v2\x14.flowgate.v1.FlowRunR\aflowRun\"u\n" +
+	"\bflow_run\x18\x01 \x01(\v2\x14.flowgate.v1.FlowRunR\aflowRun\x12\x18\n" +
+	"\aresumed\x18\x02 \x01(\bR\aresumed\"\x90\x01\n" +
+	"\x14RejectFlowRunRequest\x12\x1e\n" +
+	"\vflow_run_id\x18\x01 \x01(\tR\tflowRunId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\x12!\n" +
+	"\fresume_token\x18\x04 \x01(\tR\vresumeToken\"H\n" +
+	"\x15RejectFlowRunResponse\x12/\n" +
+	"\bflow_run\x18\x01 \x01(\v2\x14.flowgate.v1.FlowRunR\aflowRun\"8\n" +
+	"\x16ListResumeLinksRequest\x12\x1e\n" +
+	"\vflow_run_id\x18\x01 \x01(\tR\tflowRunId\"\xd0\x02\n" +
+	"\x0eResumeLinkInfo\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1e\n" +
+	"\vflow_run_id\x18\x02 \x01(\tR\tflowRunId\x12\x1b\n" +
+	"\tpause_key\x18\x03 \x01(\tR\bpauseKey\x12*\n" +
+	"\x11pause_instance_id\x18\x04 \x01(\tR\x0fpauseInstanceId\x12\x1a\n" +
+	"\bapprover\x18\x05 \x01(\tR\bapprover\x129\n" +
+	"\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x123\n" +
+	"\aused_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x06usedAt\x129\n" +
+	"\n" +
+	"revoked_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"L\n" +
+	"\x17ListResumeLinksResponse\x121\n" +
+	"\x05links\x18\x01 \x03(\v2\x1b.flowgate.v1.ResumeLinkInfoR\x05links\"2\n" +
+	"\x17RevokeResumeLinkRequest\x12\x17\n" +
+	"\alink_id\x18\x01 \x01(\tR\x06linkId\"K\n" +
+	"\x18RevokeResumeLinkResponse\x12/\n" +
+	"\x04link\x18\x01 \x01(\v2\x1b.flowgate.v1.ResumeLinkInfoR\x04link\"u\n" +
 	"\x14WaitForResumeRequest\x12\x1e\n" +
 	"\vflow_run_id\x18\x01 \x01(\tR\tflowRunId\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12+\n" +
-	"\x11heartbeat_seconds\x18\x03 \x01(\x05R\x10heartbeatSeconds\"\xf5\x01\n" +
+	"\x11heartbeat_seconds\x18\x03 \x01(\x05R\x10heartbeatSeconds\"\xe0\x02\n" +
 	"\x15WaitForResumeResponse\x12.\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1a.flowgate.v1.WaitEventTypeR\x04type\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x124\n" +
 	"\trun_input\x18\x03 \x01(\v2\x17.google.protobuf.StructR\brunInput\x12/\n" +
 	"\bflow_run\x18\x04 \x01(\v2\x14.flowgate.v1.FlowRunR\aflowRun\x123\n" +
-	"\asent_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\"5\n" +
+	"\asent_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\x123\n" +
+	"\tapprovals\x18\x06 \x03(\v2\x15.flowgate.v1.ApprovalR\tapprovals\x124\n" +
+	"\trejection\x18\a \x01(\v2\x16.flowgate.v1.RejectionR\trejection\"5\n" +
 	"\x13WatchFlowRunRequest\x12\x1e\n" +
 	"\vflow_run_id\x18\x01 \x01(\tR\tflowRunId\"G\n" +
 	"\x14WatchFlowRunResponse\x12/\n" +
@@ -2410,14 +2947,15 @@ const file_flowgate_v1_run_service_proto_rawDesc = "" +
 	"\vtask_run_id\x18\x01 \x01(\tR\ttaskRunId\x12\x1b\n" +
 	"\tcache_key\x18\x02 \x01(\tR\bcacheKey\"E\n" +
 	"\x12GetTaskRunResponse\x12/\n" +
-	"\btask_run\x18\x01 \x01(\v2\x14.flowgate.v1.TaskRunR\ataskRun*\xc9\x01\n" +
+	"\btask_run\x18\x01 \x01(\v2\x14.flowgate.v1.TaskRunR\ataskRun*\xe7\x01\n" +
 	"\rWaitEventType\x12\x1f\n" +
 	"\x1bWAIT_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19WAIT_EVENT_TYPE_HEARTBEAT\x10\x01\x12\x1b\n" +
 	"\x17WAIT_EVENT_TYPE_RESUMED\x10\x02\x12\x1d\n" +
 	"\x19WAIT_EVENT_TYPE_TIMED_OUT\x10\x03\x12\x1d\n" +
 	"\x19WAIT_EVENT_TYPE_CANCELLED\x10\x04\x12\x1d\n" +
-	"\x19WAIT_EVENT_TYPE_SUSPENDED\x10\x052\xef\f\n" +
+	"\x19WAIT_EVENT_TYPE_SUSPENDED\x10\x05\x12\x1c\n" +
+	"\x18WAIT_EVENT_TYPE_REJECTED\x10\x062\x86\x0f\n" +
 	"\n" +
 	"RunService\x12V\n" +
 	"\rCreateFlowRun\x12!.flowgate.v1.CreateFlowRunRequest\x1a\".flowgate.v1.CreateFlowRunResponse\x12M\n" +
@@ -2428,7 +2966,10 @@ const file_flowgate_v1_run_service_proto_rawDesc = "" +
 	"\rCancelFlowRun\x12!.flowgate.v1.CancelFlowRunRequest\x1a\".flowgate.v1.CancelFlowRunResponse\x12S\n" +
 	"\fPauseFlowRun\x12 .flowgate.v1.PauseFlowRunRequest\x1a!.flowgate.v1.PauseFlowRunResponse\x12Y\n" +
 	"\x0eSuspendFlowRun\x12\".flowgate.v1.SuspendFlowRunRequest\x1a#.flowgate.v1.SuspendFlowRunResponse\x12V\n" +
-	"\rResumeFlowRun\x12!.flowgate.v1.ResumeFlowRunRequest\x1a\".flowgate.v1.ResumeFlowRunResponse\x12X\n" +
+	"\rResumeFlowRun\x12!.flowgate.v1.ResumeFlowRunRequest\x1a\".flowgate.v1.ResumeFlowRunResponse\x12V\n" +
+	"\rRejectFlowRun\x12!.flowgate.v1.RejectFlowRunRequest\x1a\".flowgate.v1.RejectFlowRunResponse\x12\\\n" +
+	"\x0fListResumeLinks\x12#.flowgate.v1.ListResumeLinksRequest\x1a$.flowgate.v1.ListResumeLinksResponse\x12_\n" +
+	"\x10RevokeResumeLink\x12$.flowgate.v1.RevokeResumeLinkRequest\x1a%.flowgate.v1.RevokeResumeLinkResponse\x12X\n" +
 	"\rWaitForResume\x12!.flowgate.v1.WaitForResumeRequest\x1a\".flowgate.v1.WaitForResumeResponse0\x01\x12U\n" +
 	"\fWatchFlowRun\x12 .flowgate.v1.WatchFlowRunRequest\x1a!.flowgate.v1.WatchFlowRunResponse0\x01\x12X\n" +
 	"\rWatchFlowRuns\x12!.flowgate.v1.WatchFlowRunsRequest\x1a\".flowgate.v1.WatchFlowRunsResponse0\x01\x12e\n" +
@@ -2454,7 +2995,7 @@ func file_flowgate_v1_run_service_proto_rawDescGZIP() []byte {
 }
 
 var file_flowgate_v1_run_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_flowgate_v1_run_service_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_flowgate_v1_run_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_flowgate_v1_run_service_proto_goTypes = []any{
 	(WaitEventType)(0),                  // 0: flowgate.v1.WaitEventType
 	(*CreateFlowRunRequest)(nil),        // 1: flowgate.v1.CreateFlowRunRequest
@@ -2473,115 +3014,147 @@ var file_flowgate_v1_run_service_proto_goTypes = []any{
 	(*SuspendFlowRunResponse)(nil),      // 14: flowgate.v1.SuspendFlowRunResponse
 	(*ResumeFlowRunRequest)(nil),        // 15: flowgate.v1.ResumeFlowRunRequest
 	(*ResumeFlowRunResponse)(nil),       // 16: flowgate.v1.ResumeFlowRunResponse
-	(*WaitForResumeRequest)(nil),        // 17: flowgate.v1.WaitForResumeRequest
-	(*WaitForResumeResponse)(nil),       // 18: flowgate.v1.WaitForResumeResponse
-	(*WatchFlowRunRequest)(nil),         // 19: flowgate.v1.WatchFlowRunRequest
-	(*WatchFlowRunResponse)(nil),        // 20: flowgate.v1.WatchFlowRunResponse
-	(*WatchFlowRunsRequest)(nil),        // 21: flowgate.v1.WatchFlowRunsRequest
-	(*WatchFlowRunsResponse)(nil),       // 22: flowgate.v1.WatchFlowRunsResponse
-	(*CreateFlowRunInputRequest)(nil),   // 23: flowgate.v1.CreateFlowRunInputRequest
-	(*CreateFlowRunInputResponse)(nil),  // 24: flowgate.v1.CreateFlowRunInputResponse
-	(*ReadFlowRunInputRequest)(nil),     // 25: flowgate.v1.ReadFlowRunInputRequest
-	(*ReadFlowRunInputResponse)(nil),    // 26: flowgate.v1.ReadFlowRunInputResponse
-	(*FilterFlowRunInputsRequest)(nil),  // 27: flowgate.v1.FilterFlowRunInputsRequest
-	(*FilterFlowRunInputsResponse)(nil), // 28: flowgate.v1.FilterFlowRunInputsResponse
-	(*DeleteFlowRunInputRequest)(nil),   // 29: flowgate.v1.DeleteFlowRunInputRequest
-	(*DeleteFlowRunInputResponse)(nil),  // 30: flowgate.v1.DeleteFlowRunInputResponse
-	(*CreateTaskRunRequest)(nil),        // 31: flowgate.v1.CreateTaskRunRequest
-	(*CreateTaskRunResponse)(nil),       // 32: flowgate.v1.CreateTaskRunResponse
-	(*SetTaskRunStateRequest)(nil),      // 33: flowgate.v1.SetTaskRunStateRequest
-	(*SetTaskRunStateResponse)(nil),     // 34: flowgate.v1.SetTaskRunStateResponse
-	(*GetTaskRunRequest)(nil),           // 35: flowgate.v1.GetTaskRunRequest
-	(*GetTaskRunResponse)(nil),          // 36: flowgate.v1.GetTaskRunResponse
-	nil,                                 // 37: flowgate.v1.CreateFlowRunRequest.LabelsEntry
-	(*structpb.Struct)(nil),             // 38: google.protobuf.Struct
-	(*StateProposal)(nil),               // 39: flowgate.v1.StateProposal
-	(*FlowRun)(nil),                     // 40: flowgate.v1.FlowRun
-	(StateType)(0),                      // 41: flowgate.v1.StateType
-	(*timestamppb.Timestamp)(nil),       // 42: google.protobuf.Timestamp
-	(*FlowRunEvent)(nil),                // 43: flowgate.v1.FlowRunEvent
-	(*structpb.Value)(nil),              // 44: google.protobuf.Value
-	(*FlowRunInput)(nil),                // 45: flowgate.v1.FlowRunInput
-	(*TaskRun)(nil),                     // 46: flowgate.v1.TaskRun
+	(*RejectFlowRunRequest)(nil),        // 17: flowgate.v1.RejectFlowRunRequest
+	(*RejectFlowRunResponse)(nil),       // 18: flowgate.v1.RejectFlowRunResponse
+	(*ListResumeLinksRequest)(nil),      // 19: flowgate.v1.ListResumeLinksRequest
+	(*ResumeLinkInfo)(nil),              // 20: flowgate.v1.ResumeLinkInfo
+	(*ListResumeLinksResponse)(nil),     // 21: flowgate.v1.ListResumeLinksResponse
+	(*RevokeResumeLinkRequest)(nil),     // 22: flowgate.v1.RevokeResumeLinkRequest
+	(*RevokeResumeLinkResponse)(nil),    // 23: flowgate.v1.RevokeResumeLinkResponse
+	(*WaitForResumeRequest)(nil),        // 24: flowgate.v1.WaitForResumeRequest
+	(*WaitForResumeResponse)(nil),       // 25: flowgate.v1.WaitForResumeResponse
+	(*WatchFlowRunRequest)(nil),         // 26: flowgate.v1.WatchFlowRunRequest
+	(*WatchFlowRunResponse)(nil),        // 27: flowgate.v1.WatchFlowRunResponse
+	(*WatchFlowRunsRequest)(nil),        // 28: flowgate.v1.WatchFlowRunsRequest
+	(*WatchFlowRunsResponse)(nil),       // 29: flowgate.v1.WatchFlowRunsResponse
+	(*CreateFlowRunInputRequest)(nil),   // 30: flowgate.v1.CreateFlowRunInputRequest
+	(*CreateFlowRunInputResponse)(nil),  // 31: flowgate.v1.CreateFlowRunInputResponse
+	(*ReadFlowRunInputRequest)(nil),     // 32: flowgate.v1.ReadFlowRunInputRequest
+	(*ReadFlowRunInputResponse)(nil),    // 33: flowgate.v1.ReadFlowRunInputResponse
+	(*FilterFlowRunInputsRequest)(nil),  // 34: flowgate.v1.FilterFlowRunInputsRequest
+	(*FilterFlowRunInputsResponse)(nil), // 35: flowgate.v1.FilterFlowRunInputsResponse
+	(*DeleteFlowRunInputRequest)(nil),   // 36: flowgate.v1.DeleteFlowRunInputRequest
+	(*DeleteFlowRunInputResponse)(nil),  // 37: flowgate.v1.DeleteFlowRunInputResponse
+	(*CreateTaskRunRequest)(nil),        // 38: flowgate.v1.CreateTaskRunRequest
+	(*CreateTaskRunResponse)(nil),       // 39: flowgate.v1.CreateTaskRunResponse
+	(*SetTaskRunStateRequest)(nil),      // 40: flowgate.v1.SetTaskRunStateRequest
+	(*SetTaskRunStateResponse)(nil),     // 41: flowgate.v1.SetTaskRunStateResponse
+	(*GetTaskRunRequest)(nil),           // 42: flowgate.v1.GetTaskRunRequest
+	(*GetTaskRunResponse)(nil),          // 43: flowgate.v1.GetTaskRunResponse
+	nil,                                 // 44: flowgate.v1.CreateFlowRunRequest.LabelsEntry
+	(*structpb.Struct)(nil),             // 45: google.protobuf.Struct
+	(*StateProposal)(nil),               // 46: flowgate.v1.StateProposal
+	(*FlowRun)(nil),                     // 47: flowgate.v1.FlowRun
+	(StateType)(0),                      // 48: flowgate.v1.StateType
+	(*ApprovalPolicy)(nil),              // 49: flowgate.v1.ApprovalPolicy
+	(*TimeoutPolicy)(nil),               // 50: flowgate.v1.TimeoutPolicy
+	(*ResumeLink)(nil),                  // 51: flowgate.v1.ResumeLink
+	(*timestamppb.Timestamp)(nil),       // 52: google.protobuf.Timestamp
+	(*Approval)(nil),                    // 53: flowgate.v1.Approval
+	(*Rejection)(nil),                   // 54: flowgate.v1.Rejection
+	(*FlowRunEvent)(nil),                // 55: flowgate.v1.FlowRunEvent
+	(*structpb.Value)(nil),              // 56: google.protobuf.Value
+	(*FlowRunInput)(nil),                // 57: flowgate.v1.FlowRunInput
+	(*TaskRun)(nil),                     // 58: flowgate.v1.TaskRun
 }
 var file_flowgate_v1_run_service_proto_depIdxs = []int32{
-	38, // 0: flowgate.v1.CreateFlowRunRequest.parameters:type_name -> google.protobuf.Struct
-	39, // 1: flowgate.v1.CreateFlowRunRequest.state:type_name -> flowgate.v1.StateProposal
-	37, // 2: flowgate.v1.CreateFlowRunRequest.labels:type_name -> flowgate.v1.CreateFlowRunRequest.LabelsEntry
-	40, // 3: flowgate.v1.CreateFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
-	40, // 4: flowgate.v1.GetFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
-	41, // 5: flowgate.v1.ListFlowRunsRequest.state_types:type_name -> flowgate.v1.StateType
-	40, // 6: flowgate.v1.ListFlowRunsResponse.flow_runs:type_name -> flowgate.v1.FlowRun
-	39, // 7: flowgate.v1.SetFlowRunStateRequest.state:type_name -> flowgate.v1.StateProposal
-	40, // 8: flowgate.v1.SetFlowRunStateResponse.flow_run:type_name -> flowgate.v1.FlowRun
-	40, // 9: flowgate.v1.CancelFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
-	38, // 10: flowgate.v1.PauseFlowRunRequest.input_schema:type_name -> google.protobuf.Struct
-	38, // 11: flowgate.v1.PauseFlowRunRequest.input_initial:type_name -> google.protobuf.Struct
-	40, // 12: flowgate.v1.PauseFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
-	38, // 13: flowgate.v1.PauseFlowRunResponse.run_input:type_name -> google.protobuf.Struct
-	38, // 14: flowgate.v1.SuspendFlowRunRequest.input_schema:type_name -> google.protobuf.Struct
-	38, // 15: flowgate.v1.SuspendFlowRunRequest.input_initial:type_name -> google.protobuf.Struct
-	40, // 16: flowgate.v1.SuspendFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
-	38, // 17: flowgate.v1.SuspendFlowRunResponse.run_input:type_name -> google.protobuf.Struct
-	38, // 18: flowgate.v1.ResumeFlowRunRequest.run_input:type_name -> google.protobuf.Struct
-	40, // 19: flowgate.v1.ResumeFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
-	0,  // 20: flowgate.v1.WaitForResumeResponse.type:type_name -> flowgate.v1.WaitEventType
-	38, // 21: flowgate.v1.WaitForResumeResponse.run_input:type_name -> google.protobuf.Struct
-	40, // 22: flowgate.v1.WaitForResumeResponse.flow_run:type_name -> flowgate.v1.FlowRun
-	42, // 23: flowgate.v1.WaitForResumeResponse.sent_at:type_name -> google.protobuf.Timestamp
-	43, // 24: flowgate.v1.WatchFlowRunResponse.event:type_name -> flowgate.v1.FlowRunEvent
-	41, // 25: flowgate.v1.WatchFlowRunsRequest.state_types:type_name -> flowgate.v1.StateType
-	43, // 26: flowgate.v1.WatchFlowRunsResponse.event:type_name -> flowgate.v1.FlowRunEvent
-	44, // 27: flowgate.v1.CreateFlowRunInputRequest.value:type_name -> google.protobuf.Value
-	45, // 28: flowgate.v1.CreateFlowRunInputResponse.input:type_name -> flowgate.v1.FlowRunInput
-	45, // 29: flowgate.v1.ReadFlowRunInputResponse.input:type_name -> flowgate.v1.FlowRunInput
-	45, // 30: flowgate.v1.FilterFlowRunInputsResponse.inputs:type_name -> flowgate.v1.FlowRunInput
-	46, // 31: flowgate.v1.CreateTaskRunResponse.task_run:type_name -> flowgate.v1.TaskRun
-	39, // 32: flowgate.v1.SetTaskRunStateRequest.state:type_name -> flowgate.v1.StateProposal
-	44, // 33: flowgate.v1.SetTaskRunStateRequest.result:type_name -> google.protobuf.Value
-	46, // 34: flowgate.v1.SetTaskRunStateResponse.task_run:type_name -> flowgate.v1.TaskRun
-	46, // 35: flowgate.v1.GetTaskRunResponse.task_run:type_name -> flowgate.v1.TaskRun
-	1,  // 36: flowgate.v1.RunService.CreateFlowRun:input_type -> flowgate.v1.CreateFlowRunRequest
-	3,  // 37: flowgate.v1.RunService.GetFlowRun:input_type -> flowgate.v1.GetFlowRunRequest
-	5,  // 38: flowgate.v1.RunService.ListFlowRuns:input_type -> flowgate.v1.ListFlowRunsRequest
-	7,  // 39: flowgate.v1.RunService.SetFlowRunState:input_type -> flowgate.v1.SetFlowRunStateRequest
-	9,  // 40: flowgate.v1.RunService.CancelFlowRun:input_type -> flowgate.v1.CancelFlowRunRequest
-	11, // 41: flowgate.v1.RunService.PauseFlowRun:input_type -> flowgate.v1.PauseFlowRunRequest
-	13, // 42: flowgate.v1.RunService.SuspendFlowRun:input_type -> flowgate.v1.SuspendFlowRunRequest
-	15, // 43: flowgate.v1.RunService.ResumeFlowRun:input_type -> flowgate.v1.ResumeFlowRunRequest
-	17, // 44: flowgate.v1.RunService.WaitForResume:input_type -> flowgate.v1.WaitForResumeRequest
-	19, // 45: flowgate.v1.RunService.WatchFlowRun:input_type -> flowgate.v1.WatchFlowRunRequest
-	21, // 46: flowgate.v1.RunService.WatchFlowRuns:input_type -> flowgate.v1.WatchFlowRunsRequest
-	23, // 47: flowgate.v1.RunService.CreateFlowRunInput:input_type -> flowgate.v1.CreateFlowRunInputRequest
-	25, // 48: flowgate.v1.RunService.ReadFlowRunInput:input_type -> flowgate.v1.ReadFlowRunInputRequest
-	27, // 49: flowgate.v1.RunService.FilterFlowRunInputs:input_type -> flowgate.v1.FilterFlowRunInputsRequest
-	29, // 50: flowgate.v1.RunService.DeleteFlowRunInput:input_type -> flowgate.v1.DeleteFlowRunInputRequest
-	31, // 51: flowgate.v1.RunService.CreateTaskRun:input_type -> flowgate.v1.CreateTaskRunRequest
-	33, // 52: flowgate.v1.RunService.SetTaskRunState:input_type -> flowgate.v1.SetTaskRunStateRequest
-	35, // 53: flowgate.v1.RunService.GetTaskRun:input_type -> flowgate.v1.GetTaskRunRequest
-	2,  // 54: flowgate.v1.RunService.CreateFlowRun:output_type -> flowgate.v1.CreateFlowRunResponse
-	4,  // 55: flowgate.v1.RunService.GetFlowRun:output_type -> flowgate.v1.GetFlowRunResponse
-	6,  // 56: flowgate.v1.RunService.ListFlowRuns:output_type -> flowgate.v1.ListFlowRunsResponse
-	8,  // 57: flowgate.v1.RunService.SetFlowRunState:output_type -> flowgate.v1.SetFlowRunStateResponse
-	10, // 58: flowgate.v1.RunService.CancelFlowRun:output_type -> flowgate.v1.CancelFlowRunResponse
-	12, // 59: flowgate.v1.RunService.PauseFlowRun:output_type -> flowgate.v1.PauseFlowRunResponse
-	14, // 60: flowgate.v1.RunService.SuspendFlowRun:output_type -> flowgate.v1.SuspendFlowRunResponse
-	16, // 61: flowgate.v1.RunService.ResumeFlowRun:output_type -> flowgate.v1.ResumeFlowRunResponse
-	18, // 62: flowgate.v1.RunService.WaitForResume:output_type -> flowgate.v1.WaitForResumeResponse
-	20, // 63: flowgate.v1.RunService.WatchFlowRun:output_type -> flowgate.v1.WatchFlowRunResponse
-	22, // 64: flowgate.v1.RunService.WatchFlowRuns:output_type -> flowgate.v1.WatchFlowRunsResponse
-	24, // 65: flowgate.v1.RunService.CreateFlowRunInput:output_type -> flowgate.v1.CreateFlowRunInputResponse
-	26, // 66: flowgate.v1.RunService.ReadFlowRunInput:output_type -> flowgate.v1.ReadFlowRunInputResponse
-	28, // 67: flowgate.v1.RunService.FilterFlowRunInputs:output_type -> flowgate.v1.FilterFlowRunInputsResponse
-	30, // 68: flowgate.v1.RunService.DeleteFlowRunInput:output_type -> flowgate.v1.DeleteFlowRunInputResponse
-	32, // 69: flowgate.v1.RunService.CreateTaskRun:output_type -> flowgate.v1.CreateTaskRunResponse
-	34, // 70: flowgate.v1.RunService.SetTaskRunState:output_type -> flowgate.v1.SetTaskRunStateResponse
-	36, // 71: flowgate.v1.RunService.GetTaskRun:output_type -> flowgate.v1.GetTaskRunResponse
-	54, // [54:72] is the sub-list for method output_type
-	36, // [36:54] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	45, // 0: flowgate.v1.CreateFlowRunRequest.parameters:type_name -> google.protobuf.Struct
+	46, // 1: flowgate.v1.CreateFlowRunRequest.state:type_name -> flowgate.v1.StateProposal
+	44, // 2: flowgate.v1.CreateFlowRunRequest.labels:type_name -> flowgate.v1.CreateFlowRunRequest.LabelsEntry
+	47, // 3: flowgate.v1.CreateFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
+	47, // 4: flowgate.v1.GetFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
+	48, // 5: flowgate.v1.ListFlowRunsRequest.state_types:type_name -> flowgate.v1.StateType
+	47, // 6: flowgate.v1.ListFlowRunsResponse.flow_runs:type_name -> flowgate.v1.FlowRun
+	46, // 7: flowgate.v1.SetFlowRunStateRequest.state:type_name -> flowgate.v1.StateProposal
+	47, // 8: flowgate.v1.SetFlowRunStateResponse.flow_run:type_name -> flowgate.v1.FlowRun
+	47, // 9: flowgate.v1.CancelFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
+	45, // 10: flowgate.v1.PauseFlowRunRequest.input_schema:type_name -> google.protobuf.Struct
+	45, // 11: flowgate.v1.PauseFlowRunRequest.input_initial:type_name -> google.protobuf.Struct
+	49, // 12: flowgate.v1.PauseFlowRunRequest.approval:type_name -> flowgate.v1.ApprovalPolicy
+	50, // 13: flowgate.v1.PauseFlowRunRequest.on_timeout:type_name -> flowgate.v1.TimeoutPolicy
+	47, // 14: flowgate.v1.PauseFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
+	45, // 15: flowgate.v1.PauseFlowRunResponse.run_input:type_name -> google.protobuf.Struct
+	51, // 16: flowgate.v1.PauseFlowRunResponse.links:type_name -> flowgate.v1.ResumeLink
+	45, // 17: flowgate.v1.SuspendFlowRunRequest.input_schema:type_name -> google.protobuf.Struct
+	45, // 18: flowgate.v1.SuspendFlowRunRequest.input_initial:type_name -> google.protobuf.Struct
+	49, // 19: flowgate.v1.SuspendFlowRunRequest.approval:type_name -> flowgate.v1.ApprovalPolicy
+	50, // 20: flowgate.v1.SuspendFlowRunRequest.on_timeout:type_name -> flowgate.v1.TimeoutPolicy
+	47, // 21: flowgate.v1.SuspendFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
+	45, // 22: flowgate.v1.SuspendFlowRunResponse.run_input:type_name -> google.protobuf.Struct
+	51, // 23: flowgate.v1.SuspendFlowRunResponse.links:type_name -> flowgate.v1.ResumeLink
+	45, // 24: flowgate.v1.ResumeFlowRunRequest.run_input:type_name -> google.protobuf.Struct
+	47, // 25: flowgate.v1.ResumeFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
+	47, // 26: flowgate.v1.RejectFlowRunResponse.flow_run:type_name -> flowgate.v1.FlowRun
+	52, // 27: flowgate.v1.ResumeLinkInfo.created_at:type_name -> google.protobuf.Timestamp
+	52, // 28: flowgate.v1.ResumeLinkInfo.used_at:type_name -> google.protobuf.Timestamp
+	52, // 29: flowgate.v1.ResumeLinkInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	20, // 30: flowgate.v1.ListResumeLinksResponse.links:type_name -> flowgate.v1.ResumeLinkInfo
+	20, // 31: flowgate.v1.RevokeResumeLinkResponse.link:type_name -> flowgate.v1.ResumeLinkInfo
+	0,  // 32: flowgate.v1.WaitForResumeResponse.type:type_name -> flowgate.v1.WaitEventType
+	45, // 33: flowgate.v1.WaitForResumeResponse.run_input:type_name -> google.protobuf.Struct
+	47, // 34: flowgate.v1.WaitForResumeResponse.flow_run:type_name -> flowgate.v1.FlowRun
+	52, // 35: flowgate.v1.WaitForResumeResponse.sent_at:type_name -> google.protobuf.Timestamp
+	53, // 36: flowgate.v1.WaitForResumeResponse.approvals:type_name -> flowgate.v1.Approval
+	54, // 37: flowgate.v1.WaitForResumeResponse.rejection:type_name -> flowgate.v1.Rejection
+	55, // 38: flowgate.v1.WatchFlowRunResponse.event:type_name -> flowgate.v1.FlowRunEvent
+	48, // 39: flowgate.v1.WatchFlowRunsRequest.state_types:type_name -> flowgate.v1.StateType
+	55, // 40: flowgate.v1.WatchFlowRunsResponse.event:type_name -> flowgate.v1.FlowRunEvent
+	56, // 41: flowgate.v1.CreateFlowRunInputRequest.value:type_name -> google.protobuf.Value
+	57, // 42: flowgate.v1.CreateFlowRunInputResponse.input:type_name -> flowgate.v1.FlowRunInput
+	57, // 43: flowgate.v1.ReadFlowRunInputResponse.input:type_name -> flowgate.v1.FlowRunInput
+	57, // 44: flowgate.v1.FilterFlowRunInputsResponse.inputs:type_name -> flowgate.v1.FlowRunInput
+	58, // 45: flowgate.v1.CreateTaskRunResponse.task_run:type_name -> flowgate.v1.TaskRun
+	46, // 46: flowgate.v1.SetTaskRunStateRequest.state:type_name -> flowgate.v1.StateProposal
+	56, // 47: flowgate.v1.SetTaskRunStateRequest.result:type_name -> google.protobuf.Value
+	58, // 48: flowgate.v1.SetTaskRunStateResponse.task_run:type_name -> flowgate.v1.TaskRun
+	58, // 49: flowgate.v1.GetTaskRunResponse.task_run:type_name -> flowgate.v1.TaskRun
+	1,  // 50: flowgate.v1.RunService.CreateFlowRun:input_type -> flowgate.v1.CreateFlowRunRequest
+	3,  // 51: flowgate.v1.RunService.GetFlowRun:input_type -> flowgate.v1.GetFlowRunRequest
+	5,  // 52: flowgate.v1.RunService.ListFlowRuns:input_type -> flowgate.v1.ListFlowRunsRequest
+	7,  // 53: flowgate.v1.RunService.SetFlowRunState:input_type -> flowgate.v1.SetFlowRunStateRequest
+	9,  // 54: flowgate.v1.RunService.CancelFlowRun:input_type -> flowgate.v1.CancelFlowRunRequest
+	11, // 55: flowgate.v1.RunService.PauseFlowRun:input_type -> flowgate.v1.PauseFlowRunRequest
+	13, // 56: flowgate.v1.RunService.SuspendFlowRun:input_type -> flowgate.v1.SuspendFlowRunRequest
+	15, // 57: flowgate.v1.RunService.ResumeFlowRun:input_type -> flowgate.v1.ResumeFlowRunRequest
+	17, // 58: flowgate.v1.RunService.RejectFlowRun:input_type -> flowgate.v1.RejectFlowRunRequest
+	19, // 59: flowgate.v1.RunService.ListResumeLinks:input_type -> flowgate.v1.ListResumeLinksRequest
+	22, // 60: flowgate.v1.RunService.RevokeResumeLink:input_type -> flowgate.v1.RevokeResumeLinkRequest
+	24, // 61: flowgate.v1.RunService.WaitForResume:input_type -> flowgate.v1.WaitForResumeRequest
+	26, // 62: flowgate.v1.RunService.WatchFlowRun:input_type -> flowgate.v1.WatchFlowRunRequest
+	28, // 63: flowgate.v1.RunService.WatchFlowRuns:input_type -> flowgate.v1.WatchFlowRunsRequest
+	30, // 64: flowgate.v1.RunService.CreateFlowRunInput:input_type -> flowgate.v1.CreateFlowRunInputRequest
+	32, // 65: flowgate.v1.RunService.ReadFlowRunInput:input_type -> flowgate.v1.ReadFlowRunInputRequest
+	34, // 66: flowgate.v1.RunService.FilterFlowRunInputs:input_type -> flowgate.v1.FilterFlowRunInputsRequest
+	36, // 67: flowgate.v1.RunService.DeleteFlowRunInput:input_type -> flowgate.v1.DeleteFlowRunInputRequest
+	38, // 68: flowgate.v1.RunService.CreateTaskRun:input_type -> flowgate.v1.CreateTaskRunRequest
+	40, // 69: flowgate.v1.RunService.SetTaskRunState:input_type -> flowgate.v1.SetTaskRunStateRequest
+	42, // 70: flowgate.v1.RunService.GetTaskRun:input_type -> flowgate.v1.GetTaskRunRequest
+	2,  // 71: flowgate.v1.RunService.CreateFlowRun:output_type -> flowgate.v1.CreateFlowRunResponse
+	4,  // 72: flowgate.v1.RunService.GetFlowRun:output_type -> flowgate.v1.GetFlowRunResponse
+	6,  // 73: flowgate.v1.RunService.ListFlowRuns:output_type -> flowgate.v1.ListFlowRunsResponse
+	8,  // 74: flowgate.v1.RunService.SetFlowRunState:output_type -> flowgate.v1.SetFlowRunStateResponse
+	10, // 75: flowgate.v1.RunService.CancelFlowRun:output_type -> flowgate.v1.CancelFlowRunResponse
+	12, // 76: flowgate.v1.RunService.PauseFlowRun:output_type -> flowgate.v1.PauseFlowRunResponse
+	14, // 77: flowgate.v1.RunService.SuspendFlowRun:output_type -> flowgate.v1.SuspendFlowRunResponse
+	16, // 78: flowgate.v1.RunService.ResumeFlowRun:output_type -> flowgate.v1.ResumeFlowRunResponse
+	18, // 79: flowgate.v1.RunService.RejectFlowRun:output_type -> flowgate.v1.RejectFlowRunResponse
+	21, // 80: flowgate.v1.RunService.ListResumeLinks:output_type -> flowgate.v1.ListResumeLinksResponse
+	23, // 81: flowgate.v1.RunService.RevokeResumeLink:output_type -> flowgate.v1.RevokeResumeLinkResponse
+	25, // 82: flowgate.v1.RunService.WaitForResume:output_type -> flowgate.v1.WaitForResumeResponse
+	27, // 83: flowgate.v1.RunService.WatchFlowRun:output_type -> flowgate.v1.WatchFlowRunResponse
+	29, // 84: flowgate.v1.RunService.WatchFlowRuns:output_type -> flowgate.v1.WatchFlowRunsResponse
+	31, // 85: flowgate.v1.RunService.CreateFlowRunInput:output_type -> flowgate.v1.CreateFlowRunInputResponse
+	33, // 86: flowgate.v1.RunService.ReadFlowRunInput:output_type -> flowgate.v1.ReadFlowRunInputResponse
+	35, // 87: flowgate.v1.RunService.FilterFlowRunInputs:output_type -> flowgate.v1.FilterFlowRunInputsResponse
+	37, // 88: flowgate.v1.RunService.DeleteFlowRunInput:output_type -> flowgate.v1.DeleteFlowRunInputResponse
+	39, // 89: flowgate.v1.RunService.CreateTaskRun:output_type -> flowgate.v1.CreateTaskRunResponse
+	41, // 90: flowgate.v1.RunService.SetTaskRunState:output_type -> flowgate.v1.SetTaskRunStateResponse
+	43, // 91: flowgate.v1.RunService.GetTaskRun:output_type -> flowgate.v1.GetTaskRunResponse
+	71, // [71:92] is the sub-list for method output_type
+	50, // [50:71] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_flowgate_v1_run_service_proto_init() }
@@ -2599,7 +3172,7 @@ func file_flowgate_v1_run_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_flowgate_v1_run_service_proto_rawDesc), len(file_flowgate_v1_run_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   37,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

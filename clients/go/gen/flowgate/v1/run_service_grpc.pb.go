@@ -27,6 +27,9 @@ const (
 	RunService_PauseFlowRun_FullMethodName        = "/flowgate.v1.RunService/PauseFlowRun"
 	RunService_SuspendFlowRun_FullMethodName      = "/flowgate.v1.RunService/SuspendFlowRun"
 	RunService_ResumeFlowRun_FullMethodName       = "/flowgate.v1.RunService/ResumeFlowRun"
+	RunService_RejectFlowRun_FullMethodName       = "/flowgate.v1.RunService/RejectFlowRun"
+	RunService_ListResumeLinks_FullMethodName     = "/flowgate.v1.RunService/ListResumeLinks"
+	RunService_RevokeResumeLink_FullMethodName    = "/flowgate.v1.RunService/RevokeResumeLink"
 	RunService_WaitForResume_FullMethodName       = "/flowgate.v1.RunService/WaitForResume"
 	RunService_WatchFlowRun_FullMethodName        = "/flowgate.v1.RunService/WatchFlowRun"
 	RunService_WatchFlowRuns_FullMethodName       = "/flowgate.v1.RunService/WatchFlowRuns"
@@ -90,7 +93,25 @@ type RunServiceClient interface {
 	// Errors: NOT_FOUND; INVALID_ARGUMENT (input fails the schema; details list every field path, see
 	// README "Errors"; input too large or not an object); FAILED_PRECONDITION ("Cannot resume a flow run
 	// that is not paused.", "The flow run pause has timed out and can no longer resume.").
+	//
+	// With an approval policy on the pause, the call is an approval: the caller (or the resume link's
+	// principal) must be allowed to approve (PERMISSION_DENIED, reasons NOT_AN_APPROVER, SELF_APPROVAL);
+	// below the quorum the approval is recorded and the run stays PAUSED (`resumed` false); the approval
+	// that meets it resumes the run with its own input. A `resume_token` stands in for an API key.
+	// Errors also: UNAUTHENTICATED (RESUME_LINK_INVALID), FAILED_PRECONDITION (RESUME_LINK_USED,
+	// RESUME_LINK_EXPIRED).
 	ResumeFlowRun(ctx context.Context, in *ResumeFlowRunRequest, opts ...grpc.CallOption) (*ResumeFlowRunResponse, error)
+	// Rejects a PAUSED run: one reject ends the pause whatever the quorum. Allowed to whoever may approve
+	// the pause (or a resume link's holder). An in-process pause goes back to RUNNING and its waiter gets
+	// REJECTED (the flow decides what follows); a suspended run becomes FAILED "Rejected by <who>: <reason>"
+	// and is not re-executed. Errors: as ResumeFlowRun.
+	RejectFlowRun(ctx context.Context, in *RejectFlowRunRequest, opts ...grpc.CallOption) (*RejectFlowRunResponse, error)
+	// Lists a run's resume links (never their tokens): who each is for, and whether it was used or revoked.
+	// Errors: NOT_FOUND.
+	ListResumeLinks(ctx context.Context, in *ListResumeLinksRequest, opts ...grpc.CallOption) (*ListResumeLinksResponse, error)
+	// Revokes one resume link: it is refused from then on. Revoking a revoked link answers it unchanged.
+	// Errors: NOT_FOUND (reason RESUME_LINK_INVALID).
+	RevokeResumeLink(ctx context.Context, in *RevokeResumeLinkRequest, opts ...grpc.CallOption) (*RevokeResumeLinkResponse, error)
 	// Holds the caller while the run is paused: heartbeats, then exactly one final event (RESUMED with
 	// the input, TIMED_OUT, CANCELLED or SUSPENDED), then the stream ends. Opened after the final event,
 	// it sends that event at once.
@@ -209,6 +230,36 @@ func (c *runServiceClient) ResumeFlowRun(ctx context.Context, in *ResumeFlowRunR
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ResumeFlowRunResponse)
 	err := c.cc.Invoke(ctx, RunService_ResumeFlowRun_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *runServiceClient) RejectFlowRun(ctx context.Context, in *RejectFlowRunRequest, opts ...grpc.CallOption) (*RejectFlowRunResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RejectFlowRunResponse)
+	err := c.cc.Invoke(ctx, RunService_RejectFlowRun_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *runServiceClient) ListResumeLinks(ctx context.Context, in *ListResumeLinksRequest, opts ...grpc.CallOption) (*ListResumeLinksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListResumeLinksResponse)
+	err := c.cc.Invoke(ctx, RunService_ListResumeLinks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *runServiceClient) RevokeResumeLink(ctx context.Context, in *RevokeResumeLinkRequest, opts ...grpc.CallOption) (*RevokeResumeLinkResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RevokeResumeLinkResponse)
+	err := c.cc.Invoke(ctx, RunService_RevokeResumeLink_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -393,7 +444,25 @@ type RunServiceServer interface {
 	// Errors: NOT_FOUND; INVALID_ARGUMENT (input fails the schema; details list every field path, see
 	// README "Errors"; input too large or not an object); FAILED_PRECONDITION ("Cannot resume a flow run
 	// that is not paused.", "The flow run pause has timed out and can no longer resume.").
+	//
+	// With an approval policy on the pause, the call is an approval: the caller (or the resume link's
+	// principal) must be allowed to approve (PERMISSION_DENIED, reasons NOT_AN_APPROVER, SELF_APPROVAL);
+	// below the quorum the approval is recorded and the run stays PAUSED (`resumed` false); the approval
+	// that meets it resumes the run with its own input. A `resume_token` stands in for an API key.
+	// Errors also: UNAUTHENTICATED (RESUME_LINK_INVALID), FAILED_PRECONDITION (RESUME_LINK_USED,
+	// RESUME_LINK_EXPIRED).
 	ResumeFlowRun(context.Context, *ResumeFlowRunRequest) (*ResumeFlowRunResponse, error)
+	// Rejects a PAUSED run: one reject ends the pause whatever the quorum. Allowed to whoever may approve
+	// the pause (or a resume link's holder). An in-process pause goes back to RUNNING and its waiter gets
+	// REJECTED (the flow decides what follows); a suspended run becomes FAILED "Rejected by <who>: <reason>"
+	// and is not re-executed. Errors: as ResumeFlowRun.
+	RejectFlowRun(context.Context, *RejectFlowRunRequest) (*RejectFlowRunResponse, error)
+	// Lists a run's resume links (never their tokens): who each is for, and whether it was used or revoked.
+	// Errors: NOT_FOUND.
+	ListResumeLinks(context.Context, *ListResumeLinksRequest) (*ListResumeLinksResponse, error)
+	// Revokes one resume link: it is refused from then on. Revoking a revoked link answers it unchanged.
+	// Errors: NOT_FOUND (reason RESUME_LINK_INVALID).
+	RevokeResumeLink(context.Context, *RevokeResumeLinkRequest) (*RevokeResumeLinkResponse, error)
 	// Holds the caller while the run is paused: heartbeats, then exactly one final event (RESUMED with
 	// the input, TIMED_OUT, CANCELLED or SUSPENDED), then the stream ends. Opened after the final event,
 	// it sends that event at once.
@@ -461,6 +530,15 @@ func (UnimplementedRunServiceServer) SuspendFlowRun(context.Context, *SuspendFlo
 }
 func (UnimplementedRunServiceServer) ResumeFlowRun(context.Context, *ResumeFlowRunRequest) (*ResumeFlowRunResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ResumeFlowRun not implemented")
+}
+func (UnimplementedRunServiceServer) RejectFlowRun(context.Context, *RejectFlowRunRequest) (*RejectFlowRunResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectFlowRun not implemented")
+}
+func (UnimplementedRunServiceServer) ListResumeLinks(context.Context, *ListResumeLinksRequest) (*ListResumeLinksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListResumeLinks not implemented")
+}
+func (UnimplementedRunServiceServer) RevokeResumeLink(context.Context, *RevokeResumeLinkRequest) (*RevokeResumeLinkResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeResumeLink not implemented")
 }
 func (UnimplementedRunServiceServer) WaitForResume(*WaitForResumeRequest, grpc.ServerStreamingServer[WaitForResumeResponse]) error {
 	return status.Error(codes.Unimplemented, "method WaitForResume not implemented")
@@ -653,6 +731,60 @@ func _RunService_ResumeFlowRun_Handler(srv interface{}, ctx context.Context, dec
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(RunServiceServer).ResumeFlowRun(ctx, req.(*ResumeFlowRunRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RunService_RejectFlowRun_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectFlowRunRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RunServiceServer).RejectFlowRun(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RunService_RejectFlowRun_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RunServiceServer).RejectFlowRun(ctx, req.(*RejectFlowRunRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RunService_ListResumeLinks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListResumeLinksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RunServiceServer).ListResumeLinks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RunService_ListResumeLinks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RunServiceServer).ListResumeLinks(ctx, req.(*ListResumeLinksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RunService_RevokeResumeLink_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeResumeLinkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RunServiceServer).RevokeResumeLink(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RunService_RevokeResumeLink_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RunServiceServer).RevokeResumeLink(ctx, req.(*RevokeResumeLinkRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -854,6 +986,18 @@ var RunService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ResumeFlowRun",
 			Handler:    _RunService_ResumeFlowRun_Handler,
+		},
+		{
+			MethodName: "RejectFlowRun",
+			Handler:    _RunService_RejectFlowRun_Handler,
+		},
+		{
+			MethodName: "ListResumeLinks",
+			Handler:    _RunService_ListResumeLinks_Handler,
+		},
+		{
+			MethodName: "RevokeResumeLink",
+			Handler:    _RunService_RevokeResumeLink_Handler,
 		},
 		{
 			MethodName: "CreateFlowRunInput",

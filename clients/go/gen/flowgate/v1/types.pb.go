@@ -94,6 +94,112 @@ func (StateType) EnumDescriptor() ([]byte, []int) {
 	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{0}
 }
 
+// Which resume links a pause hands out.
+type ResumeLinks int32
+
+const (
+	// No links.
+	ResumeLinks_RESUME_LINKS_UNSPECIFIED ResumeLinks = 0
+	// One link per principal named in `approvers` (group entries get none); using it acts as that principal.
+	ResumeLinks_RESUME_LINKS_PER_APPROVER ResumeLinks = 1
+	// One link for anyone holding it; its approval is recorded as principal "link".
+	ResumeLinks_RESUME_LINKS_SHARED ResumeLinks = 2
+)
+
+// Enum value maps for ResumeLinks.
+var (
+	ResumeLinks_name = map[int32]string{
+		0: "RESUME_LINKS_UNSPECIFIED",
+		1: "RESUME_LINKS_PER_APPROVER",
+		2: "RESUME_LINKS_SHARED",
+	}
+	ResumeLinks_value = map[string]int32{
+		"RESUME_LINKS_UNSPECIFIED":  0,
+		"RESUME_LINKS_PER_APPROVER": 1,
+		"RESUME_LINKS_SHARED":       2,
+	}
+)
+
+func (x ResumeLinks) Enum() *ResumeLinks {
+	p := new(ResumeLinks)
+	*p = x
+	return p
+}
+
+func (x ResumeLinks) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ResumeLinks) Descriptor() protoreflect.EnumDescriptor {
+	return file_flowgate_v1_types_proto_enumTypes[1].Descriptor()
+}
+
+func (ResumeLinks) Type() protoreflect.EnumType {
+	return &file_flowgate_v1_types_proto_enumTypes[1]
+}
+
+func (x ResumeLinks) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ResumeLinks.Descriptor instead.
+func (ResumeLinks) EnumDescriptor() ([]byte, []int) {
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{1}
+}
+
+// What happens when a pause's timeout comes.
+type TimeoutAction int32
+
+const (
+	// Unset: FAIL.
+	TimeoutAction_TIMEOUT_ACTION_UNSPECIFIED TimeoutAction = 0
+	// The run fails ("paused and never resumed"), as Prefect does.
+	TimeoutAction_TIMEOUT_ACTION_FAIL TimeoutAction = 1
+	// The run resumes with `input` as if approved by the principal "timeout".
+	TimeoutAction_TIMEOUT_ACTION_RESUME TimeoutAction = 2
+)
+
+// Enum value maps for TimeoutAction.
+var (
+	TimeoutAction_name = map[int32]string{
+		0: "TIMEOUT_ACTION_UNSPECIFIED",
+		1: "TIMEOUT_ACTION_FAIL",
+		2: "TIMEOUT_ACTION_RESUME",
+	}
+	TimeoutAction_value = map[string]int32{
+		"TIMEOUT_ACTION_UNSPECIFIED": 0,
+		"TIMEOUT_ACTION_FAIL":        1,
+		"TIMEOUT_ACTION_RESUME":      2,
+	}
+)
+
+func (x TimeoutAction) Enum() *TimeoutAction {
+	p := new(TimeoutAction)
+	*p = x
+	return p
+}
+
+func (x TimeoutAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TimeoutAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_flowgate_v1_types_proto_enumTypes[2].Descriptor()
+}
+
+func (TimeoutAction) Type() protoreflect.EnumType {
+	return &file_flowgate_v1_types_proto_enumTypes[2]
+}
+
+func (x TimeoutAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TimeoutAction.Descriptor instead.
+func (TimeoutAction) EnumDescriptor() ([]byte, []int) {
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{2}
+}
+
 // Details that some states carry. A "Suspended" state is a PAUSED state with pause_reschedule set.
 type StateDetails struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -401,8 +507,19 @@ type Pause struct {
 	// Markdown shown to whoever resumes the run.
 	InputDescription string `protobuf:"bytes,5,opt,name=input_description,json=inputDescription,proto3" json:"input_description,omitempty"`
 	// Initial values for an input form.
-	InputInitial  *structpb.Struct       `protobuf:"bytes,6,opt,name=input_initial,json=inputInitial,proto3" json:"input_initial,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	InputInitial *structpb.Struct       `protobuf:"bytes,6,opt,name=input_initial,json=inputInitial,proto3" json:"input_initial,omitempty"`
+	CreatedAt    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Who may resume it and how many must agree; unset: anyone holding runs:resume, one is enough.
+	Approval *ApprovalPolicy `protobuf:"bytes,8,opt,name=approval,proto3" json:"approval,omitempty"`
+	// The approvals recorded so far (with a quorum above one, a run stays PAUSED until it is met).
+	Approvals []*Approval `protobuf:"bytes,9,rep,name=approvals,proto3" json:"approvals,omitempty"`
+	// The principal whose call paused the run (self-approval is refused unless the policy allows it).
+	PausedBy string `protobuf:"bytes,10,opt,name=paused_by,json=pausedBy,proto3" json:"paused_by,omitempty"`
+	// Identifies this pause instance: a re-executed run that pauses on the same key gets a new one, so
+	// resume links of the earlier instance no longer work.
+	InstanceId string `protobuf:"bytes,11,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	// What the pause's timeout does.
+	OnTimeout     *TimeoutPolicy `protobuf:"bytes,12,opt,name=on_timeout,json=onTimeout,proto3" json:"on_timeout,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -486,6 +603,390 @@ func (x *Pause) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Pause) GetApproval() *ApprovalPolicy {
+	if x != nil {
+		return x.Approval
+	}
+	return nil
+}
+
+func (x *Pause) GetApprovals() []*Approval {
+	if x != nil {
+		return x.Approvals
+	}
+	return nil
+}
+
+func (x *Pause) GetPausedBy() string {
+	if x != nil {
+		return x.PausedBy
+	}
+	return ""
+}
+
+func (x *Pause) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
+}
+
+func (x *Pause) GetOnTimeout() *TimeoutPolicy {
+	if x != nil {
+		return x.OnTimeout
+	}
+	return nil
+}
+
+// Who may resume (or reject) a pause, and how many must agree. Enforced the same way on every path:
+// gRPC, HTTP API, web UI, CLI and resume links.
+type ApprovalPolicy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Principal names ("alice") and groups ("group:finance"); empty: anyone holding runs:resume.
+	Approvers []string `protobuf:"bytes,1,rep,name=approvers,proto3" json:"approvers,omitempty"`
+	// How many distinct approvers must approve; 1 when unset, at most 20. The same approver twice counts once.
+	Required int32 `protobuf:"varint,2,opt,name=required,proto3" json:"required,omitempty"`
+	// False (default): the principal whose key paused the run cannot approve or reject it.
+	AllowSelfApproval bool `protobuf:"varint,3,opt,name=allow_self_approval,json=allowSelfApproval,proto3" json:"allow_self_approval,omitempty"`
+	// Single-use resume links to hand out (returned to the pausing caller and given to webhooks).
+	Links         ResumeLinks `protobuf:"varint,4,opt,name=links,proto3,enum=flowgate.v1.ResumeLinks" json:"links,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApprovalPolicy) Reset() {
+	*x = ApprovalPolicy{}
+	mi := &file_flowgate_v1_types_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApprovalPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApprovalPolicy) ProtoMessage() {}
+
+func (x *ApprovalPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_types_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApprovalPolicy.ProtoReflect.Descriptor instead.
+func (*ApprovalPolicy) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ApprovalPolicy) GetApprovers() []string {
+	if x != nil {
+		return x.Approvers
+	}
+	return nil
+}
+
+func (x *ApprovalPolicy) GetRequired() int32 {
+	if x != nil {
+		return x.Required
+	}
+	return 0
+}
+
+func (x *ApprovalPolicy) GetAllowSelfApproval() bool {
+	if x != nil {
+		return x.AllowSelfApproval
+	}
+	return false
+}
+
+func (x *ApprovalPolicy) GetLinks() ResumeLinks {
+	if x != nil {
+		return x.Links
+	}
+	return ResumeLinks_RESUME_LINKS_UNSPECIFIED
+}
+
+type TimeoutPolicy struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Action TimeoutAction          `protobuf:"varint,1,opt,name=action,proto3,enum=flowgate.v1.TimeoutAction" json:"action,omitempty"`
+	// With RESUME: the input to resume with, validated against the pause's schema when the pause is made.
+	Input *structpb.Struct `protobuf:"bytes,2,opt,name=input,proto3" json:"input,omitempty"`
+	// Seconds after the pause began at which one `reminder` webhook event is sent, if it still waits;
+	// unset or 0: no reminder. Must come before the expiry.
+	RemindAfterSeconds int64 `protobuf:"varint,3,opt,name=remind_after_seconds,json=remindAfterSeconds,proto3" json:"remind_after_seconds,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *TimeoutPolicy) Reset() {
+	*x = TimeoutPolicy{}
+	mi := &file_flowgate_v1_types_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TimeoutPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TimeoutPolicy) ProtoMessage() {}
+
+func (x *TimeoutPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_types_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TimeoutPolicy.ProtoReflect.Descriptor instead.
+func (*TimeoutPolicy) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *TimeoutPolicy) GetAction() TimeoutAction {
+	if x != nil {
+		return x.Action
+	}
+	return TimeoutAction_TIMEOUT_ACTION_UNSPECIFIED
+}
+
+func (x *TimeoutPolicy) GetInput() *structpb.Struct {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *TimeoutPolicy) GetRemindAfterSeconds() int64 {
+	if x != nil {
+		return x.RemindAfterSeconds
+	}
+	return 0
+}
+
+// One approver's yes.
+type Approval struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	By    *Actor                 `protobuf:"bytes,1,opt,name=by,proto3" json:"by,omitempty"`
+	At    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	// The input this approval carried, if any (validated against the pause's schema).
+	Input *structpb.Struct `protobuf:"bytes,3,opt,name=input,proto3" json:"input,omitempty"`
+	// Set when the approval came through a resume link: the link's id.
+	LinkId        string `protobuf:"bytes,4,opt,name=link_id,json=linkId,proto3" json:"link_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Approval) Reset() {
+	*x = Approval{}
+	mi := &file_flowgate_v1_types_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Approval) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Approval) ProtoMessage() {}
+
+func (x *Approval) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_types_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Approval.ProtoReflect.Descriptor instead.
+func (*Approval) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Approval) GetBy() *Actor {
+	if x != nil {
+		return x.By
+	}
+	return nil
+}
+
+func (x *Approval) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *Approval) GetInput() *structpb.Struct {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *Approval) GetLinkId() string {
+	if x != nil {
+		return x.LinkId
+	}
+	return ""
+}
+
+// The one no that ended a pause.
+type Rejection struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	By            *Actor                 `protobuf:"bytes,1,opt,name=by,proto3" json:"by,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	LinkId        string                 `protobuf:"bytes,4,opt,name=link_id,json=linkId,proto3" json:"link_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Rejection) Reset() {
+	*x = Rejection{}
+	mi := &file_flowgate_v1_types_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rejection) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rejection) ProtoMessage() {}
+
+func (x *Rejection) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_types_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rejection.ProtoReflect.Descriptor instead.
+func (*Rejection) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Rejection) GetBy() *Actor {
+	if x != nil {
+		return x.By
+	}
+	return nil
+}
+
+func (x *Rejection) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *Rejection) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Rejection) GetLinkId() string {
+	if x != nil {
+		return x.LinkId
+	}
+	return ""
+}
+
+// A single-use resume link. The token (and the URL, which contains it) is only ever in the response to
+// the call that made the pause; the server stores a hash.
+type ResumeLink struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The principal it acts for; empty for a shared link.
+	Approver string `protobuf:"bytes,2,opt,name=approver,proto3" json:"approver,omitempty"`
+	// `<web UI>/approve/<token>`.
+	Url           string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	Token         string `protobuf:"bytes,4,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeLink) Reset() {
+	*x = ResumeLink{}
+	mi := &file_flowgate_v1_types_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeLink) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeLink) ProtoMessage() {}
+
+func (x *ResumeLink) ProtoReflect() protoreflect.Message {
+	mi := &file_flowgate_v1_types_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeLink.ProtoReflect.Descriptor instead.
+func (*ResumeLink) Descriptor() ([]byte, []int) {
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ResumeLink) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ResumeLink) GetApprover() string {
+	if x != nil {
+		return x.Approver
+	}
+	return ""
+}
+
+func (x *ResumeLink) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *ResumeLink) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
 // A run of a flow.
 type FlowRun struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -516,7 +1017,7 @@ type FlowRun struct {
 
 func (x *FlowRun) Reset() {
 	*x = FlowRun{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[5]
+	mi := &file_flowgate_v1_types_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -528,7 +1029,7 @@ func (x *FlowRun) String() string {
 func (*FlowRun) ProtoMessage() {}
 
 func (x *FlowRun) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[5]
+	mi := &file_flowgate_v1_types_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -541,7 +1042,7 @@ func (x *FlowRun) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlowRun.ProtoReflect.Descriptor instead.
 func (*FlowRun) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{5}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *FlowRun) GetId() string {
@@ -665,7 +1166,7 @@ type TaskRun struct {
 
 func (x *TaskRun) Reset() {
 	*x = TaskRun{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[6]
+	mi := &file_flowgate_v1_types_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -677,7 +1178,7 @@ func (x *TaskRun) String() string {
 func (*TaskRun) ProtoMessage() {}
 
 func (x *TaskRun) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[6]
+	mi := &file_flowgate_v1_types_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -690,7 +1191,7 @@ func (x *TaskRun) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskRun.ProtoReflect.Descriptor instead.
 func (*TaskRun) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{6}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *TaskRun) GetId() string {
@@ -796,7 +1297,7 @@ type Deployment struct {
 
 func (x *Deployment) Reset() {
 	*x = Deployment{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[7]
+	mi := &file_flowgate_v1_types_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -808,7 +1309,7 @@ func (x *Deployment) String() string {
 func (*Deployment) ProtoMessage() {}
 
 func (x *Deployment) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[7]
+	mi := &file_flowgate_v1_types_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -821,7 +1322,7 @@ func (x *Deployment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Deployment.ProtoReflect.Descriptor instead.
 func (*Deployment) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{7}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Deployment) GetId() string {
@@ -892,7 +1393,7 @@ type FlowRunInput struct {
 
 func (x *FlowRunInput) Reset() {
 	*x = FlowRunInput{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[8]
+	mi := &file_flowgate_v1_types_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -904,7 +1405,7 @@ func (x *FlowRunInput) String() string {
 func (*FlowRunInput) ProtoMessage() {}
 
 func (x *FlowRunInput) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[8]
+	mi := &file_flowgate_v1_types_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -917,7 +1418,7 @@ func (x *FlowRunInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlowRunInput.ProtoReflect.Descriptor instead.
 func (*FlowRunInput) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{8}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *FlowRunInput) GetFlowRunId() string {
@@ -976,7 +1477,7 @@ type FlowRunEvent struct {
 
 func (x *FlowRunEvent) Reset() {
 	*x = FlowRunEvent{}
-	mi := &file_flowgate_v1_types_proto_msgTypes[9]
+	mi := &file_flowgate_v1_types_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -988,7 +1489,7 @@ func (x *FlowRunEvent) String() string {
 func (*FlowRunEvent) ProtoMessage() {}
 
 func (x *FlowRunEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_flowgate_v1_types_proto_msgTypes[9]
+	mi := &file_flowgate_v1_types_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1001,7 +1502,7 @@ func (x *FlowRunEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlowRunEvent.ProtoReflect.Descriptor instead.
 func (*FlowRunEvent) Descriptor() ([]byte, []int) {
-	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{9}
+	return file_flowgate_v1_types_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *FlowRunEvent) GetFlowRun() *FlowRun {
@@ -1050,7 +1551,7 @@ const file_flowgate_v1_types_proto_rawDesc = "" +
 	"\rStateProposal\x12*\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x16.flowgate.v1.StateTypeR\x04type\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage\"\xd6\x02\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\xbd\x04\n" +
 	"\x05Pause\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x1e\n" +
 	"\n" +
@@ -1062,7 +1563,40 @@ const file_flowgate_v1_types_proto_rawDesc = "" +
 	"\x11input_description\x18\x05 \x01(\tR\x10inputDescription\x12<\n" +
 	"\rinput_initial\x18\x06 \x01(\v2\x17.google.protobuf.StructR\finputInitial\x129\n" +
 	"\n" +
-	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xf8\x04\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x127\n" +
+	"\bapproval\x18\b \x01(\v2\x1b.flowgate.v1.ApprovalPolicyR\bapproval\x123\n" +
+	"\tapprovals\x18\t \x03(\v2\x15.flowgate.v1.ApprovalR\tapprovals\x12\x1b\n" +
+	"\tpaused_by\x18\n" +
+	" \x01(\tR\bpausedBy\x12\x1f\n" +
+	"\vinstance_id\x18\v \x01(\tR\n" +
+	"instanceId\x129\n" +
+	"\n" +
+	"on_timeout\x18\f \x01(\v2\x1a.flowgate.v1.TimeoutPolicyR\tonTimeout\"\xaa\x01\n" +
+	"\x0eApprovalPolicy\x12\x1c\n" +
+	"\tapprovers\x18\x01 \x03(\tR\tapprovers\x12\x1a\n" +
+	"\brequired\x18\x02 \x01(\x05R\brequired\x12.\n" +
+	"\x13allow_self_approval\x18\x03 \x01(\bR\x11allowSelfApproval\x12.\n" +
+	"\x05links\x18\x04 \x01(\x0e2\x18.flowgate.v1.ResumeLinksR\x05links\"\xa4\x01\n" +
+	"\rTimeoutPolicy\x122\n" +
+	"\x06action\x18\x01 \x01(\x0e2\x1a.flowgate.v1.TimeoutActionR\x06action\x12-\n" +
+	"\x05input\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x05input\x120\n" +
+	"\x14remind_after_seconds\x18\x03 \x01(\x03R\x12remindAfterSeconds\"\xa2\x01\n" +
+	"\bApproval\x12\"\n" +
+	"\x02by\x18\x01 \x01(\v2\x12.flowgate.v1.ActorR\x02by\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12-\n" +
+	"\x05input\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x05input\x12\x17\n" +
+	"\alink_id\x18\x04 \x01(\tR\x06linkId\"\x8c\x01\n" +
+	"\tRejection\x12\"\n" +
+	"\x02by\x18\x01 \x01(\v2\x12.flowgate.v1.ActorR\x02by\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x17\n" +
+	"\alink_id\x18\x04 \x01(\tR\x06linkId\"`\n" +
+	"\n" +
+	"ResumeLink\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bapprover\x18\x02 \x01(\tR\bapprover\x12\x10\n" +
+	"\x03url\x18\x03 \x01(\tR\x03url\x12\x14\n" +
+	"\x05token\x18\x04 \x01(\tR\x05token\"\xf8\x04\n" +
 	"\aFlowRun\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1b\n" +
@@ -1140,7 +1674,15 @@ const file_flowgate_v1_types_proto_rawDesc = "" +
 	"\x11STATE_TYPE_FAILED\x10\x06\x12\x18\n" +
 	"\x14STATE_TYPE_CANCELLED\x10\a\x12\x16\n" +
 	"\x12STATE_TYPE_CRASHED\x10\b\x12\x19\n" +
-	"\x15STATE_TYPE_CANCELLING\x10\tb\x06proto3"
+	"\x15STATE_TYPE_CANCELLING\x10\t*c\n" +
+	"\vResumeLinks\x12\x1c\n" +
+	"\x18RESUME_LINKS_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19RESUME_LINKS_PER_APPROVER\x10\x01\x12\x17\n" +
+	"\x13RESUME_LINKS_SHARED\x10\x02*c\n" +
+	"\rTimeoutAction\x12\x1e\n" +
+	"\x1aTIMEOUT_ACTION_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13TIMEOUT_ACTION_FAIL\x10\x01\x12\x19\n" +
+	"\x15TIMEOUT_ACTION_RESUME\x10\x02b\x06proto3"
 
 var (
 	file_flowgate_v1_types_proto_rawDescOnce sync.Once
@@ -1154,57 +1696,75 @@ func file_flowgate_v1_types_proto_rawDescGZIP() []byte {
 	return file_flowgate_v1_types_proto_rawDescData
 }
 
-var file_flowgate_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_flowgate_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_flowgate_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_flowgate_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_flowgate_v1_types_proto_goTypes = []any{
 	(StateType)(0),                // 0: flowgate.v1.StateType
-	(*StateDetails)(nil),          // 1: flowgate.v1.StateDetails
-	(*Actor)(nil),                 // 2: flowgate.v1.Actor
-	(*State)(nil),                 // 3: flowgate.v1.State
-	(*StateProposal)(nil),         // 4: flowgate.v1.StateProposal
-	(*Pause)(nil),                 // 5: flowgate.v1.Pause
-	(*FlowRun)(nil),               // 6: flowgate.v1.FlowRun
-	(*TaskRun)(nil),               // 7: flowgate.v1.TaskRun
-	(*Deployment)(nil),            // 8: flowgate.v1.Deployment
-	(*FlowRunInput)(nil),          // 9: flowgate.v1.FlowRunInput
-	(*FlowRunEvent)(nil),          // 10: flowgate.v1.FlowRunEvent
-	nil,                           // 11: flowgate.v1.FlowRun.LabelsEntry
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),       // 13: google.protobuf.Struct
-	(*structpb.Value)(nil),        // 14: google.protobuf.Value
+	(ResumeLinks)(0),              // 1: flowgate.v1.ResumeLinks
+	(TimeoutAction)(0),            // 2: flowgate.v1.TimeoutAction
+	(*StateDetails)(nil),          // 3: flowgate.v1.StateDetails
+	(*Actor)(nil),                 // 4: flowgate.v1.Actor
+	(*State)(nil),                 // 5: flowgate.v1.State
+	(*StateProposal)(nil),         // 6: flowgate.v1.StateProposal
+	(*Pause)(nil),                 // 7: flowgate.v1.Pause
+	(*ApprovalPolicy)(nil),        // 8: flowgate.v1.ApprovalPolicy
+	(*TimeoutPolicy)(nil),         // 9: flowgate.v1.TimeoutPolicy
+	(*Approval)(nil),              // 10: flowgate.v1.Approval
+	(*Rejection)(nil),             // 11: flowgate.v1.Rejection
+	(*ResumeLink)(nil),            // 12: flowgate.v1.ResumeLink
+	(*FlowRun)(nil),               // 13: flowgate.v1.FlowRun
+	(*TaskRun)(nil),               // 14: flowgate.v1.TaskRun
+	(*Deployment)(nil),            // 15: flowgate.v1.Deployment
+	(*FlowRunInput)(nil),          // 16: flowgate.v1.FlowRunInput
+	(*FlowRunEvent)(nil),          // 17: flowgate.v1.FlowRunEvent
+	nil,                           // 18: flowgate.v1.FlowRun.LabelsEntry
+	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),       // 20: google.protobuf.Struct
+	(*structpb.Value)(nil),        // 21: google.protobuf.Value
 }
 var file_flowgate_v1_types_proto_depIdxs = []int32{
-	12, // 0: flowgate.v1.StateDetails.pause_expires_at:type_name -> google.protobuf.Timestamp
+	19, // 0: flowgate.v1.StateDetails.pause_expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 1: flowgate.v1.State.type:type_name -> flowgate.v1.StateType
-	12, // 2: flowgate.v1.State.timestamp:type_name -> google.protobuf.Timestamp
-	1,  // 3: flowgate.v1.State.details:type_name -> flowgate.v1.StateDetails
-	2,  // 4: flowgate.v1.State.by:type_name -> flowgate.v1.Actor
+	19, // 2: flowgate.v1.State.timestamp:type_name -> google.protobuf.Timestamp
+	3,  // 3: flowgate.v1.State.details:type_name -> flowgate.v1.StateDetails
+	4,  // 4: flowgate.v1.State.by:type_name -> flowgate.v1.Actor
 	0,  // 5: flowgate.v1.StateProposal.type:type_name -> flowgate.v1.StateType
-	12, // 6: flowgate.v1.Pause.expires_at:type_name -> google.protobuf.Timestamp
-	13, // 7: flowgate.v1.Pause.input_schema:type_name -> google.protobuf.Struct
-	13, // 8: flowgate.v1.Pause.input_initial:type_name -> google.protobuf.Struct
-	12, // 9: flowgate.v1.Pause.created_at:type_name -> google.protobuf.Timestamp
-	13, // 10: flowgate.v1.FlowRun.parameters:type_name -> google.protobuf.Struct
-	3,  // 11: flowgate.v1.FlowRun.state:type_name -> flowgate.v1.State
-	12, // 12: flowgate.v1.FlowRun.created_at:type_name -> google.protobuf.Timestamp
-	12, // 13: flowgate.v1.FlowRun.updated_at:type_name -> google.protobuf.Timestamp
-	5,  // 14: flowgate.v1.FlowRun.pause:type_name -> flowgate.v1.Pause
-	11, // 15: flowgate.v1.FlowRun.labels:type_name -> flowgate.v1.FlowRun.LabelsEntry
-	3,  // 16: flowgate.v1.TaskRun.state:type_name -> flowgate.v1.State
-	14, // 17: flowgate.v1.TaskRun.result:type_name -> google.protobuf.Value
-	12, // 18: flowgate.v1.TaskRun.created_at:type_name -> google.protobuf.Timestamp
-	12, // 19: flowgate.v1.TaskRun.updated_at:type_name -> google.protobuf.Timestamp
-	13, // 20: flowgate.v1.Deployment.parameters:type_name -> google.protobuf.Struct
-	12, // 21: flowgate.v1.Deployment.created_at:type_name -> google.protobuf.Timestamp
-	14, // 22: flowgate.v1.FlowRunInput.value:type_name -> google.protobuf.Value
-	12, // 23: flowgate.v1.FlowRunInput.created_at:type_name -> google.protobuf.Timestamp
-	6,  // 24: flowgate.v1.FlowRunEvent.flow_run:type_name -> flowgate.v1.FlowRun
-	3,  // 25: flowgate.v1.FlowRunEvent.previous_state:type_name -> flowgate.v1.State
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	19, // 6: flowgate.v1.Pause.expires_at:type_name -> google.protobuf.Timestamp
+	20, // 7: flowgate.v1.Pause.input_schema:type_name -> google.protobuf.Struct
+	20, // 8: flowgate.v1.Pause.input_initial:type_name -> google.protobuf.Struct
+	19, // 9: flowgate.v1.Pause.created_at:type_name -> google.protobuf.Timestamp
+	8,  // 10: flowgate.v1.Pause.approval:type_name -> flowgate.v1.ApprovalPolicy
+	10, // 11: flowgate.v1.Pause.approvals:type_name -> flowgate.v1.Approval
+	9,  // 12: flowgate.v1.Pause.on_timeout:type_name -> flowgate.v1.TimeoutPolicy
+	1,  // 13: flowgate.v1.ApprovalPolicy.links:type_name -> flowgate.v1.ResumeLinks
+	2,  // 14: flowgate.v1.TimeoutPolicy.action:type_name -> flowgate.v1.TimeoutAction
+	20, // 15: flowgate.v1.TimeoutPolicy.input:type_name -> google.protobuf.Struct
+	4,  // 16: flowgate.v1.Approval.by:type_name -> flowgate.v1.Actor
+	19, // 17: flowgate.v1.Approval.at:type_name -> google.protobuf.Timestamp
+	20, // 18: flowgate.v1.Approval.input:type_name -> google.protobuf.Struct
+	4,  // 19: flowgate.v1.Rejection.by:type_name -> flowgate.v1.Actor
+	19, // 20: flowgate.v1.Rejection.at:type_name -> google.protobuf.Timestamp
+	20, // 21: flowgate.v1.FlowRun.parameters:type_name -> google.protobuf.Struct
+	5,  // 22: flowgate.v1.FlowRun.state:type_name -> flowgate.v1.State
+	19, // 23: flowgate.v1.FlowRun.created_at:type_name -> google.protobuf.Timestamp
+	19, // 24: flowgate.v1.FlowRun.updated_at:type_name -> google.protobuf.Timestamp
+	7,  // 25: flowgate.v1.FlowRun.pause:type_name -> flowgate.v1.Pause
+	18, // 26: flowgate.v1.FlowRun.labels:type_name -> flowgate.v1.FlowRun.LabelsEntry
+	5,  // 27: flowgate.v1.TaskRun.state:type_name -> flowgate.v1.State
+	21, // 28: flowgate.v1.TaskRun.result:type_name -> google.protobuf.Value
+	19, // 29: flowgate.v1.TaskRun.created_at:type_name -> google.protobuf.Timestamp
+	19, // 30: flowgate.v1.TaskRun.updated_at:type_name -> google.protobuf.Timestamp
+	20, // 31: flowgate.v1.Deployment.parameters:type_name -> google.protobuf.Struct
+	19, // 32: flowgate.v1.Deployment.created_at:type_name -> google.protobuf.Timestamp
+	21, // 33: flowgate.v1.FlowRunInput.value:type_name -> google.protobuf.Value
+	19, // 34: flowgate.v1.FlowRunInput.created_at:type_name -> google.protobuf.Timestamp
+	13, // 35: flowgate.v1.FlowRunEvent.flow_run:type_name -> flowgate.v1.FlowRun
+	5,  // 36: flowgate.v1.FlowRunEvent.previous_state:type_name -> flowgate.v1.State
+	37, // [37:37] is the sub-list for method output_type
+	37, // [37:37] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_flowgate_v1_types_proto_init() }
@@ -1217,8 +1777,8 @@ func file_flowgate_v1_types_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_flowgate_v1_types_proto_rawDesc), len(file_flowgate_v1_types_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   11,
+			NumEnums:      3,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -83,6 +83,21 @@ class RunServiceStub(object):
                 request_serializer=flowgate_dot_v1_dot_run__service__pb2.ResumeFlowRunRequest.SerializeToString,
                 response_deserializer=flowgate_dot_v1_dot_run__service__pb2.ResumeFlowRunResponse.FromString,
                 _registered_method=True)
+        self.RejectFlowRun = channel.unary_unary(
+                '/flowgate.v1.RunService/RejectFlowRun',
+                request_serializer=flowgate_dot_v1_dot_run__service__pb2.RejectFlowRunRequest.SerializeToString,
+                response_deserializer=flowgate_dot_v1_dot_run__service__pb2.RejectFlowRunResponse.FromString,
+                _registered_method=True)
+        self.ListResumeLinks = channel.unary_unary(
+                '/flowgate.v1.RunService/ListResumeLinks',
+                request_serializer=flowgate_dot_v1_dot_run__service__pb2.ListResumeLinksRequest.SerializeToString,
+                response_deserializer=flowgate_dot_v1_dot_run__service__pb2.ListResumeLinksResponse.FromString,
+                _registered_method=True)
+        self.RevokeResumeLink = channel.unary_unary(
+                '/flowgate.v1.RunService/RevokeResumeLink',
+                request_serializer=flowgate_dot_v1_dot_run__service__pb2.RevokeResumeLinkRequest.SerializeToString,
+                response_deserializer=flowgate_dot_v1_dot_run__service__pb2.RevokeResumeLinkResponse.FromString,
+                _registered_method=True)
         self.WaitForResume = channel.unary_stream(
                 '/flowgate.v1.RunService/WaitForResume',
                 request_serializer=flowgate_dot_v1_dot_run__service__pb2.WaitForResumeRequest.SerializeToString,
@@ -220,6 +235,39 @@ class RunServiceServicer(object):
         Errors: NOT_FOUND; INVALID_ARGUMENT (input fails the schema; details list every field path, see
         README "Errors"; input too large or not an object); FAILED_PRECONDITION ("Cannot resume a flow run
         that is not paused.", "The flow run pause has timed out and can no longer resume.").
+
+        With an approval policy on the pause, the call is an approval: the caller (or the resume link's
+        principal) must be allowed to approve (PERMISSION_DENIED, reasons NOT_AN_APPROVER, SELF_APPROVAL);
+        below the quorum the approval is recorded and the run stays PAUSED (`resumed` false); the approval
+        that meets it resumes the run with its own input. A `resume_token` stands in for an API key.
+        Errors also: UNAUTHENTICATED (RESUME_LINK_INVALID), FAILED_PRECONDITION (RESUME_LINK_USED,
+        RESUME_LINK_EXPIRED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectFlowRun(self, request, context):
+        """Rejects a PAUSED run: one reject ends the pause whatever the quorum. Allowed to whoever may approve
+        the pause (or a resume link's holder). An in-process pause goes back to RUNNING and its waiter gets
+        REJECTED (the flow decides what follows); a suspended run becomes FAILED "Rejected by <who>: <reason>"
+        and is not re-executed. Errors: as ResumeFlowRun.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListResumeLinks(self, request, context):
+        """Lists a run's resume links (never their tokens): who each is for, and whether it was used or revoked.
+        Errors: NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeResumeLink(self, request, context):
+        """Revokes one resume link: it is refused from then on. Revoking a revoked link answers it unchanged.
+        Errors: NOT_FOUND (reason RESUME_LINK_INVALID).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -351,6 +399,21 @@ def add_RunServiceServicer_to_server(servicer, server):
                     servicer.ResumeFlowRun,
                     request_deserializer=flowgate_dot_v1_dot_run__service__pb2.ResumeFlowRunRequest.FromString,
                     response_serializer=flowgate_dot_v1_dot_run__service__pb2.ResumeFlowRunResponse.SerializeToString,
+            ),
+            'RejectFlowRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectFlowRun,
+                    request_deserializer=flowgate_dot_v1_dot_run__service__pb2.RejectFlowRunRequest.FromString,
+                    response_serializer=flowgate_dot_v1_dot_run__service__pb2.RejectFlowRunResponse.SerializeToString,
+            ),
+            'ListResumeLinks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListResumeLinks,
+                    request_deserializer=flowgate_dot_v1_dot_run__service__pb2.ListResumeLinksRequest.FromString,
+                    response_serializer=flowgate_dot_v1_dot_run__service__pb2.ListResumeLinksResponse.SerializeToString,
+            ),
+            'RevokeResumeLink': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeResumeLink,
+                    request_deserializer=flowgate_dot_v1_dot_run__service__pb2.RevokeResumeLinkRequest.FromString,
+                    response_serializer=flowgate_dot_v1_dot_run__service__pb2.RevokeResumeLinkResponse.SerializeToString,
             ),
             'WaitForResume': grpc.unary_stream_rpc_method_handler(
                     servicer.WaitForResume,
@@ -628,6 +691,87 @@ class RunService(object):
             '/flowgate.v1.RunService/ResumeFlowRun',
             flowgate_dot_v1_dot_run__service__pb2.ResumeFlowRunRequest.SerializeToString,
             flowgate_dot_v1_dot_run__service__pb2.ResumeFlowRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectFlowRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flowgate.v1.RunService/RejectFlowRun',
+            flowgate_dot_v1_dot_run__service__pb2.RejectFlowRunRequest.SerializeToString,
+            flowgate_dot_v1_dot_run__service__pb2.RejectFlowRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListResumeLinks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flowgate.v1.RunService/ListResumeLinks',
+            flowgate_dot_v1_dot_run__service__pb2.ListResumeLinksRequest.SerializeToString,
+            flowgate_dot_v1_dot_run__service__pb2.ListResumeLinksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeResumeLink(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flowgate.v1.RunService/RevokeResumeLink',
+            flowgate_dot_v1_dot_run__service__pb2.RevokeResumeLinkRequest.SerializeToString,
+            flowgate_dot_v1_dot_run__service__pb2.RevokeResumeLinkResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,7 +6,7 @@ from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -23,6 +23,18 @@ class StateType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STATE_TYPE_CANCELLED: _ClassVar[StateType]
     STATE_TYPE_CRASHED: _ClassVar[StateType]
     STATE_TYPE_CANCELLING: _ClassVar[StateType]
+
+class ResumeLinks(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RESUME_LINKS_UNSPECIFIED: _ClassVar[ResumeLinks]
+    RESUME_LINKS_PER_APPROVER: _ClassVar[ResumeLinks]
+    RESUME_LINKS_SHARED: _ClassVar[ResumeLinks]
+
+class TimeoutAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TIMEOUT_ACTION_UNSPECIFIED: _ClassVar[TimeoutAction]
+    TIMEOUT_ACTION_FAIL: _ClassVar[TimeoutAction]
+    TIMEOUT_ACTION_RESUME: _ClassVar[TimeoutAction]
 STATE_TYPE_UNSPECIFIED: StateType
 STATE_TYPE_SCHEDULED: StateType
 STATE_TYPE_PENDING: StateType
@@ -33,6 +45,12 @@ STATE_TYPE_FAILED: StateType
 STATE_TYPE_CANCELLED: StateType
 STATE_TYPE_CRASHED: StateType
 STATE_TYPE_CANCELLING: StateType
+RESUME_LINKS_UNSPECIFIED: ResumeLinks
+RESUME_LINKS_PER_APPROVER: ResumeLinks
+RESUME_LINKS_SHARED: ResumeLinks
+TIMEOUT_ACTION_UNSPECIFIED: TimeoutAction
+TIMEOUT_ACTION_FAIL: TimeoutAction
+TIMEOUT_ACTION_RESUME: TimeoutAction
 
 class StateDetails(_message.Message):
     __slots__ = ("pause_key", "pause_expires_at", "pause_reschedule", "run_input_keyset", "deployment_id")
@@ -85,7 +103,7 @@ class StateProposal(_message.Message):
     def __init__(self, type: _Optional[_Union[StateType, str]] = ..., name: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Pause(_message.Message):
-    __slots__ = ("key", "reschedule", "expires_at", "input_schema", "input_description", "input_initial", "created_at")
+    __slots__ = ("key", "reschedule", "expires_at", "input_schema", "input_description", "input_initial", "created_at", "approval", "approvals", "paused_by", "instance_id", "on_timeout")
     KEY_FIELD_NUMBER: _ClassVar[int]
     RESCHEDULE_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
@@ -93,6 +111,11 @@ class Pause(_message.Message):
     INPUT_DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     INPUT_INITIAL_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_BY_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    ON_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
     key: str
     reschedule: bool
     expires_at: _timestamp_pb2.Timestamp
@@ -100,7 +123,70 @@ class Pause(_message.Message):
     input_description: str
     input_initial: _struct_pb2.Struct
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, key: _Optional[str] = ..., reschedule: bool = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., input_schema: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., input_description: _Optional[str] = ..., input_initial: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    approval: ApprovalPolicy
+    approvals: _containers.RepeatedCompositeFieldContainer[Approval]
+    paused_by: str
+    instance_id: str
+    on_timeout: TimeoutPolicy
+    def __init__(self, key: _Optional[str] = ..., reschedule: bool = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., input_schema: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., input_description: _Optional[str] = ..., input_initial: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., approval: _Optional[_Union[ApprovalPolicy, _Mapping]] = ..., approvals: _Optional[_Iterable[_Union[Approval, _Mapping]]] = ..., paused_by: _Optional[str] = ..., instance_id: _Optional[str] = ..., on_timeout: _Optional[_Union[TimeoutPolicy, _Mapping]] = ...) -> None: ...
+
+class ApprovalPolicy(_message.Message):
+    __slots__ = ("approvers", "required", "allow_self_approval", "links")
+    APPROVERS_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_SELF_APPROVAL_FIELD_NUMBER: _ClassVar[int]
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    approvers: _containers.RepeatedScalarFieldContainer[str]
+    required: int
+    allow_self_approval: bool
+    links: ResumeLinks
+    def __init__(self, approvers: _Optional[_Iterable[str]] = ..., required: _Optional[int] = ..., allow_self_approval: bool = ..., links: _Optional[_Union[ResumeLinks, str]] = ...) -> None: ...
+
+class TimeoutPolicy(_message.Message):
+    __slots__ = ("action", "input", "remind_after_seconds")
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    REMIND_AFTER_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    action: TimeoutAction
+    input: _struct_pb2.Struct
+    remind_after_seconds: int
+    def __init__(self, action: _Optional[_Union[TimeoutAction, str]] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., remind_after_seconds: _Optional[int] = ...) -> None: ...
+
+class Approval(_message.Message):
+    __slots__ = ("by", "at", "input", "link_id")
+    BY_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    LINK_ID_FIELD_NUMBER: _ClassVar[int]
+    by: Actor
+    at: _timestamp_pb2.Timestamp
+    input: _struct_pb2.Struct
+    link_id: str
+    def __init__(self, by: _Optional[_Union[Actor, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., link_id: _Optional[str] = ...) -> None: ...
+
+class Rejection(_message.Message):
+    __slots__ = ("by", "at", "reason", "link_id")
+    BY_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    LINK_ID_FIELD_NUMBER: _ClassVar[int]
+    by: Actor
+    at: _timestamp_pb2.Timestamp
+    reason: str
+    link_id: str
+    def __init__(self, by: _Optional[_Union[Actor, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., link_id: _Optional[str] = ...) -> None: ...
+
+class ResumeLink(_message.Message):
+    __slots__ = ("id", "approver", "url", "token")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    approver: str
+    url: str
+    token: str
+    def __init__(self, id: _Optional[str] = ..., approver: _Optional[str] = ..., url: _Optional[str] = ..., token: _Optional[str] = ...) -> None: ...
 
 class FlowRun(_message.Message):
     __slots__ = ("id", "name", "flow_name", "deployment_id", "parent_task_run_id", "parent_flow_run_id", "parameters", "state", "version", "run_count", "created_at", "updated_at", "pause", "labels")

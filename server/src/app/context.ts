@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../domain/rules.js";
 import { RunInputSchemas } from "../domain/run-input-schema.js";
 import type { Store } from "./ports.js";
+import type { RunChangeNotifier } from "./run-change-notifier.js";
 import type { RunEventHub } from "./run-event-hub.js";
 
 export interface AppLimits {
@@ -17,6 +18,10 @@ export interface AppContext {
   schemas: RunInputSchemas;
   logger: Logger;
   limits: AppLimits;
+  /** Webhooks' outbox; absent in services built without one. */
+  notifier?: RunChangeNotifier;
+  /** The web UI's base URL (resume links point into it); a function because it is known only once HTTP listens. */
+  uiUrl?: () => string;
 }
 
 export function systemClock(): Clock {

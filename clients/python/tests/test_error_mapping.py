@@ -35,16 +35,22 @@ from flowgate import (
     InvalidArgumentError,
     InvalidRunInputError,
     KeyNotFoundError,
+    NotAnApproverError,
     NotFoundError,
     NotPausedError,
     PauseNotFoundError,
     PermissionDeniedError,
     RefusedError,
+    ResumeLinkExpiredError,
+    ResumeLinkInvalidError,
+    ResumeLinkUsedError,
+    SelfApprovalError,
     TaskRunNotFoundError,
     TransitionRefusedError,
     UnauthenticatedError,
     UnavailableError,
     VersionConflictError,
+    WebhookNotFoundError,
 )
 from flowgate.errors import from_rpc_error
 from flowgate.gen.flowgate.v1 import errors_pb2
@@ -76,6 +82,12 @@ DOCUMENTED: dict[str, tuple[grpc.StatusCode, type[FlowgateError]]] = {
     "UNAUTHENTICATED": (Code.UNAUTHENTICATED, UnauthenticatedError),
     "PERMISSION_DENIED": (Code.PERMISSION_DENIED, PermissionDeniedError),
     "INTERNAL": (Code.INTERNAL, InternalError),
+    "NOT_AN_APPROVER": (Code.PERMISSION_DENIED, NotAnApproverError),
+    "SELF_APPROVAL": (Code.PERMISSION_DENIED, SelfApprovalError),
+    "RESUME_LINK_INVALID": (Code.UNAUTHENTICATED, ResumeLinkInvalidError),
+    "RESUME_LINK_USED": (Code.FAILED_PRECONDITION, ResumeLinkUsedError),
+    "RESUME_LINK_EXPIRED": (Code.FAILED_PRECONDITION, ResumeLinkExpiredError),
+    "WEBHOOK_NOT_FOUND": (Code.NOT_FOUND, WebhookNotFoundError),
     "ROUTE_NOT_FOUND": (Code.NOT_FOUND, NotFoundError),
     "METHOD_NOT_ALLOWED": (Code.UNIMPLEMENTED, FlowgateError),
     "PAYLOAD_TOO_LARGE": (Code.RESOURCE_EXHAUSTED, FlowgateError),
@@ -170,6 +182,19 @@ def test_bad_request_becomes_field_errors() -> None:
 
     assert isinstance(err, InvalidRunInputError)
     assert err.field_errors == [FieldError(field, description) for field, description in violations]
+
+
+def test_approval_refusals_are_caught_by_their_parents() -> None:
+    assert issubclass(NotAnApproverError, PermissionDeniedError)
+    assert issubclass(SelfApprovalError, PermissionDeniedError)
+    assert issubclass(ResumeLinkInvalidError, UnauthenticatedError)
+    assert issubclass(ResumeLinkUsedError, RefusedError)
+    assert issubclass(ResumeLinkExpiredError, RefusedError)
+    assert issubclass(WebhookNotFoundError, NotFoundError)
+    # RevokeResumeLink answers an unknown id NOT_FOUND with RESUME_LINK_INVALID: the reason decides.
+    details = status_details(Code.NOT_FOUND, "No resume link has this id.", "RESUME_LINK_INVALID")
+    err = from_rpc_error(failed_call(Code.NOT_FOUND, "No resume link has this id.", details))
+    assert type(err) is ResumeLinkInvalidError and err.code == Code.NOT_FOUND
 
 
 def test_earlier_names_still_catch_the_new_classes() -> None:

@@ -22,7 +22,7 @@ from .gen.flowgate.v1 import errors_pb2
 from .types import FieldError
 
 if TYPE_CHECKING:
-    from .types import FlowRun
+    from .types import FlowRun, Rejection
 
 #: The ErrorInfo domain of the reasons this client knows; ErrorInfo from another domain is ignored.
 ERROR_DOMAIN = "flowgate.dev"
@@ -83,6 +83,10 @@ class KeyNotFoundError(NotFoundError):
     """KEY_NOT_FOUND: no API key has this id."""
 
 
+class WebhookNotFoundError(NotFoundError):
+    """WEBHOOK_NOT_FOUND: no webhook has this id."""
+
+
 class RefusedError(FlowgateError):
     """FAILED_PRECONDITION: the run is not in a state that allows this (the message says why)."""
 
@@ -104,6 +108,15 @@ class AlreadyFinalError(RefusedError):
 
 class TransitionRefusedError(RefusedError):
     """TRANSITION_REFUSED: the orchestration rules refuse this transition (the message says which)."""
+
+
+class ResumeLinkUsedError(RefusedError):
+    """RESUME_LINK_USED: the resume link was already used for a decision (each link is good for one)."""
+
+
+class ResumeLinkExpiredError(RefusedError):
+    """RESUME_LINK_EXPIRED: the resume link's pause has ended, expired or been replaced by a later pause
+    of the run (a re-executed run's pause is a new instance)."""
 
 
 class InvalidArgumentError(FlowgateError):
@@ -148,8 +161,22 @@ class UnauthenticatedError(FlowgateError):
     """UNAUTHENTICATED: no credential, or one that is unknown, expired or revoked."""
 
 
+class ResumeLinkInvalidError(UnauthenticatedError):
+    """RESUME_LINK_INVALID: the resume link's token is unknown or was revoked (also what
+    ``revoke_resume_link`` raises for an unknown link id, with NOT_FOUND: the reason decides)."""
+
+
 class PermissionDeniedError(FlowgateError):
     """PERMISSION_DENIED: the credential lacks the scope this call needs."""
+
+
+class NotAnApproverError(PermissionDeniedError):
+    """NOT_AN_APPROVER: the pause's approval policy names neither the caller nor one of its groups; the
+    message names who may approve."""
+
+
+class SelfApprovalError(PermissionDeniedError):
+    """SELF_APPROVAL: the caller paused this run, and its approval policy does not allow self-approval."""
 
 
 class InternalError(FlowgateError):
@@ -189,6 +216,27 @@ class FlowRunSuspended(PauseEnded):
     """The run was suspended while paused: the waiting process should end."""
 
 
+class PauseRejected(PauseEnded):
+    """An approver rejected the waited-on pause: a final outcome, never retried.
+
+    ``reason`` is the approver's text ("budget exceeded"; unlike other errors, not a machine-readable
+    reason — there was no failed call, ``code`` is None), ``principal`` who rejected (``"alice"``; the
+    link's principal for a resume link), ``rejection`` the whole record (who, channel, when, link id).
+    An in-process pause's run is RUNNING again: the flow decides what follows (uncaught, the TypeScript
+    SDK ends the run FAILED with the message "Rejected by alice: <reason>"); a suspended run is FAILED.
+    """
+
+    def __init__(self, message: str, flow_run: FlowRun | None, key: str, rejection: Rejection) -> None:
+        super().__init__(message, flow_run, key)
+        self.rejection = rejection
+        self.reason = rejection.reason
+        self.principal = rejection.by.principal
+
+
+#: The TypeScript SDK's name for the same outcome.
+PauseRejectedError = PauseRejected
+
+
 # Keyed by the generated enum so that a misspelt reason cannot compile into the table.
 _BY_REASON_VALUE: dict[int, type[FlowgateError]] = {
     errors_pb2.ERROR_REASON_FLOW_RUN_NOT_FOUND: FlowRunNotFoundError,
@@ -197,10 +245,13 @@ _BY_REASON_VALUE: dict[int, type[FlowgateError]] = {
     errors_pb2.ERROR_REASON_FLOW_RUN_INPUT_NOT_FOUND: FlowRunInputNotFoundError,
     errors_pb2.ERROR_REASON_PAUSE_NOT_FOUND: PauseNotFoundError,
     errors_pb2.ERROR_REASON_KEY_NOT_FOUND: KeyNotFoundError,
+    errors_pb2.ERROR_REASON_WEBHOOK_NOT_FOUND: WebhookNotFoundError,
     errors_pb2.ERROR_REASON_NOT_PAUSED: NotPausedError,
     errors_pb2.ERROR_REASON_PAUSE_TIMED_OUT: FlowPauseTimeout,
     errors_pb2.ERROR_REASON_ALREADY_FINAL: AlreadyFinalError,
     errors_pb2.ERROR_REASON_TRANSITION_REFUSED: TransitionRefusedError,
+    errors_pb2.ERROR_REASON_RESUME_LINK_USED: ResumeLinkUsedError,
+    errors_pb2.ERROR_REASON_RESUME_LINK_EXPIRED: ResumeLinkExpiredError,
     errors_pb2.ERROR_REASON_INVALID_RUN_INPUT: InvalidRunInputError,
     errors_pb2.ERROR_REASON_INVALID_ARGUMENT: InvalidArgumentError,
     errors_pb2.ERROR_REASON_VERSION_CONFLICT: VersionConflictError,
@@ -209,7 +260,10 @@ _BY_REASON_VALUE: dict[int, type[FlowgateError]] = {
     errors_pb2.ERROR_REASON_DEPLOYMENT_EXISTS: DeploymentExistsError,
     errors_pb2.ERROR_REASON_STORE_UNAVAILABLE: UnavailableError,
     errors_pb2.ERROR_REASON_UNAUTHENTICATED: UnauthenticatedError,
+    errors_pb2.ERROR_REASON_RESUME_LINK_INVALID: ResumeLinkInvalidError,
     errors_pb2.ERROR_REASON_PERMISSION_DENIED: PermissionDeniedError,
+    errors_pb2.ERROR_REASON_NOT_AN_APPROVER: NotAnApproverError,
+    errors_pb2.ERROR_REASON_SELF_APPROVAL: SelfApprovalError,
     errors_pb2.ERROR_REASON_INTERNAL: InternalError,
 }
 _BY_REASON: dict[str, type[FlowgateError]] = {

@@ -62,3 +62,9 @@ def with_api_key(api_key: str | None, metadata: Sequence[tuple[str, str]] | None
     if "x-flowgate-client" not in names:
         added += (("x-flowgate-client", "python"),)
     return (*added, *own)
+
+
+def without_api_key(metadata: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The metadata of a call that carries a resume link's token instead: no ``authorization`` entry, so
+    the call acts as the link's principal and no API key travels with the token."""
+    return tuple((name, value) for name, value in metadata if name.lower() != "authorization")

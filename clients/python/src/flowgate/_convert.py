@@ -3,8 +3,10 @@ the two clients and the error mapping touch generated code."""
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -12,7 +14,27 @@ from google.protobuf import struct_pb2, timestamp_pb2
 
 from .gen.flowgate.v1 import run_service_pb2 as pb
 from .gen.flowgate.v1 import types_pb2
-from .types import FlowRun, FlowRunEvent, FlowRunPage, Pause, State, StateDetails, StateType
+from .types import (
+    Actor,
+    Approval,
+    ApprovalPolicy,
+    FlowRun,
+    FlowRunEvent,
+    FlowRunPage,
+    Pause,
+    PauseResult,
+    Rejection,
+    ResumedInput,
+    ResumeLink,
+    ResumeLinkInfo,
+    ResumeLinks,
+    ResumeResult,
+    State,
+    StateDetails,
+    StateType,
+    TimeoutAction,
+    TimeoutPolicy,
+)
 
 RunInput = Mapping[str, Any]
 
@@ -80,6 +102,10 @@ def state_type_to_pb(value: StateType | str) -> int:
     return types_pb2.StateType.Value(f"STATE_TYPE_{name}")
 
 
+def actor(msg: types_pb2.Actor) -> Actor:
+    return Actor(principal=msg.principal, channel=msg.channel)
+
+
 def state(msg: types_pb2.State) -> State:
     d = msg.details
     return State(
@@ -95,6 +121,34 @@ def state(msg: types_pb2.State) -> State:
             run_input_keyset=d.run_input_keyset,
             deployment_id=d.deployment_id,
         ),
+        by=actor(msg.by) if msg.HasField("by") else None,
+    )
+
+
+def approval(msg: types_pb2.Approval) -> Approval:
+    return Approval(by=actor(msg.by), at=_time(msg, "at"), input=_opt_struct(msg, "input"), link_id=msg.link_id)
+
+
+def rejection(msg: types_pb2.Rejection) -> Rejection:
+    return Rejection(by=actor(msg.by), at=_time(msg, "at"), reason=msg.reason, link_id=msg.link_id)
+
+
+def _approval_policy(msg: types_pb2.ApprovalPolicy) -> ApprovalPolicy:
+    links = None
+    if msg.links != types_pb2.RESUME_LINKS_UNSPECIFIED:
+        links = ResumeLinks(types_pb2.ResumeLinks.Name(msg.links).removeprefix("RESUME_LINKS_"))
+    return ApprovalPolicy(
+        approvers=tuple(msg.approvers),
+        required=msg.required or 1,
+        allow_self_approval=msg.allow_self_approval,
+        links=links,
+    )
+
+
+def _timeout_policy(msg: types_pb2.TimeoutPolicy) -> TimeoutPolicy:
+    action = TimeoutAction.RESUME if msg.action == types_pb2.TIMEOUT_ACTION_RESUME else TimeoutAction.FAIL
+    return TimeoutPolicy(
+        action=action, input=_opt_struct(msg, "input"), remind_after_seconds=msg.remind_after_seconds or None
     )
 
 
@@ -107,6 +161,11 @@ def pause(msg: types_pb2.Pause) -> Pause:
         input_description=msg.input_description,
         input_initial=_opt_struct(msg, "input_initial"),
         created_at=_time(msg, "created_at"),
+        approval=_approval_policy(msg.approval) if msg.HasField("approval") else None,
+        approvals=[approval(a) for a in msg.approvals],
+        paused_by=msg.paused_by,
+        instance_id=msg.instance_id,
+        on_timeout=_timeout_policy(msg.on_timeout) if msg.HasField("on_timeout") else None,
     )
 
 
@@ -129,6 +188,41 @@ def flow_run(msg: types_pb2.FlowRun) -> FlowRun:
     )
 
 
+def _run_fields(msg: types_pb2.FlowRun) -> dict[str, Any]:
+    run = flow_run(msg)
+    return {name: getattr(run, name) for name in FlowRun.__dataclass_fields__}
+
+
+def pause_result(msg: pb.PauseFlowRunResponse | pb.SuspendFlowRunResponse) -> PauseResult:
+    return PauseResult(
+        **_run_fields(msg.flow_run),
+        links=[resume_link(link) for link in msg.links],
+        already_fired=msg.already_fired,
+        run_input=_opt_struct(msg, "run_input"),
+    )
+
+
+def resume_result(msg: pb.ResumeFlowRunResponse) -> ResumeResult:
+    return ResumeResult(**_run_fields(msg.flow_run), resumed=msg.resumed)
+
+
+def resume_link(msg: types_pb2.ResumeLink) -> ResumeLink:
+    return ResumeLink(id=msg.id, approver=msg.approver, url=msg.url, token=msg.token)
+
+
+def resume_link_info(msg: pb.ResumeLinkInfo) -> ResumeLinkInfo:
+    return ResumeLinkInfo(
+        id=msg.id,
+        flow_run_id=msg.flow_run_id,
+        pause_key=msg.pause_key,
+        pause_instance_id=msg.pause_instance_id,
+        approver=msg.approver,
+        created_at=_time(msg, "created_at"),
+        used_at=_time(msg, "used_at"),
+        revoked_at=_time(msg, "revoked_at"),
+    )
+
+
 def flow_run_event(msg: types_pb2.FlowRunEvent) -> FlowRunEvent:
     return FlowRunEvent(
         flow_run=flow_run(msg.flow_run),
@@ -148,6 +242,7 @@ def list_request(
     parent_flow_run_id: str | None,
     page_size: int | None,
     page_token: str | None,
+    awaiting_me: bool = False,
 ) -> pb.ListFlowRunsRequest:
     return pb.ListFlowRunsRequest(
         state_types=[state_type_to_pb(t) for t in state_types or []],  # type: ignore[misc]
@@ -156,30 +251,97 @@ def list_request(
         parent_flow_run_id=parent_flow_run_id or "",
         page_size=page_size or 0,
         page_token=page_token or "",
+        awaiting_me=awaiting_me,
     )
 
 
-def suspend_request(
-    run_id: str,
-    key: str | None,
-    timeout: float | None,
-    no_timeout: bool,
-    input_schema: Mapping[str, Any] | None,
-    input_description: str | None,
-    req_id: str | None,
-) -> pb.SuspendFlowRunRequest:
-    req = pb.SuspendFlowRunRequest(
-        flow_run_id=run_id,
-        key=key or "",
-        no_timeout=no_timeout,
-        input_description=input_description or "",
-        request_id=request_id(req_id),
+def _enum_name(value: enum.Enum | str, what: str, allowed: type[enum.Enum]) -> str:
+    name = value.value if isinstance(value, enum.Enum) else str(value).upper()
+    if name not in allowed.__members__:
+        choices = ", ".join(m.lower() for m in allowed.__members__)
+        raise ValueError(f"{what} must be one of {choices}, not {value!r}")
+    return str(name)
+
+
+def approval_policy_to_pb(policy: ApprovalPolicy) -> types_pb2.ApprovalPolicy:
+    links = "UNSPECIFIED" if policy.links is None else _enum_name(policy.links, "approval links", ResumeLinks)
+    return types_pb2.ApprovalPolicy(
+        approvers=list(policy.approvers),
+        required=policy.required,
+        allow_self_approval=policy.allow_self_approval,
+        links=f"RESUME_LINKS_{links}",
     )
-    if timeout is not None:
-        req.timeout_seconds = int(timeout)
-    if input_schema is not None:
-        req.input_schema.update(dict(input_schema))
+
+
+def timeout_policy_to_pb(policy: TimeoutPolicy) -> types_pb2.TimeoutPolicy:
+    action = _enum_name(policy.action, "timeout action", TimeoutAction)
+    msg = types_pb2.TimeoutPolicy(
+        action=f"TIMEOUT_ACTION_{action}", remind_after_seconds=int(policy.remind_after_seconds or 0)
+    )
+    struct = input_to_struct(policy.input)
+    if struct is not None:
+        msg.input.CopyFrom(struct)
+    return msg
+
+
+@dataclass(frozen=True)
+class PauseOptions:
+    """What pause_flow_run and suspend_flow_run share (their requests have the same fields)."""
+
+    key: str | None
+    timeout: float | None
+    no_timeout: bool
+    input_schema: Mapping[str, Any] | None
+    input_description: str | None
+    input_initial: Mapping[str, Any] | None
+    approval: ApprovalPolicy | None
+    on_timeout: TimeoutPolicy | None
+    request_id: str | None
+
+
+def _fill_pause(req: pb.PauseFlowRunRequest | pb.SuspendFlowRunRequest, o: PauseOptions) -> None:
+    req.key = o.key or ""
+    req.no_timeout = o.no_timeout
+    req.input_description = o.input_description or ""
+    req.request_id = request_id(o.request_id)
+    if o.timeout is not None:
+        req.timeout_seconds = int(o.timeout)
+    if o.input_schema is not None:
+        req.input_schema.update(dict(o.input_schema))
+    if o.input_initial is not None:
+        req.input_initial.update(dict(o.input_initial))
+    if o.approval is not None:
+        req.approval.CopyFrom(approval_policy_to_pb(o.approval))
+    if o.on_timeout is not None:
+        req.on_timeout.CopyFrom(timeout_policy_to_pb(o.on_timeout))
+
+
+def pause_request(run_id: str, reschedule: bool, options: PauseOptions) -> pb.PauseFlowRunRequest:
+    req = pb.PauseFlowRunRequest(flow_run_id=run_id, reschedule=reschedule)
+    _fill_pause(req, options)
     return req
+
+
+def suspend_request(run_id: str, options: PauseOptions) -> pb.SuspendFlowRunRequest:
+    req = pb.SuspendFlowRunRequest(flow_run_id=run_id)
+    _fill_pause(req, options)
+    return req
+
+
+def resume_request(
+    run_id: str, run_input: Any, req_id: str | None, resume_token: str | None
+) -> pb.ResumeFlowRunRequest:
+    req = pb.ResumeFlowRunRequest(flow_run_id=run_id, request_id=request_id(req_id), resume_token=resume_token or "")
+    struct = input_to_struct(run_input)
+    if struct is not None:
+        req.run_input.CopyFrom(struct)
+    return req
+
+
+def reject_request(run_id: str, reason: str, req_id: str | None, resume_token: str | None) -> pb.RejectFlowRunRequest:
+    return pb.RejectFlowRunRequest(
+        flow_run_id=run_id, reason=reason, request_id=request_id(req_id), resume_token=resume_token or ""
+    )
 
 
 class WaitOutcome:
@@ -190,15 +352,22 @@ class WaitOutcome:
     TIMED_OUT = pb.WAIT_EVENT_TYPE_TIMED_OUT
     CANCELLED = pb.WAIT_EVENT_TYPE_CANCELLED
     SUSPENDED = pb.WAIT_EVENT_TYPE_SUSPENDED
+    REJECTED = pb.WAIT_EVENT_TYPE_REJECTED
 
 
-def wait_result(msg: pb.WaitForResumeResponse) -> dict[str, Any] | None:
-    """None to keep waiting (heartbeat); the input ({} when none) on RESUMED; raises otherwise."""
-    from .errors import FlowRunCancelled, FlowRunSuspended, PauseTimedOut
+def wait_result(msg: pb.WaitForResumeResponse) -> ResumedInput | None:
+    """None to keep waiting (heartbeat); the input ({} when none) with the approvals on RESUMED; raises
+    otherwise (REJECTED: PauseRejected)."""
+    from .errors import FlowRunCancelled, FlowRunSuspended, PauseRejected, PauseTimedOut
 
-    if msg.type == WaitOutcome.RESUMED:
-        return struct_to_dict(msg.run_input) if msg.HasField("run_input") else {}
     run = flow_run(msg.flow_run) if msg.HasField("flow_run") else None
+    if msg.type == WaitOutcome.RESUMED:
+        values = struct_to_dict(msg.run_input) if msg.HasField("run_input") else {}
+        return ResumedInput(values, approvals=[approval(a) for a in msg.approvals], key=msg.key, flow_run=run)
+    if msg.type == WaitOutcome.REJECTED:
+        r = rejection(msg.rejection)
+        said = f": {r.reason}" if r.reason else ""
+        raise PauseRejected(f"Rejected by {r.by.principal}{said}", run, msg.key, r)
     if msg.type == WaitOutcome.TIMED_OUT:
         raise PauseTimedOut(f"pause {msg.key!r} timed out; the run failed", run, msg.key)
     if msg.type == WaitOutcome.CANCELLED:

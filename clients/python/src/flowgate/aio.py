@@ -10,13 +10,24 @@ import grpc
 import grpc.aio
 
 from . import _convert as conv
-from ._auth import resolve_api_key, with_api_key
+from ._auth import resolve_api_key, with_api_key, without_api_key
 from ._tls import PemSource, TlsSettingsError, channel_credentials, describe_transport, resolve_tls
 from .client import DEFAULT_ADDRESS
 from .errors import FlowgateError, from_rpc_error
 from .gen.flowgate.v1 import run_service_pb2 as pb
 from .gen.flowgate.v1 import run_service_pb2_grpc as pb_grpc
-from .types import FlowRun, FlowRunEvent, FlowRunPage, StateType
+from .types import (
+    ApprovalPolicy,
+    FlowRun,
+    FlowRunEvent,
+    FlowRunPage,
+    PauseResult,
+    ResumedInput,
+    ResumeLinkInfo,
+    ResumeResult,
+    StateType,
+    TimeoutPolicy,
+)
 
 
 class AsyncClient:
@@ -62,6 +73,7 @@ class AsyncClient:
         self._stub = pb_grpc.RunServiceStub(channel)
         self._timeout = timeout
         self._metadata = with_api_key(key, metadata)
+        self._token_metadata = without_api_key(self._metadata)
 
     async def close(self) -> None:
         if self._owns_channel:
@@ -75,9 +87,10 @@ class AsyncClient:
     ) -> None:
         await self.close()
 
-    async def _unary(self, method: Any, request: Any) -> Any:
+    async def _unary(self, method: Any, request: Any, *, resume_token: str | None = None) -> Any:
+        metadata = self._token_metadata if resume_token else self._metadata
         try:
-            return await method(request, timeout=self._timeout, metadata=self._metadata)
+            return await method(request, timeout=self._timeout, metadata=metadata)
         except grpc.RpcError as err:
             raise from_rpc_error(err, self._transport) from None
 
@@ -94,19 +107,65 @@ class AsyncClient:
         parent_flow_run_id: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
+        awaiting_me: bool = False,
     ) -> FlowRunPage:
-        req = conv.list_request(state_types, flow_name, deployment_id, parent_flow_run_id, page_size, page_token)
+        """See :meth:`flowgate.Client.list_flow_runs`."""
+        req = conv.list_request(
+            state_types, flow_name, deployment_id, parent_flow_run_id, page_size, page_token, awaiting_me
+        )
         return conv.flow_run_page(await self._unary(self._stub.ListFlowRuns, req))
 
+    async def pause_flow_run(
+        self,
+        run_id: str,
+        *,
+        key: str | None = None,
+        timeout: float | None = None,
+        no_timeout: bool = False,
+        reschedule: bool = False,
+        input_schema: Mapping[str, Any] | None = None,
+        input_description: str | None = None,
+        input_initial: Mapping[str, Any] | None = None,
+        approval: ApprovalPolicy | None = None,
+        on_timeout: TimeoutPolicy | None = None,
+        request_id: str | None = None,
+    ) -> PauseResult:
+        """See :meth:`flowgate.Client.pause_flow_run`."""
+        options = conv.PauseOptions(
+            key, timeout, no_timeout, input_schema, input_description, input_initial, approval, on_timeout, request_id
+        )
+        req = conv.pause_request(run_id, reschedule, options)
+        return conv.pause_result(await self._unary(self._stub.PauseFlowRun, req))
+
     async def resume_flow_run(
-        self, run_id: str, run_input: Mapping[str, Any] | Any | None = None, *, request_id: str | None = None
-    ) -> FlowRun:
+        self,
+        run_id: str,
+        run_input: Mapping[str, Any] | Any | None = None,
+        *,
+        request_id: str | None = None,
+        resume_token: str | None = None,
+    ) -> ResumeResult:
         """See :meth:`flowgate.Client.resume_flow_run`."""
-        req = pb.ResumeFlowRunRequest(flow_run_id=run_id, request_id=conv.request_id(request_id))
-        struct = conv.input_to_struct(run_input)
-        if struct is not None:
-            req.run_input.CopyFrom(struct)
-        return conv.flow_run((await self._unary(self._stub.ResumeFlowRun, req)).flow_run)
+        req = conv.resume_request(run_id, run_input, request_id, resume_token)
+        return conv.resume_result(await self._unary(self._stub.ResumeFlowRun, req, resume_token=resume_token))
+
+    async def reject_flow_run(
+        self, run_id: str, reason: str, *, request_id: str | None = None, resume_token: str | None = None
+    ) -> FlowRun:
+        """See :meth:`flowgate.Client.reject_flow_run`."""
+        req = conv.reject_request(run_id, reason, request_id, resume_token)
+        res = await self._unary(self._stub.RejectFlowRun, req, resume_token=resume_token)
+        return conv.flow_run(res.flow_run)
+
+    async def list_resume_links(self, run_id: str) -> list[ResumeLinkInfo]:
+        """See :meth:`flowgate.Client.list_resume_links`."""
+        res = await self._unary(self._stub.ListResumeLinks, pb.ListResumeLinksRequest(flow_run_id=run_id))
+        return [conv.resume_link_info(link) for link in res.links]
+
+    async def revoke_resume_link(self, link_id: str) -> ResumeLinkInfo:
+        """See :meth:`flowgate.Client.revoke_resume_link`."""
+        res = await self._unary(self._stub.RevokeResumeLink, pb.RevokeResumeLinkRequest(link_id=link_id))
+        return conv.resume_link_info(res.link)
 
     async def suspend_flow_run(
         self,
@@ -117,11 +176,16 @@ class AsyncClient:
         no_timeout: bool = False,
         input_schema: Mapping[str, Any] | None = None,
         input_description: str | None = None,
+        input_initial: Mapping[str, Any] | None = None,
+        approval: ApprovalPolicy | None = None,
+        on_timeout: TimeoutPolicy | None = None,
         request_id: str | None = None,
-    ) -> FlowRun:
+    ) -> PauseResult:
         """See :meth:`flowgate.Client.suspend_flow_run`."""
-        req = conv.suspend_request(run_id, key, timeout, no_timeout, input_schema, input_description, request_id)
-        return conv.flow_run((await self._unary(self._stub.SuspendFlowRun, req)).flow_run)
+        options = conv.PauseOptions(
+            key, timeout, no_timeout, input_schema, input_description, input_initial, approval, on_timeout, request_id
+        )
+        return conv.pause_result(await self._unary(self._stub.SuspendFlowRun, conv.suspend_request(run_id, options)))
 
     async def cancel_flow_run(self, run_id: str, *, request_id: str | None = None) -> FlowRun:
         req = pb.CancelFlowRunRequest(flow_run_id=run_id, request_id=conv.request_id(request_id))
@@ -142,9 +206,7 @@ class AsyncClient:
         finally:
             call.cancel()
 
-    async def wait_for_resume(
-        self, run_id: str, key: str | None = None, timeout: float | None = None
-    ) -> dict[str, Any]:
+    async def wait_for_resume(self, run_id: str, key: str | None = None, timeout: float | None = None) -> ResumedInput:
         """See :meth:`flowgate.Client.wait_for_resume`. Cancelling the task cancels the stream."""
         req = pb.WaitForResumeRequest(flow_run_id=run_id, key=key or "")
         call = self._stub.WaitForResume(req, timeout=timeout, metadata=self._metadata)

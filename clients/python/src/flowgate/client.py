@@ -9,12 +9,23 @@ from typing import Any
 import grpc
 
 from . import _convert as conv
-from ._auth import resolve_api_key, with_api_key
+from ._auth import resolve_api_key, with_api_key, without_api_key
 from ._tls import PemSource, TlsSettingsError, channel_credentials, describe_transport, resolve_tls
 from .errors import FlowgateError, from_rpc_error
 from .gen.flowgate.v1 import run_service_pb2 as pb
 from .gen.flowgate.v1 import run_service_pb2_grpc as pb_grpc
-from .types import FlowRun, FlowRunEvent, FlowRunPage, StateType
+from .types import (
+    ApprovalPolicy,
+    FlowRun,
+    FlowRunEvent,
+    FlowRunPage,
+    PauseResult,
+    ResumedInput,
+    ResumeLinkInfo,
+    ResumeResult,
+    StateType,
+    TimeoutPolicy,
+)
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 
@@ -77,6 +88,7 @@ class Client:
         self._stub = pb_grpc.RunServiceStub(channel)
         self._timeout = timeout
         self._metadata = with_api_key(key, metadata)
+        self._token_metadata = without_api_key(self._metadata)
 
     def close(self) -> None:
         if self._owns_channel:
@@ -88,9 +100,10 @@ class Client:
     def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
         self.close()
 
-    def _unary(self, method: Any, request: Any) -> Any:
+    def _unary(self, method: Any, request: Any, *, resume_token: str | None = None) -> Any:
+        metadata = self._token_metadata if resume_token else self._metadata
         try:
-            return method(request, timeout=self._timeout, metadata=self._metadata)
+            return method(request, timeout=self._timeout, metadata=metadata)
         except grpc.RpcError as err:
             raise from_rpc_error(err, self._transport) from None
 
@@ -108,26 +121,89 @@ class Client:
         parent_flow_run_id: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
+        awaiting_me: bool = False,
     ) -> FlowRunPage:
-        """One page of runs, newest first. Pass ``next_page_token`` back as ``page_token`` for the next."""
-        req = conv.list_request(state_types, flow_name, deployment_id, parent_flow_run_id, page_size, page_token)
+        """One page of runs, newest first. Pass ``next_page_token`` back as ``page_token`` for the next.
+        ``awaiting_me=True``: only PAUSED runs the caller may approve now and has not approved yet."""
+        req = conv.list_request(
+            state_types, flow_name, deployment_id, parent_flow_run_id, page_size, page_token, awaiting_me
+        )
         return conv.flow_run_page(self._unary(self._stub.ListFlowRuns, req))
 
+    def pause_flow_run(
+        self,
+        run_id: str,
+        *,
+        key: str | None = None,
+        timeout: float | None = None,
+        no_timeout: bool = False,
+        reschedule: bool = False,
+        input_schema: Mapping[str, Any] | None = None,
+        input_description: str | None = None,
+        input_initial: Mapping[str, Any] | None = None,
+        approval: ApprovalPolicy | None = None,
+        on_timeout: TimeoutPolicy | None = None,
+        request_id: str | None = None,
+    ) -> PauseResult:
+        """Pauses a RUNNING run in-process (with ``reschedule``, like ``suspend_flow_run``): what a flow's
+        own process does, then ``wait_for_resume``. ``timeout`` is in seconds (server default one hour).
+
+        ``approval`` says who may resume or reject it and how many must agree, and which resume links to
+        hand out; ``on_timeout`` what its timeout does. The result is the run with ``links`` (the resume
+        links with their tokens, only ever returned here) and, when the key had already fired on this
+        run, ``already_fired`` and ``run_input``. Raises TransitionRefusedError for a run that is not
+        running, InvalidArgumentError (key, schema, timeout, policy), FlowRunNotFoundError.
+        """
+        options = conv.PauseOptions(
+            key, timeout, no_timeout, input_schema, input_description, input_initial, approval, on_timeout, request_id
+        )
+        req = conv.pause_request(run_id, reschedule, options)
+        return conv.pause_result(self._unary(self._stub.PauseFlowRun, req))
+
     def resume_flow_run(
-        self, run_id: str, run_input: Mapping[str, Any] | Any | None = None, *, request_id: str | None = None
-    ) -> FlowRun:
+        self,
+        run_id: str,
+        run_input: Mapping[str, Any] | Any | None = None,
+        *,
+        request_id: str | None = None,
+        resume_token: str | None = None,
+    ) -> ResumeResult:
         """Resumes a PAUSED run with ``run_input`` (a dict or a pydantic model), validated by the server
         against the pause's schema before anything changes.
 
+        With an approval policy on the pause the call is an approval: below the quorum it is recorded
+        and the run stays PAUSED; the result (the run) then has ``resumed`` False. ``resume_token`` (a
+        resume link's token) stands in for the API key: the call carries no key and acts as the link's
+        principal.
+
         Raises InvalidRunInputError (with ``field_errors``) when the input fails the schema,
         NotPausedError when the run is not paused, FlowPauseTimeout when its pause timed out,
-        FlowRunNotFoundError.
+        NotAnApproverError, SelfApprovalError, ResumeLinkInvalidError, ResumeLinkUsedError,
+        ResumeLinkExpiredError, FlowRunNotFoundError.
         """
-        req = pb.ResumeFlowRunRequest(flow_run_id=run_id, request_id=conv.request_id(request_id))
-        struct = conv.input_to_struct(run_input)
-        if struct is not None:
-            req.run_input.CopyFrom(struct)
-        return conv.flow_run(self._unary(self._stub.ResumeFlowRun, req).flow_run)
+        req = conv.resume_request(run_id, run_input, request_id, resume_token)
+        return conv.resume_result(self._unary(self._stub.ResumeFlowRun, req, resume_token=resume_token))
+
+    def reject_flow_run(
+        self, run_id: str, reason: str, *, request_id: str | None = None, resume_token: str | None = None
+    ) -> FlowRun:
+        """Rejects a PAUSED run (``reason``: at most 2,000 characters, shown to the flow and in the run's
+        state): one reject ends the pause whatever the quorum, and its waiter raises PauseRejected. A
+        suspended run becomes FAILED. Allowed to whoever may approve the pause; ``resume_token`` stands
+        in for the API key as in ``resume_flow_run``. Raises as ``resume_flow_run``."""
+        req = conv.reject_request(run_id, reason, request_id, resume_token)
+        return conv.flow_run(self._unary(self._stub.RejectFlowRun, req, resume_token=resume_token).flow_run)
+
+    def list_resume_links(self, run_id: str) -> list[ResumeLinkInfo]:
+        """The run's resume links (never their tokens): who each is for, whether used or revoked."""
+        res = self._unary(self._stub.ListResumeLinks, pb.ListResumeLinksRequest(flow_run_id=run_id))
+        return [conv.resume_link_info(link) for link in res.links]
+
+    def revoke_resume_link(self, link_id: str) -> ResumeLinkInfo:
+        """Revokes a resume link: it is refused from then on (revoking it again answers it unchanged).
+        Raises ResumeLinkInvalidError for an unknown link id."""
+        res = self._unary(self._stub.RevokeResumeLink, pb.RevokeResumeLinkRequest(link_id=link_id))
+        return conv.resume_link_info(res.link)
 
     def suspend_flow_run(
         self,
@@ -138,13 +214,19 @@ class Client:
         no_timeout: bool = False,
         input_schema: Mapping[str, Any] | None = None,
         input_description: str | None = None,
+        input_initial: Mapping[str, Any] | None = None,
+        approval: ApprovalPolicy | None = None,
+        on_timeout: TimeoutPolicy | None = None,
         request_id: str | None = None,
-    ) -> FlowRun:
+    ) -> PauseResult:
         """Suspends a RUNNING run (PAUSED "Suspended"); its process should end. ``timeout`` is in
-        seconds (server default one hour). Raises TransitionRefusedError for subflows, runs without a
-        deployment and runs that are not running."""
-        req = conv.suspend_request(run_id, key, timeout, no_timeout, input_schema, input_description, request_id)
-        return conv.flow_run(self._unary(self._stub.SuspendFlowRun, req).flow_run)
+        seconds (server default one hour); ``approval`` and ``on_timeout`` as in ``pause_flow_run``, whose
+        result (the run, with ``links``) it returns. Raises TransitionRefusedError for subflows, runs
+        without a deployment and runs that are not running."""
+        options = conv.PauseOptions(
+            key, timeout, no_timeout, input_schema, input_description, input_initial, approval, on_timeout, request_id
+        )
+        return conv.pause_result(self._unary(self._stub.SuspendFlowRun, conv.suspend_request(run_id, options)))
 
     def cancel_flow_run(self, run_id: str, *, request_id: str | None = None) -> FlowRun:
         """Cancels a run. Raises AlreadyFinalError for a run in a final state, FlowRunNotFoundError."""
@@ -167,13 +249,15 @@ class Client:
         finally:
             call.cancel()
 
-    def wait_for_resume(self, run_id: str, key: str | None = None, timeout: float | None = None) -> dict[str, Any]:
+    def wait_for_resume(self, run_id: str, key: str | None = None, timeout: float | None = None) -> ResumedInput:
         """Blocks while the run's pause (``key``, or its current one) is pending; returns the input it
-        was resumed with ({} when none). Returns at once for a pause already resumed.
+        was resumed with (a dict, {} when none) whose ``approvals`` lists every approval in order (the
+        last one completed the quorum). Returns at once for a pause already resumed.
 
-        Raises PauseTimedOut, FlowRunCancelled or FlowRunSuspended when the pause ends otherwise,
-        WaitTimeout when ``timeout`` seconds pass first, FlowRunNotFoundError, PauseNotFoundError (no
-        such key), NotPausedError (no key and the run is not paused).
+        Raises PauseRejected (``reason``, ``principal``) when an approver rejected it, PauseTimedOut,
+        FlowRunCancelled or FlowRunSuspended when the pause ends otherwise — final outcomes, never
+        retried — WaitTimeout when ``timeout`` seconds pass first, FlowRunNotFoundError,
+        PauseNotFoundError (no such key), NotPausedError (no key and the run is not paused).
         """
         req = pb.WaitForResumeRequest(flow_run_id=run_id, key=key or "")
         call = self._stub.WaitForResume(req, timeout=timeout, metadata=self._metadata)

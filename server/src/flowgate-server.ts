@@ -93,6 +93,8 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
     logger.info({ uri }, "embedded store ready");
   }
   try {
+    // Known once the HTTP server has bound its port (below), unless configured.
+    let uiUrl = config.uiUrl ?? "";
     const store = await openStore({
       uri,
       defaultDatabase: config.mongodbDatabase,
@@ -113,6 +115,8 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       schemas: new RunInputSchemas({ maxInputBytes: config.maxInputBytes }),
       logger,
       limits: { maxInputBytes: config.maxInputBytes },
+      // Resume links point into the web UI, whose address is known once HTTP listens (below).
+      uiUrl: () => uiUrl,
     };
     const runs = new RunService(ctx);
     const taskRuns = new TaskRunService(ctx);
@@ -169,8 +173,6 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       ...(options.middlewares ?? []),
     ];
     const adapter = new HandlerAdapter(logger, middlewares);
-    // Known once the HTTP server has bound its port (below), unless configured.
-    let uiUrl = config.uiUrl ?? "";
     const grpc = await startGrpcServer({
       address: config.grpcAddress,
       runs: runHandlers(adapter, { runs, streams, inputs, taskRuns }),

@@ -11,11 +11,16 @@ const WAIT_BEYOND_LEASE_MS = 10_000;
 const FIRST_POLL_MS = 5;
 const MAX_POLL_MS = 200;
 
-export interface OnceOptions {
+export interface OnceOptions<T = unknown> {
   /** The call's signal: a duplicate waiting for the first call's outcome stops when it aborts. */
   signal?: AbortSignal | undefined;
   /** Overrides RESERVATION_LEASE_MS. */
   leaseMs?: number;
+  /**
+   * What of a successful outcome is kept for retries (default: all of it). A secret handed out once,
+   * such as a resume link's token, is left out: a retry is answered without it.
+   */
+  stored?: (value: T) => unknown;
 }
 
 /**
@@ -34,7 +39,7 @@ export async function once<T>(
   scope: string,
   requestId: string | undefined,
   work: () => Promise<T>,
-  opts: OnceOptions = {},
+  opts: OnceOptions<T> = {},
 ): Promise<T> {
   if (!requestId) return work();
   const id = requestLogId(actor, scope, requestId);
@@ -44,13 +49,13 @@ export async function once<T>(
   const deadline = Date.now() + leaseMs + WAIT_BEYOND_LEASE_MS;
   for (let pause = FIRST_POLL_MS; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
     opts.signal?.throwIfAborted();
-    if (await log.reserve(id, owner, leaseUntil(), new Date())) return doAndRecord(log, id, owner, work);
+    if (await log.reserve(id, owner, leaseUntil(), new Date())) return doAndRecord(log, id, owner, work, opts.stored);
     const entry = await log.read(id);
     // Released between our insert and our read: the id is free again, so try to reserve it at once.
     if (!entry) continue;
     if (entry.state === "done") return replay<T>(entry.outcome);
     if (entry.leaseUntil.getTime() <= Date.now() && (await log.takeOver(id, entry.owner, owner, leaseUntil(), new Date()))) {
-      return doAndRecord(log, id, owner, work);
+      return doAndRecord(log, id, owner, work, opts.stored);
     }
     if (Date.now() >= deadline) {
       throw new AbortedError("CONTENTION", `Another call with request id ${requestId} is still in progress; retry later.`);
@@ -60,7 +65,13 @@ export async function once<T>(
 }
 
 /** The reservation's owner: does the work and replaces the reservation with its outcome. */
-async function doAndRecord<T>(log: RequestLogStore, id: string, owner: string, work: () => Promise<T>): Promise<T> {
+async function doAndRecord<T>(
+  log: RequestLogStore,
+  id: string,
+  owner: string,
+  work: () => Promise<T>,
+  stored: (value: T) => unknown = (value) => value,
+): Promise<T> {
   let value: T;
   try {
     value = await work();
@@ -74,7 +85,7 @@ async function doAndRecord<T>(log: RequestLogStore, id: string, owner: string, w
     }
     throw err;
   }
-  await log.complete(id, owner, { ok: true, value }, new Date());
+  await log.complete(id, owner, { ok: true, value: stored(value) }, new Date());
   return value;
 }
 

@@ -8,6 +8,7 @@ import type { State } from "../domain/states.js";
 import type { TaskRun } from "../domain/task-run.js";
 import type { ApiKeyRecord } from "../domain/access.js";
 import type { AuditEvent } from "../domain/audit.js";
+import type { WebhookDeliveryStore, WebhookStore } from "./webhook-ports.js";
 
 export type TaskRunRecord = TaskRun;
 
@@ -203,6 +204,31 @@ export interface AuditStore {
   listNewestFirst(filter: AuditFilter, beforeSeq: number, limit: number): Promise<AuditEvent[]>;
 }
 
+/** A resume link as stored: its token only as a hash. */
+export interface ResumeLinkRecord {
+  /** SHA-256 of the token, hex. */
+  tokenHash: string;
+  id: string;
+  flowRunId: string;
+  pauseKey: string;
+  pauseInstanceId: string;
+  /** The principal it acts for; absent for a shared link. */
+  approver?: string;
+  createdAt: Date;
+  /** Set (after the decision is stored) once it was used; the run's pause is the authority on use. */
+  usedAt?: Date;
+  revokedAt?: Date;
+}
+
+export interface ResumeLinkStore {
+  insertMany(links: readonly ResumeLinkRecord[]): Promise<void>;
+  byTokenHash(tokenHash: string): Promise<ResumeLinkRecord | undefined>;
+  byId(id: string): Promise<ResumeLinkRecord | undefined>;
+  listByRun(flowRunId: string): Promise<ResumeLinkRecord[]>;
+  markRevoked(id: string, at: Date): Promise<void>;
+  markUsed(id: string, at: Date): Promise<void>;
+}
+
 export interface Store {
   readonly runs: FlowRunStore;
   readonly inputs: FlowRunInputStore;
@@ -213,12 +239,16 @@ export interface Store {
   readonly keys: ApiKeyStore;
   readonly audit: AuditStore;
   readonly sessions: SessionStore;
+  readonly resumeLinks: ResumeLinkStore;
   /** The compatibility strategy the store was opened with ("mongodb", "ferretdb"), for logs. */
   readonly strategy: string;
   /** Drops bookkeeping of version-guarded writes older than the cutoff (some strategies keep none). */
   trimWriteGuards(cutoff: Date): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  readonly webhooks: WebhookStore;
+  /** The webhooks' outbox. */
+  readonly webhookDeliveries: WebhookDeliveryStore;
 }
 
 /**

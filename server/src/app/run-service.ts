@@ -1,8 +1,31 @@
+import {
+  assertLinkUsable,
+  hasApproved,
+  normalizePolicy,
+  refusalOf,
+  requireRejectReason,
+  SHARED_LINK_PRINCIPAL,
+  type Decider,
+  type LinkMode,
+  type TimeoutPolicy,
+} from "../domain/approval.js";
 import { auditedInput, auditState, causeOf, SERVER_ACTOR, type Actor, type AuditFacts } from "../domain/audit.js";
-import { NotFoundError } from "../domain/errors.js";
-import { pauseKeyset, type FlowRun, type JsonObject, type PauseRecord } from "../domain/flow-run.js";
+import { InvalidArgumentError, NotFoundError, UnauthenticatedError } from "../domain/errors.js";
+import { currentPause, pauseKeyset, type FlowRun, type JsonObject, type PauseRecord } from "../domain/flow-run.js";
 import { createFlowRun } from "../domain/run-creation.js";
-import { decideCancel, decideExpire, decidePause, decideResume, decideSetState, type PauseRequest } from "../domain/rules.js";
+import {
+  decideCancel,
+  decideExpire,
+  decidePause,
+  decideReject,
+  decideResume,
+  decideSetState,
+  MAX_PAUSE_TIMEOUT_SECONDS,
+  type PauseRequest,
+} from "../domain/rules.js";
+import { makeLinks, resolveToken, withoutToken } from "./resume-links.js";
+import type { IssuedLink } from "./run-change-notifier.js";
+import type { ResumeLinkRecord } from "./ports.js";
 import type { StateProposal } from "../domain/states.js";
 import { optionalRequestId, requireId, requirePauseKey, requireWithinLimit } from "../domain/validation.js";
 import { recordAudit } from "./audit-trail.js";
@@ -33,13 +56,35 @@ export interface PauseInput {
   inputDescription?: string;
   inputInitial?: JsonObject;
   requestId?: string;
+  approval?: { approvers?: readonly string[]; required?: number; allowSelfApproval?: boolean; links?: LinkMode };
+  onTimeout?: { action?: "fail" | "resume"; input?: JsonObject; remindAfterSeconds?: number };
 }
 
 export interface PauseResult {
   run: FlowRun;
   alreadyFired: boolean;
   runInput?: JsonObject;
+  /** The resume links the policy asked for, with their tokens (empty tokens on a retried call's answer). */
+  links: IssuedLink[];
 }
+
+/** Who decides: the caller, or the holder of a resume link (no API key then). */
+export interface DecisionCredential {
+  actor: Actor;
+  /** A resume link's token; the call then acts as the link's principal. */
+  resumeToken?: string | undefined;
+  /** False when the call carried no API key (or session): only a token can stand in then. */
+  authenticated: boolean;
+}
+
+export interface ResumeResult {
+  run: FlowRun;
+  /** False when an approval was recorded below the quorum (or was a repeat): the run is still PAUSED. */
+  resumed: boolean;
+}
+
+/** Whether the caller may decide a run's pause now, and why not: what the UI shows instead of the buttons. */
+export type MyDecision = { allowed: true } | { allowed: false; reason: "NOT_AN_APPROVER" | "SELF_APPROVAL" | "ALREADY_APPROVED"; message: string };
 
 /**
  * Flow runs: creation, reads, state proposals, cancel, pause, suspend, resume and expiry. Every
@@ -140,10 +185,12 @@ export class RunService {
   async pause(actor: Actor, flowRunId: string, input: PauseInput): Promise<PauseResult> {
     const id = requireId("flow_run_id", flowRunId);
     const requestId = optionalRequestId(input.requestId ?? "");
-    const req = this.pauseRequest(input);
+    const req = { ...this.pauseRequest(input), pausedBy: actor.principal };
+    const stored = (r: PauseResult): PauseResult => ({ ...r, links: r.links.map(withoutToken) });
     return once(this.ctx.store.requests, actor, `pause:${id}`, requestId, async () => {
       const mirrored = new Set<string>();
       const observed: Observed = {};
+      let issued: IssuedLink[] = [];
       let result: PauseResult;
       try {
         result = await transitionRun<PauseResult>(
@@ -153,7 +200,9 @@ export class RunService {
           (run, clock) => {
             const d = decidePause(run, req, clock);
             if (d.kind === "already_fired") {
-              return { result: { value: { run, alreadyFired: true, ...(d.pause.runInput ? { runInput: d.pause.runInput } : {}) } } };
+              return {
+                result: { value: { run, alreadyFired: true, links: [], ...(d.pause.runInput ? { runInput: d.pause.runInput } : {}) } },
+              };
             }
             return {
               next: d.transition.run,
@@ -164,52 +213,193 @@ export class RunService {
                 // schema sent with any random run id costs the server nothing (the caller's scope
                 // was checked before the call got here).
                 if (d.pause.inputSchema) this.ctx.schemas.check(d.pause.inputSchema);
+                this.checkTimeoutInput(d.pause);
                 for (const key of await this.mirrorSchema(run, d.pause)) mirrored.add(key);
+                // Stored before the pause is, so that a link works as soon as anyone can learn it; a
+                // decision that loses its race leaves links to an instance that never waited (refused).
+                issued = await this.issueLinks(run.id, d.pause, run);
               },
-              result: { value: { run: d.transition.run, alreadyFired: false } },
+              result: { value: { run: d.transition.run, alreadyFired: false, links: [] } },
             };
           },
-          { observed },
+          { observed, links: () => issued },
         );
+        result = { ...result, links: issued };
       } catch (err) {
         await this.ctx.store.inputs.deleteIfPresent(id, [...mirrored]).catch(() => undefined);
         throw err;
       }
       await this.audit(actor, id, observed, requestId);
       return result;
-    });
+    }, { stored });
   }
 
-  async resume(actor: Actor, flowRunId: string, runInput: JsonObject | undefined, requestIdText = ""): Promise<FlowRun> {
+  /**
+   * ResumeFlowRun: an approval. Without a policy it resumes at once, as always; with one, the decider
+   * must be allowed (approval.ts), and the run resumes once enough distinct approvers agree.
+   */
+  async resume(credential: DecisionCredential, flowRunId: string, runInput: JsonObject | undefined, requestIdText = ""): Promise<ResumeResult> {
     const id = requireId("flow_run_id", flowRunId);
     const requestId = optionalRequestId(requestIdText);
     if (runInput !== undefined) requireWithinLimit("run_input", runInput, this.ctx.limits.maxInputBytes, "INVALID_RUN_INPUT");
+    const { actor, decider } = await this.decider(credential, id);
     // The pause keeps the winning resume's request id so that its retry reports success; scoped to
     // the principal, so another principal's reuse of the id is not taken for that retry.
     const pauseRequestId = requestId ? requestLogId(actor, "resume", requestId) : undefined;
     return once(this.ctx.store.requests, actor, `resume:${id}`, requestId, async () => {
       const observed: Observed = {};
-      const resumed = await transitionRun<{ run: FlowRun; pause?: PauseRecord }>(
+      const outcome = await transitionRun<{ run: FlowRun; resumed: boolean; pause?: PauseRecord }>(
         this.ctx,
         actor,
         id,
         (run, clock) => {
-          const d = decideResume(run, runInput, pauseRequestId, this.ctx.schemas, clock);
+          const d = decideResume(run, runInput, pauseRequestId, this.ctx.schemas, clock, decider);
           switch (d.kind) {
             case "already_resumed":
-              return { result: { value: { run } } };
+              return { result: { value: { run, resumed: true } } };
+            case "already_approved":
+              return { result: { value: { run, resumed: false } } };
             case "expired":
               return { next: d.transition.run, result: { error: d.error } };
+            case "approved":
+              return { next: d.transition.run, result: { value: { run: d.transition.run, resumed: false } } };
             case "resume":
-              return { next: d.transition.run, result: { value: { run: d.transition.run, pause: d.pause } } };
+              return { next: d.transition.run, result: { value: { run: d.transition.run, resumed: true, pause: d.pause } } };
           }
         },
         { observed },
       );
       await this.audit(actor, id, observed, requestId, auditedInput(runInput));
-      if (resumed.pause) await this.mirrorResponse(actor, id, resumed.pause);
-      return resumed.run;
+      if (decider.link && observed.after !== observed.before) await this.markLinkUsed(decider.link.id);
+      if (outcome.pause) await this.mirrorResponse(actor, id, outcome.pause);
+      return { run: outcome.run, resumed: outcome.resumed };
     });
+  }
+
+  /** RejectFlowRun: one reject by anyone who may approve ends the pause. */
+  async reject(credential: DecisionCredential, flowRunId: string, reasonText: string, requestIdText = ""): Promise<FlowRun> {
+    const id = requireId("flow_run_id", flowRunId);
+    const requestId = optionalRequestId(requestIdText);
+    const reason = requireRejectReason(reasonText);
+    const { actor, decider } = await this.decider(credential, id);
+    return once(this.ctx.store.requests, actor, `reject:${id}`, requestId, async () => {
+      const observed: Observed = {};
+      const run = await transitionRun<FlowRun>(
+        this.ctx,
+        actor,
+        id,
+        (run, clock) => {
+          const d = decideReject(run, reason, clock, decider);
+          return { next: d.transition.run, result: d.kind === "expired" ? { error: d.error } : { value: d.transition.run } };
+        },
+        { observed },
+      );
+      await this.audit(actor, id, observed, requestId);
+      if (decider.link) await this.markLinkUsed(decider.link.id);
+      return run;
+    });
+  }
+
+  /** A link's page: the run it decides, and for whom. Refused like a decision would be (the token is the credential). */
+  async linkView(token: string): Promise<{ run: FlowRun; link: { id: string; approver?: string } }> {
+    const link = await resolveToken(this.ctx.store.resumeLinks, token);
+    const run = await this.get(link.flowRunId);
+    // Refuses a used link or one whose pause ended, with the same reasons a decision would get.
+    assertLinkUsable(currentPause(run), link);
+    return { run, link: { id: link.id, ...(link.approver !== undefined ? { approver: link.approver } : {}) } };
+  }
+
+  async listLinks(flowRunId: string): Promise<ResumeLinkRecord[]> {
+    const run = await this.get(flowRunId);
+    return this.ctx.store.resumeLinks.listByRun(run.id);
+  }
+
+  async revokeLink(actor: Actor, linkId: string): Promise<ResumeLinkRecord> {
+    const id = requireId("link_id", linkId);
+    const link = await this.ctx.store.resumeLinks.byId(id);
+    if (!link) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Resume link ${id} was not found.`);
+    await this.ctx.store.resumeLinks.markRevoked(id, new Date());
+    await recordAudit(this.ctx, actor, { flowRunId: link.flowRunId, pauseKey: link.pauseKey });
+    return (await this.ctx.store.resumeLinks.byId(id)) ?? link;
+  }
+
+  /** Paused runs `actor` may decide now and has not approved yet, newest first. */
+  async awaiting(actor: Actor, pageSize: number, pageToken: string): Promise<{ runs: FlowRun[]; nextPageToken: string }> {
+    const page = readPage(pageSize, pageToken);
+    const paused = await this.ctx.store.runs.list({ stateTypes: ["PAUSED"] }, 0, AWAITING_SCAN_LIMIT);
+    const mine = paused.filter((run) => this.myDecision(actor, run)?.allowed === true);
+    const { items, nextPageToken } = pageOf(mine.slice(page.offset, page.offset + page.size + 1), page);
+    return { runs: items, nextPageToken };
+  }
+
+  /** Whether `actor` may decide the run's pause now; undefined when the run waits for no decision. */
+  myDecision(actor: Actor, run: FlowRun): MyDecision | undefined {
+    const pause = currentPause(run);
+    if (!pause || pause.status !== "pending") return undefined;
+    const refusal = refusalOf(pause, deciderOf(actor));
+    if (refusal) return { allowed: false, ...refusal };
+    if (hasApproved(pause, actor.principal)) {
+      return { allowed: false, reason: "ALREADY_APPROVED", message: `${actor.principal} has approved this pause already.` };
+    }
+    return { allowed: true };
+  }
+
+  /**
+   * The decider of a call, and the actor its audit entry and request ids belong to: the caller, or,
+   * with a resume token, the link's approver (a shared link's is "link") through channel "link".
+   */
+  private async decider(credential: DecisionCredential, flowRunId: string): Promise<{ actor: Actor; decider: Decider }> {
+    const { actor, resumeToken } = credential;
+    if (resumeToken) {
+      const link = await resolveToken(this.ctx.store.resumeLinks, resumeToken, flowRunId);
+      const linkActor: Actor = {
+        principal: link.approver ?? SHARED_LINK_PRINCIPAL,
+        channel: "link",
+        call: actor.call,
+        ...(actor.callId !== undefined ? { callId: actor.callId } : {}),
+        admin: false,
+        groups: [],
+      };
+      return { actor: linkActor, decider: { ...deciderOf(linkActor), link } };
+    }
+    if (!credential.authenticated) {
+      throw new UnauthenticatedError(
+        "This call needs an API key (`authorization: Bearer <secret>`) or a resume link's token (resume_token).",
+      );
+    }
+    return { actor, decider: deciderOf(actor) };
+  }
+
+  private async markLinkUsed(linkId: string): Promise<void> {
+    // The run's pause is the authority on use (its usedLinkIds, written with the decision); this is for listings.
+    await this.ctx.store.resumeLinks.markUsed(linkId, new Date()).catch((err: unknown) => {
+      this.ctx.logger.warn({ err, linkId }, "could not mark a resume link used");
+    });
+  }
+
+  private async issueLinks(flowRunId: string, pause: PauseRecord, run: FlowRun): Promise<IssuedLink[]> {
+    if (!pause.approval || pause.approval.links === "none") return [];
+    // A suspend of a waiting pause keeps that instance and the links already handed out for it.
+    const existing = currentPause(run);
+    if (existing && existing.instanceId === pause.instanceId) return [];
+    const { issued, records } = makeLinks(flowRunId, pause, this.ctx.uiUrl?.() ?? "", new Date());
+    await this.ctx.store.resumeLinks.insertMany(records);
+    return issued;
+  }
+
+  /** A timeout policy's default input must be one the pause would accept: checked when the pause is made. */
+  private checkTimeoutInput(pause: PauseRecord): void {
+    const input = pause.onTimeout?.action === "resume" ? pause.onTimeout.input : undefined;
+    if (!pause.inputSchema || pause.onTimeout?.action !== "resume") return;
+    try {
+      this.ctx.schemas.validate(pause.inputSchema, input);
+    } catch (err) {
+      if (!(err instanceof InvalidArgumentError)) throw err;
+      throw new InvalidArgumentError(
+        `on_timeout.input does not satisfy the pause's input schema: ${err.message}`,
+        err.violations.map((v) => ({ field: v.field ? `on_timeout.input.${v.field}` : "on_timeout.input", description: v.description })),
+      );
+    }
   }
 
   /** Called by the expiry scheduler; a no-op when the pause was resolved meanwhile. Not a call: no audit entry. */
@@ -239,6 +429,7 @@ export class RunService {
   private pauseRequest(input: PauseInput): PauseRequest {
     // Only the cheap bounds here; the schema is compiled once the run is found (see pause()).
     if (input.inputSchema) requireWithinLimit("input_schema", input.inputSchema, this.ctx.limits.maxInputBytes);
+    if (input.onTimeout?.input) requireWithinLimit("on_timeout.input", input.onTimeout.input, this.ctx.limits.maxInputBytes);
     if (input.inputInitial) requireWithinLimit("input_initial", input.inputInitial, this.ctx.limits.maxInputBytes);
     if (input.inputDescription) requireWithinLimit("input_description", input.inputDescription, this.ctx.limits.maxInputBytes);
     return {
@@ -249,6 +440,8 @@ export class RunService {
       inputSchema: input.inputSchema,
       inputDescription: input.inputDescription,
       inputInitial: input.inputInitial,
+      approval: normalizePolicy(input.approval),
+      onTimeout: timeoutPolicy(input.onTimeout),
     };
   }
 
@@ -278,6 +471,34 @@ export class RunService {
       this.ctx.logger.error({ err, flowRunId, key }, "could not mirror the resume input into flow-run inputs");
     }
   }
+}
+
+/** How many paused runs the "awaiting me" view considers (newest first). */
+const AWAITING_SCAN_LIMIT = 2000;
+
+function deciderOf(actor: Actor): Decider {
+  return { principal: actor.principal, groups: actor.groups ?? [], channel: actor.channel };
+}
+
+function timeoutPolicy(raw: PauseInput["onTimeout"]): TimeoutPolicy | undefined {
+  if (!raw) return undefined;
+  const remind = raw.remindAfterSeconds;
+  if (remind !== undefined && (!Number.isInteger(remind) || remind < 0 || remind > MAX_PAUSE_TIMEOUT_SECONDS)) {
+    throw new InvalidArgumentError(`on_timeout.remind_after_seconds must be between 0 and ${MAX_PAUSE_TIMEOUT_SECONDS}.`, [
+      { field: "on_timeout.remind_after_seconds", description: `must be between 0 and ${MAX_PAUSE_TIMEOUT_SECONDS}` },
+    ]);
+  }
+  const action = raw.action ?? "fail";
+  if (action === "fail" && raw.input !== undefined) {
+    throw new InvalidArgumentError("on_timeout.input is used only with the RESUME action.", [
+      { field: "on_timeout.input", description: "must be unset unless action is RESUME" },
+    ]);
+  }
+  return {
+    action,
+    ...(action === "resume" && raw.input ? { input: raw.input } : {}),
+    ...(remind ? { remindAfterSeconds: remind } : {}),
+  };
 }
 
 /** States before and after, and the pause key of whichever of them is PAUSED (the pause entered or left). */

@@ -1,17 +1,22 @@
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
+import type { ApprovalRecord, RejectionRecord } from "../domain/approval.js";
 import { currentPause, type FlowRun, type JsonObject } from "../domain/flow-run.js";
 import { isFinal, type State } from "../domain/states.js";
 import { requireId, requirePauseKey } from "../domain/validation.js";
 import type { AppContext } from "./context.js";
 import type { RunEvent, RunFilter } from "./ports.js";
 
-export type WaitEventType = "HEARTBEAT" | "RESUMED" | "TIMED_OUT" | "CANCELLED" | "SUSPENDED";
+export type WaitEventType = "HEARTBEAT" | "RESUMED" | "TIMED_OUT" | "CANCELLED" | "SUSPENDED" | "REJECTED";
 
 export interface WaitEvent {
   type: WaitEventType;
   key: string;
   run: FlowRun;
   runInput?: JsonObject;
+  /** With RESUMED: every approval, the last one met the quorum. */
+  approvals?: ApprovalRecord[];
+  /** With REJECTED. */
+  rejection?: RejectionRecord;
 }
 
 export interface WatchEvent {
@@ -29,7 +34,15 @@ export function waitOutcome(run: FlowRun, key: string): WaitEvent | undefined {
   if (!pause) return undefined;
   switch (pause.status) {
     case "resumed":
-      return { type: "RESUMED", key, run, ...(pause.runInput ? { runInput: pause.runInput } : {}) };
+      return {
+        type: "RESUMED",
+        key,
+        run,
+        ...(pause.runInput ? { runInput: pause.runInput } : {}),
+        ...(pause.approvals ? { approvals: pause.approvals } : {}),
+      };
+    case "rejected":
+      return { type: "REJECTED", key, run, ...(pause.rejection ? { rejection: pause.rejection } : {}) };
     case "timed_out":
       return { type: "TIMED_OUT", key, run };
     case "cancelled":

@@ -4,9 +4,10 @@ import type { FlowRun } from "../domain/flow-run.js";
 import type { Clock } from "../domain/rules.js";
 import { applyTransition, type Decision, type TransitionSubject } from "./apply-transition.js";
 import type { AppContext } from "./context.js";
+import type { IssuedLink } from "./run-change-notifier.js";
 
 /** A flow run as the subject of transitions: every stored change is published and logged once. */
-export function flowRunSubject(ctx: AppContext, runId: string): TransitionSubject<FlowRun> {
+export function flowRunSubject(ctx: AppContext, runId: string, links?: () => readonly IssuedLink[]): TransitionSubject<FlowRun> {
   return {
     label: `Flow run ${runId}`,
     read: async () => {
@@ -15,7 +16,7 @@ export function flowRunSubject(ctx: AppContext, runId: string): TransitionSubjec
       return run;
     },
     write: (next) => ctx.store.runs.apply(next),
-    written: (next, previous) => announce(ctx, next, previous),
+    written: (next, previous) => announce(ctx, next, previous, links?.()),
   };
 }
 
@@ -35,11 +36,11 @@ export function transitionRun<T>(
   actor: Actor,
   runId: string,
   decide: (run: FlowRun, clock: Clock) => Decision<FlowRun, T>,
-  opts: { current?: FlowRun; observed?: Observed } = {},
+  opts: { current?: FlowRun; observed?: Observed; links?: () => readonly IssuedLink[] } = {},
 ): Promise<T> {
   const by = causeOf(actor);
   return applyTransition(
-    flowRunSubject(ctx, runId),
+    flowRunSubject(ctx, runId, opts.links),
     (run, clock) => {
       const d = decide(run, clock);
       const next = d.next;
@@ -56,7 +57,13 @@ export function transitionRun<T>(
   );
 }
 
-export async function announce(ctx: AppContext, next: FlowRun, previous: FlowRun | undefined): Promise<void> {
+/** Logs and publishes a stored change, and tells the notifier (webhooks); `links` were issued by this change. */
+export async function announce(
+  ctx: AppContext,
+  next: FlowRun,
+  previous: FlowRun | undefined,
+  links?: readonly IssuedLink[],
+): Promise<void> {
   ctx.logger.info(
     {
       flowRunId: next.id,
@@ -69,4 +76,5 @@ export async function announce(ctx: AppContext, next: FlowRun, previous: FlowRun
     "flow run state changed",
   );
   await ctx.hub.publish(next, previous?.state);
+  await ctx.notifier?.runChanged(next, previous, links);
 }

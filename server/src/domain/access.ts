@@ -6,7 +6,16 @@ export const SCOPES = ["runs:read", "runs:write", "runs:resume", "deployments:wr
 export type Scope = (typeof SCOPES)[number];
 
 /** What a call needs: a scope, any one of several, any valid key ("authenticated"), or nothing ("public"). */
-export type Requirement = Scope | readonly Scope[] | "authenticated" | "public";
+export type Requirement = Scope | readonly Scope[] | "authenticated" | "public" | ScopeOrResumeToken;
+
+/**
+ * A scope, or no key at all when the request carries a resume link's token instead (ResumeFlowRun,
+ * RejectFlowRun): the service then checks the token. A call that carries a key needs the scope.
+ */
+export interface ScopeOrResumeToken {
+  scope: Scope;
+  orResumeToken: true;
+}
 
 /** The caller as every layer sees it: plain data, never a credential. */
 export interface Principal {
@@ -51,7 +60,7 @@ export function allows(requirement: Requirement, principal: Principal | undefine
   if (requirement === "public") return "ok";
   if (!principal) return "unauthenticated";
   if (requirement === "authenticated") return "ok";
-  const anyOf: readonly Scope[] = typeof requirement === "string" ? [requirement] : requirement;
+  const anyOf: readonly Scope[] = typeof requirement === "string" ? [requirement] : "scope" in requirement ? [requirement.scope] : requirement;
   if (anyOf.some((scope) => hasScope(principal, scope))) return "ok";
   return "forbidden";
 }

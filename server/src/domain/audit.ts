@@ -13,7 +13,7 @@ import type { StateType } from "./states.js";
  * ("flowgate-cli/1.2"). The channel is what the client says it is (informational); the principal is
  * the part that was proven. "server" marks changes the server made itself (an expired pause).
  */
-export const CHANNELS = ["grpc", "http-api", "web-ui", "cli", "sdk", "python", "go", "server"] as const;
+export const CHANNELS = ["grpc", "http-api", "web-ui", "cli", "sdk", "python", "go", "server", "link"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** Header a client names itself with: `x-flowgate-client: cli|sdk|python|go` (gRPC), `web-ui` (HTTP). */
@@ -32,6 +32,8 @@ export interface Actor {
   callId?: string;
   /** Whether the principal holds the admin scope (it may change what others own). */
   admin: boolean;
+  /** The principal's groups (approval policies may name them). */
+  groups?: readonly string[];
 }
 
 /** Who caused a state: kept with the state in the run, and in its state history. */
@@ -66,6 +68,7 @@ export function actorOf(call: CallFacts): Actor {
     call: call.method,
     callId: call.requestId,
     admin: hasScope(principal, "admin"),
+    groups: principal.groups,
   };
 }
 

@@ -1,9 +1,10 @@
+import type { ApprovalPolicy, ApprovalRecord, RejectionRecord, TimeoutPolicy } from "./approval.js";
 import type { State } from "./states.js";
 
 export type JsonObject = { [key: string]: unknown };
 
 /** How a pause ended; "pending" while it can still be resumed. */
-export type PauseStatus = "pending" | "resumed" | "timed_out" | "cancelled" | "ended";
+export type PauseStatus = "pending" | "resumed" | "rejected" | "timed_out" | "cancelled" | "ended";
 
 /**
  * One pause of a run, kept in the run itself so that entering PAUSED, the input schema and the
@@ -25,6 +26,23 @@ export interface PauseRecord {
   suspendedWhileWaiting?: boolean;
   /** The request id of the winning resume, so that its retry reports success. */
   resumeRequestId?: string;
+  /**
+   * Names this pause instance: a re-executed run that pauses on the same key again makes a new one,
+   * so resume links of the earlier instance stop working. Absent on pauses stored before it existed.
+   */
+  instanceId?: string;
+  /** The principal whose call paused the run. */
+  pausedBy?: string;
+  /** Who may approve and how many must; absent: anyone with runs:resume, one is enough. */
+  approval?: ApprovalPolicy;
+  /** Approvals so far, oldest first; the last one of a resumed pause met the quorum. */
+  approvals?: ApprovalRecord[];
+  /** The one reject that ended it (status "rejected"). */
+  rejection?: RejectionRecord;
+  /** What its timeout does; absent: the run fails. */
+  onTimeout?: TimeoutPolicy;
+  /** Resume links already used for a decision: each is good for one. */
+  usedLinkIds?: string[];
 }
 
 export interface FlowRun {

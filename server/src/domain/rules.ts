@@ -18,6 +18,18 @@ import {
 import { defaultStateName, isFinal, makeState, type State, type StateProposal, type StateType } from "./states.js";
 import type { RunInputSchemas } from "./run-input-schema.js";
 import { nextRunCount } from "./run-count.js";
+import {
+  approvalsNeeded,
+  assertLinkUsable,
+  assertMayDecide,
+  hasApproved,
+  rejectionMessage,
+  TIMEOUT_PRINCIPAL,
+  type ApprovalPolicy,
+  type ApprovalRecord,
+  type Decider,
+  type TimeoutPolicy,
+} from "./approval.js";
 
 export const DEFAULT_PAUSE_TIMEOUT_SECONDS = 3600;
 /** Longer than any sane human wait, short enough to stay far from Date's limits. */
@@ -42,6 +54,10 @@ export interface PauseRequest {
   inputSchema?: JsonObject | undefined;
   inputDescription?: string | undefined;
   inputInitial?: JsonObject | undefined;
+  approval?: ApprovalPolicy | undefined;
+  onTimeout?: TimeoutPolicy | undefined;
+  /** The principal making the pause: it may not approve it unless the policy allows self-approval. */
+  pausedBy?: string | undefined;
 }
 
 export type PauseDecision = { kind: "already_fired"; pause: PauseRecord } | { kind: "pause"; transition: Transition; pause: PauseRecord };
@@ -63,11 +79,16 @@ export function decidePause(run: FlowRun, req: PauseRequest, clock: Clock): Paus
     reschedule: req.reschedule,
     createdAt: clock.now,
     status: "pending",
+    instanceId: clock.newId(),
+    ...(req.pausedBy !== undefined ? { pausedBy: req.pausedBy } : {}),
     ...optionalExpiry(req, clock.now),
     ...(req.inputSchema ? { inputSchema: req.inputSchema } : {}),
     ...(req.inputDescription ? { inputDescription: req.inputDescription } : {}),
     ...(req.inputInitial ? { inputInitial: req.inputInitial } : {}),
+    ...(req.approval ? { approval: req.approval, approvals: [] } : {}),
+    ...(req.onTimeout ? { onTimeout: req.onTimeout } : {}),
   };
+  assertReminderBeforeExpiry(pause);
   const state = pausedState(run, pause, clock);
   return { kind: "pause", pause, transition: transition(run, clock, { state, pauses: [pause] }) };
 }
@@ -91,6 +112,17 @@ function optionalExpiry(req: Pick<PauseRequest, "timeoutSeconds" | "noTimeout">,
   return { expiresAt: new Date(now.getTime() + seconds * 1000) };
 }
 
+/** A reminder due after the expiry would never be sent: refuse it rather than drop it silently. */
+function assertReminderBeforeExpiry(pause: PauseRecord): void {
+  const remind = pause.onTimeout?.remindAfterSeconds;
+  if (remind === undefined) return;
+  if (pause.expiresAt && pause.createdAt.getTime() + remind * 1000 >= pause.expiresAt.getTime()) {
+    throw new InvalidArgumentError("on_timeout.remind_after_seconds must be shorter than the pause's timeout.", [
+      { field: "on_timeout.remind_after_seconds", description: "must be shorter than timeout_seconds" },
+    ]);
+  }
+}
+
 function assertSuspendable(run: FlowRun): void {
   if (run.parentTaskRunId) throw new FailedPreconditionError("TRANSITION_REFUSED", Messages.suspendSubflow);
   if (!run.deploymentId) throw new FailedPreconditionError("TRANSITION_REFUSED", Messages.suspendNoDeployment);
@@ -112,6 +144,9 @@ function convertToSuspend(run: FlowRun, req: PauseRequest, clock: Clock): PauseD
     reschedule: true,
     suspendedWhileWaiting: true,
     ...optionalExpiry(req, clock.now),
+    // The same pause instance goes on waiting (its links stay good); a policy given now replaces its own.
+    ...(req.approval ? { approval: req.approval, approvals: current.approvals ?? [] } : {}),
+    ...(req.onTimeout ? { onTimeout: req.onTimeout } : {}),
   };
   if (req.noTimeout) delete pause.expiresAt;
   const state = pausedState(run, pause, clock);
@@ -155,9 +190,34 @@ export interface ExpiredDecision {
 
 export type ResumeDecision =
   | { kind: "resume"; transition: Transition; pause: PauseRecord }
+  /** An approval below the quorum: recorded, and the run stays PAUSED. */
+  | { kind: "approved"; transition: Transition; pause: PauseRecord }
   | ExpiredDecision
   /** A retry of the resume that already won: report success without changing anything. */
-  | { kind: "already_resumed" };
+  | { kind: "already_resumed" }
+  /** The decider has approved this pause already: the same approver counts once. */
+  | { kind: "already_approved" };
+
+/**
+ * The pending pause a decision (approve or reject) is about, after the checks every path shares: a
+ * link is good for its own pause instance and once; the pause has not expired; the decider may decide.
+ */
+type DecisionTarget = { kind: "pending"; pause: PauseRecord } | ExpiredDecision;
+
+function decisionTarget(run: FlowRun, decider: Decider, clock: Clock): DecisionTarget {
+  const pause = currentPause(run);
+  if (decider.link) assertLinkUsable(pause, decider.link);
+  if (!pause || pause.status !== "pending") {
+    const latest = latestPause(run);
+    if (run.state?.type === "FAILED" && latest?.status === "timed_out") {
+      throw new FailedPreconditionError("PAUSE_TIMED_OUT", Messages.resumeTimedOut);
+    }
+    throw new FailedPreconditionError("NOT_PAUSED", Messages.resumeNotPaused);
+  }
+  if (isExpired(pause, clock.now)) return expired(run, pause, clock);
+  assertMayDecide(pause, decider);
+  return { kind: "pending", pause };
+}
 
 export function decideResume(
   run: FlowRun,
@@ -165,22 +225,43 @@ export function decideResume(
   requestId: string | undefined,
   schemas: RunInputSchemas,
   clock: Clock,
+  decider: Decider,
 ): ResumeDecision {
-  const pause = currentPause(run);
-  if (!pause || pause.status !== "pending") {
+  if (requestId) {
     const latest = latestPause(run);
-    if (requestId && latest?.status === "resumed" && latest.resumeRequestId === requestId) {
-      return { kind: "already_resumed" };
-    }
-    if (run.state?.type === "FAILED" && latest?.status === "timed_out") {
-      throw new FailedPreconditionError("PAUSE_TIMED_OUT", Messages.resumeTimedOut);
-    }
-    throw new FailedPreconditionError("NOT_PAUSED", Messages.resumeNotPaused);
+    if (latest?.status === "resumed" && latest.resumeRequestId === requestId) return { kind: "already_resumed" };
   }
-  if (isExpired(pause, clock.now)) return expired(run, pause, clock);
+  const target = decisionTarget(run, decider, clock);
+  if (target.kind === "expired") return target;
+  const { pause } = target;
+  if (hasApproved(pause, decider.principal)) return { kind: "already_approved" };
 
   // Validation comes before any change: an invalid input leaves the run exactly as it was.
   const runInput = pause.inputSchema ? schemas.validate(pause.inputSchema, input) : input;
+  const approval: ApprovalRecord = {
+    principal: decider.principal,
+    channel: decider.channel,
+    at: clock.now,
+    ...(runInput ? { input: runInput } : {}),
+    ...(decider.link ? { linkId: decider.link.id } : {}),
+  };
+  const approvals = [...(pause.approvals ?? []), approval];
+  const usedLinkIds = decider.link ? [...(pause.usedLinkIds ?? []), decider.link.id] : pause.usedLinkIds;
+  const approved: PauseRecord = { ...pause, approvals, ...(usedLinkIds ? { usedLinkIds } : {}) };
+  if (approvals.length < approvalsNeeded(pause)) {
+    return { kind: "approved", pause: approved, transition: transition(run, clock, { pauses: [approved] }) };
+  }
+  return resumeWith(run, approved, runInput, requestId, clock);
+}
+
+/** The pause ends resumed: the run goes on (in-process) or is scheduled again (suspend). */
+function resumeWith(
+  run: FlowRun,
+  pause: PauseRecord,
+  runInput: JsonObject | undefined,
+  requestId: string | undefined,
+  clock: Clock,
+): { kind: "resume"; transition: Transition; pause: PauseRecord } {
   const resolved: PauseRecord = {
     ...resolve(pause, "resumed", clock.now),
     ...(runInput ? { runInput } : {}),
@@ -194,6 +275,33 @@ export function decideResume(
     pause: resolved,
     transition: transition(run, clock, { state, pauses: [resolved], resuming: pause.reschedule }),
   };
+}
+
+export type RejectDecision = { kind: "reject"; transition: Transition; pause: PauseRecord } | ExpiredDecision;
+
+/**
+ * RejectFlowRun: one reject ends the pause whatever the quorum. An in-process pause's run goes on
+ * RUNNING (its waiter is told REJECTED and the flow decides what follows); a suspended run has no
+ * process to tell, so it fails and is never re-executed.
+ */
+export function decideReject(run: FlowRun, reason: string, clock: Clock, decider: Decider): RejectDecision {
+  const target = decisionTarget(run, decider, clock);
+  if (target.kind === "expired") return target;
+  const { pause } = target;
+  const rejection = {
+    principal: decider.principal,
+    channel: decider.channel,
+    at: clock.now,
+    reason,
+    ...(decider.link ? { linkId: decider.link.id } : {}),
+  };
+  const usedLinkIds = decider.link ? [...(pause.usedLinkIds ?? []), decider.link.id] : pause.usedLinkIds;
+  const rejected: PauseRecord = { ...resolve(pause, "rejected", clock.now), rejection, ...(usedLinkIds ? { usedLinkIds } : {}) };
+  const message = rejectionMessage(rejection);
+  const state = pause.reschedule
+    ? makeState({ type: "FAILED", message, details: deploymentDetails(run) }, clock.newId(), clock.now)
+    : makeState({ type: "RUNNING", message, details: deploymentDetails(run) }, clock.newId(), clock.now);
+  return { kind: "reject", pause: rejected, transition: transition(run, clock, { state, pauses: [rejected] }) };
 }
 
 export function isExpired(pause: PauseRecord, now: Date): boolean {
@@ -215,7 +323,16 @@ function expired(run: FlowRun, pause: PauseRecord, clock: Clock): ExpiredDecisio
   };
 }
 
+/**
+ * What the pause's timeout does: fail the run (the default, as Prefect), or resume it with the
+ * policy's input as if approved by "timeout".
+ */
 function expireTransition(run: FlowRun, pause: PauseRecord, clock: Clock): Transition {
+  if (pause.onTimeout?.action === "resume") {
+    const input = pause.onTimeout.input;
+    const approval: ApprovalRecord = { principal: TIMEOUT_PRINCIPAL, channel: "server", at: clock.now, ...(input ? { input } : {}) };
+    return resumeWith(run, { ...pause, approvals: [...(pause.approvals ?? []), approval] }, input, undefined, clock).transition;
+  }
   const state = makeState({ type: "FAILED", message: Messages.pauseExpired, details: deploymentDetails(run) }, clock.newId(), clock.now);
   return transition(run, clock, { state, pauses: [resolve(pause, "timed_out", clock.now)] });
 }
@@ -299,6 +416,12 @@ export function decideSetState(run: FlowRun, proposal: StateProposal, expectedVe
     if (pause && pause.status === "pending") {
       if (isExpired(pause, clock.now)) return expired(run, pause, clock);
       if (proposal.type === "RUNNING" || proposal.type === "SCHEDULED") {
+        if (pause.approval) {
+          throw new FailedPreconditionError(
+            "TRANSITION_REFUSED",
+            "This pause has an approval policy: it is resumed by its approvers through ResumeFlowRun.",
+          );
+        }
         if (pause.inputSchema) {
           throw new FailedPreconditionError("TRANSITION_REFUSED", "This pause awaits input: resume it with ResumeFlowRun.");
         }
@@ -343,8 +466,10 @@ export function decideClaim(run: FlowRun, runnerId: string, clock: Clock): Trans
  * schema history stays readable in the flow-run inputs ("paused-{key}-schema").
  */
 function resolve(pause: PauseRecord, status: PauseStatus, now: Date): PauseRecord {
-  const { inputSchema: _schema, inputDescription: _description, inputInitial: _initial, ...kept } = pause;
-  return { ...kept, status, resolvedAt: now };
+  const { inputSchema: _schema, inputDescription: _description, inputInitial: _initial, onTimeout, ...kept } = pause;
+  // The timeout's default input is spent once the pause ends; its action stays for the record.
+  const timeout = onTimeout ? { onTimeout: { action: onTimeout.action } } : {};
+  return { ...kept, ...timeout, status, resolvedAt: now };
 }
 
 function deploymentDetails(run: FlowRun): State["details"] {
@@ -352,7 +477,8 @@ function deploymentDetails(run: FlowRun): State["details"] {
 }
 
 interface TransitionParts {
-  state: State;
+  /** Absent: the run keeps its state (an approval below the quorum changes only the pause). */
+  state?: State;
   pauses?: PauseRecord[];
   resuming?: boolean;
   runCount?: number;
@@ -361,11 +487,12 @@ interface TransitionParts {
 function transition(run: FlowRun, clock: Clock, parts: TransitionParts): Transition {
   const pauses = { ...run.pauses };
   for (const p of parts.pauses ?? []) pauses[p.key] = p;
+  const state = parts.state ?? run.state;
   return {
     run: {
       ...run,
-      state: parts.state,
-      stateHistory: withPastState(run.stateHistory, run.state),
+      ...(state ? { state } : {}),
+      stateHistory: parts.state ? withPastState(run.stateHistory, run.state) : run.stateHistory,
       pauses,
       resuming: parts.resuming ?? run.resuming,
       runCount: parts.runCount ?? run.runCount,

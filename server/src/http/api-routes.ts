@@ -1,6 +1,8 @@
 import type { AuditReader } from "../app/audit-trail.js";
 import type { FlowRunInputService } from "../app/flow-run-input-service.js";
-import type { RunService } from "../app/run-service.js";
+import type { DecisionCredential, RunService } from "../app/run-service.js";
+import type { LinkViewJson, RunJson } from "./api-types.js";
+import type { FlowRun } from "../domain/flow-run.js";
 import type { RunStreams } from "../app/run-streams.js";
 import { InvalidArgumentError, type FieldViolation } from "../domain/errors.js";
 import type { JsonObject } from "../domain/flow-run.js";
@@ -60,17 +62,22 @@ export function apiRouter(d: ApiDeps): Router {
     })
     .add("GET", "/api/runs", async ({ url, call }) => {
       const q = url.searchParams;
-      const { runs, nextPageToken } = await d.runs.list(
-        filterFromQuery(q),
-        integerFromQuery(q.get("pageSize"), "pageSize"),
-        q.get("pageToken") ?? "",
-      );
+      const awaiting = q.get("awaiting");
+      if (awaiting !== null && awaiting !== "me") {
+        throw new InvalidArgumentError('awaiting must be "me".', [{ field: "awaiting", description: 'must be "me"' }]);
+      }
+      const pageSize = integerFromQuery(q.get("pageSize"), "pageSize");
+      const pageToken = q.get("pageToken") ?? "";
+      const actor = actorOf(call);
+      const { runs, nextPageToken } =
+        awaiting === "me" ? await d.runs.awaiting(actor, pageSize, pageToken) : await d.runs.list(filterFromQuery(q), pageSize, pageToken);
       const allowed = allowedActions(call.principal);
-      return { json: { runs: runs.map((r) => runToJson(r, allowed)), nextPageToken } };
+      return { json: { runs: runs.map((r) => runToJson(r, allowed, d.runs.myDecision(actor, r))), nextPageToken } };
     })
-    .add("GET", "/api/runs/:id", async ({ params, call }) => ({
-      json: runToJson(await d.runs.get(params["id"]!), allowedActions(call.principal)),
-    }))
+    .add("GET", "/api/runs/:id", async ({ params, call }) => {
+      const run = await d.runs.get(params["id"]!);
+      return { json: runToJson(run, allowedActions(call.principal), d.runs.myDecision(actorOf(call), run)) };
+    })
     .add("GET", "/api/runs/:id/inputs", async ({ params, url }) => {
       const q = url.searchParams;
       const inputs = await d.inputs.filter(params["id"]!, q.get("prefix") ?? "", integerFromQuery(q.get("limit"), "limit"), []);
@@ -89,17 +96,34 @@ export function apiRouter(d: ApiDeps): Router {
       return { json: { entries: events.map(auditEventToJson), nextPageToken } };
     })
     .add("POST", "/api/runs/:id/resume", async (ctx) => {
-      const body = await bodyObject(ctx, d.maxBodyBytes, ["input"]);
-      const input = body["input"];
-      if (input !== undefined && input !== null && !isJsonObject(input)) {
-        throw new InvalidArgumentError(
-          `input must be a JSON object (got ${describeJson(input)}); wrap a single value in a field.`,
-          [{ field: "input", description: "must be a JSON object" }],
-          "INVALID_RUN_INPUT",
-        );
-      }
-      const run = await d.runs.resume(actorOf(ctx.call), ctx.params["id"]!, input ?? undefined, requestId(ctx));
-      return { json: runToJson(run, allowedActions(ctx.call.principal)) };
+      const input = inputOf(await bodyObject(ctx, d.maxBodyBytes, ["input"]));
+      const { run, resumed } = await d.runs.resume(credentialOf(ctx), ctx.params["id"]!, input ?? undefined, requestId(ctx));
+      return { json: { ...runJsonFor(d.runs, ctx, run), resumed } };
+    })
+    .add("POST", "/api/runs/:id/reject", async (ctx) => {
+      const reason = reasonOf(await bodyObject(ctx, d.maxBodyBytes, ["reason"]));
+      const run = await d.runs.reject(credentialOf(ctx), ctx.params["id"]!, reason, requestId(ctx));
+      return { json: runJsonFor(d.runs, ctx, run) };
+    })
+    // A resume link's page: the token in the path is the credential (no key, no session), so these
+    // are public routes; the services refuse an unknown, revoked, used or stale token.
+    .add("GET", "/api/links/:token", async ({ params }) => {
+      const { run, link } = await d.runs.linkView(params["token"]!);
+      const json: LinkViewJson = { run: runToJson(run, NO_ACTIONS), link: { id: link.id, approver: link.approver ?? null } };
+      json.run.actions = { ...json.run.actions, resume: true, reject: true };
+      return { json };
+    })
+    .add("POST", "/api/links/:token/resume", async (ctx) => {
+      const input = inputOf(await bodyObject(ctx, d.maxBodyBytes, ["input"]));
+      const link = await d.runs.linkView(ctx.params["token"]!);
+      const { run, resumed } = await d.runs.resume(linkCredential(ctx), link.run.id, input, requestId(ctx));
+      return { json: { ...runToJson(run, NO_ACTIONS), resumed } };
+    })
+    .add("POST", "/api/links/:token/reject", async (ctx) => {
+      const reason = reasonOf(await bodyObject(ctx, d.maxBodyBytes, ["reason"]));
+      const link = await d.runs.linkView(ctx.params["token"]!);
+      const run = await d.runs.reject(linkCredential(ctx), link.run.id, reason, requestId(ctx));
+      return { json: runToJson(run, NO_ACTIONS) };
     })
     .add("POST", "/api/runs/:id/suspend", async (ctx) => {
       const body = await bodyObject(ctx, d.maxBodyBytes, ["timeoutSeconds"]);
@@ -129,7 +153,10 @@ export function apiRouter(d: ApiDeps): Router {
       // with a JSON 404 or 400 (the first event, the current state, follows the read at once).
       const sse = new SseStream(res);
       try {
-        await d.streams.watchRun(params["id"]!, signal, (e) => sse.send("state", watchEventToJson(e, allowed)));
+        const actor = actorOf(call);
+        await d.streams.watchRun(params["id"]!, signal, (e) =>
+          sse.send("state", watchEventToJson(e, allowed, (run) => d.runs.myDecision(actor, run))),
+        );
       } finally {
         if (sse.isOpen) sse.end();
       }
@@ -142,7 +169,8 @@ export function apiRouter(d: ApiDeps): Router {
       // Opened at once: with no matching runs the first event may be a long way off.
       sse.open();
       try {
-        await d.streams.watchRuns(filter, signal, (e) => sse.send("state", watchEventToJson(e, allowed)));
+        const actor = actorOf(call);
+        await d.streams.watchRuns(filter, signal, (e) => sse.send("state", watchEventToJson(e, allowed, (run) => d.runs.myDecision(actor, run))));
       } finally {
         sse.end();
       }
@@ -172,6 +200,42 @@ function filterFromQuery(q: URLSearchParams): RunFilter {
     ...(flow ? { flowName: flow } : {}),
     ...(deployment ? { deploymentId: deployment } : {}),
   };
+}
+
+const NO_ACTIONS: ActionScopes = { resume: false, suspend: false, cancel: false };
+
+function runJsonFor(runs: RunService, ctx: RouteContext, run: FlowRun): RunJson {
+  const actor = actorOf(ctx.call);
+  return runToJson(run, allowedActions(ctx.call.principal), runs.myDecision(actor, run));
+}
+
+/** The caller's key or session; the middleware refused the call if it had neither. */
+function credentialOf(ctx: RouteContext): DecisionCredential {
+  return { actor: actorOf(ctx.call), authenticated: true };
+}
+
+function linkCredential(ctx: RouteContext): DecisionCredential {
+  return { actor: actorOf(ctx.call), authenticated: false, resumeToken: ctx.params["token"]! };
+}
+
+function inputOf(body: JsonObject): JsonObject | undefined {
+  const input = body["input"];
+  if (input !== undefined && input !== null && !isJsonObject(input)) {
+    throw new InvalidArgumentError(
+      `input must be a JSON object (got ${describeJson(input)}); wrap a single value in a field.`,
+      [{ field: "input", description: "must be a JSON object" }],
+      "INVALID_RUN_INPUT",
+    );
+  }
+  return input ?? undefined;
+}
+
+function reasonOf(body: JsonObject): string {
+  const reason = body["reason"] ?? "";
+  if (typeof reason !== "string") {
+    throw new InvalidArgumentError("reason must be a string.", [{ field: "reason", description: "must be a string" }]);
+  }
+  return reason;
 }
 
 /** The Idempotency-Key header is the request id the services already deduplicate on. */

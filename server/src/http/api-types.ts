@@ -34,6 +34,40 @@ export interface PauseJson {
   inputSchema: JsonObjectJson | null;
   inputDescription: string | null;
   inputInitial: JsonObjectJson | null;
+  /** Who may resume it and how many must agree; null: anyone allowed to resume, one is enough. */
+  approval: ApprovalPolicyJson | null;
+  /** Approvals so far, oldest first. */
+  approvals: ApprovalJson[];
+  /** The principal whose call paused the run; null for pauses stored before it was recorded. */
+  pausedBy: string | null;
+  /** What the timeout does: "fail" (null means the same) or "resume" with a default input. */
+  onTimeout: { action: "fail" | "resume"; remindAfterSeconds: number | null } | null;
+}
+
+export interface ApprovalPolicyJson {
+  /** Principal names and "group:NAME" entries; empty: anyone allowed to resume. */
+  approvers: string[];
+  required: number;
+  allowSelfApproval: boolean;
+  links: "none" | "per_approver" | "shared";
+}
+
+export interface ApprovalJson {
+  by: StateCauseJson;
+  at: string;
+  input: JsonObjectJson | null;
+  linkId: string | null;
+}
+
+/** Whether the caller may decide (approve or reject) the run's pause now, and why not. */
+export type MyDecisionJson =
+  | { allowed: true }
+  | { allowed: false; reason: "NOT_AN_APPROVER" | "SELF_APPROVAL" | "ALREADY_APPROVED"; message: string };
+
+/** GET /api/links/:token: what a resume link's page shows. */
+export interface LinkViewJson {
+  run: RunJson;
+  link: { id: string; approver: string | null };
 }
 
 export interface RunJson {
@@ -55,7 +89,11 @@ export interface RunJson {
   /** The pause the run is in now; null unless PAUSED. */
   pause: PauseJson | null;
   /** What the server would accept now from this caller: the run's state and the caller's scopes allow it (the UI shows only these buttons). */
-  actions: { resume: boolean; suspend: boolean; cancel: boolean };
+  actions: { resume: boolean; reject: boolean; suspend: boolean; cancel: boolean };
+  /** For the caller, while the run waits for a decision; null otherwise. */
+  myDecision: MyDecisionJson | null;
+  /** Only in the answer to a resume: false when it recorded an approval below the quorum. */
+  resumed?: boolean;
 }
 
 export interface WatchEventJson {

@@ -6,7 +6,7 @@ import { STATE_TYPES, type StateType } from "../domain/states.js";
 import type { WatchEvent } from "../app/run-streams.js";
 import type { FlowRunInputRecord } from "../app/ports.js";
 import type { AuditEvent, AuditState } from "../domain/audit.js";
-import type { AuditEntryJson, AuditStateJson, InputJson, RunJson, StateJson, WatchEventJson } from "./api-types.js";
+import type { AuditEntryJson, AuditStateJson, InputJson, MyDecisionJson, RunJson, StateJson, WatchEventJson } from "./api-types.js";
 
 export function stateToJson(s: PastState): StateJson {
   return {
@@ -28,9 +28,14 @@ export interface ActionScopes {
 
 const EVERY_ACTION: ActionScopes = { resume: true, suspend: true, cancel: true };
 
-export function runToJson(run: FlowRun, allowed: ActionScopes = EVERY_ACTION): RunJson {
+/**
+ * `myDecision` is the caller's standing on the run's pause (RunService.myDecision); when it may not
+ * decide, resume and reject are not offered, as the server would refuse them.
+ */
+export function runToJson(run: FlowRun, allowed: ActionScopes = EVERY_ACTION, myDecision?: MyDecisionJson): RunJson {
   const pause = currentPause(run);
   const actions = availableActions(run);
+  const mayDecide = myDecision === undefined || myDecision.allowed;
   return {
     id: run.id,
     name: run.name,
@@ -55,18 +60,29 @@ export function runToJson(run: FlowRun, allowed: ActionScopes = EVERY_ACTION): R
           inputSchema: pause.inputSchema ?? null,
           inputDescription: pause.inputDescription ?? null,
           inputInitial: pause.inputInitial ?? null,
+          approval: pause.approval ? { ...pause.approval, approvers: [...pause.approval.approvers] } : null,
+          approvals: (pause.approvals ?? []).map((a) => ({
+            by: { principal: a.principal, channel: a.channel },
+            at: a.at.toISOString(),
+            input: a.input ?? null,
+            linkId: a.linkId ?? null,
+          })),
+          pausedBy: pause.pausedBy ?? null,
+          onTimeout: pause.onTimeout ? { action: pause.onTimeout.action, remindAfterSeconds: pause.onTimeout.remindAfterSeconds ?? null } : null,
         }
       : null,
     actions: {
-      resume: actions.resume && allowed.resume,
+      resume: actions.resume && allowed.resume && mayDecide,
+      reject: actions.resume && allowed.resume && mayDecide,
       suspend: actions.suspend && allowed.suspend,
       cancel: actions.cancel && allowed.cancel,
     },
+    myDecision: myDecision ?? null,
   };
 }
 
-export function watchEventToJson(e: WatchEvent, allowed: ActionScopes = EVERY_ACTION): WatchEventJson {
-  return { run: runToJson(e.run, allowed), previousState: e.previousState ? stateToJson(e.previousState) : null, initial: e.initial };
+export function watchEventToJson(e: WatchEvent, allowed: ActionScopes = EVERY_ACTION, myDecision?: (run: FlowRun) => MyDecisionJson | undefined): WatchEventJson {
+  return { run: runToJson(e.run, allowed, myDecision?.(e.run)), previousState: e.previousState ? stateToJson(e.previousState) : null, initial: e.initial };
 }
 
 export function inputToJson(r: FlowRunInputRecord): InputJson {

@@ -52,6 +52,9 @@ export function authenticate(opts: AuthenticateOptions): Middleware {
       const secret = bearerSecret(ctx);
       const other = secret === undefined ? await opts.credentialOf?.(ctx) : undefined;
       const check = secret !== undefined ? await opts.authenticator.verify(secret) : other?.check;
+      // No credential at all on a call a resume token may stand in for: the service checks the token
+      // (and refuses the call UNAUTHENTICATED when there is none). A credential that is present must hold.
+      if (!check && typeof requirement === "object" && "orResumeToken" in requirement) return next();
       if (check?.ok) ctx.principal = check.principal;
       const verdict = allows(requirement, ctx.principal);
       if (verdict === "unauthenticated") {
@@ -89,5 +92,6 @@ function unauthenticatedMessage(why: string): string {
 }
 
 function describe(requirement: Requirement): string {
-  return typeof requirement === "string" ? requirement : requirement.join(" or ");
+  if (typeof requirement === "string") return requirement;
+  return "scope" in requirement ? requirement.scope : requirement.join(" or ");
 }

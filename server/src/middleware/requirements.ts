@@ -15,7 +15,12 @@ export const GRPC_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   "flowgate.v1.RunService/PauseFlowRun": "runs:write",
   // A flow suspends itself (runs:write); an approver suspends another run (runs:resume).
   "flowgate.v1.RunService/SuspendFlowRun": ["runs:write", "runs:resume"],
-  "flowgate.v1.RunService/ResumeFlowRun": "runs:resume",
+  // An approver's key, or a resume link's token in place of any key (checked by the service).
+  "flowgate.v1.RunService/ResumeFlowRun": { scope: "runs:resume", orResumeToken: true },
+  "flowgate.v1.RunService/RejectFlowRun": { scope: "runs:resume", orResumeToken: true },
+  "flowgate.v1.RunService/ListResumeLinks": "runs:read",
+  // Whoever may make a pause with links may take them back (the pausing flow's key, or an admin).
+  "flowgate.v1.RunService/RevokeResumeLink": "runs:write",
   "flowgate.v1.RunService/WaitForResume": "runs:read",
   "flowgate.v1.RunService/WatchFlowRun": "runs:read",
   "flowgate.v1.RunService/WatchFlowRuns": "runs:read",
@@ -38,6 +43,11 @@ export const GRPC_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   "flowgate.v1.AuditService/ListAuditEvents": "runs:read",
   // The whole trail, every principal's calls: an administrator's check.
   "flowgate.v1.AuditService/VerifyAuditChain": "admin",
+  // Webhooks receive every paused run's resume links: administrators only.
+  "flowgate.v1.WebhookService/CreateWebhook": "admin",
+  "flowgate.v1.WebhookService/ListWebhooks": "admin",
+  "flowgate.v1.WebhookService/DeleteWebhook": "admin",
+  "flowgate.v1.WebhookService/ListWebhookDeliveries": "admin",
 };
 
 /** HTTP API routes by "METHOD /pattern". Paths outside /api/ (the web UI's files) are public. */
@@ -48,6 +58,11 @@ export const HTTP_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   "GET /api/runs/:id/inputs": "runs:read",
   "GET /api/runs/:id/audit": "runs:read",
   "POST /api/runs/:id/resume": "runs:resume",
+  "POST /api/runs/:id/reject": "runs:resume",
+  // A resume link's page and its two decisions: the token in the path is the credential.
+  "GET /api/links/:token": "public",
+  "POST /api/links/:token/resume": "public",
+  "POST /api/links/:token/reject": "public",
   "POST /api/runs/:id/suspend": "runs:resume",
   "POST /api/runs/:id/cancel": "runs:resume",
   "GET /api/runs/:id/events": "runs:read",

@@ -1,6 +1,7 @@
 /** Domain ↔ wire conversions; the only module besides handlers that knows the generated types. */
 import { InvalidArgumentError } from "../domain/errors.js";
-import { currentPause, type FlowRun as DomainFlowRun, type JsonObject } from "../domain/flow-run.js";
+import type { ApprovalPolicy as DomainPolicy, ApprovalRecord, LinkMode, RejectionRecord, TimeoutPolicy as DomainTimeout } from "../domain/approval.js";
+import { currentPause, type FlowRun as DomainFlowRun, type JsonObject, type PauseRecord } from "../domain/flow-run.js";
 import {
   STATE_TYPES,
   type State as DomainState,
@@ -9,8 +10,19 @@ import {
 } from "../domain/states.js";
 import type { DeploymentRecord, FlowRunInputRecord, TaskRunRecord } from "../app/ports.js";
 import type { WaitEvent, WatchEvent } from "../app/run-streams.js";
+import type { IssuedLink } from "../app/run-change-notifier.js";
+import type { ResumeLinkRecord } from "../app/ports.js";
+import type { PauseInput } from "../app/run-service.js";
+import type { ResumeLinkInfo } from "@flowgate/contract/flowgate/v1/run_service.js";
 import {
+  ResumeLinks,
   StateType,
+  TimeoutAction,
+  type Approval,
+  type ApprovalPolicy,
+  type Rejection,
+  type ResumeLink,
+  type TimeoutPolicy,
   type Deployment,
   type FlowRun,
   type FlowRunEvent,
@@ -83,6 +95,11 @@ export function flowRunToWire(run: DomainFlowRun): FlowRun {
         inputDescription: pause.inputDescription ?? "",
         inputInitial: pause.inputInitial,
         createdAt: pause.createdAt,
+        approval: pause.approval ? policyToWire(pause.approval) : undefined,
+        approvals: (pause.approvals ?? []).map(approvalToWire),
+        pausedBy: pause.pausedBy ?? "",
+        instanceId: pause.instanceId ?? "",
+        onTimeout: pause.onTimeout ? timeoutToWire(pause.onTimeout) : undefined,
       }
     : undefined;
   return {
@@ -117,6 +134,7 @@ const WAIT_TYPES: Record<WaitEvent["type"], WaitEventType> = {
   TIMED_OUT: WaitEventType.WAIT_EVENT_TYPE_TIMED_OUT,
   CANCELLED: WaitEventType.WAIT_EVENT_TYPE_CANCELLED,
   SUSPENDED: WaitEventType.WAIT_EVENT_TYPE_SUSPENDED,
+  REJECTED: WaitEventType.WAIT_EVENT_TYPE_REJECTED,
 };
 
 export function waitEventToWire(e: WaitEvent): WaitForResumeResponse {
@@ -126,8 +144,74 @@ export function waitEventToWire(e: WaitEvent): WaitForResumeResponse {
     runInput: e.runInput,
     flowRun: flowRunToWire(e.run),
     sentAt: new Date(),
+    approvals: (e.approvals ?? []).map(approvalToWire),
+    rejection: e.rejection ? rejectionToWire(e.rejection) : undefined,
   };
 }
+
+const LINK_MODES: Record<LinkMode, ResumeLinks> = {
+  none: ResumeLinks.RESUME_LINKS_UNSPECIFIED,
+  per_approver: ResumeLinks.RESUME_LINKS_PER_APPROVER,
+  shared: ResumeLinks.RESUME_LINKS_SHARED,
+};
+
+export function policyToWire(p: DomainPolicy): ApprovalPolicy {
+  return { approvers: p.approvers, required: p.required, allowSelfApproval: p.allowSelfApproval, links: LINK_MODES[p.links] };
+}
+
+export function policyFromWire(p: ApprovalPolicy | undefined): PauseInput["approval"] {
+  if (!p) return undefined;
+  const links = (Object.keys(LINK_MODES) as LinkMode[]).find((m) => LINK_MODES[m] === p.links);
+  if (!links) throw new InvalidArgumentError("approval.links must be a known value.", [{ field: "approval.links", description: "unknown value" }]);
+  return { approvers: p.approvers, required: p.required, allowSelfApproval: p.allowSelfApproval, links };
+}
+
+export function timeoutToWire(t: DomainTimeout): TimeoutPolicy {
+  return {
+    action: t.action === "resume" ? TimeoutAction.TIMEOUT_ACTION_RESUME : TimeoutAction.TIMEOUT_ACTION_FAIL,
+    input: t.input,
+    remindAfterSeconds: t.remindAfterSeconds ?? 0,
+  };
+}
+
+export function timeoutFromWire(t: TimeoutPolicy | undefined): PauseInput["onTimeout"] {
+  if (!t) return undefined;
+  if (![TimeoutAction.TIMEOUT_ACTION_UNSPECIFIED, TimeoutAction.TIMEOUT_ACTION_FAIL, TimeoutAction.TIMEOUT_ACTION_RESUME].includes(t.action)) {
+    throw new InvalidArgumentError("on_timeout.action must be a known value.", [{ field: "on_timeout.action", description: "unknown value" }]);
+  }
+  return {
+    action: t.action === TimeoutAction.TIMEOUT_ACTION_RESUME ? "resume" : "fail",
+    ...(t.input ? { input: t.input } : {}),
+    ...(t.remindAfterSeconds ? { remindAfterSeconds: t.remindAfterSeconds } : {}),
+  };
+}
+
+export function approvalToWire(a: ApprovalRecord): Approval {
+  return { by: { principal: a.principal, channel: a.channel }, at: a.at, input: a.input, linkId: a.linkId ?? "" };
+}
+
+export function rejectionToWire(r: RejectionRecord): Rejection {
+  return { by: { principal: r.principal, channel: r.channel }, at: r.at, reason: r.reason, linkId: r.linkId ?? "" };
+}
+
+export function issuedLinkToWire(l: IssuedLink): ResumeLink {
+  return { id: l.id, approver: l.approver ?? "", url: l.url, token: l.token };
+}
+
+export function linkInfoToWire(l: ResumeLinkRecord): ResumeLinkInfo {
+  return {
+    id: l.id,
+    flowRunId: l.flowRunId,
+    pauseKey: l.pauseKey,
+    pauseInstanceId: l.pauseInstanceId,
+    approver: l.approver ?? "",
+    createdAt: l.createdAt,
+    usedAt: l.usedAt,
+    revokedAt: l.revokedAt,
+  };
+}
+
+export type { PauseRecord };
 
 export function inputToWire(r: FlowRunInputRecord): FlowRunInput {
   return {

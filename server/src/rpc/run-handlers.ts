@@ -1,5 +1,6 @@
 import type { PauseFlowRunResponse, RunServiceServer, SuspendFlowRunRequest } from "@flowgate/contract/flowgate/v1/run_service.js";
-import type { PauseInput, PauseResult, RunService } from "../app/run-service.js";
+import type { DecisionCredential, PauseInput, PauseResult, RunService } from "../app/run-service.js";
+import type { CallContext } from "../middleware/call-context.js";
 import type { RunStreams } from "../app/run-streams.js";
 import type { FlowRunInputService } from "../app/flow-run-input-service.js";
 import type { TaskRunService } from "../app/task-run-service.js";
@@ -8,7 +9,11 @@ import type { HandlerAdapter } from "./adapter.js";
 import {
   flowRunToWire,
   inputToWire,
+  issuedLinkToWire,
+  linkInfoToWire,
   optionalObject,
+  policyFromWire,
+  timeoutFromWire,
   proposalFromWire,
   stateTypeFromWire,
   taskRunToWire,
@@ -45,11 +50,26 @@ function pauseInput(req: SuspendFlowRunRequest, reschedule: boolean): PauseInput
     inputDescription: req.inputDescription,
     ...(req.inputInitial ? { inputInitial: req.inputInitial } : {}),
     requestId: req.requestId,
+    ...(req.approval ? { approval: policyFromWire(req.approval) } : {}),
+    ...(req.onTimeout ? { onTimeout: timeoutFromWire(req.onTimeout) } : {}),
   };
 }
 
 function pauseResponse(r: PauseResult): PauseFlowRunResponse {
-  return { flowRun: flowRunToWire(r.run), alreadyFired: r.alreadyFired, runInput: optionalObject(r.runInput) };
+  return {
+    flowRun: flowRunToWire(r.run),
+    alreadyFired: r.alreadyFired,
+    runInput: optionalObject(r.runInput),
+    links: r.links.map(issuedLinkToWire),
+  };
+}
+
+/**
+ * A decision's credential: the call's key (the middleware let a key-less call through only because
+ * it may carry a resume token instead), or the token.
+ */
+function credentialOf(ctx: CallContext, resumeToken: string): DecisionCredential {
+  return { actor: actorOf(ctx), authenticated: ctx.principal !== undefined, ...(resumeToken ? { resumeToken } : {}) };
 }
 
 /** Thin handlers: decode, call the application service (mutating ones as the caller's Actor), encode. */
@@ -71,8 +91,10 @@ export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceSer
       ),
     })),
     getFlowRun: a.unary("GetFlowRun", async (req) => ({ flowRun: flowRunToWire(await d.runs.get(req.flowRunId)) })),
-    listFlowRuns: a.unary("ListFlowRuns", async (req) => {
-      const { runs, nextPageToken } = await d.runs.list(filterFromWire(req), req.pageSize, req.pageToken);
+    listFlowRuns: a.unary("ListFlowRuns", async (req, ctx) => {
+      const { runs, nextPageToken } = req.awaitingMe
+        ? await d.runs.awaiting(actorOf(ctx), req.pageSize, req.pageToken)
+        : await d.runs.list(filterFromWire(req), req.pageSize, req.pageToken);
       return { flowRuns: runs.map(flowRunToWire), nextPageToken };
     }),
     setFlowRunState: a.unary("SetFlowRunState", async (req, ctx) => ({
@@ -89,8 +111,16 @@ export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceSer
     suspendFlowRun: a.unary("SuspendFlowRun", async (req, ctx) =>
       pauseResponse(await d.runs.pause(actorOf(ctx), req.flowRunId, pauseInput(req, true))),
     ),
-    resumeFlowRun: a.unary("ResumeFlowRun", async (req, ctx) => ({
-      flowRun: flowRunToWire(await d.runs.resume(actorOf(ctx), req.flowRunId, optionalObject(req.runInput), req.requestId)),
+    resumeFlowRun: a.unary("ResumeFlowRun", async (req, ctx) => {
+      const r = await d.runs.resume(credentialOf(ctx, req.resumeToken), req.flowRunId, optionalObject(req.runInput), req.requestId);
+      return { flowRun: flowRunToWire(r.run), resumed: r.resumed };
+    }),
+    rejectFlowRun: a.unary("RejectFlowRun", async (req, ctx) => ({
+      flowRun: flowRunToWire(await d.runs.reject(credentialOf(ctx, req.resumeToken), req.flowRunId, req.reason, req.requestId)),
+    })),
+    listResumeLinks: a.unary("ListResumeLinks", async (req) => ({ links: (await d.runs.listLinks(req.flowRunId)).map(linkInfoToWire) })),
+    revokeResumeLink: a.unary("RevokeResumeLink", async (req, ctx) => ({
+      link: linkInfoToWire(await d.runs.revokeLink(actorOf(ctx), req.linkId)),
     })),
     waitForResume: a.serverStream("WaitForResume", (req, { signal }, send) =>
       d.streams.waitForResume(req.flowRunId, req.key, req.heartbeatSeconds, signal, (e) => send(waitEventToWire(e))),

@@ -16,8 +16,13 @@ export const COLLECTIONS = {
   auditEvents: "audit_events",
   /** Web UI sessions, by the hash of their secret. */
   sessions: "web_sessions",
+  /** Resume links, by the hash of their token (see resume-links.ts). */
+  resumeLinks: "resume_links",
   /** One document per written version of a run or task run under the ferretdb strategy: the atomic right to write it (see compat/ferretdb.ts). */
   versionClaims: "version_claims",
+  webhooks: "webhooks",
+  /** The webhooks' outbox: one document per delivery, with its attempts (see webhook-deliveries.ts). */
+  webhookDeliveries: "webhook_deliveries",
 } as const;
 
 const INDEXES: Record<string, IndexDescription[]> = {
@@ -42,9 +47,18 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { principal: 1 }, name: "principal" },
     { key: { at: 1 }, name: "at" },
   ],
+  [COLLECTIONS.resumeLinks]: [
+    { key: { id: 1 }, name: "link_id", unique: true },
+    { key: { flowRunId: 1 }, name: "flow_run" },
+    { key: { createdAt: 1 }, name: "created_at" },
+  ],
   [COLLECTIONS.sessions]: [
     { key: { lastSeenAt: 1 }, name: "last_seen_at" },
     { key: { expiresAt: 1 }, name: "expires_at" },
+  ],
+  [COLLECTIONS.webhookDeliveries]: [
+    { key: { status: 1, nextAttemptAt: 1 }, name: "status_next_attempt" },
+    { key: { webhookId: 1, createdAt: -1 }, name: "webhook_created_at" },
   ],
 };
 

@@ -1,15 +1,21 @@
 import type { Collection, Db, Filter } from "mongodb";
+import type { ApprovalRecord, TimeoutPolicy } from "../domain/approval.js";
 import type { FlowRun, JsonObject, PauseRecord } from "../domain/flow-run.js";
 import { COLLECTIONS } from "./collections.js";
 import { fromJsonText, optionalFromJsonText, optionalToJsonText, toJsonText } from "./json-text.js";
 import type { FlowRunStore, RunFilter } from "../app/ports.js";
 import type { StoreStrategy } from "./compat/strategy.js";
 
+/** An approval as stored: its input as text. */
+type ApprovalDocument = Omit<ApprovalRecord, "input"> & { input?: string };
+
 /** A pause record as stored: user-supplied JSON as text (see json-text.ts). */
-type PauseDocument = Omit<PauseRecord, "inputSchema" | "inputInitial" | "runInput"> & {
+type PauseDocument = Omit<PauseRecord, "inputSchema" | "inputInitial" | "runInput" | "approvals" | "onTimeout"> & {
   inputSchema?: string;
   inputInitial?: string;
   runInput?: string;
+  approvals?: ApprovalDocument[];
+  onTimeout?: Omit<TimeoutPolicy, "input"> & { input?: string };
 };
 
 type FlowRunDocument = Omit<FlowRun, "id" | "parameters" | "labels" | "pauses"> & {
@@ -21,8 +27,21 @@ type FlowRunDocument = Omit<FlowRun, "id" | "parameters" | "labels" | "pauses"> 
 
 export type { FlowRunDocument };
 
+/** `value` with its `input` field (user JSON) as text, or without it. */
+function withInputText<T extends { input?: JsonObject }>(value: T): Omit<T, "input"> & { input?: string } {
+  const { input, ...rest } = value;
+  const text = optionalToJsonText(input);
+  return text === undefined ? rest : { ...rest, input: text };
+}
+
+function withInputJson<T extends { input?: string }>(value: T): Omit<T, "input"> & { input?: JsonObject } {
+  const { input, ...rest } = value;
+  const json = optionalFromJsonText<JsonObject>(input);
+  return json === undefined ? rest : { ...rest, input: json };
+}
+
 function pauseToDocument(p: PauseRecord): PauseDocument {
-  const { inputSchema, inputInitial, runInput, ...rest } = p;
+  const { inputSchema, inputInitial, runInput, approvals, onTimeout, ...rest } = p;
   const doc: PauseDocument = { ...rest };
   const schema = optionalToJsonText(inputSchema);
   const initial = optionalToJsonText(inputInitial);
@@ -30,11 +49,13 @@ function pauseToDocument(p: PauseRecord): PauseDocument {
   if (schema !== undefined) doc.inputSchema = schema;
   if (initial !== undefined) doc.inputInitial = initial;
   if (input !== undefined) doc.runInput = input;
+  if (approvals) doc.approvals = approvals.map(withInputText);
+  if (onTimeout) doc.onTimeout = withInputText(onTimeout);
   return doc;
 }
 
 function pauseFromDocument(d: PauseDocument): PauseRecord {
-  const { inputSchema, inputInitial, runInput, ...rest } = d;
+  const { inputSchema, inputInitial, runInput, approvals, onTimeout, ...rest } = d;
   const p: PauseRecord = { ...rest };
   const schema = optionalFromJsonText<JsonObject>(inputSchema);
   const initial = optionalFromJsonText<JsonObject>(inputInitial);
@@ -42,6 +63,8 @@ function pauseFromDocument(d: PauseDocument): PauseRecord {
   if (schema !== undefined) p.inputSchema = schema;
   if (initial !== undefined) p.inputInitial = initial;
   if (input !== undefined) p.runInput = input;
+  if (approvals) p.approvals = approvals.map(withInputJson);
+  if (onTimeout) p.onTimeout = withInputJson(onTimeout);
   return p;
 }
 

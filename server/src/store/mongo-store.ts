@@ -9,9 +9,12 @@ import { EventLog } from "./event-log.js";
 import { FlowRunInputRepository } from "./flow-run-inputs.js";
 import { FlowRunRepository } from "./flow-runs.js";
 import { RequestLog } from "./requests.js";
+import { ResumeLinkRepository } from "./resume-links.js";
 import { SessionRepository } from "./sessions.js";
 import { reportingUnavailable } from "./store-errors.js";
 import { TaskRunRepository } from "./task-runs.js";
+import { WebhookDeliveryRepository } from "./webhook-deliveries.js";
+import { WebhookRepository } from "./webhooks.js";
 
 export interface OpenStoreOptions {
   uri: string;
@@ -50,12 +53,15 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       keys: reportingUnavailable(new ApiKeyRepository(db)),
       audit: reportingUnavailable(new AuditLog(db)),
       sessions: reportingUnavailable(new SessionRepository(db)),
+      resumeLinks: reportingUnavailable(new ResumeLinkRepository(db)),
       strategy: strategy.name,
       trimWriteGuards: (cutoff) => strategy.trimWriteGuards(cutoff),
       ping: async () => {
         await db.command({ ping: 1 });
       },
       close: () => client.close(),
+      webhooks: reportingUnavailable(new WebhookRepository(db)),
+      webhookDeliveries: reportingUnavailable(new WebhookDeliveryRepository(db, strategy)),
     };
   } catch (err) {
     await client.close();

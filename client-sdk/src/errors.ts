@@ -55,6 +55,9 @@ export class PauseNotFoundError extends NotFoundError {}
 /** KEY_NOT_FOUND: no API key has this id. */
 export class KeyNotFoundError extends NotFoundError {}
 
+/** WEBHOOK_NOT_FOUND: no webhook has this id. */
+export class WebhookNotFoundError extends NotFoundError {}
+
 /** INVALID_ARGUMENT: the request was malformed; `fieldErrors` names the offending fields. */
 export class InvalidArgumentError extends FlowgateError {
   constructor(
@@ -89,8 +92,61 @@ export class AlreadyFinalError extends RefusedError {}
 /** TRANSITION_REFUSED: the orchestration rules refuse this transition; the message says which rule. */
 export class TransitionRefusedError extends RefusedError {}
 
+/** RESUME_LINK_USED: the resume link was already used for a decision (each link is good for one). */
+export class ResumeLinkUsedError extends RefusedError {}
+
+/**
+ * RESUME_LINK_EXPIRED: the resume link belongs to a pause that has ended, expired or been replaced by a
+ * later pause of the run (a re-executed run's pause is a new instance).
+ */
+export class ResumeLinkExpiredError extends RefusedError {}
+
 /** The run was cancelled while it waited in a pause. */
 export class FlowRunCancelledError extends FlowgateError {}
+
+/** What PauseRejectedError is made from: the server's record of the one "no" that ended a pause. */
+export interface RejectionDetails {
+  /** The approver's words ("" when none were given). */
+  reason: string;
+  /** Who rejected: the principal (a resume link's approver for a link; "link" for a shared one). */
+  principal: string;
+  /** Through what: "grpc", "http-api", "web-ui", "cli", "sdk", "link", … */
+  channel: string;
+  at: Date | undefined;
+  /** The resume link it came through; "" when it did not. */
+  linkId: string;
+}
+
+/**
+ * An approver rejected the pause: thrown by pauseFlowRun (and by suspendFlowRun's waits) where the
+ * flow would have continued. Catch it to decide what follows (the run is RUNNING again); uncaught, the
+ * flow run ends FAILED with this error's message, "Rejected by alice: <reason>", the same words the
+ * server records for a rejected suspend.
+ *
+ * Unlike other FlowgateErrors, `reason` is the approver's text, not a machine-readable ErrorInfo
+ * reason: the class itself is the machine-readable part.
+ */
+export class PauseRejectedError extends FlowgateError {
+  override readonly reason: string;
+  readonly principal: string;
+  readonly channel: string;
+  readonly at: Date | undefined;
+  readonly linkId: string;
+
+  constructor(rejection: RejectionDetails) {
+    super(rejectionMessage(rejection.principal, rejection.reason));
+    this.reason = rejection.reason;
+    this.principal = rejection.principal;
+    this.channel = rejection.channel;
+    this.at = rejection.at;
+    this.linkId = rejection.linkId;
+  }
+}
+
+/** "Rejected by alice: <reason>", as the server words a rejected suspend's FAILED state. */
+export function rejectionMessage(principal: string, reason: string): string {
+  return reason ? `Rejected by ${principal}: ${reason}` : `Rejected by ${principal}.`;
+}
 
 /** Something with this identity already exists. */
 export class AlreadyExistsError extends FlowgateError {}
@@ -116,8 +172,17 @@ export class UnavailableError extends FlowgateError {}
 /** UNAUTHENTICATED: no credential, or one that is unknown, expired or revoked. */
 export class UnauthenticatedError extends FlowgateError {}
 
+/** RESUME_LINK_INVALID: the resume link's token is unknown or was revoked. */
+export class ResumeLinkInvalidError extends UnauthenticatedError {}
+
 /** PERMISSION_DENIED: the credential lacks the scope this call needs. */
 export class PermissionDeniedError extends FlowgateError {}
+
+/** NOT_AN_APPROVER: the pause's approval policy names neither the caller nor one of its groups; the message says who may. */
+export class NotAnApproverError extends PermissionDeniedError {}
+
+/** SELF_APPROVAL: the caller paused this run, and the pause's approval policy does not allow self-approval. */
+export class SelfApprovalError extends PermissionDeniedError {}
 
 /** INTERNAL: an unexpected failure on the server; its log has the details. */
 export class InternalError extends FlowgateError {}

@@ -26,13 +26,19 @@ import {
   NotPausedError,
   PauseNotFoundError,
   KeyNotFoundError,
+  NotAnApproverError,
   PermissionDeniedError,
   RefusedError,
+  ResumeLinkExpiredError,
+  ResumeLinkInvalidError,
+  ResumeLinkUsedError,
+  SelfApprovalError,
   TaskRunNotFoundError,
   TransitionRefusedError,
   UnauthenticatedError,
   UnavailableError,
   VersionConflictError,
+  WebhookNotFoundError,
 } from "../../client-sdk/src/index.js";
 import { ERRORS_BY_REASON, mapGrpcError } from "../../client-sdk/src/transport/map-error.js";
 import { startScriptedServer, statusError, type ScriptedServer } from "../support/sdk-scripted-server.js";
@@ -62,6 +68,12 @@ const TABLE: Record<string, { code: status; error: ErrorClass; parent: ErrorClas
   UNAUTHENTICATED: { code: status.UNAUTHENTICATED, error: UnauthenticatedError, parent: UnauthenticatedError },
   PERMISSION_DENIED: { code: status.PERMISSION_DENIED, error: PermissionDeniedError, parent: PermissionDeniedError },
   INTERNAL: { code: status.INTERNAL, error: InternalError, parent: FlowgateError },
+  NOT_AN_APPROVER: { code: status.PERMISSION_DENIED, error: NotAnApproverError, parent: PermissionDeniedError },
+  SELF_APPROVAL: { code: status.PERMISSION_DENIED, error: SelfApprovalError, parent: PermissionDeniedError },
+  RESUME_LINK_INVALID: { code: status.UNAUTHENTICATED, error: ResumeLinkInvalidError, parent: UnauthenticatedError },
+  RESUME_LINK_USED: { code: status.FAILED_PRECONDITION, error: ResumeLinkUsedError, parent: RefusedError },
+  RESUME_LINK_EXPIRED: { code: status.FAILED_PRECONDITION, error: ResumeLinkExpiredError, parent: RefusedError },
+  WEBHOOK_NOT_FOUND: { code: status.NOT_FOUND, error: WebhookNotFoundError, parent: NotFoundError },
 };
 
 /** Reasons a gRPC client never receives: the enum's zero value and the HTTP API's own. */

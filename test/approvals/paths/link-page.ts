@@ -1,0 +1,88 @@
+/**
+ * The resume-link page (/approve/<token>) as one path of the approval rules: a person who is not
+ * signed in opens the link in Chromium and presses Resume or Reject. Each function opens the link in
+ * a fresh browser context (no session, no key), acts as a person would (roles and labels), and returns
+ * what the page said: "ok" when it reports the decision done (resumed, or approval recorded, or
+ * rejected), else the refusal's reason as the page shows it (RESUME_LINK_USED, RESUME_LINK_EXPIRED,
+ * RESUME_LINK_INVALID, SELF_APPROVAL, INVALID_RUN_INPUT, …).
+ *
+ * Pass the browser from launchChromium() (test/support/browser.ts); the page must be built (ui/dist).
+ */
+import type { Browser, Locator, Page } from "playwright-core";
+import { openUi } from "../../support/browser.js";
+
+/** "ok", or the reason of the refusal the page shows. */
+export type LinkPageOutcome = "ok" | (string & {});
+
+const WAIT_MS = 15_000;
+
+/**
+ * Opens `url` (a link's `<ui url>/approve/<token>`) and resumes: the pause's form filled with `input`
+ * (flat fields by name: text and numbers typed, booleans ticked, enums selected; fields not named keep
+ * their initial values), or, for a pause without input, Resume confirmed. An input given for a pause
+ * that takes none is an error of the caller.
+ */
+export function resumeViaLinkPage(browser: Browser, url: string, input?: Record<string, unknown>): Promise<LinkPageOutcome> {
+  return onLinkPage(browser, url, async (page, pause) => {
+    const form = pause.locator("form.resume-form");
+    if ((await form.count()) > 0) {
+      for (const [field, value] of Object.entries(input ?? {})) await fill(form, field, value);
+      await form.getByRole("button", { name: "Resume" }).click();
+    } else {
+      if (input !== undefined && Object.keys(input).length > 0) throw new Error("this pause takes no input, but the row gives some");
+      await pause.getByRole("button", { name: "Resume" }).click();
+      await page.getByRole("dialog", { name: "Resume this run?" }).getByRole("button", { name: "Resume" }).click();
+    }
+  });
+}
+
+/** Opens `url` and rejects with `reason` (the page asks for one; an empty reason cannot be sent). */
+export function rejectViaLinkPage(browser: Browser, url: string, reason: string): Promise<LinkPageOutcome> {
+  return onLinkPage(browser, url, async (page, pause) => {
+    await pause.getByRole("button", { name: "Reject" }).click();
+    const dialog = page.getByRole("dialog", { name: "Reject this run?" });
+    await dialog.getByLabel("Reason").fill(reason);
+    await dialog.getByRole("button", { name: "Reject" }).click();
+  });
+}
+
+/** Opens the link, waits for its pause or its refusal, acts, and reads the outcome; the context is closed after. */
+async function onLinkPage(browser: Browser, url: string, act: (page: Page, pause: Locator) => Promise<void>): Promise<LinkPageOutcome> {
+  const ui = await openUi(browser, new URL(url).origin);
+  try {
+    const { page } = ui;
+    await page.goto(url);
+    const pause = page.getByRole("region", { name: /waiting to be resumed/ });
+    const refusal = page.locator("main [role=alert][data-reason]");
+    const notPaused = page.getByText("The run is not paused any more.");
+    await pause.or(refusal).or(notPaused).first().waitFor({ timeout: WAIT_MS });
+    if (await refusal.count()) return await reasonOf(refusal);
+    if (await notPaused.count()) return "NOT_PAUSED";
+
+    await act(page, pause);
+    const done = page.getByRole("status").filter({ hasText: /^(Resumed|Rejected|Your approval is recorded)/ });
+    await done.or(refusal).first().waitFor({ timeout: WAIT_MS });
+    const outcome = (await refusal.count()) ? await reasonOf(refusal) : "ok";
+    if (ui.problems.length > 0) throw new Error(`the link page reported errors: ${ui.problems.join("; ")}`);
+    return outcome;
+  } finally {
+    await ui.close();
+  }
+}
+
+async function reasonOf(refusal: Locator): Promise<string> {
+  const reason = await refusal.first().getAttribute("data-reason");
+  const text = (await refusal.first().textContent())?.trim();
+  if (!reason || !text) throw new Error(`the link page shows a refusal without a reason or a message (${reason ?? "?"}: ${text ?? ""})`);
+  return reason;
+}
+
+/** One field of the pause's form (react-jsonschema-form names its controls root_<field>). */
+async function fill(form: Locator, field: string, value: unknown): Promise<void> {
+  const control = form.locator(`[id="root_${field}"]`);
+  if ((await control.count()) === 0) throw new Error(`the form has no field "${field}"`);
+  const kind = await control.evaluate((el) => (el instanceof HTMLSelectElement ? "select" : el instanceof HTMLInputElement ? el.type : "text"));
+  if (kind === "checkbox") await control.setChecked(value === true);
+  else if (kind === "select") await control.selectOption({ label: String(value) });
+  else await control.fill(typeof value === "string" ? value : JSON.stringify(value));
+}

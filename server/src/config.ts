@@ -61,6 +61,14 @@ const schema = z.object({
     .string()
     .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http:// or https:// address, like "https://flowgate.example.com"')
     .optional(),
+  FLOWGATE_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
+  FLOWGATE_WEBHOOK_RETRY_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .default(24 * 3600),
+  FLOWGATE_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
 });
 
 /** ui/dist of this repository, from server/src or server/dist alike. */
@@ -105,6 +113,14 @@ export interface Config {
    * unset, it is the HTTP address actually bound. Clients print run links under it.
    */
   uiUrl: string | undefined;
+  /**
+   * Webhook retries: the first after `webhookRetryBaseMs`, doubling up to an hour, the last
+   * `webhookRetryWindowMs` after the first attempt (docs/webhooks.md). Tests shorten both.
+   */
+  webhookRetryBaseMs: number;
+  webhookRetryWindowMs: number;
+  /** How often each server looks for due deliveries it was not told of (another server's, retries, reminders). */
+  webhookPollMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -169,6 +185,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxMs: c.FLOWGATE_SESSION_MAX_SECONDS * 1000,
     sessionCookieSecure: c.FLOWGATE_SESSION_COOKIE_SECURE ? c.FLOWGATE_SESSION_COOKIE_SECURE === "true" : c.FLOWGATE_TLS_CERT !== undefined,
     uiUrl: c.FLOWGATE_UI_URL?.replace(/\/+$/, ""),
+    webhookRetryBaseMs: c.FLOWGATE_WEBHOOK_RETRY_BASE_MS,
+    webhookRetryWindowMs: c.FLOWGATE_WEBHOOK_RETRY_WINDOW_SECONDS * 1000,
+    webhookPollMs: c.FLOWGATE_WEBHOOK_POLL_MS,
   };
 }
 

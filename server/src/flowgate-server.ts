@@ -9,6 +9,11 @@ import { RunEventHub } from "./app/run-event-hub.js";
 import { RunService } from "./app/run-service.js";
 import { RunStreams } from "./app/run-streams.js";
 import { TaskRunService } from "./app/task-run-service.js";
+import { WebhookDispatcher } from "./app/webhook-dispatcher.js";
+import { WebhookOutbox } from "./app/webhook-outbox.js";
+import { WebhookService } from "./app/webhook-service.js";
+import { DEFAULT_RETRY_POLICY } from "./domain/webhook-retry.js";
+import { webhookHandlers } from "./rpc/webhook-handlers.js";
 import type { AppContext } from "./app/context.js";
 import type { Config } from "./config.js";
 import { RunInputSchemas } from "./domain/run-input-schema.js";
@@ -118,6 +123,20 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       // Resume links point into the web UI, whose address is known once HTTP listens (below).
       uiUrl: () => uiUrl,
     };
+    // Webhooks: run changes write the outbox (ctx.notifier); the dispatcher sends from it.
+    const webhookUiUrl = (): string => ctx.uiUrl?.() ?? "";
+    const dispatcher = new WebhookDispatcher(store.webhookDeliveries, store.webhooks, store.runs, {
+      retry: { ...DEFAULT_RETRY_POLICY, baseMs: config.webhookRetryBaseMs, windowMs: config.webhookRetryWindowMs },
+      pollMs: config.webhookPollMs,
+      logger,
+      uiUrl: webhookUiUrl,
+    });
+    const outbox = new WebhookOutbox(store.webhooks, store.webhookDeliveries, {
+      logger,
+      uiUrl: webhookUiUrl,
+      enqueued: () => dispatcher.wake(),
+    });
+    ctx.notifier = outbox;
     const runs = new RunService(ctx);
     const taskRuns = new TaskRunService(ctx);
     const scheduler = new ExpiryScheduler({
@@ -130,6 +149,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
     await hub.start();
     await scheduler.start();
     const stopHousekeeping = startHousekeeping(store, logger);
+    dispatcher.start();
 
     const streams = new RunStreams(ctx);
     const inputs = new FlowRunInputService(ctx);
@@ -184,6 +204,11 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
         () => uiUrl,
       ),
       audit: auditHandlers(adapter, audit),
+      webhooks: webhookHandlers(
+        adapter,
+        new WebhookService(store.webhooks, store.webhookDeliveries, () => outbox.invalidate()),
+        (actor, facts) => recordAudit(ctx, actor, facts),
+      ),
       // Room for an input at the limit plus the rest of the message; larger requests fail in grpc-js.
       maxMessageBytes: Math.max(4 * 1024 * 1024, config.maxInputBytes * 4),
       tls,
@@ -209,6 +234,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       await grpc.stop(0);
       stopHousekeeping();
       scheduler.stop();
+      await dispatcher.stop();
       await hub.stop();
       await store.close();
       throw err;
@@ -232,6 +258,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
         await grpc.stop(5_000);
         stopHousekeeping();
         scheduler.stop();
+        await dispatcher.stop();
         await hub.stop();
         await store.close();
         await embedded?.stop();

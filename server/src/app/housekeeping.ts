@@ -7,12 +7,15 @@ export interface HousekeepingOptions {
   eventRetentionMs: number;
   /** How long a request id protects against a duplicate call. */
   requestRetentionMs: number;
+  /** How long webhook deliveries that ended (delivered, failed, dropped) stay listed with their attempts. */
+  deliveryRetentionMs: number;
 }
 
 export const DEFAULT_HOUSEKEEPING: HousekeepingOptions = {
   intervalMs: 60_000,
   eventRetentionMs: 10 * 60_000,
   requestRetentionMs: 24 * 3600_000,
+  deliveryRetentionMs: 7 * 24 * 3600_000,
 };
 
 /** Periodic trimming of the event feed, write guards and the request log (no TTL indexes on FerretDB v1). */
@@ -22,6 +25,7 @@ export function startHousekeeping(store: Store, logger: Logger, opts: Housekeepi
     const events = await store.events.deleteOlderThan(new Date(now - opts.eventRetentionMs));
     await store.trimWriteGuards(new Date(now - opts.eventRetentionMs));
     await store.requests.deleteOlderThan(new Date(now - opts.requestRetentionMs));
+    await store.webhookDeliveries.deleteEndedBefore(new Date(now - opts.deliveryRetentionMs));
     if (events > 0) logger.debug({ events }, "trimmed the event feed");
   };
   const timer = setInterval(() => {

@@ -19,6 +19,7 @@ import { DeploymentServiceService, type DeploymentServiceServer } from "@flowgat
 import { KeyServiceService, type KeyServiceServer } from "@flowgate/contract/flowgate/v1/key_service.js";
 import { AuditServiceService, type AuditServiceServer } from "@flowgate/contract/flowgate/v1/audit_service.js";
 import { RunServiceService, type RunServiceServer } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { WebhookServiceService, type WebhookServiceServer } from "@flowgate/contract/flowgate/v1/webhook_service.js";
 import { UndecodableRequest } from "./adapter.js";
 import { domainErrorStatus } from "./status.js";
 
@@ -30,10 +31,22 @@ export interface GrpcServer {
   setServing(serving: boolean): void;
 }
 
-const SERVICES = ["flowgate.v1.RunService", "flowgate.v1.DeploymentService", "flowgate.v1.KeyService", "flowgate.v1.AuditService"];
+const SERVICES = [
+  "flowgate.v1.RunService",
+  "flowgate.v1.DeploymentService",
+  "flowgate.v1.KeyService",
+  "flowgate.v1.AuditService",
+  "flowgate.v1.WebhookService",
+];
 
 /** Every Flowgate service definition the server serves (the access table must cover each method). */
-export const SERVICE_DEFINITIONS = [RunServiceService, DeploymentServiceService, KeyServiceService, AuditServiceService] as const;
+export const SERVICE_DEFINITIONS = [
+  RunServiceService,
+  DeploymentServiceService,
+  KeyServiceService,
+  AuditServiceService,
+  WebhookServiceService,
+] as const;
 
 export async function startGrpcServer(opts: {
   address: string;
@@ -41,6 +54,7 @@ export async function startGrpcServer(opts: {
   deployments: DeploymentServiceServer;
   keys: KeyServiceServer;
   audit: AuditServiceServer;
+  webhooks: WebhookServiceServer;
   maxMessageBytes: number;
   /** Serve over TLS (mTLS with a client CA); plaintext when undefined. */
   tls: TlsMaterial | undefined;
@@ -58,6 +72,7 @@ export async function startGrpcServer(opts: {
   server.addService(tolerantDecoding(DeploymentServiceService), opts.deployments);
   server.addService(tolerantDecoding(KeyServiceService), opts.keys);
   server.addService(tolerantDecoding(AuditServiceService), opts.audit);
+  server.addService(tolerantDecoding(WebhookServiceService), opts.webhooks);
 
   const serving: Record<string, "SERVING"> = Object.fromEntries([["", "SERVING"], ...SERVICES.map((s) => [s, "SERVING"] as const)]);
   const health = new HealthImplementation(serving);

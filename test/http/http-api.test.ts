@@ -177,7 +177,7 @@ describe("the HTTP API", () => {
       run.stateHistory.map((s) => s.type),
       ["RUNNING"],
     );
-    assert.deepEqual(run.actions, { resume: true, suspend: false, cancel: true }, "no deployment: no suspend");
+    assert.deepEqual(run.actions, { resume: true, reject: true, suspend: false, cancel: true }, "no deployment: no suspend");
 
     const unknown = randomUUID();
     const missing = await call("GET", `/api/runs/${unknown}`);

@@ -14,12 +14,14 @@ import {
   type PauseRequest,
 } from "./rules.js";
 import { RunInputSchemas } from "./run-input-schema.js";
+import type { Decider } from "./approval.js";
 import { STATE_TYPES, makeState, type StateType } from "./states.js";
 
 const T0 = new Date("2026-01-01T00:00:00Z");
 let ids = 0;
 const clockAt = (ms = 0): Clock => ({ now: new Date(T0.getTime() + ms), newId: () => `id-${++ids}` });
 const schemas = new RunInputSchemas();
+const ALICE: Decider = { principal: "alice", groups: [], channel: "grpc" };
 
 function run(type: StateType | undefined, extra: Partial<FlowRun> = {}): FlowRun {
   return {
@@ -73,7 +75,7 @@ describe("decidePause", () => {
   });
 
   test("a key that already fired is answered, not an error, with its stored input", () => {
-    const resumed = decideResume(paused({ key: "k" }), { a: 1 }, undefined, schemas, clockAt(1));
+    const resumed = decideResume(paused({ key: "k" }), { a: 1 }, undefined, schemas, clockAt(1), ALICE);
     assert.equal(resumed.kind, "resume");
     if (resumed.kind !== "resume") return;
     const d = decidePause(resumed.transition.run, pauseReq({ key: "k" }), clockAt(2));
@@ -82,7 +84,7 @@ describe("decidePause", () => {
   });
 
   test("default keys count up per run", () => {
-    const first = decideResume(paused(), undefined, undefined, schemas, clockAt(1));
+    const first = decideResume(paused(), undefined, undefined, schemas, clockAt(1), ALICE);
     assert.equal(first.kind, "resume");
     if (first.kind !== "resume") return;
     const d = decidePause(first.transition.run, pauseReq(), clockAt(2));
@@ -126,7 +128,7 @@ describe("decideResume", () => {
   };
 
   test("an in-process pause goes back to RUNNING without counting a new run", () => {
-    const d = decideResume(paused(), { x: 1 }, undefined, schemas, clockAt(1));
+    const d = decideResume(paused(), { x: 1 }, undefined, schemas, clockAt(1), ALICE);
     assert.equal(d.kind, "resume");
     if (d.kind !== "resume") return;
     assert.equal(d.transition.run.state?.type, "RUNNING");
@@ -135,7 +137,7 @@ describe("decideResume", () => {
   });
 
   test("a suspend goes to SCHEDULED Resuming and its next RUNNING is not a new run", () => {
-    const d = decideResume(paused({ reschedule: true }), undefined, undefined, schemas, clockAt(1));
+    const d = decideResume(paused({ reschedule: true }), undefined, undefined, schemas, clockAt(1), ALICE);
     assert.equal(d.kind, "resume");
     if (d.kind !== "resume") return;
     assert.equal(d.transition.run.state?.type, "SCHEDULED");
@@ -149,7 +151,7 @@ describe("decideResume", () => {
   test("invalid input names every failing field and changes nothing", () => {
     const p = paused({ inputSchema: schema });
     assert.throws(
-      () => decideResume(p, { age: -1, extra: true }, undefined, schemas, clockAt(1)),
+      () => decideResume(p, { age: -1, extra: true }, undefined, schemas, clockAt(1), ALICE),
       (err: unknown) => {
         assert.ok(err instanceof InvalidArgumentError);
         assert.deepEqual(err.violations.map((v) => v.field).sort(), ["age", "name"]);
@@ -160,27 +162,27 @@ describe("decideResume", () => {
 
   test("a missing input is accepted when every field has a default, and the defaults are applied", () => {
     const p = paused({ inputSchema: { type: "object", properties: { n: { type: "integer", default: 7 } } } });
-    const d = decideResume(p, undefined, undefined, schemas, clockAt(1));
+    const d = decideResume(p, undefined, undefined, schemas, clockAt(1), ALICE);
     assert.equal(d.kind === "resume" ? d.pause.runInput?.["n"] : undefined, 7);
   });
 
   test("a run that is not paused, a timed-out pause, and a retried winning resume", () => {
-    assert.throws(() => decideResume(run("RUNNING"), undefined, undefined, schemas, clockAt()), { message: Messages.resumeNotPaused });
+    assert.throws(() => decideResume(run("RUNNING"), undefined, undefined, schemas, clockAt(), ALICE), { message: Messages.resumeNotPaused });
     const p = paused({ timeoutSeconds: 10 });
-    const late = decideResume(p, undefined, undefined, schemas, clockAt(10_000));
+    const late = decideResume(p, undefined, undefined, schemas, clockAt(10_000), ALICE);
     assert.equal(late.kind, "expired");
     if (late.kind !== "expired") return;
     // The failure is stored and the caller is still told the pause timed out.
     assert.equal(late.transition.run.state?.type, "FAILED");
     assert.deepEqual([late.error.reason, late.error.message], ["PAUSE_TIMED_OUT", Messages.resumeTimedOut]);
-    assert.throws(() => decideResume(late.transition.run, undefined, undefined, schemas, clockAt(11_000)), {
+    assert.throws(() => decideResume(late.transition.run, undefined, undefined, schemas, clockAt(11_000), ALICE), {
       message: Messages.resumeTimedOut,
     });
-    const won = decideResume(p, undefined, "req-1", schemas, clockAt(1));
+    const won = decideResume(p, undefined, "req-1", schemas, clockAt(1), ALICE);
     assert.equal(won.kind, "resume");
     if (won.kind !== "resume") return;
-    assert.equal(decideResume(won.transition.run, undefined, "req-1", schemas, clockAt(2)).kind, "already_resumed");
-    assert.throws(() => decideResume(won.transition.run, undefined, "req-2", schemas, clockAt(2)), { message: Messages.resumeNotPaused });
+    assert.equal(decideResume(won.transition.run, undefined, "req-1", schemas, clockAt(2), ALICE).kind, "already_resumed");
+    assert.throws(() => decideResume(won.transition.run, undefined, "req-2", schemas, clockAt(2), ALICE), { message: Messages.resumeNotPaused });
   });
 });
 
@@ -256,7 +258,7 @@ describe("decideClaim", () => {
 describe("state history", () => {
   test("each transition records the state it left, oldest first, without its details", () => {
     const pausedRun = paused();
-    const d = decideResume(pausedRun, undefined, undefined, schemas, clockAt(1000));
+    const d = decideResume(pausedRun, undefined, undefined, schemas, clockAt(1000), ALICE);
     assert.equal(d.kind, "resume");
     if (d.kind !== "resume") return;
     const history = d.transition.run.stateHistory;
@@ -316,7 +318,7 @@ describe("availableActions", () => {
       );
       assert.equal(
         actions.resume,
-        accepts(() => decideResume(r, undefined, undefined, schemas, clockAt(1))),
+        accepts(() => decideResume(r, undefined, undefined, schemas, clockAt(1), ALICE)),
         `resume: ${name}`,
       );
     }

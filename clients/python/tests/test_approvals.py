@@ -146,11 +146,12 @@ def test_a_reject_ends_the_wait_with_pause_rejected_and_its_reason(
     admin: Client, person: Person, people: People, flow: Flow
 ) -> None:
     run_id = flow.running_run()
-    admin.pause_flow_run(run_id, timeout=600, approval=ApprovalPolicy(approvers=["py-alice", "py-bob"], required=2))
+    approval = ApprovalPolicy(approvers=["py-alice", "py-bob"], required=2)
+    admin.pause_flow_run(run_id, key="approve", timeout=600, approval=approval)
     person(people.bob).resume_flow_run(run_id)  # one approval does not stop a reject
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        waiting: Future[ResumedInput] = pool.submit(admin.wait_for_resume, run_id, None, 60)
+        waiting: Future[ResumedInput] = pool.submit(admin.wait_for_resume, run_id, "approve", 60)
         rejected = person(people.alice).reject_flow_run(run_id, "Budget exceeded — nächstes Quartal")
         assert rejected.state_type is StateType.RUNNING  # an in-process pause: the flow decides
         with pytest.raises(PauseRejected) as caught:
@@ -165,7 +166,7 @@ def test_a_reject_ends_the_wait_with_pause_rejected_and_its_reason(
 
     # Waiting again answers the same final outcome at once: a rejection is never turned into a retry.
     with pytest.raises(PauseRejected):
-        admin.wait_for_resume(run_id, timeout=60)
+        admin.wait_for_resume(run_id, "approve", timeout=60)
 
 
 @pytest.mark.asyncio
@@ -174,11 +175,11 @@ async def test_the_async_client_rejects_and_its_wait_raises_pause_rejected(
 ) -> None:
     run_id = flow.running_run()
     async with AsyncClient(server.address, api_key=server.api_key) as admin:
-        await admin.pause_flow_run(run_id, timeout=600, approval=ApprovalPolicy(approvers=["py-bob"]))
+        await admin.pause_flow_run(run_id, key="approve", timeout=600, approval=ApprovalPolicy(approvers=["py-bob"]))
         async with AsyncClient(server.address, api_key=people.bob) as bob:
             await bob.reject_flow_run(run_id, "no")
         with pytest.raises(PauseRejected) as caught:
-            await admin.wait_for_resume(run_id, timeout=60)
+            await admin.wait_for_resume(run_id, "approve", timeout=60)
     assert (caught.value.reason, caught.value.principal) == ("no", "py-bob")
 
 
@@ -196,6 +197,7 @@ def test_a_resume_link_token_decides_without_an_api_key(
     run_id = flow.running_run()
     paused = admin.pause_flow_run(
         run_id,
+        key="approve",
         timeout=600,
         input_schema=NAME_SCHEMA,
         approval=ApprovalPolicy(approvers=["py-alice", "py-bob"], required=2, links="per_approver"),
@@ -228,7 +230,7 @@ def test_a_resume_link_token_decides_without_an_api_key(
         admin.resume_flow_run(run_id, {"name": "bob's link"}, resume_token=bob_link.token)
 
     assert person(people.bob).resume_flow_run(run_id, {"name": "bob"}).resumed is True
-    got = admin.wait_for_resume(run_id, timeout=60)
+    got = admin.wait_for_resume(run_id, "approve", timeout=60)
     assert got == {"name": "bob"}
     assert got.approvals[0].by == Actor(principal="py-alice", channel="link")
     assert got.approvals[0].link_id == alice_link.id
@@ -254,11 +256,12 @@ def test_a_timeout_policy_resumes_with_its_input_as_the_principal_timeout(admin:
     run_id = flow.running_run()
     admin.pause_flow_run(
         run_id,
+        key="approve",
         timeout=1,
         input_schema=NAME_SCHEMA,
         on_timeout=TimeoutPolicy(action="resume", input={"name": "nobody answered"}),
     )
-    got = admin.wait_for_resume(run_id, timeout=60)
+    got = admin.wait_for_resume(run_id, "approve", timeout=60)
     assert got == {"name": "nobody answered"}
     assert [a.by.principal for a in got.approvals] == ["timeout"]
 

@@ -113,6 +113,16 @@ var (
 	ErrInternal             = newSentinel("internal server error", nil)                                        // INTERNAL
 )
 
+// The approval rules' refusals (issue 11), one sentinel per reason, each also matching its parent.
+var (
+	ErrNotAnApprover     = newSentinel("the pause's approval policy does not name the caller", ErrPermissionDenied) // NOT_AN_APPROVER
+	ErrSelfApproval      = newSentinel("the caller paused this run and may not approve it", ErrPermissionDenied)    // SELF_APPROVAL
+	ErrResumeLinkInvalid = newSentinel("the resume link is unknown or was revoked", ErrUnauthenticated)             // RESUME_LINK_INVALID
+	ErrResumeLinkUsed    = newSentinel("the resume link was already used", ErrRefused)                              // RESUME_LINK_USED
+	ErrResumeLinkExpired = newSentinel("the resume link's pause has ended, expired or been replaced", ErrRefused)   // RESUME_LINK_EXPIRED
+	ErrWebhookNotFound   = newSentinel("webhook not found", ErrNotFound)                                            // WEBHOOK_NOT_FOUND
+)
+
 // byReason is keyed by the generated enum so that a misspelt reason cannot compile.
 var byReason = map[flowgatev1.ErrorReason]error{
 	flowgatev1.ErrorReason_ERROR_REASON_FLOW_RUN_NOT_FOUND:       ErrFlowRunNotFound,
@@ -135,6 +145,12 @@ var byReason = map[flowgatev1.ErrorReason]error{
 	flowgatev1.ErrorReason_ERROR_REASON_UNAUTHENTICATED:          ErrUnauthenticated,
 	flowgatev1.ErrorReason_ERROR_REASON_PERMISSION_DENIED:        ErrPermissionDenied,
 	flowgatev1.ErrorReason_ERROR_REASON_INTERNAL:                 ErrInternal,
+	flowgatev1.ErrorReason_ERROR_REASON_NOT_AN_APPROVER:          ErrNotAnApprover,
+	flowgatev1.ErrorReason_ERROR_REASON_SELF_APPROVAL:            ErrSelfApproval,
+	flowgatev1.ErrorReason_ERROR_REASON_RESUME_LINK_INVALID:      ErrResumeLinkInvalid,
+	flowgatev1.ErrorReason_ERROR_REASON_RESUME_LINK_USED:         ErrResumeLinkUsed,
+	flowgatev1.ErrorReason_ERROR_REASON_RESUME_LINK_EXPIRED:      ErrResumeLinkExpired,
+	flowgatev1.ErrorReason_ERROR_REASON_WEBHOOK_NOT_FOUND:        ErrWebhookNotFound,
 }
 
 var byCode = map[codes.Code]error{
@@ -148,23 +164,39 @@ var byCode = map[codes.Code]error{
 	codes.PermissionDenied:   ErrPermissionDenied,
 }
 
-// ErrPauseTimedOut, ErrRunCancelled and ErrRunSuspended are how a waited-on pause can end without a
-// resume; WaitForResume wraps them in a *PauseEndedError (errors.Is works). (A resume that comes after
-// the pause expired fails with ErrFlowPauseTimeout instead.)
+// ErrPauseTimedOut, ErrRunCancelled, ErrRunSuspended and ErrPauseRejected are how a waited-on pause
+// can end without a resume; WaitForResume wraps them in a *PauseEndedError (errors.Is works). These
+// are final outcomes: the wait is never retried. (A resume that comes after the pause expired fails
+// with ErrFlowPauseTimeout instead.)
 var (
 	ErrPauseTimedOut = errors.New("flowgate: the pause timed out and the run failed")
 	ErrRunCancelled  = errors.New("flowgate: the run was cancelled while paused")
 	ErrRunSuspended  = errors.New("flowgate: the run was suspended while paused")
+	// ErrPauseRejected: an approver rejected the pause; PauseEndedError.Rejection says who and why. An
+	// in-process pause's run is RUNNING again (the flow decides what follows); a suspended run is FAILED.
+	ErrPauseRejected = errors.New("flowgate: the pause was rejected")
 )
 
 // PauseEndedError is returned by WaitForResume when the pause ended without a resume.
 type PauseEndedError struct {
-	Reason  error // ErrPauseTimedOut, ErrRunCancelled or ErrRunSuspended
+	Reason  error // ErrPauseTimedOut, ErrRunCancelled, ErrRunSuspended or ErrPauseRejected
 	Key     string
 	FlowRun *FlowRun
+	// Rejection is set with ErrPauseRejected: who rejected (Rejection.By.Principal), when, and why
+	// (Rejection.Reason).
+	Rejection *Rejection
 }
 
-func (e *PauseEndedError) Error() string { return fmt.Sprintf("%v (pause %q)", e.Reason, e.Key) }
+func (e *PauseEndedError) Error() string {
+	if e.Rejection != nil {
+		said := ""
+		if e.Rejection.Reason != "" {
+			said = ": " + e.Rejection.Reason
+		}
+		return fmt.Sprintf("flowgate: rejected by %s%s (pause %q)", e.Rejection.By.Principal, said, e.Key)
+	}
+	return fmt.Sprintf("%v (pause %q)", e.Reason, e.Key)
+}
 func (e *PauseEndedError) Unwrap() error { return e.Reason }
 
 // fromRPC maps a failed call to *Error: the one place gRPC statuses become client errors. The reason

@@ -48,6 +48,12 @@ var documented = map[string]struct {
 	"UNAUTHENTICATED":          {codes.Unauthenticated, []error{ErrUnauthenticated}},
 	"PERMISSION_DENIED":        {codes.PermissionDenied, []error{ErrPermissionDenied}},
 	"INTERNAL":                 {codes.Internal, []error{ErrInternal}},
+	"NOT_AN_APPROVER":          {codes.PermissionDenied, []error{ErrNotAnApprover, ErrPermissionDenied}},
+	"SELF_APPROVAL":            {codes.PermissionDenied, []error{ErrSelfApproval, ErrPermissionDenied}},
+	"RESUME_LINK_INVALID":      {codes.Unauthenticated, []error{ErrResumeLinkInvalid, ErrUnauthenticated}},
+	"RESUME_LINK_USED":         {codes.FailedPrecondition, []error{ErrResumeLinkUsed, ErrRefused}},
+	"RESUME_LINK_EXPIRED":      {codes.FailedPrecondition, []error{ErrResumeLinkExpired, ErrRefused}},
+	"WEBHOOK_NOT_FOUND":        {codes.NotFound, []error{ErrWebhookNotFound, ErrNotFound}},
 	"ROUTE_NOT_FOUND":          {codes.NotFound, []error{ErrNotFound}},
 	"METHOD_NOT_ALLOWED":       {codes.Unimplemented, nil},
 	"PAYLOAD_TOO_LARGE":        {codes.ResourceExhausted, nil},
@@ -59,6 +65,7 @@ var allSentinels = []error{
 	ErrNotPaused, ErrFlowPauseTimeout, ErrAlreadyFinal, ErrTransitionRefused,
 	ErrInvalidArgument, ErrInvalidRunInput, ErrVersionConflict, ErrContention, ErrInputKeyExists, ErrDeploymentExists,
 	ErrUnavailable, ErrUnauthenticated, ErrPermissionDenied, ErrInternal,
+	ErrNotAnApprover, ErrSelfApproval, ErrResumeLinkInvalid, ErrResumeLinkUsed, ErrResumeLinkExpired, ErrWebhookNotFound,
 }
 
 // failedCall is the error a call returns when the server fails it with these details.
@@ -123,6 +130,14 @@ func TestEachReasonMatchesItsDocumentedSentinels(t *testing.T) {
 func TestTheReasonAloneDecidesWhateverTheCode(t *testing.T) {
 	err := fromRPC(failedCall(t, codes.Unknown, "odd", &errdetails.ErrorInfo{Reason: "FLOW_RUN_NOT_FOUND", Domain: ErrorDomain}))
 	if got := matched(err); !sameSet(got, []error{ErrFlowRunNotFound, ErrNotFound}) {
+		t.Fatalf("errors.Is matches %v", got)
+	}
+}
+
+// RevokeResumeLink answers an unknown link id NOT_FOUND with RESUME_LINK_INVALID: the reason decides.
+func TestAnUnknownLinkIDIsResumeLinkInvalidWhateverTheCode(t *testing.T) {
+	err := fromRPC(failedCall(t, codes.NotFound, "No resume link has this id.", &errdetails.ErrorInfo{Reason: "RESUME_LINK_INVALID", Domain: ErrorDomain}))
+	if got := matched(err); !sameSet(got, []error{ErrResumeLinkInvalid, ErrUnauthenticated}) {
 		t.Fatalf("errors.Is matches %v", got)
 	}
 }

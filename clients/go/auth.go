@@ -60,11 +60,23 @@ func isLoopbackAddress(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// bearer sends the key with every call of the connection, unary and streaming alike.
+// bearer sends the key with every call of the connection, unary and streaming alike, except a call
+// whose context says it carries a resume link's token instead (withoutAPIKey).
 type bearer string
 
-func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+func (b bearer) GetRequestMetadata(ctx context.Context, _ ...string) (map[string]string, error) {
+	if ctx.Value(noAPIKey{}) != nil {
+		return nil, nil
+	}
 	return map[string]string{"authorization": "Bearer " + string(b)}, nil
+}
+
+type noAPIKey struct{}
+
+// withoutAPIKey marks a call that must not carry the API key: one with a resume token, which acts as
+// the link's principal (the per-RPC credentials see the call's context).
+func withoutAPIKey(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noAPIKey{}, true)
 }
 
 // RequireTransportSecurity is false so that a key works over the plain connections of a local server;

@@ -19,6 +19,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"time"
 
 	flowgatev1 "github.com/flowgate/flowgate/clients/go/gen/flowgate/v1"
 	"google.golang.org/grpc"
@@ -102,23 +103,41 @@ func (c *Client) Close() error { return c.conn.Close() }
 // CallOption configures one mutating call.
 type CallOption func(*callConfig)
 
-type callConfig struct{ requestID string }
+type callConfig struct {
+	requestID   string
+	resumeToken string
+}
 
 // WithRequestID sets the call's request id: a retry with the same id gets the first call's outcome.
 // Without it every call gets a fresh random id.
 func WithRequestID(id string) CallOption { return func(c *callConfig) { c.requestID = id } }
 
-func requestID(opts []CallOption) string {
+// WithResumeToken makes ResumeFlowRun or RejectFlowRun use a resume link's token (ResumeLink.Token) in
+// place of the API key: the call carries no key and acts as the link's principal. A client dialed
+// without any key can use it.
+func WithResumeToken(token string) CallOption { return func(c *callConfig) { c.resumeToken = token } }
+
+func callOptions(opts []CallOption) callConfig {
 	cfg := callConfig{}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.requestID != "" {
-		return cfg.requestID
+	if cfg.requestID == "" {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		cfg.requestID = hex.EncodeToString(b[:])
 	}
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return cfg
+}
+
+func requestID(opts []CallOption) string { return callOptions(opts).requestID }
+
+// tokenContext is ctx for a call that carries the resume token (if any) instead of the API key.
+func (cfg callConfig) tokenContext(ctx context.Context) context.Context {
+	if cfg.resumeToken == "" {
+		return ctx
+	}
+	return withoutAPIKey(ctx)
 }
 
 // unary runs one call, mapping its error.
@@ -148,6 +167,7 @@ func (c *Client) ListFlowRuns(ctx context.Context, opts ListOptions) (*FlowRunPa
 		ParentFlowRunId: opts.ParentFlowRunID,
 		PageSize:        opts.PageSize,
 		PageToken:       opts.PageToken,
+		AwaitingMe:      opts.AwaitingMe,
 	}
 	for _, t := range opts.StateTypes {
 		req.StateTypes = append(req.StateTypes, stateTypeToPB(t))
@@ -164,11 +184,15 @@ func (c *Client) ListFlowRuns(ctx context.Context, opts ListOptions) (*FlowRunPa
 }
 
 // ResumeFlowRun resumes a PAUSED run with input (nil for none), which the server validates against the
-// pause's schema before anything changes. Errors: ErrInvalidRunInput with FieldViolations when the
-// input fails the schema; ErrNotPaused; ErrFlowPauseTimeout when the pause timed out;
-// ErrFlowRunNotFound.
-func (c *Client) ResumeFlowRun(ctx context.Context, runID string, input map[string]any, opts ...CallOption) (*FlowRun, error) {
-	req := &flowgatev1.ResumeFlowRunRequest{FlowRunId: runID, RequestId: requestID(opts)}
+// pause's schema before anything changes. With an approval policy on the pause the call is an
+// approval: below the quorum it is recorded and the run stays PAUSED (Resumed false). Options:
+// WithRequestID, WithResumeToken (a resume link's token in place of the API key). Errors:
+// ErrInvalidRunInput with FieldViolations when the input fails the schema; ErrNotPaused;
+// ErrFlowPauseTimeout when the pause timed out; ErrNotAnApprover, ErrSelfApproval;
+// ErrResumeLinkInvalid, ErrResumeLinkUsed, ErrResumeLinkExpired; ErrFlowRunNotFound.
+func (c *Client) ResumeFlowRun(ctx context.Context, runID string, input map[string]any, opts ...CallOption) (*ResumeResult, error) {
+	cfg := callOptions(opts)
+	req := &flowgatev1.ResumeFlowRunRequest{FlowRunId: runID, RequestId: cfg.requestID, ResumeToken: cfg.resumeToken}
 	if input != nil {
 		s, err := toStruct(input)
 		if err != nil {
@@ -176,40 +200,148 @@ func (c *Client) ResumeFlowRun(ctx context.Context, runID string, input map[stri
 		}
 		req.RunInput = s
 	}
-	res, err := unary(ctx, c.runs.ResumeFlowRun, req)
+	res, err := unary(cfg.tokenContext(ctx), c.runs.ResumeFlowRun, req)
+	if err != nil {
+		return nil, err
+	}
+	return &ResumeResult{FlowRun: flowRunFromPB(res.GetFlowRun()), Resumed: res.GetResumed()}, nil
+}
+
+// RejectFlowRun rejects a PAUSED run (reason: at most 2,000 characters, shown to the flow and in the
+// run's state): one reject ends the pause whatever the quorum, and its waiter gets ErrPauseRejected.
+// An in-process pause's run goes back to RUNNING; a suspended run becomes FAILED. Allowed to whoever
+// may approve the pause. Options and errors: as ResumeFlowRun.
+func (c *Client) RejectFlowRun(ctx context.Context, runID, reason string, opts ...CallOption) (*FlowRun, error) {
+	cfg := callOptions(opts)
+	req := &flowgatev1.RejectFlowRunRequest{FlowRunId: runID, Reason: reason, RequestId: cfg.requestID, ResumeToken: cfg.resumeToken}
+	res, err := unary(cfg.tokenContext(ctx), c.runs.RejectFlowRun, req)
 	if err != nil {
 		return nil, err
 	}
 	return flowRunFromPB(res.GetFlowRun()), nil
 }
 
-// SuspendFlowRun suspends a RUNNING run (PAUSED "Suspended"); its process should end. Errors:
-// ErrTransitionRefused for subflows, runs without a deployment and runs that are not running;
-// ErrFlowRunNotFound.
-func (c *Client) SuspendFlowRun(ctx context.Context, runID string, opts SuspendOptions) (*FlowRun, error) {
-	req := &flowgatev1.SuspendFlowRunRequest{
-		FlowRunId:        runID,
-		Key:              opts.Key,
-		NoTimeout:        opts.NoTimeout,
-		InputDescription: opts.InputDescription,
-		RequestId:        requestID([]CallOption{WithRequestID(opts.RequestID)}),
-	}
-	if opts.Timeout > 0 {
-		secs := int64(opts.Timeout.Seconds())
-		req.TimeoutSeconds = &secs
-	}
-	if opts.InputSchema != nil {
-		s, err := toStruct(opts.InputSchema)
-		if err != nil {
-			return nil, fmt.Errorf("flowgate: input schema: %w", err)
-		}
-		req.InputSchema = s
-	}
-	res, err := unary(ctx, c.runs.SuspendFlowRun, req)
+// ListResumeLinks lists a run's resume links (never their tokens): who each is for, whether it was
+// used or revoked. Errors: ErrFlowRunNotFound.
+func (c *Client) ListResumeLinks(ctx context.Context, runID string) ([]*ResumeLinkInfo, error) {
+	res, err := unary(ctx, c.runs.ListResumeLinks, &flowgatev1.ListResumeLinksRequest{FlowRunId: runID})
 	if err != nil {
 		return nil, err
 	}
-	return flowRunFromPB(res.GetFlowRun()), nil
+	out := make([]*ResumeLinkInfo, 0, len(res.GetLinks()))
+	for _, l := range res.GetLinks() {
+		out = append(out, resumeLinkInfoFromPB(l))
+	}
+	return out, nil
+}
+
+// RevokeResumeLink revokes one resume link: it is refused from then on (revoking it again answers it
+// unchanged). Errors: ErrResumeLinkInvalid for an unknown link id.
+func (c *Client) RevokeResumeLink(ctx context.Context, linkID string) (*ResumeLinkInfo, error) {
+	res, err := unary(ctx, c.runs.RevokeResumeLink, &flowgatev1.RevokeResumeLinkRequest{LinkId: linkID})
+	if err != nil {
+		return nil, err
+	}
+	return resumeLinkInfoFromPB(res.GetLink()), nil
+}
+
+// pauseFields is what PauseFlowRun's and SuspendFlowRun's requests share, converted once.
+type pauseFields struct {
+	timeoutSeconds *int64
+	inputSchema    *structpb.Struct
+	inputInitial   *structpb.Struct
+	approval       *flowgatev1.ApprovalPolicy
+	onTimeout      *flowgatev1.TimeoutPolicy
+}
+
+func newPauseFields(timeout time.Duration, schema, initial map[string]any, approval *ApprovalPolicy, onTimeout *TimeoutPolicy) (pauseFields, error) {
+	var f pauseFields
+	var err error
+	if timeout > 0 {
+		secs := int64(timeout.Seconds())
+		f.timeoutSeconds = &secs
+	}
+	if schema != nil {
+		if f.inputSchema, err = toStruct(schema); err != nil {
+			return f, fmt.Errorf("flowgate: input schema: %w", err)
+		}
+	}
+	if initial != nil {
+		if f.inputInitial, err = toStruct(initial); err != nil {
+			return f, fmt.Errorf("flowgate: input initial: %w", err)
+		}
+	}
+	if f.approval, err = approvalPolicyToPB(approval); err != nil {
+		return f, err
+	}
+	f.onTimeout, err = timeoutPolicyToPB(onTimeout)
+	return f, err
+}
+
+// PauseFlowRun pauses a RUNNING run in-process (with Reschedule, like SuspendFlowRun): what a flow's
+// own process does, then WaitForResume. opts.Approval says who may resume or reject it, how many must
+// agree and which resume links to hand out; opts.OnTimeout what its timeout does. The result has the
+// links, with their tokens (only ever returned here). Errors: ErrTransitionRefused for a run that is
+// not running; ErrInvalidArgument (key, schema, timeout, policy); ErrFlowRunNotFound.
+func (c *Client) PauseFlowRun(ctx context.Context, runID string, opts PauseOptions) (*PauseResult, error) {
+	f, err := newPauseFields(opts.Timeout, opts.InputSchema, opts.InputInitial, opts.Approval, opts.OnTimeout)
+	if err != nil {
+		return nil, err
+	}
+	res, err := unary(ctx, c.runs.PauseFlowRun, &flowgatev1.PauseFlowRunRequest{
+		FlowRunId:        runID,
+		Key:              opts.Key,
+		TimeoutSeconds:   f.timeoutSeconds,
+		NoTimeout:        opts.NoTimeout,
+		Reschedule:       opts.Reschedule,
+		InputSchema:      f.inputSchema,
+		InputDescription: opts.InputDescription,
+		InputInitial:     f.inputInitial,
+		RequestId:        requestID([]CallOption{WithRequestID(opts.RequestID)}),
+		Approval:         f.approval,
+		OnTimeout:        f.onTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &PauseResult{
+		FlowRun:      flowRunFromPB(res.GetFlowRun()),
+		Links:        resumeLinksFromPB(res.GetLinks()),
+		AlreadyFired: res.GetAlreadyFired(),
+		RunInput:     mapFromPB(res.GetRunInput()),
+	}, nil
+}
+
+// SuspendFlowRun suspends a RUNNING run (PAUSED "Suspended"); its process should end. Approval and
+// OnTimeout as in PauseFlowRun, whose result (the run with its resume links) it returns. Errors:
+// ErrTransitionRefused for subflows, runs without a deployment and runs that are not running;
+// ErrFlowRunNotFound.
+func (c *Client) SuspendFlowRun(ctx context.Context, runID string, opts SuspendOptions) (*PauseResult, error) {
+	f, err := newPauseFields(opts.Timeout, opts.InputSchema, opts.InputInitial, opts.Approval, opts.OnTimeout)
+	if err != nil {
+		return nil, err
+	}
+	res, err := unary(ctx, c.runs.SuspendFlowRun, &flowgatev1.SuspendFlowRunRequest{
+		FlowRunId:        runID,
+		Key:              opts.Key,
+		TimeoutSeconds:   f.timeoutSeconds,
+		NoTimeout:        opts.NoTimeout,
+		InputSchema:      f.inputSchema,
+		InputDescription: opts.InputDescription,
+		InputInitial:     f.inputInitial,
+		RequestId:        requestID([]CallOption{WithRequestID(opts.RequestID)}),
+		Approval:         f.approval,
+		OnTimeout:        f.onTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &PauseResult{
+		FlowRun:      flowRunFromPB(res.GetFlowRun()),
+		Links:        resumeLinksFromPB(res.GetLinks()),
+		AlreadyFired: res.GetAlreadyFired(),
+		RunInput:     mapFromPB(res.GetRunInput()),
+	}, nil
 }
 
 // CancelFlowRun cancels a run. Errors: ErrAlreadyFinal for a run in a final state; ErrFlowRunNotFound.
@@ -252,11 +384,22 @@ func (c *Client) WatchFlowRun(ctx context.Context, runID string) iter.Seq2[*Flow
 }
 
 // WaitForResume blocks while the run's pause (key, or its current pause when key is "") is pending,
-// and returns the input it was resumed with (an empty map when none). For a pause that already ended
-// it answers at once. When the pause ends otherwise it returns a *PauseEndedError wrapping
-// ErrPauseTimedOut, ErrRunCancelled or ErrRunSuspended. Bound the wait with ctx. Errors:
+// and returns the input it was resumed with (an empty map when none); WaitForResumeResult also returns
+// the approvals. For a pause that already ended it answers at once. When the pause ends otherwise it
+// returns a *PauseEndedError wrapping ErrPauseRejected (with Rejection), ErrPauseTimedOut,
+// ErrRunCancelled or ErrRunSuspended: final outcomes, never retried. Bound the wait with ctx. Errors:
 // ErrFlowRunNotFound; ErrPauseNotFound (no such key); ErrNotPaused (no key and the run is not paused).
 func (c *Client) WaitForResume(ctx context.Context, runID, key string) (map[string]any, error) {
+	r, err := c.WaitForResumeResult(ctx, runID, key)
+	if err != nil {
+		return nil, err
+	}
+	return r.Input, nil
+}
+
+// WaitForResumeResult is WaitForResume returning how the pause was resumed: the input and every
+// approval in order (the last one completed the quorum).
+func (c *Client) WaitForResumeResult(ctx context.Context, runID, key string) (*Resumed, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stream, err := c.runs.WaitForResume(ctx, &flowgatev1.WaitForResumeRequest{FlowRunId: runID, Key: key})
@@ -271,27 +414,33 @@ func (c *Client) WaitForResume(ctx context.Context, runID, key string) (map[stri
 		if err != nil {
 			return nil, fromRPC(err)
 		}
-		var reason error
-		switch res.GetType() {
-		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_RESUMED:
-			if res.GetRunInput() == nil {
-				return map[string]any{}, nil
-			}
-			return res.GetRunInput().AsMap(), nil
-		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_TIMED_OUT:
-			reason = ErrPauseTimedOut
-		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_CANCELLED:
-			reason = ErrRunCancelled
-		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_SUSPENDED:
-			reason = ErrRunSuspended
-		default: // heartbeat
+		if res.GetType() == flowgatev1.WaitEventType_WAIT_EVENT_TYPE_HEARTBEAT {
 			continue
 		}
 		var run *FlowRun
 		if res.GetFlowRun() != nil {
 			run = flowRunFromPB(res.GetFlowRun())
 		}
-		return nil, &PauseEndedError{Reason: reason, Key: res.GetKey(), FlowRun: run}
+		ended := &PauseEndedError{Key: res.GetKey(), FlowRun: run}
+		switch res.GetType() {
+		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_RESUMED:
+			input := map[string]any{}
+			if res.GetRunInput() != nil {
+				input = res.GetRunInput().AsMap()
+			}
+			return &Resumed{Key: res.GetKey(), Input: input, Approvals: approvalsFromPB(res.GetApprovals()), FlowRun: run}, nil
+		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_REJECTED:
+			ended.Reason, ended.Rejection = ErrPauseRejected, rejectionFromPB(res.GetRejection())
+		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_TIMED_OUT:
+			ended.Reason = ErrPauseTimedOut
+		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_CANCELLED:
+			ended.Reason = ErrRunCancelled
+		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_SUSPENDED:
+			ended.Reason = ErrRunSuspended
+		default: // a type this client does not know yet: keep waiting for one it knows
+			continue
+		}
+		return nil, ended
 	}
 }
 

@@ -142,7 +142,11 @@ describe("approval rules on every path that decides with a resume link", () => {
   for (const path of LINK_PATHS) {
     describe(path.name, () => {
       test("a per-approver link approves as its approver, once; a second use is refused as used", async () => {
-        const { run, links } = await pausedBy("worker", { approvers: ["alice", "bob"], required: 2, links: ResumeLinks.RESUME_LINKS_PER_APPROVER });
+        const { run, links } = await pausedBy("worker", {
+          approvers: ["alice", "bob"],
+          required: 2,
+          links: ResumeLinks.RESUME_LINKS_PER_APPROVER,
+        });
         assert.deepEqual(links.map((l) => l.approver).sort(), ["alice", "bob"]);
         const alice = links.find((l) => l.approver === "alice")!;
         assert.match(alice.url, /\/approve\/fgr_/);
@@ -169,12 +173,20 @@ describe("approval rules on every path that decides with a resume link", () => {
         await backdatePauseExpiry(server.database, run.id, run.pause!.key);
         // Any read that meets the expired pause fails the run; wait for that outcome, then use the link.
         await server.runs.resumeFlowRun({ flowRunId: run.id }).catch(() => undefined);
-        await eventually("the run fails", async () => ((await current(run.id)).state!.type === StateType.STATE_TYPE_FAILED ? true : undefined), 60_000);
+        await eventually(
+          "the run fails",
+          async () => ((await current(run.id)).state!.type === StateType.STATE_TYPE_FAILED ? true : undefined),
+          60_000,
+        );
         refused(await path.decide(server, links[0]!.token, run.id, { kind: "approve" }), "RESUME_LINK_EXPIRED");
       });
 
       test("a link of an earlier pause of the run is refused as expired", async () => {
-        const { run, links } = await pausedBy("worker", { approvers: ["alice"], links: ResumeLinks.RESUME_LINKS_PER_APPROVER }, { key: "first" });
+        const { run, links } = await pausedBy(
+          "worker",
+          { approvers: ["alice"], links: ResumeLinks.RESUME_LINKS_PER_APPROVER },
+          { key: "first" },
+        );
         assert.deepEqual(await grpcPath.decide(server, secrets.get("alice")!, run.id, { kind: "approve" }), { ok: true, resumed: true });
         const c = as("worker");
         const second = await c.runs.pauseFlowRun({
@@ -226,7 +238,9 @@ describe("what a pause's policy does beyond who decides", () => {
     const run = await runningRun(c, { withDeployment: true });
     await c.runs.suspendFlowRun({ flowRunId: run.id, approval: { approvers: ["alice"], required: 1, allowSelfApproval: false, links: 0 } });
     c.close();
-    assert.deepEqual(await grpcPath.decide(server, secrets.get("alice")!, run.id, { kind: "reject", reason: "wrong vendor" }), { ok: true });
+    assert.deepEqual(await grpcPath.decide(server, secrets.get("alice")!, run.id, { kind: "reject", reason: "wrong vendor" }), {
+      ok: true,
+    });
     const after = await current(run.id);
     assert.equal(after.state!.type, StateType.STATE_TYPE_FAILED);
     assert.equal(after.state!.message, "Rejected by alice: wrong vendor");

@@ -84,7 +84,8 @@ export interface ResumeResult {
 }
 
 /** Whether the caller may decide a run's pause now, and why not: what the UI shows instead of the buttons. */
-export type MyDecision = { allowed: true } | { allowed: false; reason: "NOT_AN_APPROVER" | "SELF_APPROVAL" | "ALREADY_APPROVED"; message: string };
+export type MyDecision =
+  { allowed: true } | { allowed: false; reason: "NOT_AN_APPROVER" | "SELF_APPROVAL" | "ALREADY_APPROVED"; message: string };
 
 /**
  * Flow runs: creation, reads, state proposals, cancel, pause, suspend, resume and expiry. Every
@@ -187,58 +188,70 @@ export class RunService {
     const requestId = optionalRequestId(input.requestId ?? "");
     const req = { ...this.pauseRequest(input), pausedBy: actor.principal };
     const stored = (r: PauseResult): PauseResult => ({ ...r, links: r.links.map(withoutToken) });
-    return once(this.ctx.store.requests, actor, `pause:${id}`, requestId, async () => {
-      const mirrored = new Set<string>();
-      const observed: Observed = {};
-      let issued: IssuedLink[] = [];
-      let result: PauseResult;
-      try {
-        result = await transitionRun<PauseResult>(
-          this.ctx,
-          actor,
-          id,
-          (run, clock) => {
-            const d = decidePause(run, req, clock);
-            if (d.kind === "already_fired") {
+    return once(
+      this.ctx.store.requests,
+      actor,
+      `pause:${id}`,
+      requestId,
+      async () => {
+        const mirrored = new Set<string>();
+        const observed: Observed = {};
+        let issued: IssuedLink[] = [];
+        let result: PauseResult;
+        try {
+          result = await transitionRun<PauseResult>(
+            this.ctx,
+            actor,
+            id,
+            (run, clock) => {
+              const d = decidePause(run, req, clock);
+              if (d.kind === "already_fired") {
+                return {
+                  result: { value: { run, alreadyFired: true, links: [], ...(d.pause.runInput ? { runInput: d.pause.runInput } : {}) } },
+                };
+              }
               return {
-                result: { value: { run, alreadyFired: true, links: [], ...(d.pause.runInput ? { runInput: d.pause.runInput } : {}) } },
+                next: d.transition.run,
+                // Readers of flow-run inputs see the schema no later than the PAUSED state; the resume
+                // itself reads the schema from the run, written in the same update as PAUSED.
+                before: async () => {
+                  // Compiled only now, for a run that exists, may be paused and is about to be: a
+                  // schema sent with any random run id costs the server nothing (the caller's scope
+                  // was checked before the call got here).
+                  if (d.pause.inputSchema) this.ctx.schemas.check(d.pause.inputSchema);
+                  this.checkTimeoutInput(d.pause);
+                  for (const key of await this.mirrorSchema(run, d.pause)) mirrored.add(key);
+                  // Stored before the pause is, so that a link works as soon as anyone can learn it; a
+                  // decision that loses its race leaves links to an instance that never waited (refused).
+                  issued = await this.issueLinks(run.id, d.pause, run);
+                },
+                result: { value: { run: d.transition.run, alreadyFired: false, links: [] } },
               };
-            }
-            return {
-              next: d.transition.run,
-              // Readers of flow-run inputs see the schema no later than the PAUSED state; the resume
-              // itself reads the schema from the run, written in the same update as PAUSED.
-              before: async () => {
-                // Compiled only now, for a run that exists, may be paused and is about to be: a
-                // schema sent with any random run id costs the server nothing (the caller's scope
-                // was checked before the call got here).
-                if (d.pause.inputSchema) this.ctx.schemas.check(d.pause.inputSchema);
-                this.checkTimeoutInput(d.pause);
-                for (const key of await this.mirrorSchema(run, d.pause)) mirrored.add(key);
-                // Stored before the pause is, so that a link works as soon as anyone can learn it; a
-                // decision that loses its race leaves links to an instance that never waited (refused).
-                issued = await this.issueLinks(run.id, d.pause, run);
-              },
-              result: { value: { run: d.transition.run, alreadyFired: false, links: [] } },
-            };
-          },
-          { observed, links: () => issued },
-        );
-        result = { ...result, links: issued };
-      } catch (err) {
-        await this.ctx.store.inputs.deleteIfPresent(id, [...mirrored]).catch(() => undefined);
-        throw err;
-      }
-      await this.audit(actor, id, observed, requestId);
-      return result;
-    }, { stored });
+            },
+            { observed, links: () => issued },
+          );
+          result = { ...result, links: issued };
+        } catch (err) {
+          await this.ctx.store.inputs.deleteIfPresent(id, [...mirrored]).catch(() => undefined);
+          throw err;
+        }
+        await this.audit(actor, id, observed, requestId);
+        return result;
+      },
+      { stored },
+    );
   }
 
   /**
    * ResumeFlowRun: an approval. Without a policy it resumes at once, as always; with one, the decider
    * must be allowed (approval.ts), and the run resumes once enough distinct approvers agree.
    */
-  async resume(credential: DecisionCredential, flowRunId: string, runInput: JsonObject | undefined, requestIdText = ""): Promise<ResumeResult> {
+  async resume(
+    credential: DecisionCredential,
+    flowRunId: string,
+    runInput: JsonObject | undefined,
+    requestIdText = "",
+  ): Promise<ResumeResult> {
     const id = requireId("flow_run_id", flowRunId);
     const requestId = optionalRequestId(requestIdText);
     if (runInput !== undefined) requireWithinLimit("run_input", runInput, this.ctx.limits.maxInputBytes, "INVALID_RUN_INPUT");

@@ -60,7 +60,8 @@ export function allows(requirement: Requirement, principal: Principal | undefine
   if (requirement === "public") return "ok";
   if (!principal) return "unauthenticated";
   if (requirement === "authenticated") return "ok";
-  const anyOf: readonly Scope[] = typeof requirement === "string" ? [requirement] : "scope" in requirement ? [requirement.scope] : requirement;
+  const anyOf: readonly Scope[] =
+    typeof requirement === "string" ? [requirement] : "scope" in requirement ? [requirement.scope] : requirement;
   if (anyOf.some((scope) => hasScope(principal, scope))) return "ok";
   return "forbidden";
 }

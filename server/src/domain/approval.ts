@@ -130,13 +130,19 @@ export function refusalOf(pause: PauseRecord, decider: Decider): DecisionRefusal
   const policy = pause.approval;
   if (!policy) return undefined;
   if (!policy.allowSelfApproval && pause.pausedBy !== undefined && decider.principal === pause.pausedBy) {
-    return { reason: "SELF_APPROVAL", message: `${decider.principal} paused this run and may not approve or reject it (the policy does not allow self-approval).` };
+    return {
+      reason: "SELF_APPROVAL",
+      message: `${decider.principal} paused this run and may not approve or reject it (the policy does not allow self-approval).`,
+    };
   }
   // A shared link was handed out by the policy itself: whoever holds it may decide.
   if (decider.link && decider.link.approver === undefined) return undefined;
   if (policy.approvers.length === 0) return undefined;
   if (isNamed(policy, decider)) return undefined;
-  return { reason: "NOT_AN_APPROVER", message: `${decider.principal} is not an approver of this pause (approvers: ${policy.approvers.join(", ")}).` };
+  return {
+    reason: "NOT_AN_APPROVER",
+    message: `${decider.principal} is not an approver of this pause (approvers: ${policy.approvers.join(", ")}).`,
+  };
 }
 
 function isNamed(policy: ApprovalPolicy, decider: Decider): boolean {
@@ -156,7 +162,10 @@ export function assertMayDecide(pause: PauseRecord, decider: Decider): void {
  */
 export function assertLinkUsable(pause: PauseRecord | undefined, link: LinkGrant): void {
   if (!pause || pause.key !== link.pauseKey || pause.instanceId !== link.pauseInstanceId || pause.status !== "pending") {
-    throw new FailedPreconditionError("RESUME_LINK_EXPIRED", "This resume link's pause has ended or was replaced by a later pause; it can no longer be used.");
+    throw new FailedPreconditionError(
+      "RESUME_LINK_EXPIRED",
+      "This resume link's pause has ended or was replaced by a later pause; it can no longer be used.",
+    );
   }
   if (pause.usedLinkIds?.includes(link.id)) {
     throw new FailedPreconditionError("RESUME_LINK_USED", "This resume link was already used; each link is good for one decision.");

@@ -167,7 +167,9 @@ describe("decideResume", () => {
   });
 
   test("a run that is not paused, a timed-out pause, and a retried winning resume", () => {
-    assert.throws(() => decideResume(run("RUNNING"), undefined, undefined, schemas, clockAt(), ALICE), { message: Messages.resumeNotPaused });
+    assert.throws(() => decideResume(run("RUNNING"), undefined, undefined, schemas, clockAt(), ALICE), {
+      message: Messages.resumeNotPaused,
+    });
     const p = paused({ timeoutSeconds: 10 });
     const late = decideResume(p, undefined, undefined, schemas, clockAt(10_000), ALICE);
     assert.equal(late.kind, "expired");
@@ -182,7 +184,9 @@ describe("decideResume", () => {
     assert.equal(won.kind, "resume");
     if (won.kind !== "resume") return;
     assert.equal(decideResume(won.transition.run, undefined, "req-1", schemas, clockAt(2), ALICE).kind, "already_resumed");
-    assert.throws(() => decideResume(won.transition.run, undefined, "req-2", schemas, clockAt(2), ALICE), { message: Messages.resumeNotPaused });
+    assert.throws(() => decideResume(won.transition.run, undefined, "req-2", schemas, clockAt(2), ALICE), {
+      message: Messages.resumeNotPaused,
+    });
   });
 });
 

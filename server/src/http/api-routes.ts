@@ -155,7 +155,10 @@ export function apiRouter(d: ApiDeps): Router {
       try {
         const actor = actorOf(call);
         await d.streams.watchRun(params["id"]!, signal, (e) =>
-          sse.send("state", watchEventToJson(e, allowed, (run) => d.runs.myDecision(actor, run))),
+          sse.send(
+            "state",
+            watchEventToJson(e, allowed, (run) => d.runs.myDecision(actor, run)),
+          ),
         );
       } finally {
         if (sse.isOpen) sse.end();
@@ -170,7 +173,12 @@ export function apiRouter(d: ApiDeps): Router {
       sse.open();
       try {
         const actor = actorOf(call);
-        await d.streams.watchRuns(filter, signal, (e) => sse.send("state", watchEventToJson(e, allowed, (run) => d.runs.myDecision(actor, run))));
+        await d.streams.watchRuns(filter, signal, (e) =>
+          sse.send(
+            "state",
+            watchEventToJson(e, allowed, (run) => d.runs.myDecision(actor, run)),
+          ),
+        );
       } finally {
         sse.end();
       }

@@ -61,8 +61,7 @@ export interface ApprovalJson {
 
 /** Whether the caller may decide (approve or reject) the run's pause now, and why not. */
 export type MyDecisionJson =
-  | { allowed: true }
-  | { allowed: false; reason: "NOT_AN_APPROVER" | "SELF_APPROVAL" | "ALREADY_APPROVED"; message: string };
+  { allowed: true } | { allowed: false; reason: "NOT_AN_APPROVER" | "SELF_APPROVAL" | "ALREADY_APPROVED"; message: string };
 
 /** GET /api/links/:token: what a resume link's page shows. */
 export interface LinkViewJson {

@@ -68,7 +68,9 @@ export function runToJson(run: FlowRun, allowed: ActionScopes = EVERY_ACTION, my
             linkId: a.linkId ?? null,
           })),
           pausedBy: pause.pausedBy ?? null,
-          onTimeout: pause.onTimeout ? { action: pause.onTimeout.action, remindAfterSeconds: pause.onTimeout.remindAfterSeconds ?? null } : null,
+          onTimeout: pause.onTimeout
+            ? { action: pause.onTimeout.action, remindAfterSeconds: pause.onTimeout.remindAfterSeconds ?? null }
+            : null,
         }
       : null,
     actions: {
@@ -81,8 +83,16 @@ export function runToJson(run: FlowRun, allowed: ActionScopes = EVERY_ACTION, my
   };
 }
 
-export function watchEventToJson(e: WatchEvent, allowed: ActionScopes = EVERY_ACTION, myDecision?: (run: FlowRun) => MyDecisionJson | undefined): WatchEventJson {
-  return { run: runToJson(e.run, allowed, myDecision?.(e.run)), previousState: e.previousState ? stateToJson(e.previousState) : null, initial: e.initial };
+export function watchEventToJson(
+  e: WatchEvent,
+  allowed: ActionScopes = EVERY_ACTION,
+  myDecision?: (run: FlowRun) => MyDecisionJson | undefined,
+): WatchEventJson {
+  return {
+    run: runToJson(e.run, allowed, myDecision?.(e.run)),
+    previousState: e.previousState ? stateToJson(e.previousState) : null,
+    initial: e.initial,
+  };
 }
 
 export function inputToJson(r: FlowRunInputRecord): InputJson {

@@ -1,6 +1,12 @@
 /** Domain ↔ wire conversions; the only module besides handlers that knows the generated types. */
 import { InvalidArgumentError } from "../domain/errors.js";
-import type { ApprovalPolicy as DomainPolicy, ApprovalRecord, LinkMode, RejectionRecord, TimeoutPolicy as DomainTimeout } from "../domain/approval.js";
+import type {
+  ApprovalPolicy as DomainPolicy,
+  ApprovalRecord,
+  LinkMode,
+  RejectionRecord,
+  TimeoutPolicy as DomainTimeout,
+} from "../domain/approval.js";
 import { currentPause, type FlowRun as DomainFlowRun, type JsonObject, type PauseRecord } from "../domain/flow-run.js";
 import {
   STATE_TYPES,
@@ -162,7 +168,8 @@ export function policyToWire(p: DomainPolicy): ApprovalPolicy {
 export function policyFromWire(p: ApprovalPolicy | undefined): PauseInput["approval"] {
   if (!p) return undefined;
   const links = (Object.keys(LINK_MODES) as LinkMode[]).find((m) => LINK_MODES[m] === p.links);
-  if (!links) throw new InvalidArgumentError("approval.links must be a known value.", [{ field: "approval.links", description: "unknown value" }]);
+  if (!links)
+    throw new InvalidArgumentError("approval.links must be a known value.", [{ field: "approval.links", description: "unknown value" }]);
   return { approvers: p.approvers, required: p.required, allowSelfApproval: p.allowSelfApproval, links };
 }
 
@@ -176,8 +183,12 @@ export function timeoutToWire(t: DomainTimeout): TimeoutPolicy {
 
 export function timeoutFromWire(t: TimeoutPolicy | undefined): PauseInput["onTimeout"] {
   if (!t) return undefined;
-  if (![TimeoutAction.TIMEOUT_ACTION_UNSPECIFIED, TimeoutAction.TIMEOUT_ACTION_FAIL, TimeoutAction.TIMEOUT_ACTION_RESUME].includes(t.action)) {
-    throw new InvalidArgumentError("on_timeout.action must be a known value.", [{ field: "on_timeout.action", description: "unknown value" }]);
+  if (
+    ![TimeoutAction.TIMEOUT_ACTION_UNSPECIFIED, TimeoutAction.TIMEOUT_ACTION_FAIL, TimeoutAction.TIMEOUT_ACTION_RESUME].includes(t.action)
+  ) {
+    throw new InvalidArgumentError("on_timeout.action must be a known value.", [
+      { field: "on_timeout.action", description: "unknown value" },
+    ]);
   }
   return {
     action: t.action === TimeoutAction.TIMEOUT_ACTION_RESUME ? "resume" : "fail",

@@ -320,3 +320,50 @@ func TestATimeoutPolicyResumesWithItsInput(t *testing.T) {
 		t.Fatalf("timeout resume: %+v", got)
 	}
 }
+
+// A suspend takes a policy too: a shared link's holder rejects it, and the run FAILS without being
+// re-executed; the waiter gets ErrPauseRejected by the principal "link".
+func TestARejectedSuspendFailsTheRunThroughASharedLink(t *testing.T) {
+	admin, ctx := dial(t)
+	flow := newFlowSide(t)
+	conn, err := grpc.NewClient(serverAddress(t), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(bearerKey(serverAPIKey(t))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	dep, err := flowgatev1.NewDeploymentServiceClient(conn).CreateDeployment(ctx, &flowgatev1.CreateDeploymentRequest{Name: "go-approvals", FlowName: "greet-user", Entrypoint: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := flow.runs.CreateFlowRun(ctx, &flowgatev1.CreateFlowRunRequest{
+		FlowName: "greet-user", DeploymentId: dep.GetDeployment().GetId(),
+		State: &flowgatev1.StateProposal{Type: flowgatev1.StateType_STATE_TYPE_RUNNING},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runID := created.GetFlowRun().GetId()
+
+	suspended, err := admin.SuspendFlowRun(ctx, runID, flowgate.SuspendOptions{
+		Key: "approve", Timeout: 10 * time.Minute,
+		Approval: &flowgate.ApprovalPolicy{Approvers: []string{"go-alice"}, Links: flowgate.LinksShared},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if suspended.StateType() != flowgate.StatePaused || len(suspended.Links) != 1 || suspended.Links[0].Approver != "" {
+		t.Fatalf("suspended: %s %v", suspended.StateType(), suspended.Links)
+	}
+	link := suspended.Links[0]
+	// The admin paused it, so only the token can decide: the call must carry it alone.
+	rejected, err := admin.RejectFlowRun(ctx, runID, "not this quarter", flowgate.WithResumeToken(link.Token))
+	if err != nil || rejected.StateType() != flowgate.StateFailed || rejected.State.Message != "Rejected by link: not this quarter" {
+		t.Fatalf("rejected suspend: %+v %v", rejected, err)
+	}
+	_, err = admin.WaitForResume(ctx, runID, "approve")
+	var ended *flowgate.PauseEndedError
+	if !errors.Is(err, flowgate.ErrPauseRejected) || !errors.As(err, &ended) || ended.Rejection.By.Principal != "link" || ended.Rejection.LinkID != link.ID {
+		t.Fatalf("wait on a rejected suspend: %v", err)
+	}
+}

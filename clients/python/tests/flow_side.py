@@ -6,6 +6,8 @@ from typing import Any
 
 import grpc
 
+from flowgate.gen.flowgate.v1 import deployment_service_pb2 as deployments_pb
+from flowgate.gen.flowgate.v1 import deployment_service_pb2_grpc as deployments_grpc
 from flowgate.gen.flowgate.v1 import run_service_pb2 as pb
 from flowgate.gen.flowgate.v1 import run_service_pb2_grpc as pb_grpc
 from flowgate.gen.flowgate.v1 import types_pb2
@@ -25,6 +27,22 @@ class Flow:
         res = self.runs.CreateFlowRun(
             pb.CreateFlowRunRequest(
                 flow_name=flow_name, state=types_pb2.StateProposal(type=types_pb2.STATE_TYPE_RUNNING)
+            ),
+            metadata=self.metadata,
+        )
+        return str(res.flow_run.id)
+
+    def running_deployment_run(self, deployment_name: str = "py-approvals") -> str:
+        """A RUNNING run of a deployment (one that may be suspended)."""
+        deployment = deployments_grpc.DeploymentServiceStub(self.channel).CreateDeployment(
+            deployments_pb.CreateDeploymentRequest(name=deployment_name, flow_name="greet-user", entrypoint="x"),
+            metadata=self.metadata,
+        )
+        res = self.runs.CreateFlowRun(
+            pb.CreateFlowRunRequest(
+                flow_name="greet-user",
+                deployment_id=deployment.deployment.id,
+                state=types_pb2.StateProposal(type=types_pb2.STATE_TYPE_RUNNING),
             ),
             metadata=self.metadata,
         )

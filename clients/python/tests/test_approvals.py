@@ -183,6 +183,24 @@ async def test_the_async_client_rejects_and_its_wait_raises_pause_rejected(
     assert (caught.value.reason, caught.value.principal) == ("no", "py-bob")
 
 
+def test_a_rejected_suspend_fails_the_run_through_a_shared_link(admin: Client, flow: Flow, server: Server) -> None:
+    run_id = flow.running_deployment_run()
+    suspended = admin.suspend_flow_run(
+        run_id, key="approve", timeout=600, approval=ApprovalPolicy(approvers=["py-alice"], links=ResumeLinks.SHARED)
+    )
+    assert suspended.state_type is StateType.PAUSED and suspended.pause is not None and suspended.pause.reschedule
+    [link] = suspended.links
+    assert link.approver == "" and link.token.startswith("fgr_")
+
+    with Client(server.address, api_key=server.api_key) as holder:  # the admin paused it: the link decides
+        rejected = holder.reject_flow_run(run_id, "not this quarter", resume_token=link.token)
+    assert rejected.state_type is StateType.FAILED
+    assert rejected.state is not None and rejected.state.message == "Rejected by link: not this quarter"
+    with pytest.raises(PauseRejected) as caught:
+        admin.wait_for_resume(run_id, "approve", timeout=60)
+    assert caught.value.principal == "link" and caught.value.rejection.link_id == link.id
+
+
 @pytest.fixture
 def nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No FLOWGATE_API_KEY and no key file: a client made here has no API key at all."""

@@ -12,12 +12,19 @@ from typing import Any
 
 from google.protobuf import struct_pb2, timestamp_pb2
 
+from .gen.flowgate.v1 import audit_service_pb2 as audit_pb
+from .gen.flowgate.v1 import key_service_pb2 as keys_pb
 from .gen.flowgate.v1 import run_service_pb2 as pb
 from .gen.flowgate.v1 import types_pb2
 from .types import (
     Actor,
     Approval,
     ApprovalPolicy,
+    AuditChainVerdict,
+    AuditEvent,
+    AuditEventPage,
+    AuditState,
+    Caller,
     FlowRun,
     FlowRunEvent,
     FlowRunPage,
@@ -375,3 +382,66 @@ def wait_result(msg: pb.WaitForResumeResponse) -> ResumedInput | None:
     if msg.type == WaitOutcome.SUSPENDED:
         raise FlowRunSuspended(f"the run was suspended while paused ({msg.key!r})", run, msg.key)
     return None
+
+
+def caller(msg: keys_pb.GetCallerResponse) -> Caller:
+    return Caller(name=msg.name, key_id=msg.key_id, groups=list(msg.groups), scopes=list(msg.scopes), ui_url=msg.ui_url)
+
+
+def _audit_state(msg: audit_pb.AuditState) -> AuditState:
+    return AuditState(id=msg.id, type=state_type(msg.type), name=msg.name)
+
+
+def audit_event(msg: audit_pb.AuditEvent) -> AuditEvent:
+    return AuditEvent(
+        sequence=msg.sequence,
+        id=msg.id,
+        time=_time(msg, "time"),
+        principal=msg.principal,
+        key_id=msg.key_id,
+        channel=msg.channel,
+        call=msg.call,
+        call_id=msg.call_id,
+        request_id=msg.request_id,
+        flow_run_id=msg.flow_run_id,
+        pause_key=msg.pause_key,
+        state_before=_audit_state(msg.state_before) if msg.HasField("state_before") else None,
+        state_after=_audit_state(msg.state_after) if msg.HasField("state_after") else None,
+        input=_opt_struct(msg, "input"),
+        input_sha256=msg.input_sha256,
+        subject=msg.subject,
+        prev_hash=msg.prev_hash,
+        hash=msg.hash,
+    )
+
+
+def audit_event_page(msg: audit_pb.ListAuditEventsResponse) -> AuditEventPage:
+    return AuditEventPage(events=[audit_event(e) for e in msg.events], next_page_token=msg.next_page_token)
+
+
+def audit_request(
+    flow_run_id: str | None,
+    principal: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    page_size: int | None,
+    page_token: str | None,
+) -> audit_pb.ListAuditEventsRequest:
+    req = audit_pb.ListAuditEventsRequest(
+        flow_run_id=flow_run_id or "", principal=principal or "", page_size=page_size or 0, page_token=page_token or ""
+    )
+    if start is not None:
+        req.start_time.FromDatetime(start)
+    if end is not None:
+        req.end_time.FromDatetime(end)
+    return req
+
+
+def audit_chain_verdict(msg: audit_pb.VerifyAuditChainResponse) -> AuditChainVerdict:
+    return AuditChainVerdict(
+        intact=msg.intact,
+        checked=msg.checked,
+        broken_sequence=msg.broken_sequence,
+        broken_id=msg.broken_id,
+        problem=msg.problem,
+    )

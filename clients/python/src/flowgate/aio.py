@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -12,12 +13,20 @@ import grpc.aio
 from . import _convert as conv
 from ._auth import resolve_api_key, with_api_key, without_api_key
 from ._tls import PemSource, TlsSettingsError, channel_credentials, describe_transport, resolve_tls
+from ._ui_links import configured_ui_url, run_page_url
 from .client import DEFAULT_ADDRESS
 from .errors import FlowgateError, from_rpc_error
+from .gen.flowgate.v1 import audit_service_pb2 as audit_pb
+from .gen.flowgate.v1 import audit_service_pb2_grpc as audit_grpc
+from .gen.flowgate.v1 import key_service_pb2 as keys_pb
+from .gen.flowgate.v1 import key_service_pb2_grpc as keys_grpc
 from .gen.flowgate.v1 import run_service_pb2 as pb
 from .gen.flowgate.v1 import run_service_pb2_grpc as pb_grpc
 from .types import (
     ApprovalPolicy,
+    AuditChainVerdict,
+    AuditEventPage,
+    Caller,
     FlowRun,
     FlowRunEvent,
     FlowRunPage,
@@ -71,6 +80,9 @@ class AsyncClient:
             self._owns_channel = False
         self._channel = channel
         self._stub = pb_grpc.RunServiceStub(channel)
+        self._keys = keys_grpc.KeyServiceStub(channel)
+        self._audit = audit_grpc.AuditServiceStub(channel)
+        self._ui_url = configured_ui_url()  # else the server's answer, once it gave a non-empty one
         self._timeout = timeout
         self._metadata = with_api_key(key, metadata)
         self._token_metadata = without_api_key(self._metadata)
@@ -93,6 +105,43 @@ class AsyncClient:
             return await method(request, timeout=self._timeout, metadata=metadata)
         except grpc.RpcError as err:
             raise from_rpc_error(err, self._transport) from None
+
+    async def get_caller(self) -> Caller:
+        """See :meth:`flowgate.Client.get_caller`."""
+        return conv.caller(await self._unary(self._keys.GetCaller, keys_pb.GetCallerRequest()))
+
+    async def ui_url(self) -> str:
+        """See :meth:`flowgate.Client.ui_url`."""
+        if self._ui_url is None:
+            url = (await self.get_caller()).ui_url.rstrip("/")
+            if not url:  # not kept: the server's HTTP side may not have been up yet
+                return ""
+            self._ui_url = url
+        return self._ui_url
+
+    async def run_url(self, run_id: str) -> str | None:
+        """See :meth:`flowgate.Client.run_url`."""
+        base = await self.ui_url()
+        return run_page_url(base, run_id) if base else None
+
+    async def list_audit_events(
+        self,
+        *,
+        flow_run_id: str | None = None,
+        principal: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> AuditEventPage:
+        """See :meth:`flowgate.Client.list_audit_events`."""
+        req = conv.audit_request(flow_run_id, principal, start, end, page_size, page_token)
+        return conv.audit_event_page(await self._unary(self._audit.ListAuditEvents, req))
+
+    async def verify_audit_chain(self) -> AuditChainVerdict:
+        """See :meth:`flowgate.Client.verify_audit_chain`."""
+        res = await self._unary(self._audit.VerifyAuditChain, audit_pb.VerifyAuditChainRequest())
+        return conv.audit_chain_verdict(res)
 
     async def get_flow_run(self, run_id: str) -> FlowRun:
         res = await self._unary(self._stub.GetFlowRun, pb.GetFlowRunRequest(flow_run_id=run_id))

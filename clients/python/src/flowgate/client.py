@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -11,11 +12,19 @@ import grpc
 from . import _convert as conv
 from ._auth import resolve_api_key, with_api_key, without_api_key
 from ._tls import PemSource, TlsSettingsError, channel_credentials, describe_transport, resolve_tls
+from ._ui_links import configured_ui_url, run_page_url
 from .errors import FlowgateError, from_rpc_error
+from .gen.flowgate.v1 import audit_service_pb2 as audit_pb
+from .gen.flowgate.v1 import audit_service_pb2_grpc as audit_grpc
+from .gen.flowgate.v1 import key_service_pb2 as keys_pb
+from .gen.flowgate.v1 import key_service_pb2_grpc as keys_grpc
 from .gen.flowgate.v1 import run_service_pb2 as pb
 from .gen.flowgate.v1 import run_service_pb2_grpc as pb_grpc
 from .types import (
     ApprovalPolicy,
+    AuditChainVerdict,
+    AuditEventPage,
+    Caller,
     FlowRun,
     FlowRunEvent,
     FlowRunPage,
@@ -86,6 +95,9 @@ class Client:
             self._owns_channel = False
         self._channel = channel
         self._stub = pb_grpc.RunServiceStub(channel)
+        self._keys = keys_grpc.KeyServiceStub(channel)
+        self._audit = audit_grpc.AuditServiceStub(channel)
+        self._ui_url = configured_ui_url()  # else the server's answer, once it gave a non-empty one
         self._timeout = timeout
         self._metadata = with_api_key(key, metadata)
         self._token_metadata = without_api_key(self._metadata)
@@ -106,6 +118,49 @@ class Client:
             return method(request, timeout=self._timeout, metadata=metadata)
         except grpc.RpcError as err:
             raise from_rpc_error(err, self._transport) from None
+
+    def get_caller(self) -> Caller:
+        """Who this client's calls act as, and the web UI's base address the server reports. Raises
+        UnauthenticatedError when the key is missing, unknown, expired or revoked."""
+        return conv.caller(self._unary(self._keys.GetCaller, keys_pb.GetCallerRequest()))
+
+    def ui_url(self) -> str:
+        """The web UI's base address ("http://127.0.0.1:4200", no trailing slash): FLOWGATE_UI_URL of
+        this process when set, else the address the server reports serving it on (asked once, then kept).
+        Empty when the server reports none."""
+        if self._ui_url is None:
+            url = (self.get_caller()).ui_url.rstrip("/")
+            if not url:  # not kept: the server's HTTP side may not have been up yet
+                return ""
+            self._ui_url = url
+        return self._ui_url
+
+    def run_url(self, run_id: str) -> str | None:
+        """A run's page in the web UI ("http://127.0.0.1:4200/runs/<id>"); None when the UI's address
+        is unknown."""
+        base = self.ui_url()
+        return run_page_url(base, run_id) if base else None
+
+    def list_audit_events(
+        self,
+        *,
+        flow_run_id: str | None = None,
+        principal: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> AuditEventPage:
+        """Audit entries, oldest first: of one run, one principal, and/or a time range [start, end).
+        Scope runs:read. Raises InvalidArgumentError (page size or token, end before start)."""
+        req = conv.audit_request(flow_run_id, principal, start, end, page_size, page_token)
+        return conv.audit_event_page(self._unary(self._audit.ListAuditEvents, req))
+
+    def verify_audit_chain(self) -> AuditChainVerdict:
+        """Recomputes the server's whole audit chain: intact, or the first entry where it breaks.
+        Scope admin."""
+        res = self._unary(self._audit.VerifyAuditChain, audit_pb.VerifyAuditChainRequest())
+        return conv.audit_chain_verdict(res)
 
     def get_flow_run(self, run_id: str) -> FlowRun:
         """The run, with its current pause if PAUSED. Raises FlowRunNotFoundError."""

@@ -272,3 +272,74 @@ class FieldError:
 
     field: str
     description: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a client's calls act as (``get_caller``): the key's principal, its id ("" with authentication
+    disabled), groups and scopes, and the web UI's base address as the server serves it."""
+
+    name: str
+    key_id: str
+    groups: list[str]
+    scopes: list[str]
+    ui_url: str
+
+
+@dataclass(frozen=True)
+class AuditState:
+    """A state as an audit entry names it."""
+
+    id: str
+    type: StateType | None
+    name: str
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One entry of the audit trail: every mutating call that succeeded, hash-chained."""
+
+    #: Its place in the chain, from 1.
+    sequence: int
+    id: str
+    time: datetime | None
+    #: Who: the principal and the id of the key the call carried ("" with authentication disabled).
+    principal: str
+    key_id: str
+    #: Through what: "grpc", "http-api", "web-ui", "cli", "sdk", "python", "go", "link".
+    channel: str
+    #: "flowgate.v1.RunService/ResumeFlowRun", "POST /api/runs/:id/resume", ...
+    call: str
+    call_id: str
+    request_id: str
+    flow_run_id: str
+    pause_key: str
+    state_before: AuditState | None
+    state_after: AuditState | None
+    #: A resume's input when its JSON is at most 4 KiB; else only ``input_sha256``.
+    input: dict[str, Any] | None
+    input_sha256: str
+    #: What else the call was about: "deployment:<id>", "task-run:<id>", "input:<key>", "key:<id>".
+    subject: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuditEventPage:
+    """One page of ``list_audit_events``, oldest first; ``next_page_token`` is empty on the last page."""
+
+    events: list[AuditEvent]
+    next_page_token: str
+
+
+@dataclass(frozen=True)
+class AuditChainVerdict:
+    """``verify_audit_chain``: intact, or the first entry where the chain breaks (``broken_sequence``,
+    ``broken_id``, and ``problem``: "hash" edited, "link" the entry before edited or removed, "gap")."""
+
+    intact: bool
+    checked: int
+    broken_sequence: int = 0
+    broken_id: str = ""
+    problem: str = ""

@@ -33,8 +33,11 @@ const DefaultAddress = "127.0.0.1:50051"
 
 // Client is a connection to a Flowgate server, safe for concurrent use. Close it when done.
 type Client struct {
-	conn *grpc.ClientConn
-	runs flowgatev1.RunServiceClient
+	conn  *grpc.ClientConn
+	runs  flowgatev1.RunServiceClient
+	keys  flowgatev1.KeyServiceClient
+	audit flowgatev1.AuditServiceClient
+	ui    uiURL
 }
 
 // Option configures Dial.
@@ -94,7 +97,13 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 			}
 		}
 	}
-	return &Client{conn: conn, runs: flowgatev1.NewRunServiceClient(conn)}, nil
+	return &Client{
+		conn:  conn,
+		runs:  flowgatev1.NewRunServiceClient(conn),
+		keys:  flowgatev1.NewKeyServiceClient(conn),
+		audit: flowgatev1.NewAuditServiceClient(conn),
+		ui:    uiURL{url: configuredUIURL(os.Getenv)},
+	}, nil
 }
 
 // Close closes the connection; streams still open end with an error.

@@ -23,7 +23,7 @@ def client(server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
 def test_get_caller_names_the_principal_and_the_ui_the_server_serves(client: Client) -> None:
     caller = client.get_caller()
     assert caller.name == "admin" and caller.key_id and "admin" in caller.scopes
-    assert caller.ui_url.startswith("http://127.0.0.1:") and not caller.ui_url.endswith("/")
+    assert caller.ui_url.startswith("http") and not caller.ui_url.endswith("/")
     assert client.ui_url() == caller.ui_url
     assert client.run_url("run 1") == f"{caller.ui_url}/runs/run%201"
 

@@ -8,7 +8,8 @@ export { currentFlowRun } from "./runtime/run-context.js";
 export { setRunLogSink, type RunLogSink } from "./runtime/log-prints.js";
 export { pauseFlowRun, type PauseOptions } from "./pause/pause-flow-run.js";
 export { suspendFlowRun, type SuspendOptions } from "./pause/suspend-flow-run.js";
-export { resumeFlowRun, resumeFlowRunWith, type ResumeOptions } from "./pause/resume-flow-run.js";
+export { resumeFlowRun, resumeFlowRunWith, rejectFlowRun, type ResumeOptions } from "./pause/resume-flow-run.js";
+export type { ApprovalOptions, ApprovedInput, OnPaused, PausedInfo, TimeoutPolicy } from "./pause/approval.js";
 export { waitForPauseEnd, type WaitOptions } from "./pause/wait-for-resume.js";
 export { RunInput, type InitialData, type InputSchema, type RunInputOptions } from "./inputs/run-input.js";
 export { sendInput, DEFAULT_INPUT_KEY_PREFIX, type SendInputOptions } from "./inputs/send-input.js";
@@ -23,14 +24,22 @@ export type {
   StateProposal,
   PauseParams,
   PauseOutcome,
+  PauseTimeoutParams,
+  DecisionOptions,
   CreateFlowRunParams,
   ListFlowRunsParams,
   CreateKeyParams,
 } from "./transport/flowgate-client.js";
 export type { CallKind, CallNext, CallRequest, HeadersInit, Interceptor } from "./transport/interceptor.js";
+export { WebhooksClient, type CreateWebhookParams } from "./transport/webhooks-client.js";
+export { WEBHOOK_EVENTS } from "./webhook-types.js";
+export type { DeliveryAttempt, DeliveryStatus, Webhook, WebhookDelivery, WebhookEventName } from "./webhook-types.js";
 export { StateType, isFinalStateType, SCOPES } from "./types.js";
 export type {
+  Actor,
   ApiKey,
+  Approval,
+  ApprovalPolicy,
   AuditChainVerdict,
   AuditEvent,
   AuditState,
@@ -43,6 +52,13 @@ export type {
   JsonObject,
   JsonValue,
   Pause,
+  PauseApprovalPolicy,
+  PauseTimeoutPolicy,
+  Rejection,
+  ResumeLink,
+  ResumeLinkInfo,
+  ResumeLinkMode,
+  ResumeResult,
   RunState,
   Scope,
   StateDetails,

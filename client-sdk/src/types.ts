@@ -46,6 +46,102 @@ export interface RunState {
   details: StateDetails | undefined;
 }
 
+/** Who caused something: a principal (an API key's name) and the channel its call came through. */
+export interface Actor {
+  /** "alice"; a resume link acts as its approver ("link" for a shared link); "timeout" for a timeout policy's resume. */
+  principal: string;
+  /** "grpc", "http-api", "web-ui", "cli", "sdk", "python", "go", "link" or "server". */
+  channel: string;
+}
+
+/** Which single-use resume links a pause hands out: one per approver named in the policy, or one for anyone. */
+export type ResumeLinkMode = "per-approver" | "shared";
+
+/**
+ * Who may decide (approve or reject) a pause and how many must agree: pauseFlowRun's and
+ * suspendFlowRun's `approval` option. Enforced by the server on every path (gRPC, HTTP API, web UI,
+ * CLI, resume links).
+ */
+export interface ApprovalPolicy {
+  /** Principal names ("alice") and groups ("group:finance"); empty: anyone holding runs:resume. */
+  approvers: string[];
+  /** How many distinct approvers must approve (default 1, at most 20). The same approver twice counts once. */
+  required?: number | undefined;
+  /** Default false: the principal whose key paused the run may neither approve nor reject it. */
+  allowSelfApproval?: boolean | undefined;
+  /**
+   * Resume links to hand out: "per-approver" (one per principal in `approvers`; group entries get none)
+   * or "shared" (one for anyone holding it). They reach the pausing flow through `onPaused`.
+   */
+  links?: ResumeLinkMode | undefined;
+}
+
+/** A pause's approval policy as the server reports it. */
+export interface PauseApprovalPolicy {
+  approvers: string[];
+  required: number;
+  allowSelfApproval: boolean;
+  /** Undefined: the pause has no resume links. */
+  links: ResumeLinkMode | undefined;
+}
+
+/** What a pause's timeout does, as the server reports it. */
+export interface PauseTimeoutPolicy {
+  /** "fail" (the default, as Prefect) or "resume" with `input`, as if approved by the principal "timeout". */
+  action: "fail" | "resume";
+  input: JsonObject | undefined;
+  /** Seconds after the pause began at which one `reminder` webhook event is sent; undefined: none. */
+  remindAfterSeconds: number | undefined;
+}
+
+/** One approver's yes. */
+export interface Approval {
+  by: Actor;
+  at: Date | undefined;
+  /** The input this approval carried (validated against the pause's schema). */
+  input: JsonObject | undefined;
+  /** The resume link it came through; "" when it did not. */
+  linkId: string;
+}
+
+/** The one no that ended a pause. */
+export interface Rejection {
+  by: Actor;
+  at: Date | undefined;
+  reason: string;
+  /** The resume link it came through; "" when it did not. */
+  linkId: string;
+}
+
+/**
+ * A single-use resume link, as the pause that made it returns it: the only time its token (and the URL
+ * that contains it) is ever shown. Whoever holds it may approve or reject that pause once, without an
+ * API key, acting as `approver`. Treat it as a secret: send it to its approver only.
+ */
+export interface ResumeLink {
+  id: string;
+  /** The principal it acts for; "" for a shared link. */
+  approver: string;
+  /** `<web UI>/approve/<token>`: a page showing the run with Resume and Reject, no sign-in needed. */
+  url: string;
+  /** For ResumeFlowRun / RejectFlowRun (`resumeToken`, `flowgate runs resume --token`). */
+  token: string;
+}
+
+/** A resume link as listed (ListResumeLinks): never its token. */
+export interface ResumeLinkInfo {
+  id: string;
+  flowRunId: string;
+  pauseKey: string;
+  pauseInstanceId: string;
+  /** "" for a shared link. */
+  approver: string;
+  createdAt: Date | undefined;
+  /** Set once the link was used for a decision. */
+  usedAt: Date | undefined;
+  revokedAt: Date | undefined;
+}
+
 /** The pause a PAUSED run is in. */
 export interface Pause {
   key: string;
@@ -55,6 +151,16 @@ export interface Pause {
   inputDescription: string;
   inputInitial: JsonObject | undefined;
   createdAt: Date | undefined;
+  /** Who may decide it and how many must agree; undefined: anyone holding runs:resume, one is enough. */
+  approval: PauseApprovalPolicy | undefined;
+  /** The approvals recorded so far (below the quorum the run stays PAUSED). */
+  approvals: Approval[];
+  /** The principal whose call paused the run. */
+  pausedBy: string;
+  /** This pause instance (a re-executed run pausing on the same key gets a new one). */
+  instanceId: string;
+  /** What its timeout does; undefined: fail. */
+  onTimeout: PauseTimeoutPolicy | undefined;
 }
 
 export interface FlowRun {
@@ -73,6 +179,13 @@ export interface FlowRun {
   pause: Pause | undefined;
   labels: Record<string, string>;
 }
+
+/**
+ * What a resume (or approval) returns: the run as the call left it, and whether the call resumed it.
+ * `resumed` is false when the pause has an approval policy whose quorum is not met yet: the approval
+ * was recorded and the run is still PAUSED.
+ */
+export type ResumeResult = FlowRun & { resumed: boolean };
 
 export interface TaskRun {
   id: string;
@@ -191,8 +304,8 @@ export interface Caller {
   scopes: string[];
 }
 
-/** What a WaitForResume stream reports. */
-export type WaitEventType = "HEARTBEAT" | "RESUMED" | "TIMED_OUT" | "CANCELLED" | "SUSPENDED";
+/** What a WaitForResume stream reports: heartbeats, then one final event. */
+export type WaitEventType = "HEARTBEAT" | "RESUMED" | "TIMED_OUT" | "CANCELLED" | "SUSPENDED" | "REJECTED";
 
 export interface WaitEvent {
   type: WaitEventType;
@@ -200,6 +313,10 @@ export interface WaitEvent {
   runInput: JsonObject | undefined;
   flowRun: FlowRun | undefined;
   sentAt: Date | undefined;
+  /** With RESUMED: every approval, in order; the last one completed the quorum. */
+  approvals: Approval[];
+  /** With REJECTED: who rejected, when and why. */
+  rejection: Rejection | undefined;
 }
 
 /** Options every call and wait accepts. */

@@ -1,6 +1,7 @@
 /**
  * What pauseFlowRun and suspendFlowRun have in common: both send a pause (PauseFlowRun or
- * SuspendFlowRun) built the same way from a key, a timeout and an optional RunInput, and both carry on
+ * SuspendFlowRun) built the same way from a key, a timeout, an optional RunInput and the optional
+ * approval and timeout policies (see approval.ts), and both carry on
  * with the stored input when that key already fired in an earlier execution of the run.
  */
 import type { z } from "zod";
@@ -16,12 +17,16 @@ export function pauseTimeout(timeout: number | null | undefined): number | null 
   return timeout === undefined ? DEFAULT_PAUSE_TIMEOUT_SECONDS : timeout;
 }
 
-/** The request for a pause of `flowRunId` under `key`, with the input's schema when it waits for input. */
+/**
+ * The request for a pause of `flowRunId` under `key`, with the input's schema when it waits for input,
+ * and the approval and timeout policies when given.
+ */
 export function pauseParams(
   flowRunId: string,
   key: string,
   timeout: number | null | undefined,
   input: RunInput<z.ZodType> | undefined,
+  policy: Pick<PauseParams, "approval" | "onTimeout"> = {},
 ): PauseParams {
   return {
     flowRunId,
@@ -30,6 +35,8 @@ export function pauseParams(
     inputSchema: input?.jsonSchema(),
     inputDescription: input?.description,
     inputInitial: input?.initialJson(),
+    approval: policy.approval,
+    onTimeout: policy.onTimeout,
   };
 }
 

@@ -22,7 +22,9 @@ export interface WaitOptions {
 const DEFAULT_HEARTBEAT_SECONDS = 10;
 
 /**
- * Resolves with the pause's final event (RESUMED, TIMED_OUT, CANCELLED or SUSPENDED).
+ * Resolves with the pause's final event (RESUMED with its approvals, REJECTED with its rejection,
+ * TIMED_OUT, CANCELLED or SUSPENDED). Every event but a heartbeat is final: the wait stops there and is
+ * never reopened, so a rejection is never retried into a second wait.
  * @throws the signal's reason once aborted; FlowRunNotFoundError, PauseNotFoundError and the other
  *   failures a reconnect cannot mend.
  */

@@ -4,7 +4,7 @@
  * parent through a task run in the parent, which also stores its result for a re-executed parent.
  */
 import { getClient } from "../client.js";
-import { FlowPauseTimeout, RefusedError, RunTimeoutError } from "../errors.js";
+import { FlowPauseTimeout, PauseRejectedError, RefusedError, RunTimeoutError } from "../errors.js";
 import type { FlowgateClient } from "../transport/flowgate-client.js";
 import { StateType, isFinalStateType, type FlowRun, type TaskRun } from "../types.js";
 import { sleep, withTimeout } from "./abortable.js";
@@ -18,7 +18,10 @@ import { watchForSuspend } from "./suspend-watch.js";
 export interface FlowOptions {
   /** The flow name runs are recorded under; defaults to the function's name. */
   name?: string;
-  /** Re-run the flow this many times after a failure (default 0). A pause that timed out is not retried. */
+  /**
+   * Re-run the flow this many times after a failure (default 0). A pause that timed out or was
+   * rejected (an uncaught PauseRejectedError) is not retried: a person decided.
+   */
   retries?: number;
   retryDelaySeconds?: number;
   /** Fail the run after this many seconds (pauses included). */
@@ -158,7 +161,8 @@ async function driveRun<A extends unknown[], R>(
     } catch (err) {
       await settle(ctx);
       const message = err instanceof Error ? err.message : String(err);
-      if (attempt < retries && !(err instanceof FlowPauseTimeout)) {
+      // An uncaught rejection ends the run FAILED with its message, "Rejected by alice: <reason>".
+      if (attempt < retries && !(err instanceof FlowPauseTimeout) && !(err instanceof PauseRejectedError)) {
         await client.setFlowRunState(run.id, { type: StateType.SCHEDULED, name: "AwaitingRetry", message });
         await sleep((options.retryDelaySeconds ?? 0) * 1000);
         continue;

@@ -1,10 +1,17 @@
 /** Generated protobuf messages ↔ the SDK's public types. The only file that knows both shapes. */
 import * as pb from "@flowgate/contract/flowgate/v1/types.js";
-import { WaitEventType as PbWaitEventType, type WaitForResumeResponse } from "@flowgate/contract/flowgate/v1/run_service.js";
+import {
+  WaitEventType as PbWaitEventType,
+  type ResumeLinkInfo as PbResumeLinkInfo,
+  type WaitForResumeResponse,
+} from "@flowgate/contract/flowgate/v1/run_service.js";
 import type * as keyPb from "@flowgate/contract/flowgate/v1/key_service.js";
 import type * as auditPb from "@flowgate/contract/flowgate/v1/audit_service.js";
 import type {
+  Actor,
   ApiKey,
+  Approval,
+  ApprovalPolicy,
   AuditChainVerdict,
   AuditEvent,
   AuditState,
@@ -16,6 +23,12 @@ import type {
   JsonObject,
   JsonValue,
   Pause,
+  PauseApprovalPolicy,
+  PauseTimeoutPolicy,
+  Rejection,
+  ResumeLink,
+  ResumeLinkInfo,
+  ResumeLinkMode,
   RunState,
   StateType,
   TaskRun,
@@ -70,6 +83,73 @@ export function toState(s: pb.State | undefined): RunState | undefined {
   };
 }
 
+const LINK_MODES: Record<ResumeLinkMode, pb.ResumeLinks> = {
+  "per-approver": pb.ResumeLinks.RESUME_LINKS_PER_APPROVER,
+  shared: pb.ResumeLinks.RESUME_LINKS_SHARED,
+};
+
+function linkMode(links: pb.ResumeLinks): ResumeLinkMode | undefined {
+  if (links === pb.ResumeLinks.RESUME_LINKS_PER_APPROVER) return "per-approver";
+  if (links === pb.ResumeLinks.RESUME_LINKS_SHARED) return "shared";
+  return undefined;
+}
+
+export function toPbApprovalPolicy(a: ApprovalPolicy): pb.ApprovalPolicy {
+  return {
+    approvers: [...a.approvers],
+    // 0 is "unset" on the wire: the server's default (1).
+    required: a.required ?? 0,
+    allowSelfApproval: a.allowSelfApproval ?? false,
+    links: a.links === undefined ? pb.ResumeLinks.RESUME_LINKS_UNSPECIFIED : LINK_MODES[a.links],
+  };
+}
+
+/** The wire form of a timeout policy whose input is already a run input (`{ value }` for primitives). */
+export function toPbTimeoutPolicy(t: {
+  action?: "fail" | "resume" | undefined;
+  input?: JsonObject | undefined;
+  remindAfterSeconds?: number | undefined;
+}): pb.TimeoutPolicy {
+  return {
+    action: t.action === "resume" ? pb.TimeoutAction.TIMEOUT_ACTION_RESUME : pb.TimeoutAction.TIMEOUT_ACTION_FAIL,
+    input: t.input,
+    remindAfterSeconds: t.remindAfterSeconds ?? 0,
+  };
+}
+
+function toActor(a: pb.Actor | undefined): Actor {
+  return { principal: a?.principal ?? "", channel: a?.channel ?? "" };
+}
+
+function toApproval(a: pb.Approval): Approval {
+  return { by: toActor(a.by), at: a.at, input: jsonObject(a.input), linkId: a.linkId };
+}
+
+function toRejection(r: pb.Rejection | undefined): Rejection | undefined {
+  return r && { by: toActor(r.by), at: r.at, reason: r.reason, linkId: r.linkId };
+}
+
+function toApprovalPolicy(a: pb.ApprovalPolicy | undefined): PauseApprovalPolicy | undefined {
+  return (
+    a && {
+      approvers: [...a.approvers],
+      required: a.required || 1,
+      allowSelfApproval: a.allowSelfApproval,
+      links: linkMode(a.links),
+    }
+  );
+}
+
+function toTimeoutPolicy(t: pb.TimeoutPolicy | undefined): PauseTimeoutPolicy | undefined {
+  return (
+    t && {
+      action: t.action === pb.TimeoutAction.TIMEOUT_ACTION_RESUME ? "resume" : "fail",
+      input: jsonObject(t.input),
+      remindAfterSeconds: t.remindAfterSeconds || undefined,
+    }
+  );
+}
+
 function toPause(p: pb.Pause | undefined): Pause | undefined {
   if (!p) return undefined;
   return {
@@ -80,6 +160,29 @@ function toPause(p: pb.Pause | undefined): Pause | undefined {
     inputDescription: p.inputDescription,
     inputInitial: jsonObject(p.inputInitial),
     createdAt: p.createdAt,
+    approval: toApprovalPolicy(p.approval),
+    approvals: p.approvals.map(toApproval),
+    pausedBy: p.pausedBy,
+    instanceId: p.instanceId,
+    onTimeout: toTimeoutPolicy(p.onTimeout),
+  };
+}
+
+export function toResumeLink(l: pb.ResumeLink): ResumeLink {
+  return { id: l.id, approver: l.approver, url: l.url, token: l.token };
+}
+
+export function toResumeLinkInfo(l: PbResumeLinkInfo | undefined): ResumeLinkInfo {
+  if (!l) throw new Error("The server sent a response without its resume link.");
+  return {
+    id: l.id,
+    flowRunId: l.flowRunId,
+    pauseKey: l.pauseKey,
+    pauseInstanceId: l.pauseInstanceId,
+    approver: l.approver,
+    createdAt: l.createdAt,
+    usedAt: l.usedAt,
+    revokedAt: l.revokedAt,
   };
 }
 
@@ -154,12 +257,21 @@ const WAIT_TYPES = new Map<PbWaitEventType, WaitEventType>([
   [PbWaitEventType.WAIT_EVENT_TYPE_TIMED_OUT, "TIMED_OUT"],
   [PbWaitEventType.WAIT_EVENT_TYPE_CANCELLED, "CANCELLED"],
   [PbWaitEventType.WAIT_EVENT_TYPE_SUSPENDED, "SUSPENDED"],
+  [PbWaitEventType.WAIT_EVENT_TYPE_REJECTED, "REJECTED"],
 ]);
 
 export function toWaitEvent(m: WaitForResumeResponse): WaitEvent {
   const type = WAIT_TYPES.get(m.type);
   if (!type) throw new Error(`The server sent an unknown wait event type ${m.type}.`);
-  return { type, key: m.key, runInput: jsonObject(m.runInput), flowRun: m.flowRun && toFlowRun(m.flowRun), sentAt: m.sentAt };
+  return {
+    type,
+    key: m.key,
+    runInput: jsonObject(m.runInput),
+    flowRun: m.flowRun && toFlowRun(m.flowRun),
+    sentAt: m.sentAt,
+    approvals: m.approvals.map(toApproval),
+    rejection: toRejection(m.rejection),
+  };
 }
 
 export function toApiKey(k: keyPb.ApiKey | undefined): ApiKey {

@@ -19,6 +19,7 @@ import { describeTransport, resolveTls, tlsChildEnv, type TlsSettings } from "..
 import { configuredUiUrl, runPageUrl, withoutTrailingSlash } from "../ui-links.js";
 import type {
   ApiKey,
+  ApprovalPolicy,
   AuditChainVerdict,
   AuditEvent,
   CallOptions,
@@ -29,12 +30,16 @@ import type {
   FlowRunInput,
   JsonObject,
   JsonValue,
+  ResumeLink,
+  ResumeLinkInfo,
+  ResumeResult,
   StateType,
   TaskRun,
   WaitEvent,
 } from "../types.js";
 import { serverStream, unary, type CallSetup, type StreamMethod, type UnaryMethod } from "./grpc-call.js";
 import { mergeHeaders, type HeadersInit, type Interceptor } from "./interceptor.js";
+import { WebhooksClient } from "./webhooks-client.js";
 import {
   toApiKey,
   toAuditChainVerdict,
@@ -44,7 +49,11 @@ import {
   toFlowRun,
   toFlowRunEvent,
   toFlowRunInput,
+  toPbApprovalPolicy,
   toPbStateType,
+  toPbTimeoutPolicy,
+  toResumeLink,
+  toResumeLinkInfo,
   toTaskRun,
   toWaitEvent,
 } from "./convert.js";
@@ -63,12 +72,36 @@ export interface PauseParams {
   inputSchema?: JsonObject | undefined;
   inputDescription?: string | undefined;
   inputInitial?: JsonObject | undefined;
+  /** Who may decide the pause and how many must agree; undefined: anyone with runs:resume, one is enough. */
+  approval?: ApprovalPolicy | undefined;
+  /** What the timeout does; `input` (with "resume") as the server takes it: `{ value }` for primitives. */
+  onTimeout?: PauseTimeoutParams | undefined;
+}
+
+export interface PauseTimeoutParams {
+  /** Default "fail". */
+  action?: "fail" | "resume" | undefined;
+  input?: JsonObject | undefined;
+  remindAfterSeconds?: number | undefined;
 }
 
 export interface PauseOutcome {
   flowRun: FlowRun;
   alreadyFired: boolean;
   runInput: JsonObject | undefined;
+  /** The resume links the policy asked for, with their tokens: the only place they ever appear. */
+  links: ResumeLink[];
+}
+
+/** Options of a decision on a pause (resume = approve, or reject). */
+export interface DecisionOptions extends CallOptions {
+  /**
+   * A resume link's token: the call acts as the link's approver and carries the token instead of the
+   * client's API key (no key is sent, so a client without one can decide through a link).
+   */
+  resumeToken?: string | undefined;
+  /** Idempotency: a call repeating this id gets the first call's outcome. Default: random. */
+  requestId?: string | undefined;
 }
 
 export interface CreateFlowRunParams {
@@ -89,6 +122,8 @@ export interface ListFlowRunsParams {
   parentFlowRunId?: string | undefined;
   pageSize?: number | undefined;
   pageToken?: string | undefined;
+  /** Only PAUSED runs the caller may decide now and has not approved yet (newest first). */
+  awaitingMe?: boolean | undefined;
 }
 
 export interface CreateTaskRunParams {
@@ -115,6 +150,7 @@ const RUN_SERVICE = "flowgate.v1.RunService";
 const DEPLOYMENT_SERVICE = "flowgate.v1.DeploymentService";
 const KEY_SERVICE = "flowgate.v1.KeyService";
 const AUDIT_SERVICE = "flowgate.v1.AuditService";
+const WEBHOOK_SERVICE = "flowgate.v1.WebhookService";
 
 export interface CreateKeyParams {
   /** The principal the key acts as, e.g. "alice" or "billing-service". */
@@ -141,6 +177,8 @@ export class FlowgateClient {
   private readonly retryUnavailableMs: number;
   // Private fields (not `private`), as they hold the key: util.inspect and JSON.stringify never show them.
   readonly #headers: HeadersInit | undefined;
+  /** The same without any `authorization`: for calls that carry a resume link's token instead. */
+  readonly #headersWithoutKey: HeadersInit;
   private readonly interceptors: readonly Interceptor[];
   private readonly runs: RunServiceClient;
   private readonly deployments: DeploymentServiceClient;
@@ -153,6 +191,7 @@ export class FlowgateClient {
   /** FLOWGATE_UI_URL of this process, else the server's answer once asked (see uiUrl()). */
   private readonly configuredUiUrl: string | undefined;
   private reportedUiUrl: Promise<string> | undefined;
+  #webhooks: WebhooksClient | undefined;
 
   /** @throws TlsSettingsError when a TLS setting contradicts another or names a file that cannot be read */
   constructor(config: ClientConfig = {}) {
@@ -168,6 +207,9 @@ export class FlowgateClient {
     const own: Record<string, string> = { "x-flowgate-client": "sdk" };
     if (this.#apiKey !== undefined) own["authorization"] = `Bearer ${this.#apiKey}`;
     this.#headers = mergeHeaders(own, config.headers);
+    const withoutKey = mergeHeaders(own, config.headers);
+    withoutKey.delete("authorization");
+    this.#headersWithoutKey = withoutKey;
     this.interceptors = [...(config.interceptors ?? [])];
     // A paused flow waits on one stream for hours; after a server restart it should find the server
     // again within seconds, not after grpc-js's default back-off of up to two minutes.
@@ -177,6 +219,12 @@ export class FlowgateClient {
     this.deployments = new DeploymentServiceClient(this.address, channel, options);
     this.keys = new KeyServiceClient(this.address, channel, options);
     this.audit = new AuditServiceClient(this.address, channel, options);
+  }
+
+  /** WebhookService (admin scope): register, list and delete webhooks, and read their deliveries. */
+  get webhooks(): WebhooksClient {
+    this.#webhooks ??= new WebhooksClient(this.address, channelCredentials(this.#tls), (rpc) => this.setup(WEBHOOK_SERVICE, rpc));
+    return this.#webhooks;
   }
 
   /** Whether calls go over TLS. */
@@ -190,6 +238,7 @@ export class FlowgateClient {
     this.deployments.close();
     this.keys.close();
     this.audit.close();
+    this.#webhooks?.close();
   }
 
   /**
@@ -204,13 +253,14 @@ export class FlowgateClient {
     };
   }
 
-  private setup(service: string, rpc: string): CallSetup {
-    return { service, rpc, headers: this.#headers, interceptors: this.interceptors, transport: this.transport };
+  private setup(service: string, rpc: string, withoutKey = false): CallSetup {
+    const headers = withoutKey ? this.#headersWithoutKey : this.#headers;
+    return { service, rpc, headers, interceptors: this.interceptors, transport: this.transport };
   }
 
-  private run<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req, opts?: CallOptions): Promise<Res> {
+  private run<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req, opts?: CallOptions, withoutKey = false): Promise<Res> {
     const bound = method.bind(this.runs);
-    return this.retrying(() => unary(this.setup(RUN_SERVICE, rpc), bound, request, opts), opts?.signal);
+    return this.retrying(() => unary(this.setup(RUN_SERVICE, rpc, withoutKey), bound, request, opts), opts?.signal);
   }
 
   private deployment<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req, opts?: CallOptions): Promise<Res> {
@@ -283,6 +333,7 @@ export class FlowgateClient {
       parentFlowRunId: p.parentFlowRunId ?? "",
       pageSize: p.pageSize ?? 0,
       pageToken: p.pageToken ?? "",
+      awaitingMe: p.awaitingMe ?? false,
     });
     const res = await this.run("ListFlowRuns", this.runs.listFlowRuns, req, opts);
     return { flowRuns: res.flowRuns.map(toFlowRun), nextPageToken: res.nextPageToken };
@@ -317,10 +368,50 @@ export class FlowgateClient {
     return toPauseOutcome(await this.run("SuspendFlowRun", this.runs.suspendFlowRun, req, opts));
   }
 
-  /** @throws FlowRunNotFoundError, NotPausedError, FlowPauseTimeout, InvalidRunInputError */
-  async resumeFlowRun(flowRunId: string, runInput?: JsonObject, opts?: CallOptions): Promise<FlowRun> {
-    const req = runPb.ResumeFlowRunRequest.fromPartial({ flowRunId, runInput, requestId: randomUUID() });
-    return toFlowRun((await this.run("ResumeFlowRun", this.runs.resumeFlowRun, req, opts)).flowRun);
+  /**
+   * Resumes a paused run or, when its pause has an approval policy, approves it: `resumed` is false
+   * when the approval was recorded and the quorum is not met yet (the run is still PAUSED; the same
+   * approver again changes nothing). With `resumeToken`, acts through a resume link.
+   * @throws FlowRunNotFoundError, NotPausedError, FlowPauseTimeout, InvalidRunInputError,
+   *   NotAnApproverError, SelfApprovalError, ResumeLinkInvalidError, ResumeLinkUsedError, ResumeLinkExpiredError
+   */
+  async resumeFlowRun(flowRunId: string, runInput?: JsonObject, opts: DecisionOptions = {}): Promise<ResumeResult> {
+    const req = runPb.ResumeFlowRunRequest.fromPartial({
+      flowRunId,
+      runInput,
+      requestId: opts.requestId ?? randomUUID(),
+      resumeToken: opts.resumeToken ?? "",
+    });
+    const res = await this.run("ResumeFlowRun", this.runs.resumeFlowRun, req, opts, opts.resumeToken !== undefined);
+    return { ...toFlowRun(res.flowRun), resumed: res.resumed };
+  }
+
+  /**
+   * Rejects a paused run: one reject ends the pause whatever the quorum. The waiting flow's
+   * pauseFlowRun throws PauseRejectedError (the run is RUNNING again); a suspended run becomes FAILED
+   * "Rejected by <who>: <reason>" and is not re-executed. `reason`: at most 2,000 characters.
+   * @throws as resumeFlowRun (InvalidArgumentError for a reason that is too long)
+   */
+  async rejectFlowRun(flowRunId: string, reason: string, opts: DecisionOptions = {}): Promise<FlowRun> {
+    const req = runPb.RejectFlowRunRequest.fromPartial({
+      flowRunId,
+      reason,
+      requestId: opts.requestId ?? randomUUID(),
+      resumeToken: opts.resumeToken ?? "",
+    });
+    return toFlowRun((await this.run("RejectFlowRun", this.runs.rejectFlowRun, req, opts, opts.resumeToken !== undefined)).flowRun);
+  }
+
+  /** A run's resume links (never their tokens): whom each is for, and whether it was used or revoked. @throws FlowRunNotFoundError */
+  async listResumeLinks(flowRunId: string, opts?: CallOptions): Promise<ResumeLinkInfo[]> {
+    const req = runPb.ListResumeLinksRequest.fromPartial({ flowRunId });
+    return (await this.run("ListResumeLinks", this.runs.listResumeLinks, req, opts)).links.map((l) => toResumeLinkInfo(l));
+  }
+
+  /** Revokes a resume link: refused from then on (revoking it again answers it unchanged). @throws ResumeLinkInvalidError for an unknown id */
+  async revokeResumeLink(linkId: string, opts?: CallOptions): Promise<ResumeLinkInfo> {
+    const req = runPb.RevokeResumeLinkRequest.fromPartial({ linkId });
+    return toResumeLinkInfo((await this.run("RevokeResumeLink", this.runs.revokeResumeLink, req, opts)).link);
   }
 
   /** One WaitForResume stream, as sent: heartbeats then one final event. No reconnects (see pause/wait-for-resume.ts). */
@@ -588,11 +679,13 @@ function pauseFields(p: PauseParams): runPb.DeepPartial<runPb.SuspendFlowRunRequ
     inputDescription: p.inputDescription ?? "",
     inputInitial: p.inputInitial,
     requestId: randomUUID(),
+    ...(p.approval ? { approval: toPbApprovalPolicy(p.approval) } : {}),
+    ...(p.onTimeout ? { onTimeout: toPbTimeoutPolicy(p.onTimeout) } : {}),
   };
 }
 
 function toPauseOutcome(res: runPb.PauseFlowRunResponse): PauseOutcome {
-  return { flowRun: toFlowRun(res.flowRun), alreadyFired: res.alreadyFired, runInput: res.runInput };
+  return { flowRun: toFlowRun(res.flowRun), alreadyFired: res.alreadyFired, runInput: res.runInput, links: res.links.map(toResumeLink) };
 }
 
 /**

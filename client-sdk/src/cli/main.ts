@@ -11,6 +11,7 @@ import { ExitCode, reportError } from "./errors.js";
 import { keysCommand, whoamiCommand } from "./keys-commands.js";
 import { runsCommand } from "./runs-commands.js";
 import { serverCommand } from "./server-commands.js";
+import { webhooksCommand } from "./webhooks-commands.js";
 
 function buildProgram(): Command {
   const program = new Command("flowgate")
@@ -37,6 +38,7 @@ function buildProgram(): Command {
   keysCommand(program);
   whoamiCommand(program);
   auditCommand(program);
+  webhooksCommand(program);
   return program;
 }
 

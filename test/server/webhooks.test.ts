@@ -273,6 +273,25 @@ describe("webhooks on one server", () => {
     assert.equal(r.received.filter(ofType("flow_run.paused")).length, 0, "no paused event was asked for");
   });
 
+  test("P06 a pause whose timeout policy resumes it sends 'resumed', the last approval made by timeout with the default input", async () => {
+    const r = await receiver();
+    await hooks.create({ url: r.url, events: [WebhookEvent.WEBHOOK_EVENT_RESUMED, WebhookEvent.WEBHOOK_EVENT_TIMED_OUT] });
+    const run = await runningRun(server);
+    await server.runs.pauseFlowRun({
+      flowRunId: run.id,
+      key: "auto",
+      timeoutSeconds: 1,
+      onTimeout: { action: TimeoutAction.TIMEOUT_ACTION_RESUME, input: { approved: "by default" } },
+    });
+    const resumed = await r.waitFor("resumed by the timeout policy", ofType("flow_run.resumed", run.id));
+    const data = resumed.payload.data as { pause: { approvals: { by: { principal: string; channel: string }; input: unknown }[] } };
+    assert.deepEqual(
+      data.pause.approvals.map((a) => [a.by.principal, a.by.channel, a.input]),
+      [["timeout", "server", { approved: "by default" }]],
+    );
+    assert.equal(r.received.filter(ofType("flow_run.timed_out", run.id)).length, 0, "a pause resumed by its policy did not time out");
+  });
+
   test("P06 a reminder goes out once while the pause still waits, and is dropped unsent when the pause was resumed first", async () => {
     const r = await receiver();
     const { webhook, secret } = await hooks.create({ url: r.url, events: [WebhookEvent.WEBHOOK_EVENT_REMINDER] });

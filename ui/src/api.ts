@@ -4,23 +4,35 @@ import type {
   ErrorJson,
   FieldErrorJson,
   JsonObjectJson,
+  LinkViewJson,
   RunJson,
   SessionJson,
   StateTypeName,
 } from "../../server/src/http/api-types.ts";
 
 export type {
+  ApprovalJson,
+  ApprovalPolicyJson,
   AuditEntryJson,
   AuditPageJson,
   FieldErrorJson,
   JsonObjectJson,
+  LinkViewJson,
+  MyDecisionJson,
   PauseJson,
   RunJson,
   SessionJson,
+  StateCauseJson,
   StateJson,
   StateTypeName,
   WatchEventJson,
 } from "../../server/src/http/api-types.ts";
+
+/** GET /api/runs: one page of runs. */
+export interface RunPageJson {
+  runs: RunJson[];
+  nextPageToken: string;
+}
 
 // The domain's own list (a module with no imports and no Node), so the UI cannot drift from it.
 export { STATE_TYPES, isFinal as isFinalState } from "../../server/src/domain/states.ts";
@@ -50,8 +62,11 @@ let csrfToken: string | null = null;
 interface RequestOptions {
   signal?: AbortSignal | undefined;
   headers?: Record<string, string>;
-  /** Signing in answers 401 for a wrong key: that is the form's error, not a lost session. */
-  signInAttempt?: boolean;
+  /**
+   * The call carries its own credential (a key being signed in with, a resume link's token): a 401
+   * refuses that credential, it does not mean the session is gone.
+   */
+  ownCredential?: boolean;
 }
 
 async function request<T>(method: "GET" | "POST", path: string, body?: JsonObjectJson, opts: RequestOptions = {}): Promise<T> {
@@ -75,7 +90,7 @@ async function request<T>(method: "GET" | "POST", path: string, body?: JsonObjec
   if (!res.ok) {
     // A proxy in between may answer with HTML or plain text: then the status is all there is to say.
     const e = (parseJson(text) ?? {}) as Partial<ErrorJson>;
-    if (res.status === 401 && !opts.signInAttempt) {
+    if (res.status === 401 && !opts.ownCredential) {
       csrfToken = null;
       window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
     }
@@ -92,8 +107,38 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** Resumes, or with an approval policy records this principal's approval (`resumed` false until the quorum is met). */
 export function resumeRun(id: string, input?: JsonObjectJson): Promise<RunJson> {
   return request("POST", `/api/runs/${encodeURIComponent(id)}/resume`, input === undefined ? {} : { input });
+}
+
+/** Ends the pause with a no, whatever the approvals so far. */
+export function rejectRun(id: string, reason: string): Promise<RunJson> {
+  return request("POST", `/api/runs/${encodeURIComponent(id)}/reject`, { reason });
+}
+
+/** The paused runs the signed-in principal may decide now and has not approved yet (the server's filter). */
+export function listAwaitingMe(signal?: AbortSignal): Promise<RunPageJson> {
+  return request("GET", "/api/runs?awaiting=me&pageSize=500", undefined, { signal });
+}
+
+// A resume link's calls: the token in the path is the credential, so no session is needed and a
+// refusal (401 RESUME_LINK_INVALID) says nothing about one.
+function linkPath(token: string, action = ""): string {
+  return `/api/links/${encodeURIComponent(token)}${action}`;
+}
+
+/** The run and pause a resume link is for, and whom it acts for. */
+export function getLink(token: string, signal?: AbortSignal): Promise<LinkViewJson> {
+  return request("GET", linkPath(token), undefined, { signal, ownCredential: true });
+}
+
+export function resumeWithLink(token: string, input?: JsonObjectJson): Promise<RunJson> {
+  return request("POST", linkPath(token, "/resume"), input === undefined ? {} : { input }, { ownCredential: true });
+}
+
+export function rejectWithLink(token: string, reason: string): Promise<RunJson> {
+  return request("POST", linkPath(token, "/reject"), { reason }, { ownCredential: true });
 }
 
 export function suspendRun(id: string): Promise<RunJson> {
@@ -132,21 +177,21 @@ function remember(session: SessionJson): SessionJson {
  */
 export async function getSession(opts: { signal?: AbortSignal; quiet?: boolean } = {}): Promise<SessionJson> {
   return remember(
-    await request<SessionJson>("GET", "/api/session", undefined, { signal: opts.signal, signInAttempt: opts.quiet === true }),
+    await request<SessionJson>("GET", "/api/session", undefined, { signal: opts.signal, ownCredential: opts.quiet === true }),
   );
 }
 
 /** Opens a session with an API key: the key goes to the server once, the browser keeps only the cookie. */
 export async function signInWithKey(key: string): Promise<SessionJson> {
   return remember(
-    await request<SessionJson>("POST", "/api/session", {}, { headers: { authorization: `Bearer ${key}` }, signInAttempt: true }),
+    await request<SessionJson>("POST", "/api/session", {}, { headers: { authorization: `Bearer ${key}` }, ownCredential: true }),
   );
 }
 
 /** Opens a session with a one-time sign-in link's token (it works once). */
 export async function signInWithLink(token: string): Promise<SessionJson> {
   return remember(
-    await request<SessionJson>("POST", "/api/session", {}, { headers: { "x-flowgate-sign-in-token": token }, signInAttempt: true }),
+    await request<SessionJson>("POST", "/api/session", {}, { headers: { "x-flowgate-sign-in-token": token }, ownCredential: true }),
   );
 }
 

@@ -12,6 +12,7 @@ const CHANNELS: Readonly<Record<string, string>> = {
   grpc: "over gRPC",
   // The server's own changes are pauses that expired (see SERVER_ACTOR on the server).
   server: "(expiry)",
+  link: "through a resume link",
 };
 
 export function channelPhrase(channel: string): string {
@@ -28,9 +29,41 @@ export function isResume(entry: AuditEntryJson): boolean {
   return entry.call === "POST /api/runs/:id/resume" || entry.call.endsWith("/ResumeFlowRun");
 }
 
+/** The call names a reject, by a signed-in caller or through a resume link. */
+export function isReject(entry: AuditEntryJson): boolean {
+  return /\/reject$/.test(entry.call) || entry.call.endsWith("/RejectFlowRun");
+}
+
+/** The call names a resume through a resume link (GET of the link page is no call). */
+function isLinkResume(entry: AuditEntryJson): boolean {
+  return entry.call.startsWith("POST /api/links/") && entry.call.endsWith("/resume");
+}
+
+/** The call changed the run's state (an approval below the quorum leaves it as it was). */
+function madeNewState(entry: AuditEntryJson): boolean {
+  return entry.stateAfter !== null && entry.stateAfter.id !== entry.stateBefore?.id;
+}
+
 /** The resume that made `state`, if this trail has it. */
 export function resumeThatMade(state: StateJson, entries: readonly AuditEntryJson[]): AuditEntryJson | undefined {
-  return entries.find((e) => e.stateAfter?.id === state.id && isResume(e));
+  return entries.find((e) => e.stateAfter?.id === state.id && madeNewState(e) && (isResume(e) || isLinkResume(e)));
+}
+
+/** The reject that made `state`, if this trail has it. */
+export function rejectThatMade(state: StateJson, entries: readonly AuditEntryJson[]): AuditEntryJson | undefined {
+  return entries.find((e) => e.stateAfter?.id === state.id && madeNewState(e) && isReject(e));
+}
+
+/**
+ * The approvals recorded while the run waited in `paused` that did not end the pause themselves
+ * (below the quorum), oldest first; `next` is the state that followed it, if any.
+ */
+export function approvalsDuring(paused: StateJson, next: StateJson | undefined, entries: readonly AuditEntryJson[]): AuditEntryJson[] {
+  return entries
+    .filter(
+      (e) => (isResume(e) || isLinkResume(e)) && e.stateBefore?.id === paused.id && !(next !== undefined && e.stateAfter?.id === next.id),
+    )
+    .sort((a, b) => a.sequence - b.sequence);
 }
 
 /** The input as one line of JSON, cut at `max` characters with "…"; `cut` says whether it was. */

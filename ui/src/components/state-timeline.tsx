@@ -1,6 +1,6 @@
-import type { AuditEntryJson, RunJson, StateJson } from "../api.ts";
+import type { ApprovalJson, AuditEntryJson, RunJson, StateJson } from "../api.ts";
 import { formatClock, formatDuration, formatTimestamp, useNow } from "../time.ts";
-import { causeOf, channelPhrase, compactJson, resumeThatMade } from "../who-did-it.ts";
+import { approvalsDuring, causeOf, channelPhrase, compactJson, rejectThatMade, resumeThatMade } from "../who-did-it.ts";
 import { StateBadge } from "./state-badge.tsx";
 
 /**
@@ -18,6 +18,19 @@ export function StateTimeline({ run, audit }: { run: RunJson; audit: readonly Au
         const next = states[i + 1];
         const end = next ? Date.parse(next.timestamp) : now;
         const resume = resumeThatMade(s, audit);
+        const reject = resume ? undefined : rejectThatMade(s, audit);
+        // While the run waits, the pause itself lists its approvals; afterwards the trail does.
+        const approvals: ApprovalJson[] =
+          s.type !== "PAUSED"
+            ? []
+            : !next && run.pause
+              ? (run.pause.approvals ?? [])
+              : approvalsDuring(s, next, audit).map((e) => ({
+                  by: { principal: e.principal, channel: e.channel },
+                  at: e.time,
+                  input: e.input,
+                  linkId: null,
+                }));
         return (
           <li key={s.id}>
             <StateBadge state={s} />
@@ -25,8 +38,13 @@ export function StateTimeline({ run, audit }: { run: RunJson; audit: readonly Au
             <span className="duration">
               {next ? `for ${formatDuration(end - Date.parse(s.timestamp))}` : `now, for ${formatDuration(end - Date.parse(s.timestamp))}`}
             </span>
-            {resume ? <ResumedBy entry={resume} /> : <CausedBy state={s} />}
+            {resume ? <ResumedBy entry={resume} /> : reject ? <RejectedBy entry={reject} /> : <CausedBy state={s} />}
             {s.message ? <p className="state-message">{s.message}</p> : null}
+            {approvals.map((a) => (
+              <p className="cause approval" key={`${a.by.principal}/${a.at}`}>
+                Approved by {a.by.principal} {channelPhrase(a.by.channel)} at <time dateTime={a.at}>{formatClock(a.at)}</time>
+              </p>
+            ))}
           </li>
         );
       })}
@@ -37,6 +55,15 @@ export function StateTimeline({ run, audit }: { run: RunJson; audit: readonly Au
 function CausedBy({ state }: { state: StateJson }) {
   const cause = causeOf(state);
   return cause ? <p className="cause">by {cause}</p> : null;
+}
+
+/** "Rejected by alice in the web UI at 10:42"; the reason is the state's message, shown under it. */
+function RejectedBy({ entry }: { entry: AuditEntryJson }) {
+  return (
+    <p className="cause">
+      Rejected by {entry.principal} {channelPhrase(entry.channel)} at <time dateTime={entry.time}>{formatClock(entry.time)}</time>
+    </p>
+  );
 }
 
 /** "Resumed by alice in the web UI at 10:42 with {…}", the input cut to one line (all of it a click away). */

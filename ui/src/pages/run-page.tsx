@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
-import { cancelRun, getRun, isFinalState, runEventsUrl, suspendRun, type RunJson } from "../api.ts";
+import { cancelRun, getRun, isFinalState, rejectRun, resumeRun, runEventsUrl, suspendRun, type RunJson } from "../api.ts";
+import { recordedText, refusalText } from "../approval-text.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { LiveIndicator } from "../components/live-indicator.tsx";
 import { PausePanel, preloadResumeForm } from "../components/pause-panel.tsx";
@@ -118,16 +119,21 @@ export function RunPage({ runId }: { runId: string }) {
         </p>
       ) : null}
 
-      {run.pause && (run.actions.resume || (readOnly && run.state?.type === "PAUSED")) ? (
+      {/* Every reader sees the pause; who may not decide it is told why (a read-only key, below). */}
+      {run.pause && run.state?.type === "PAUSED" ? (
         <PausePanel
           key={`${run.id}/${run.pause.key}`}
           run={run}
           pause={run.pause}
-          canResume={run.actions.resume}
-          onResumed={(r) => {
-            show(r);
+          offer={run.actions}
+          refusal={readOnly ? undefined : refusalText(run.myDecision, run.pause, session?.name)}
+          decide={{ resume: (input) => resumeRun(run.id, input), reject: (reason) => rejectRun(run.id, reason) }}
+          onDecided={(outcome) => {
+            show(outcome.run);
             audit.refresh();
-            setNotice("Resumed.");
+            setNotice(
+              outcome.kind === "resumed" ? "Resumed." : outcome.kind === "rejected" ? "Rejected." : recordedText(outcome.run.pause),
+            );
             setActionError(undefined);
           }}
         />

@@ -520,7 +520,7 @@ describe("web UI (Chromium)", () => {
     await assertUnchanged(server, run);
   });
 
-  test("a key that may only read sees runs and their pause, but is offered no Resume, Suspend or Cancel", async () => {
+  test("a key that may only read sees runs and their pause, but is offered no Resume, Reject, Suspend or Cancel", async () => {
     const { secret } = await server.keys.createKey({ name: "auditor", scopes: ["runs:read"] });
     const run = await pausedRun(server, { key: "look-only" }, { withDeployment: true });
     const { page } = await open(`/runs/${run.id}`, {}, secret);
@@ -528,10 +528,11 @@ describe("web UI (Chromium)", () => {
     await page.getByRole("banner").getByText("Signed in as auditor").waitFor();
     await page.getByRole("region", { name: "Paused, waiting to be resumed" }).getByText("look-only").waitFor();
     await page.getByText("may read runs but not resume, suspend or cancel them").waitFor();
-    for (const name of ["Resume", "Suspend", "Cancel run"]) assert.equal(await page.getByRole("button", { name }).count(), 0, name);
+    for (const name of ["Resume", "Reject", "Suspend", "Cancel run"])
+      assert.equal(await page.getByRole("button", { name }).count(), 0, name);
     // The run's JSON says the same to this caller, and the server refuses what is not offered.
     const json = await page.evaluate<{ actions: Record<string, boolean> }>(`fetch("/api/runs/${run.id}").then((r) => r.json())`);
-    assert.deepEqual(json.actions, { resume: false, suspend: false, cancel: false });
+    assert.deepEqual(json.actions, { resume: false, reject: false, suspend: false, cancel: false });
     const refused = await page.evaluate<{ status: number; reason: string }>(`fetch("/api/session").then((r) => r.json()).then((s) =>
       fetch("/api/runs/${run.id}/resume", { method: "POST", headers: { "content-type": "application/json", "x-flowgate-csrf": s.csrfToken }, body: "{}" }))
       .then(async (r) => ({ status: r.status, reason: (await r.json()).reason }))`);

@@ -1,8 +1,9 @@
-/** `flowgate runs …`: list, inspect, resume, suspend, cancel and watch flow runs. */
+/** `flowgate runs …`: list, inspect, resume (approve), reject, suspend, cancel and watch flow runs; list and revoke resume links. */
 import { readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { isFinalStateType, StateType, type JsonObject } from "../types.js";
 import { cliContext, type CliContext } from "./context.js";
+import { approvalDetails, linksTable, resumeOutcome } from "./approval-format.js";
 import { CliError, ExitCode } from "./errors.js";
 import { eventLine, runDetails, runsTable, stateLabel } from "./format.js";
 
@@ -71,7 +72,7 @@ async function readInput(opts: { input?: string; inputFile?: string }): Promise<
 }
 
 export function runsCommand(program: Command): Command {
-  const runs = program.command("runs").description("list, inspect, resume, suspend, cancel and watch flow runs");
+  const runs = program.command("runs").description("list, inspect, resume (approve), reject, suspend, cancel and watch flow runs");
 
   runs
     .command("ls")
@@ -79,37 +80,90 @@ export function runsCommand(program: Command): Command {
     .option("--state <types...>", "only runs in these states (e.g. paused, running; comma-separated or repeated)")
     .option("--flow <name>", "only runs of this flow")
     .option("--limit <n>", "at most this many runs (1-1000)", "20")
-    .action(async (opts: { state?: string[]; flow?: string; limit: string }, cmd: Command) =>
+    .option("--awaiting-me", "only paused runs this key may approve or reject now and has not approved yet")
+    .action(async (opts: { state?: string[]; flow?: string; limit: string; awaitingMe?: boolean }, cmd: Command) =>
       withContext(cmd, async (ctx, signal) => {
-        const { flowRuns } = await ctx
-          .client()
-          .listFlowRuns({ stateTypes: parseStates(opts.state ?? []), flowName: opts.flow, pageSize: parseLimit(opts.limit) }, { signal });
+        const { flowRuns } = await ctx.client().listFlowRuns(
+          {
+            stateTypes: parseStates(opts.state ?? []),
+            flowName: opts.flow,
+            pageSize: parseLimit(opts.limit),
+            awaitingMe: opts.awaitingMe === true,
+          },
+          { signal },
+        );
         ctx.print(() => runsTable(flowRuns, ctx.color), flowRuns);
       }),
     );
 
   runs
     .command("inspect")
-    .description("show a run: state, and while paused its key, expiry, description and input schema")
+    .description("show a run: state, and while paused its key, expiry, description, input schema and approvals")
     .argument("<id>", "flow run id")
     .action(async (id: string, _opts: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, signal) => {
         const run = await ctx.client().getFlowRun(id, { signal });
-        ctx.print(() => runDetails(run, ctx.color), run);
+        ctx.print(() => [runDetails(run, ctx.color), ...approvalDetails(run)].join("\n"), run);
       }),
     );
 
   runs
     .command("resume")
-    .description("resume a paused run, with input validated against the pause's schema")
+    .description(
+      "resume a paused run, with input validated against the pause's schema; with an approval policy this approves it, " +
+        'and the run resumes once enough approvers have (until then it prints e.g. "1 of 2 approvals")',
+    )
     .argument("<id>", "flow run id")
     .addOption(new Option("--input <json>", "run input as a JSON object").conflicts("inputFile"))
     .option("--input-file <file>", "read the run input (a JSON object) from a file")
-    .action(async (id: string, opts: { input?: string; inputFile?: string }, cmd: Command) =>
+    .option("--token <token>", "a resume link's token, in place of an API key (acts as the link's approver; good for one decision)")
+    .action(async (id: string, opts: { input?: string; inputFile?: string; token?: string }, cmd: Command) =>
       withContext(cmd, async (ctx, signal) => {
         const input = await readInput(opts);
-        const run = await ctx.client().resumeFlowRun(id, input, { signal });
-        ctx.print(() => `Resumed ${run.name} (${run.id}): ${stateLabel(run.state, ctx.color)}`, run);
+        const run = await ctx.client().resumeFlowRun(id, input, { signal, resumeToken: opts.token });
+        ctx.print(() => resumeOutcome(run, ctx.color), run);
+      }),
+    );
+
+  runs
+    .command("reject")
+    .description(
+      "reject a paused run, whatever its quorum: a waiting flow gets PauseRejectedError; a suspended run ends FAILED " +
+        '"Rejected by <you>: <reason>"',
+    )
+    .argument("<id>", "flow run id")
+    .requiredOption("--reason <text>", "why (shown to the flow and in the run's state; at most 2,000 characters)")
+    .option("--token <token>", "a resume link's token, in place of an API key (acts as the link's approver; good for one decision)")
+    .action(async (id: string, opts: { reason: string; token?: string }, cmd: Command) =>
+      withContext(cmd, async (ctx, signal) => {
+        const run = await ctx.client().rejectFlowRun(id, opts.reason, { signal, resumeToken: opts.token });
+        const message = run.state?.message ? ` - ${run.state.message}` : "";
+        ctx.print(() => `Rejected ${run.name} (${run.id}): ${stateLabel(run.state, ctx.color)}${message}`, run);
+      }),
+    );
+
+  runs
+    .command("links")
+    .description("list a run's resume links: whom each is for and whether it was used or revoked (never their tokens)")
+    .argument("<id>", "flow run id")
+    .action(async (id: string, _opts: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx, signal) => {
+        const links = await ctx.client().listResumeLinks(id, { signal });
+        ctx.print(() => linksTable(links), links);
+      }),
+    );
+
+  runs
+    .command("revoke-link")
+    .description("revoke one resume link: it is refused from then on")
+    .argument("<link-id>", "resume link id (from `flowgate runs links`)")
+    .action(async (linkId: string, _opts: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx, signal) => {
+        const link = await ctx.client().revokeResumeLink(linkId, { signal });
+        ctx.print(
+          () => `Revoked resume link ${link.id} (${link.approver ? `for ${link.approver}` : "shared"}) of run ${link.flowRunId}`,
+          link,
+        );
       }),
     );
 

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { STORE_COMPATS, type StoreCompat } from "./store/compat/strategy.js";
+import { DEFAULT_LOG_CAPS, DEFAULT_LOG_RETENTION_DAYS, MIN_LOG_LINES_PER_RUN } from "./domain/run-logs.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -69,6 +70,20 @@ const schema = z.object({
     .max(7 * 24 * 3600)
     .default(24 * 3600),
   FLOWGATE_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
+  FLOWGATE_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(DEFAULT_LOG_RETENTION_DAYS),
+  FLOWGATE_LOG_MAX_LINES_PER_RUN: z.coerce
+    .number()
+    .int()
+    .min(MIN_LOG_LINES_PER_RUN)
+    .max(100_000_000)
+    .default(DEFAULT_LOG_CAPS.maxLinesPerRun),
+  FLOWGATE_LOG_MAX_BYTES_PER_RUN: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .max(1024 * 1024 * 1024 * 1024)
+    .default(DEFAULT_LOG_CAPS.maxBytesPerRun),
+  FLOWGATE_LOG_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(100),
 });
 
 /** ui/dist of this repository, from server/src or server/dist alike. */
@@ -121,6 +136,12 @@ export interface Config {
   webhookRetryWindowMs: number;
   /** How often each server looks for due deliveries it was not told of (another server's, retries, reminders). */
   webhookPollMs: number;
+  /** Run logs: kept this long after they were written, and per run at most these many lines and bytes (the oldest go first). */
+  logRetentionMs: number;
+  logMaxLinesPerRun: number;
+  logMaxBytesPerRun: number;
+  /** How often each server reads the other servers' log notices, for its live log streams. */
+  logPollMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -188,6 +209,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookRetryBaseMs: c.FLOWGATE_WEBHOOK_RETRY_BASE_MS,
     webhookRetryWindowMs: c.FLOWGATE_WEBHOOK_RETRY_WINDOW_SECONDS * 1000,
     webhookPollMs: c.FLOWGATE_WEBHOOK_POLL_MS,
+    logRetentionMs: c.FLOWGATE_LOG_RETENTION_DAYS * 24 * 3600 * 1000,
+    logMaxLinesPerRun: c.FLOWGATE_LOG_MAX_LINES_PER_RUN,
+    logMaxBytesPerRun: c.FLOWGATE_LOG_MAX_BYTES_PER_RUN,
+    logPollMs: c.FLOWGATE_LOG_POLL_MS,
   };
 }
 

@@ -3,7 +3,10 @@ import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { DeploymentService } from "./app/deployment-service.js";
 import { ExpiryScheduler } from "./app/expiry-scheduler.js";
-import { startHousekeeping } from "./app/housekeeping.js";
+import { DEFAULT_HOUSEKEEPING, startHousekeeping } from "./app/housekeeping.js";
+import { LogHub } from "./app/log-hub.js";
+import { RunLogService } from "./app/log-service.js";
+import { logHandlers } from "./rpc/log-handlers.js";
 import { FlowRunInputService } from "./app/flow-run-input-service.js";
 import { RunEventHub } from "./app/run-event-hub.js";
 import { RunService } from "./app/run-service.js";
@@ -146,9 +149,17 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       logger,
       rescanIntervalMs: EXPIRY_RESCAN_MS,
     });
+    const logHub = new LogHub(store.logs.notices, { pollIntervalMs: config.logPollMs, logger });
+    const runLogs = new RunLogService(ctx, logHub, {
+      caps: { maxLinesPerRun: config.logMaxLinesPerRun, maxBytesPerRun: config.logMaxBytesPerRun },
+    });
     await hub.start();
+    await logHub.start();
     await scheduler.start();
-    const stopHousekeeping = startHousekeeping(store, logger);
+    const stopHousekeeping = startHousekeeping(store, logger, {
+      ...DEFAULT_HOUSEKEEPING,
+      logs: { retentionMs: config.logRetentionMs, trimExpired: (cutoff) => runLogs.trimExpired(cutoff) },
+    });
     dispatcher.start();
 
     const streams = new RunStreams(ctx);
@@ -175,6 +186,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       sessions,
       sessionCookie,
       storeUp: () => storeHealth.isUp(),
+      logs: runLogs,
     });
     const routes = new Set(router.patterns());
     const httpHost = config.httpAddress.slice(0, config.httpAddress.lastIndexOf(":"));
@@ -209,6 +221,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
         new WebhookService(store.webhooks, store.webhookDeliveries, () => outbox.invalidate()),
         (actor, facts) => recordAudit(ctx, actor, facts),
       ),
+      logs: logHandlers(adapter, runLogs),
       // Room for an input at the limit plus the rest of the message; larger requests fail in grpc-js.
       maxMessageBytes: Math.max(4 * 1024 * 1024, config.maxInputBytes * 4),
       tls,
@@ -236,6 +249,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       scheduler.stop();
       await dispatcher.stop();
       await hub.stop();
+      await logHub.stop();
       await store.close();
       throw err;
     }
@@ -260,6 +274,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
         scheduler.stop();
         await dispatcher.stop();
         await hub.stop();
+        await logHub.stop();
         await store.close();
         await embedded?.stop();
       },

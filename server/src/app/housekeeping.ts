@@ -9,6 +9,8 @@ export interface HousekeepingOptions {
   requestRetentionMs: number;
   /** How long webhook deliveries that ended (delivered, failed, dropped) stay listed with their attempts. */
   deliveryRetentionMs: number;
+  /** Run logs' retention: batches written before now - retentionMs are removed (log-service.ts). */
+  logs?: { retentionMs: number; trimExpired(cutoff: Date): Promise<number> };
 }
 
 export const DEFAULT_HOUSEKEEPING: HousekeepingOptions = {
@@ -26,6 +28,10 @@ export function startHousekeeping(store: Store, logger: Logger, opts: Housekeepi
     await store.trimWriteGuards(new Date(now - opts.eventRetentionMs));
     await store.requests.deleteOlderThan(new Date(now - opts.requestRetentionMs));
     await store.webhookDeliveries.deleteEndedBefore(new Date(now - opts.deliveryRetentionMs));
+    // Log notices only wake other servers' watches, like events: kept as long.
+    await store.logs.notices.deleteOlderThan(new Date(now - opts.eventRetentionMs));
+    const logLines = opts.logs ? await opts.logs.trimExpired(new Date(now - opts.logs.retentionMs)) : 0;
+    if (logLines > 0) logger.debug({ logLines }, "removed run logs past their retention");
     if (events > 0) logger.debug({ events }, "trimmed the event feed");
   };
   const timer = setInterval(() => {

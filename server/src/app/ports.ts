@@ -9,6 +9,7 @@ import type { TaskRun } from "../domain/task-run.js";
 import type { ApiKeyRecord } from "../domain/access.js";
 import type { AuditEvent } from "../domain/audit.js";
 import type { WebhookDeliveryStore, WebhookStore } from "./webhook-ports.js";
+import type { LogStores } from "./log-ports.js";
 
 export type TaskRunRecord = TaskRun;
 
@@ -240,6 +241,8 @@ export interface Store {
   readonly audit: AuditStore;
   readonly sessions: SessionStore;
   readonly resumeLinks: ResumeLinkStore;
+  /** Run logs (log-ports.ts). */
+  readonly logs: LogStores;
   /** The compatibility strategy the store was opened with ("mongodb", "ferretdb"), for logs. */
   readonly strategy: string;
   /** Drops bookkeeping of version-guarded writes older than the cutoff (some strategies keep none). */

@@ -15,6 +15,8 @@ import { readJsonBody } from "./request-body.js";
 import { Router, type RouteContext } from "./router.js";
 import type { SessionCookie } from "./session-cookie.js";
 import { addSessionRoutes } from "./session-routes.js";
+import { addLogRoutes } from "./log-routes.js";
+import type { RunLogService } from "../app/log-service.js";
 import { SseStream } from "./sse.js";
 import {
   auditEventToJson,
@@ -39,6 +41,8 @@ export interface ApiDeps {
   sessionCookie: SessionCookie;
   /** Whether the store answers; `/api/health` reports 503 while it does not. */
   storeUp: () => boolean;
+  /** Run logs (log-routes.ts). */
+  logs: RunLogService;
 }
 
 /**
@@ -184,6 +188,7 @@ export function apiRouter(d: ApiDeps): Router {
       }
       return "streamed";
     });
+  addLogRoutes(router, { logs: d.logs });
   return addSessionRoutes(router, {
     sessions: d.sessions,
     cookie: d.sessionCookie,

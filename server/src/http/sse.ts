@@ -31,11 +31,12 @@ export class SseStream {
     this.timer = setInterval(() => this.res.write(": keep-alive\n\n"), KEEP_ALIVE_MS);
   }
 
-  send(event: string, data: unknown): void {
+  /** With an `id`, a browser's EventSource reconnects with it as Last-Event-ID. */
+  send(event: string, data: unknown, id?: string): void {
     this.open();
     if (this.res.writableEnded || this.res.destroyed) return;
     // JSON.stringify never emits raw newlines, so the data is always one `data:` line.
-    this.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.res.write(`${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   end(): void {

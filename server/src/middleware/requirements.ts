@@ -48,6 +48,10 @@ export const GRPC_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   "flowgate.v1.WebhookService/ListWebhooks": "admin",
   "flowgate.v1.WebhookService/DeleteWebhook": "admin",
   "flowgate.v1.WebhookService/ListWebhookDeliveries": "admin",
+  // A flow writes its own run's logs; reading them is reading the run.
+  "flowgate.v1.LogService/CreateLogs": "runs:write",
+  "flowgate.v1.LogService/ListLogs": "runs:read",
+  "flowgate.v1.LogService/WatchLogs": "runs:read",
 };
 
 /** HTTP API routes by "METHOD /pattern". Paths outside /api/ (the web UI's files) are public. */
@@ -57,6 +61,8 @@ export const HTTP_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   "GET /api/runs/:id": "runs:read",
   "GET /api/runs/:id/inputs": "runs:read",
   "GET /api/runs/:id/audit": "runs:read",
+  "GET /api/runs/:id/logs": "runs:read",
+  "GET /api/runs/:id/logs/events": "runs:read",
   "POST /api/runs/:id/resume": "runs:resume",
   "POST /api/runs/:id/reject": "runs:resume",
   // A resume link's page and its two decisions: the token in the path is the credential.

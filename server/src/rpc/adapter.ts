@@ -67,13 +67,24 @@ export class HandlerAdapter {
     };
   }
 
-  serverStream<Req, Res>(method: string, fn: (req: Req, ctx: CallContext, send: (res: Res) => void) => Promise<void>) {
+  /**
+   * `send` returns false when the stream's buffer is full; a handler that can produce a lot then
+   * awaits `drained()` (it resolves once the client has read enough, or at once if the call ended).
+   */
+  serverStream<Req, Res>(
+    method: string,
+    fn: (req: Req, ctx: CallContext, send: (res: Res) => boolean, drained: () => Promise<void>) => Promise<void>,
+  ) {
     return (call: ServerWritableStream<Req, Res>): void => {
       const { ctx, done } = this.open(call, method);
-      const send = (res: Res): void => {
-        if (!ctx.signal.aborted) call.write(res);
-      };
-      this.chain(ctx, () => fn(decoded(call.request, ctx), ctx, send))
+      const send = (res: Res): boolean => !ctx.signal.aborted && call.write(res);
+      const drained = (): Promise<void> =>
+        new Promise((resolve) => {
+          if (ctx.signal.aborted || !call.writableNeedDrain) return resolve();
+          call.once("drain", () => resolve());
+          ctx.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+      this.chain(ctx, () => fn(decoded(call.request, ctx), ctx, send, drained))
         .then(
           () => {
             if (!call.cancelled) call.end();

@@ -20,6 +20,7 @@ import { KeyServiceService, type KeyServiceServer } from "@flowgate/contract/flo
 import { AuditServiceService, type AuditServiceServer } from "@flowgate/contract/flowgate/v1/audit_service.js";
 import { RunServiceService, type RunServiceServer } from "@flowgate/contract/flowgate/v1/run_service.js";
 import { WebhookServiceService, type WebhookServiceServer } from "@flowgate/contract/flowgate/v1/webhook_service.js";
+import { LogServiceService, type LogServiceServer } from "@flowgate/contract/flowgate/v1/log_service.js";
 import { UndecodableRequest } from "./adapter.js";
 import { domainErrorStatus } from "./status.js";
 
@@ -37,6 +38,7 @@ const SERVICES = [
   "flowgate.v1.KeyService",
   "flowgate.v1.AuditService",
   "flowgate.v1.WebhookService",
+  "flowgate.v1.LogService",
 ];
 
 /** Every Flowgate service definition the server serves (the access table must cover each method). */
@@ -46,6 +48,7 @@ export const SERVICE_DEFINITIONS = [
   KeyServiceService,
   AuditServiceService,
   WebhookServiceService,
+  LogServiceService,
 ] as const;
 
 export async function startGrpcServer(opts: {
@@ -55,6 +58,7 @@ export async function startGrpcServer(opts: {
   keys: KeyServiceServer;
   audit: AuditServiceServer;
   webhooks: WebhookServiceServer;
+  logs: LogServiceServer;
   maxMessageBytes: number;
   /** Serve over TLS (mTLS with a client CA); plaintext when undefined. */
   tls: TlsMaterial | undefined;
@@ -73,6 +77,7 @@ export async function startGrpcServer(opts: {
   server.addService(tolerantDecoding(KeyServiceService), opts.keys);
   server.addService(tolerantDecoding(AuditServiceService), opts.audit);
   server.addService(tolerantDecoding(WebhookServiceService), opts.webhooks);
+  server.addService(tolerantDecoding(LogServiceService), opts.logs);
 
   const serving: Record<string, "SERVING"> = Object.fromEntries([["", "SERVING"], ...SERVICES.map((s) => [s, "SERVING"] as const)]);
   const health = new HealthImplementation(serving);

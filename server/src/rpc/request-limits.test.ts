@@ -35,7 +35,10 @@ function requestType(method: string): DescMessage {
   return input;
 }
 
-/** A request of `method` with `value` at the proto path `field`, encoded by protobuf-es and decoded by ts-proto. */
+/**
+ * A request of `method` with `value` at the proto path `field`, encoded by protobuf-es and decoded by
+ * ts-proto. A list of messages on the way (CreateLogsRequest.logs) gets one item, holding the rest.
+ */
 function requestWith(method: string, field: string, value: unknown): unknown {
   const type = requestType(method);
   const init: Record<string, unknown> = {};
@@ -47,15 +50,32 @@ function requestWith(method: string, field: string, value: unknown): unknown {
     assert.ok(f, `${desc.typeName} has no field ${name}`);
     if (i === names.length - 1) at[f.localName] = value;
     else {
-      assert.ok(f.fieldKind === "message");
+      assert.ok(f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message"));
       const inner: Record<string, unknown> = {};
-      at[f.localName] = inner;
+      at[f.localName] = f.fieldKind === "list" ? [inner] : inner;
       at = inner;
       desc = f.message;
     }
   });
   const bytes = toBinary(type, create(type, init as never));
   return decoders.get(method)!(Buffer.from(bytes));
+}
+
+/** The path a refusal names for `field` of a request made by requestWith: "logs.message" is "logs.0.message". */
+function refusedPath(method: string, field: string): string {
+  let desc: DescMessage = requestType(method);
+  return field
+    .split(".")
+    .map((name) => {
+      const f = desc.fields.find((x) => x.name === name)!;
+      if (f.fieldKind === "list" && f.listKind === "message") {
+        desc = f.message;
+        return `${name}.0`;
+      }
+      if (f.fieldKind === "message") desc = f.message;
+      return name;
+    })
+    .join(".");
 }
 
 function refusal(method: string, request: unknown): InvalidArgumentError | undefined {
@@ -121,9 +141,10 @@ test("each string field: its limit in characters passes, one more is refused nam
     const err = refusal(method, requestWith(method, b.field, "x".repeat(max + 1)));
     assert.ok(err, `${b.path} over its limit`);
     assert.equal(err.reason, "INVALID_ARGUMENT");
-    assert.deepEqual(err.violations, [{ field: b.field, description: `must be at most ${max} characters` }]);
+    const field = refusedPath(method, b.field);
+    assert.deepEqual(err.violations, [{ field, description: `must be at most ${max} characters` }]);
     const what = b.limit.what ? ` for ${b.limit.what}` : "";
-    assert.equal(err.message, `${b.field} is ${max + 1} characters long; the limit is ${max}${what}.`);
+    assert.equal(err.message, `${field} is ${max + 1} characters long; the limit is ${max}${what}.`);
   }
 });
 
@@ -133,7 +154,8 @@ test("each list field: too many items, and a string item too long, are refused n
     const method = b.path.slice(0, b.path.length - b.field.length - 1);
     const list = requestType(method).fields.find((f) => f.name === b.field);
     const isEnum = list?.fieldKind === "list" && list.listKind === "enum";
-    const item = isEnum ? 1 : "a";
+    const isMessage = list?.fieldKind === "list" && list.listKind === "message";
+    const item = isEnum ? 1 : isMessage ? {} : "a";
     const err = refusal(method, requestWith(method, b.field, Array(b.limit.maxItems + 1).fill(item)));
     assert.deepEqual(err?.violations, [{ field: b.field, description: `must have at most ${b.limit.maxItems} items` }], b.path);
     assert.equal(refusal(method, requestWith(method, b.field, Array(b.limit.maxItems).fill(item))), undefined, b.path);

@@ -137,6 +137,20 @@ export const FIELD_LIMITS: Readonly<Record<string, FieldLimit>> = {
   "ListAuditEventsRequest.flow_run_id": ID,
   "ListAuditEventsRequest.principal": PRINCIPAL,
   "ListAuditEventsRequest.page_token": PAGE_TOKEN,
+
+  // LogService. Messages and logger names over their limits (run-logs.ts) are cut, not refused:
+  // these bounds only refuse what no client sends (the whole request is bounded by the message size).
+  "CreateLogsRequest.flow_run_id": ID,
+  "CreateLogsRequest.logs": { kind: "list", maxItems: 1_000 },
+  "CreateLogsRequest.request_id": REQUEST_ID,
+  "LogRecord.task_run_id": ID,
+  "LogRecord.message": text(1_000_000, "a log message (one over 16,000 characters is stored cut to that)"),
+  "LogRecord.logger": text(4_096),
+  "ListLogsRequest.flow_run_id": ID,
+  "ListLogsRequest.task_run_id": ID,
+  "ListLogsRequest.page_token": PAGE_TOKEN,
+  "WatchLogsRequest.flow_run_id": ID,
+  "WatchLogsRequest.task_run_id": ID,
 };
 
 /** JSON (bounded by json-limits.ts) and Timestamps: nothing for this module to bound. */

@@ -23,6 +23,10 @@ export const COLLECTIONS = {
   webhooks: "webhooks",
   /** The webhooks' outbox: one document per delivery, with its attempts (see webhook-deliveries.ts). */
   webhookDeliveries: "webhook_deliveries",
+  /** Run logs: batches by (run, number), one head per run, and the servers' notice feed (see run-logs.ts). */
+  runLogs: "run_logs",
+  runLogHeads: "run_log_heads",
+  runLogNotices: "run_log_notices",
 } as const;
 
 const INDEXES: Record<string, IndexDescription[]> = {
@@ -60,6 +64,9 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { status: 1, nextAttemptAt: 1 }, name: "status_next_attempt" },
     { key: { webhookId: 1, createdAt: -1 }, name: "webhook_created_at" },
   ],
+  // Batches are read and written by `_id` ("<run id>/<number>") alone: no other index.
+  [COLLECTIONS.runLogHeads]: [{ key: { firstAt: 1 }, name: "first_at" }],
+  [COLLECTIONS.runLogNotices]: [{ key: { at: 1 }, name: "at" }],
 };
 
 export async function ensureSchema(db: Db): Promise<void> {

@@ -10,6 +10,7 @@ import { FlowRunInputRepository } from "./flow-run-inputs.js";
 import { FlowRunRepository } from "./flow-runs.js";
 import { RequestLog } from "./requests.js";
 import { ResumeLinkRepository } from "./resume-links.js";
+import { LogNoticeFeed, RunLogRepository } from "./run-logs.js";
 import { SessionRepository } from "./sessions.js";
 import { reportingUnavailable } from "./store-errors.js";
 import { TaskRunRepository } from "./task-runs.js";
@@ -54,6 +55,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       audit: reportingUnavailable(new AuditLog(db)),
       sessions: reportingUnavailable(new SessionRepository(db)),
       resumeLinks: reportingUnavailable(new ResumeLinkRepository(db)),
+      logs: { batches: reportingUnavailable(new RunLogRepository(db)), notices: reportingUnavailable(new LogNoticeFeed(db)) },
       strategy: strategy.name,
       trimWriteGuards: (cutoff) => strategy.trimWriteGuards(cutoff),
       ping: async () => {

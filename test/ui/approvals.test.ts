@@ -92,6 +92,22 @@ describe("approvals in the web UI (Chromium)", () => {
     return page.getByRole("region", { name: "State timeline" });
   }
 
+  /** The header's "Awaiting me" count, once it is known. */
+  async function headerCount(page: Page): Promise<number> {
+    const count = page.getByRole("navigation", { name: "Site" }).locator(".count");
+    await count.waitFor({ timeout: WAIT_MS });
+    return Number(await count.textContent());
+  }
+
+  /** Waits until the header's count is `expected` (it follows the streams the page has open). */
+  async function headerCountBecomes(page: Page, expected: number): Promise<void> {
+    await eventually(
+      `the header's count becomes ${expected}`,
+      async () => ((await headerCount(page)) === expected ? true : undefined),
+      WAIT_MS,
+    );
+  }
+
   /** The header's count and the rows of the Awaiting me page, once both show the same answer. */
   async function awaitingRows(page: Page): Promise<string[]> {
     return eventually(
@@ -145,6 +161,16 @@ describe("approvals in the web UI (Chromium)", () => {
     rows = await awaitingRows(page);
     assert.equal(rows.length, listed);
     assert.equal(await ui!.sameDocument(), true, "the list and count updated in place");
+
+    // On the runs list the count follows the list's own stream: a new pause naming alice counts at once.
+    const runsPage = await open("/", keys.alice);
+    await runsPage.getByRole("status", { name: "Updates: Live" }).waitFor({ timeout: WAIT_MS });
+    await ui!.markDocument();
+    const counted = await headerCount(runsPage);
+    assert.equal(counted, listed);
+    await approvalPause({ approvers: ["alice"] });
+    await headerCountBecomes(runsPage, counted + 1);
+    assert.equal(await ui!.sameDocument(), true);
 
     // dave is named by neither: neither run is his to decide.
     const davePage = await open("/awaiting", keys.dave);
@@ -221,7 +247,9 @@ describe("approvals in the web UI (Chromium)", () => {
     const { run } = await approvalPause({ approvers: ["alice", "bob"], required: 2 });
     const page = await open(`/runs/${run.id}`, keys.alice);
     const pause = pauseRegion(page);
-    await pause.getByRole("button", { name: "Resume" }).click({ timeout: WAIT_MS });
+    await pause.getByRole("button", { name: "Resume" }).waitFor({ timeout: WAIT_MS });
+    const counted = await headerCount(page);
+    await pause.getByRole("button", { name: "Resume" }).click();
     await page.getByRole("dialog", { name: "Resume this run?" }).getByRole("button", { name: "Resume" }).click();
     await page.getByRole("status").filter({ hasText: "Your approval is recorded: 1 of 2" }).waitFor({ timeout: WAIT_MS });
     await pause.getByText("You (alice) approved this pause already; it waits for the other approvals.").waitFor({ timeout: WAIT_MS });
@@ -230,6 +258,8 @@ describe("approvals in the web UI (Chromium)", () => {
     await timeline(page)
       .getByText(/^Approved by alice in the web UI at /)
       .waitFor({ timeout: WAIT_MS });
+    // Approved by her, the run no longer awaits her: the header's count follows the run page's stream.
+    await headerCountBecomes(page, counted - 1);
     const after = await getRun(server, run.id);
     assert.equal(after.state?.type, StateType.STATE_TYPE_PAUSED);
     assert.deepEqual(

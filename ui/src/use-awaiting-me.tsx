@@ -1,31 +1,37 @@
 /**
  * The paused runs the signed-in principal may decide now (GET /api/runs?awaiting=me), for the header's
- * count and the "Awaiting me" page: read once, then again whenever a run enters, changes in or leaves
- * PAUSED (the server's event stream of paused runs), so both stay current without polling.
+ * count and the "Awaiting me" page: read once, then again whenever a stream the page has open reports
+ * a run entering, changing in or leaving PAUSED (RUN_EVENT), and when the tab comes back into view.
+ * No stream of its own: the "Awaiting me" page opens one of paused runs, the runs list follows every
+ * run, a run's page its run.
  */
 import { createContext, useContext, useEffect, useRef, useState } from "react";
-import { allEventsUrl, listAwaitingMe, type RunJson } from "./api.ts";
-import { useEventStream, type StreamStatus } from "./use-event-stream.ts";
+import { listAwaitingMe, type RunJson, type WatchEventJson } from "./api.ts";
+import { RUN_EVENT } from "./use-event-stream.ts";
 
 export interface AwaitingMe {
   /** Newest pause first; undefined until the first answer. */
   runs: RunJson[] | undefined;
   /** The last read's refusal or failure, if it failed (the runs shown are then the previous answer's). */
   error: string | undefined;
-  status: StreamStatus;
+  /** Reads the list again (the Awaiting me page, when its stream (re)connects). */
+  reload: () => void;
 }
 
-const NOTHING: AwaitingMe = { runs: undefined, error: undefined, status: "connecting" };
+const NOTHING: AwaitingMe = { runs: undefined, error: undefined, reload: () => undefined };
 
 export function useAwaitingMeState(enabled: boolean): AwaitingMe {
   const [answer, setAnswer] = useState<{ runs: RunJson[] | undefined; error: string | undefined }>({ runs: undefined, error: undefined });
   const reload = useRef<() => void>(() => undefined);
+  // One function for the page's lifetime, whichever read it starts.
+  const stableReload = useRef(() => reload.current()).current;
 
   useEffect(() => {
     setAnswer({ runs: undefined, error: undefined });
     if (!enabled) return;
     const controller = new AbortController();
-    // One read at a time; changes that arrive meanwhile ask for one more read after it, not one each.
+    // One read at a time; changes that arrive meanwhile (a stream's first events describe every run
+    // it follows) ask for one more read after it, not one each.
     let reading = false;
     let again = false;
     const read = async (): Promise<void> => {
@@ -49,26 +55,26 @@ export function useAwaitingMeState(enabled: boolean): AwaitingMe {
         reading = false;
       }
     };
+    const onRunEvent = (e: Event): void => {
+      const { run, previousState } = (e as CustomEvent<WatchEventJson>).detail;
+      if (run.state?.type === "PAUSED" || previousState?.type === "PAUSED") void read();
+    };
+    const onVisible = (): void => {
+      if (document.visibilityState === "visible") void read();
+    };
     reload.current = () => void read();
+    window.addEventListener(RUN_EVENT, onRunEvent);
+    document.addEventListener("visibilitychange", onVisible);
     void read();
     return () => {
       controller.abort();
       reload.current = () => undefined;
+      window.removeEventListener(RUN_EVENT, onRunEvent);
+      document.removeEventListener("visibilitychange", onVisible);
     };
   }, [enabled]);
 
-  // The stream's first events on each (re)connection describe every paused run as it is: one read
-  // when it opens covers them, and covers whatever changed while it was away.
-  const status = useEventStream(enabled ? allEventsUrl(["PAUSED"]) : undefined, (e) => {
-    if (!e.initial) reload.current();
-  });
-  const wasLive = useRef(false);
-  useEffect(() => {
-    if (status === "live" && !wasLive.current) reload.current();
-    wasLive.current = status === "live";
-  }, [status]);
-
-  return enabled ? { ...answer, status } : NOTHING;
+  return enabled ? { ...answer, reload: stableReload } : NOTHING;
 }
 
 /** Newest pause first (the run's creation breaks ties), so the decision waited on least long is on top. */

@@ -1,6 +1,14 @@
 import { useEffect, useRef, useState } from "react";
 import { getSession, type WatchEventJson } from "./api.ts";
 
+/**
+ * Fired on window with each event any page's stream receives (a CustomEvent whose detail is the
+ * WatchEventJson), so that what depends on runs elsewhere on the page (the header's "Awaiting me"
+ * count) follows the streams the page has open instead of opening one more: a browser keeps at most
+ * six connections to a server, and each open stream holds one.
+ */
+export const RUN_EVENT = "flowgate:run-event";
+
 /** "ended": the last event came (a run reached a final state); nothing more will, so nothing is followed. */
 export type StreamStatus = "connecting" | "live" | "reconnecting" | "failed" | "ended";
 
@@ -38,6 +46,7 @@ export function useEventStream(
     source.addEventListener("state", (m) => {
       const event = JSON.parse((m as MessageEvent<string>).data) as WatchEventJson;
       handler.current(event);
+      window.dispatchEvent(new CustomEvent<WatchEventJson>(RUN_EVENT, { detail: event }));
       if (last.current(event)) {
         // Closed before the server's end arrives, so no "error" (and no reconnection) follows.
         source.close();

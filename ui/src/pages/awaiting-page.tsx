@@ -1,12 +1,21 @@
+import { useEffect } from "react";
+import { allEventsUrl } from "../api.ts";
 import { progressText } from "../approval-text.ts";
 import { LiveIndicator } from "../components/live-indicator.tsx";
 import { Link } from "../router.tsx";
 import { formatDuration, useNow } from "../time.ts";
 import { useAwaitingMe } from "../use-awaiting-me.tsx";
+import { useEventStream } from "../use-event-stream.ts";
 
 /** /awaiting: the paused runs the signed-in principal may approve or reject now, newest pause first. */
 export function AwaitingPage() {
-  const { runs, error, status } = useAwaitingMe();
+  const { runs, error, reload } = useAwaitingMe();
+  // The paused runs' stream: each of its events (RUN_EVENT) has the list read again; and once more on
+  // every (re)connection, for what changed while it was away.
+  const status = useEventStream(allEventsUrl(["PAUSED"]), () => undefined);
+  useEffect(() => {
+    if (status === "live") reload();
+  }, [status, reload]);
   const now = useNow();
   return (
     <main>

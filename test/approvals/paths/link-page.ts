@@ -37,9 +37,11 @@ export async function rejectViaLinkPage(browser: Browser, url: string, reason: s
 
 /**
  * The link page as a row source for the every-path table (test/approvals/paths.ts's LinkPath shape):
- * the token alone names the run, and the page goes through the link routes.
+ * the token alone names the run, and the page goes through the link routes. `browser` may be a
+ * function, for a table built before its before() hook launches Chromium.
  */
-export function linkPagePath(browser: Browser) {
+export function linkPagePath(browserOrGetter: Browser | (() => Browser)) {
+  const browserOf = (): Browser => (typeof browserOrGetter === "function" ? browserOrGetter() : browserOrGetter);
   return {
     name: "link page (Chromium)",
     covers: ["GET /api/links/:token", "POST /api/links/:token/resume", "POST /api/links/:token/reject"] as readonly string[],
@@ -52,8 +54,8 @@ export function linkPagePath(browser: Browser) {
     ): Promise<LinkPageResult> => {
       const url = `http://${s.httpAddress}/approve/${token}`;
       return decision.kind === "approve"
-        ? approveOnLinkPage(browser, url, decision.input)
-        : rejectOnLinkPage(browser, url, decision.reason);
+        ? approveOnLinkPage(browserOf(), url, decision.input)
+        : rejectOnLinkPage(browserOf(), url, decision.reason);
     },
   };
 }

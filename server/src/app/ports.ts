@@ -3,7 +3,7 @@
  * interfaces and the store (server/src/store) implements them. Records are plain data; no document
  * shape, id field or driver type crosses this line.
  */
-import type { FlowRun, JsonObject } from "../domain/flow-run.js";
+import type { FlowRun, JsonObject, PauseRecord } from "../domain/flow-run.js";
 import type { State } from "../domain/states.js";
 import type { TaskRun } from "../domain/task-run.js";
 import type { ApiKeyRecord } from "../domain/access.js";
@@ -205,6 +205,12 @@ export interface AuditStore {
   listNewestFirst(filter: AuditFilter, beforeSeq: number, limit: number): Promise<AuditEvent[]>;
 }
 
+/** Ended pauses that left their run's document (FlowRun.pauses); each is final. */
+export interface EndedPauseStore {
+  put(flowRunId: string, pauses: readonly PauseRecord[]): Promise<void>;
+  get(flowRunId: string, key: string): Promise<PauseRecord | undefined>;
+}
+
 /** A resume link as stored: its token only as a hash. */
 export interface ResumeLinkRecord {
   /** SHA-256 of the token, hex. */
@@ -241,6 +247,7 @@ export interface Store {
   readonly audit: AuditStore;
   readonly sessions: SessionStore;
   readonly resumeLinks: ResumeLinkStore;
+  readonly endedPauses: EndedPauseStore;
   /** Run logs (log-ports.ts). */
   readonly logs: LogStores;
   /** The compatibility strategy the store was opened with ("mongodb", "ferretdb"), for logs. */

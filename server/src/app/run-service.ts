@@ -215,6 +215,11 @@ export class RunService {
                 // Readers of flow-run inputs see the schema no later than the PAUSED state; the resume
                 // itself reads the schema from the run, written in the same update as PAUSED.
                 before: async () => {
+                  // A key that fired long ago has left the run document for the archive; looked up after the
+                  // read this decision was made from, and ended pauses are archived before they leave the
+                  // document, so a fired key is always found in one or the other.
+                  const fired = await this.ctx.store.endedPauses.get(run.id, d.pause.key);
+                  if (fired) throw new FiredBefore(run, fired);
                   // Compiled only now, for a run that exists, may be paused and is about to be: a
                   // schema sent with any random run id costs the server nothing (the caller's scope
                   // was checked before the call got here).
@@ -232,6 +237,10 @@ export class RunService {
           );
           result = { ...result, links: issued };
         } catch (err) {
+          if (err instanceof FiredBefore) {
+            const { run, pause } = err;
+            return { run, alreadyFired: true, links: [], ...(pause.runInput ? { runInput: pause.runInput } : {}) };
+          }
           await this.ctx.store.inputs.deleteIfPresent(id, [...mirrored]).catch(() => undefined);
           throw err;
         }
@@ -483,6 +492,16 @@ export class RunService {
     } catch (err) {
       this.ctx.logger.error({ err, flowRunId, key }, "could not mirror the resume input into flow-run inputs");
     }
+  }
+}
+
+/** Raised inside a pause decision whose key turned out to have fired before: the call answers already_fired. */
+class FiredBefore extends Error {
+  constructor(
+    readonly run: FlowRun,
+    readonly pause: PauseRecord,
+  ) {
+    super("pause key fired before");
   }
 }
 

@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { ApprovalRecord, RejectionRecord } from "../domain/approval.js";
-import { currentPause, type FlowRun, type JsonObject } from "../domain/flow-run.js";
+import { currentPause, type FlowRun, type JsonObject, type PauseRecord } from "../domain/flow-run.js";
 import { isFinal, type State } from "../domain/states.js";
 import { requireId, requirePauseKey } from "../domain/validation.js";
 import type { AppContext } from "./context.js";
@@ -31,7 +31,11 @@ const MAX_WATCH_INITIAL = 500;
 /** How a pause has ended, seen from a process waiting on it; undefined while it is still pending. */
 export function waitOutcome(run: FlowRun, key: string): WaitEvent | undefined {
   const pause = run.pauses[key];
-  if (!pause) return undefined;
+  return pause ? outcomeOf(run, pause) : undefined;
+}
+
+function outcomeOf(run: FlowRun, pause: PauseRecord): WaitEvent | undefined {
+  const key = pause.key;
   switch (pause.status) {
     case "resumed":
       return {
@@ -118,7 +122,14 @@ export class RunStreams {
       if (!run) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${id} was not found.`);
       const key = requestedKey ?? currentPause(run)?.key;
       if (!key) throw new FailedPreconditionError("NOT_PAUSED", "The flow run is not paused; name the pause key to learn how it ended.");
-      if (!run.pauses[key]) throw new NotFoundError("PAUSE_NOT_FOUND", `Flow run ${id} has no pause with key "${key}".`);
+      if (!run.pauses[key]) {
+        // An ended pause that has left the run document: its outcome is final, so it is told at once.
+        const ended = await this.ctx.store.endedPauses.get(id, key);
+        const final = ended ? outcomeOf(run, ended) : undefined;
+        if (!final) throw new NotFoundError("PAUSE_NOT_FOUND", `Flow run ${id} has no pause with key "${key}".`);
+        if (!signal.aborted) send(final);
+        return;
+      }
 
       await new Promise<void>((resolve) => {
         let latest = run;

@@ -59,7 +59,19 @@ export interface FlowRun {
   runCount: number;
   /** Set by the resume of a suspend; the next RUNNING does not count as a new run. */
   resuming: boolean;
+  /**
+   * The pause the run waits in, if any, and the most recently ended one (what a retried resume, a late
+   * waiter and an expired pause's refusal need). Older ended pauses leave the run document for the
+   * store's archive of ended pauses, so a run that pauses in a loop keeps a document of constant size.
+   */
   pauses: Record<string, PauseRecord>;
+  /** How many pauses the run has made (the next default key is this plus one); absent on older runs. */
+  pauseCount?: number;
+  /**
+   * Set on a transition's next run only: ended pauses that leave `pauses` with this change. The store
+   * archives them before it stores the change, so an ended pause is always in one place or the other.
+   */
+  evictedPauses?: PauseRecord[];
   /** The states before the current one, oldest first, at most STATE_HISTORY_LIMIT: the UI's timeline. */
   stateHistory: PastState[];
   createdAt: Date;

@@ -90,7 +90,9 @@ export function decidePause(run: FlowRun, req: PauseRequest, clock: Clock): Paus
   };
   assertReminderBeforeExpiry(pause);
   const state = pausedState(run, pause, clock);
-  return { kind: "pause", pause, transition: transition(run, clock, { state, pauses: [pause] }) };
+  const next = transition(run, clock, { state, pauses: [pause] });
+  next.run.pauseCount = pauseCountOf(run) + 1;
+  return { kind: "pause", pause, transition: next };
 }
 
 /** Timeout fields: unset means the default, `noTimeout` means never; both at once is a mistake. */
@@ -171,11 +173,19 @@ function pausedState(run: FlowRun, pause: PauseRecord, clock: Clock): State {
   );
 }
 
-/** Keys default to "1", "2", … per run, like the SDK's counter. */
+/**
+ * Keys default to "1", "2", … per run, like the SDK's counter. Ended pauses may have left the run
+ * document (see FlowRun.pauses), so the count is kept with the run.
+ */
 export function nextPauseKey(run: FlowRun): string {
-  let n = Object.keys(run.pauses).length + 1;
+  let n = pauseCountOf(run) + 1;
   while (run.pauses[String(n)]) n++;
   return String(n);
+}
+
+/** Runs stored before the count was kept hold all their pauses in the document. */
+function pauseCountOf(run: FlowRun): number {
+  return run.pauseCount ?? Object.keys(run.pauses).length;
 }
 
 /**
@@ -485,12 +495,15 @@ interface TransitionParts {
 }
 
 function transition(run: FlowRun, clock: Clock, parts: TransitionParts): Transition {
-  const pauses = { ...run.pauses };
-  for (const p of parts.pauses ?? []) pauses[p.key] = p;
+  const merged = { ...run.pauses };
+  for (const p of parts.pauses ?? []) merged[p.key] = p;
+  const { kept: pauses, evicted } = keepCurrentPauses(merged);
+  const { evictedPauses: _previousEvictions, ...base } = run;
   const state = parts.state ?? run.state;
   return {
     run: {
-      ...run,
+      ...base,
+      ...(evicted.length > 0 ? { evictedPauses: evicted } : {}),
       ...(state ? { state } : {}),
       stateHistory: parts.state ? withPastState(run.stateHistory, run.state) : run.stateHistory,
       pauses,
@@ -501,6 +514,28 @@ function transition(run: FlowRun, clock: Clock, parts: TransitionParts): Transit
     },
     changedPauseKeys: (parts.pauses ?? []).map((p) => p.key),
   };
+}
+
+/**
+ * What stays in the run document: pending pauses and the most recently ended one. The rest leave it
+ * (see FlowRun.evictedPauses): a flow that pauses a thousand times must not carry a thousand pauses in
+ * every read and write of its run.
+ */
+export function keepCurrentPauses(pauses: Record<string, PauseRecord>): { kept: Record<string, PauseRecord>; evicted: PauseRecord[] } {
+  const ended = Object.values(pauses).filter((p) => p.status !== "pending");
+  let latest: PauseRecord | undefined;
+  for (const p of ended) if (!latest || endedAt(p) >= endedAt(latest)) latest = p;
+  const kept: Record<string, PauseRecord> = {};
+  const evicted: PauseRecord[] = [];
+  for (const [key, p] of Object.entries(pauses)) {
+    if (p.status === "pending" || p === latest) kept[key] = p;
+    else evicted.push(p);
+  }
+  return { kept, evicted };
+}
+
+function endedAt(p: PauseRecord): number {
+  return (p.resolvedAt ?? p.createdAt).getTime();
 }
 
 /** The state name a proposal gets when it has none (exported for transports that echo it). */

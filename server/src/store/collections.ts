@@ -16,6 +16,8 @@ export const COLLECTIONS = {
   auditEvents: "audit_events",
   /** Web UI sessions, by the hash of their secret. */
   sessions: "web_sessions",
+  /** Ended pauses that left their run's document (see ended-pauses.ts). */
+  endedPauses: "ended_pauses",
   /** Resume links, by the hash of their token (see resume-links.ts). */
   resumeLinks: "resume_links",
   /** One document per written version of a run or task run under the ferretdb strategy: the atomic right to write it (see compat/ferretdb.ts). */

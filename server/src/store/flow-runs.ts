@@ -3,14 +3,14 @@ import type { ApprovalRecord, TimeoutPolicy } from "../domain/approval.js";
 import type { FlowRun, JsonObject, PauseRecord } from "../domain/flow-run.js";
 import { COLLECTIONS } from "./collections.js";
 import { fromJsonText, optionalFromJsonText, optionalToJsonText, toJsonText } from "./json-text.js";
-import type { FlowRunStore, RunFilter } from "../app/ports.js";
+import type { EndedPauseStore, FlowRunStore, RunFilter } from "../app/ports.js";
 import type { StoreStrategy } from "./compat/strategy.js";
 
 /** An approval as stored: its input as text. */
 type ApprovalDocument = Omit<ApprovalRecord, "input"> & { input?: string };
 
 /** A pause record as stored: user-supplied JSON as text (see json-text.ts). */
-type PauseDocument = Omit<PauseRecord, "inputSchema" | "inputInitial" | "runInput" | "approvals" | "onTimeout"> & {
+export type PauseDocument = Omit<PauseRecord, "inputSchema" | "inputInitial" | "runInput" | "approvals" | "onTimeout"> & {
   inputSchema?: string;
   inputInitial?: string;
   runInput?: string;
@@ -18,7 +18,7 @@ type PauseDocument = Omit<PauseRecord, "inputSchema" | "inputInitial" | "runInpu
   onTimeout?: Omit<TimeoutPolicy, "input"> & { input?: string };
 };
 
-type FlowRunDocument = Omit<FlowRun, "id" | "parameters" | "labels" | "pauses"> & {
+type FlowRunDocument = Omit<FlowRun, "id" | "parameters" | "labels" | "pauses" | "evictedPauses"> & {
   _id: string;
   parameters: string;
   labels: string;
@@ -40,7 +40,7 @@ function withInputJson<T extends { input?: string }>(value: T): Omit<T, "input">
   return json === undefined ? rest : { ...rest, input: json };
 }
 
-function pauseToDocument(p: PauseRecord): PauseDocument {
+export function pauseToDocument(p: PauseRecord): PauseDocument {
   const { inputSchema, inputInitial, runInput, approvals, onTimeout, ...rest } = p;
   const doc: PauseDocument = { ...rest };
   const schema = optionalToJsonText(inputSchema);
@@ -54,7 +54,7 @@ function pauseToDocument(p: PauseRecord): PauseDocument {
   return doc;
 }
 
-function pauseFromDocument(d: PauseDocument): PauseRecord {
+export function pauseFromDocument(d: PauseDocument): PauseRecord {
   const { inputSchema, inputInitial, runInput, approvals, onTimeout, ...rest } = d;
   const p: PauseRecord = { ...rest };
   const schema = optionalFromJsonText<JsonObject>(inputSchema);
@@ -86,7 +86,7 @@ export function toRun(doc: FlowRunDocument): FlowRun {
 }
 
 export function toDocument(run: FlowRun): FlowRunDocument {
-  const { id, parameters, labels, pauses, ...rest } = run;
+  const { id, parameters, labels, pauses, evictedPauses: _evicted, ...rest } = run;
   return { _id: id, ...rest, parameters: toJsonText(parameters), labels: toJsonText(labels), pauses: pausesToDocument(pauses) };
 }
 
@@ -97,6 +97,7 @@ export class FlowRunRepository implements FlowRunStore {
   constructor(
     db: Db,
     private readonly strategy: StoreStrategy,
+    private readonly archive: EndedPauseStore,
   ) {
     this.runs = db.collection<FlowRunDocument>(COLLECTIONS.flowRuns);
   }
@@ -119,12 +120,15 @@ export class FlowRunRepository implements FlowRunStore {
     const set: Partial<FlowRunDocument> = {
       ...(run.state ? { state: run.state } : {}),
       pauses: pausesToDocument(run.pauses),
+      ...(run.pauseCount !== undefined ? { pauseCount: run.pauseCount } : {}),
       stateHistory: run.stateHistory,
       resuming: run.resuming,
       runCount: run.runCount,
       version: run.version,
       updatedAt: run.updatedAt,
     };
+    // Archived before they leave the document: an ended pause is always in one place or the other.
+    if (run.evictedPauses && run.evictedPauses.length > 0) await this.archive.put(run.id, run.evictedPauses);
     return this.strategy.versionedUpdate(this.runs, "run", run.id, run.version, set, (doc) => doc.state?.id === run.state?.id);
   }
 

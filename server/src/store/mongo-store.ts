@@ -10,6 +10,7 @@ import { FlowRunInputRepository } from "./flow-run-inputs.js";
 import { FlowRunRepository } from "./flow-runs.js";
 import { RequestLog } from "./requests.js";
 import { ResumeLinkRepository } from "./resume-links.js";
+import { EndedPauseArchive } from "./ended-pauses.js";
 import { LogNoticeFeed, RunLogRepository } from "./run-logs.js";
 import { SessionRepository } from "./sessions.js";
 import { reportingUnavailable } from "./store-errors.js";
@@ -44,8 +45,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const db: Db = named && named !== "test" ? client.db() : client.db(opts.defaultDatabase);
     await ensureSchema(db);
     const strategy = await chooseStrategy(db, opts.compat);
+    const endedPauses = new EndedPauseArchive(db);
     return {
-      runs: reportingUnavailable(new FlowRunRepository(db, strategy)),
+      runs: reportingUnavailable(new FlowRunRepository(db, strategy, endedPauses)),
       inputs: reportingUnavailable(new FlowRunInputRepository(db)),
       taskRuns: reportingUnavailable(new TaskRunRepository(db, strategy)),
       deployments: reportingUnavailable(new DeploymentRepository(db)),
@@ -55,6 +57,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       audit: reportingUnavailable(new AuditLog(db)),
       sessions: reportingUnavailable(new SessionRepository(db)),
       resumeLinks: reportingUnavailable(new ResumeLinkRepository(db)),
+      endedPauses: reportingUnavailable(endedPauses),
       logs: { batches: reportingUnavailable(new RunLogRepository(db)), notices: reportingUnavailable(new LogNoticeFeed(db)) },
       strategy: strategy.name,
       trimWriteGuards: (cutoff) => strategy.trimWriteGuards(cutoff),

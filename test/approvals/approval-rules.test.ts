@@ -13,10 +13,14 @@ import { GRPC_REQUIREMENTS, HTTP_REQUIREMENTS } from "../../server/src/middlewar
 import { backdatePauseExpiry, eventually, readUntilFinal, runningRun, waitForResume } from "../support/fixtures.js";
 import { connect } from "../support/grpc-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
+import { launchChromium } from "../support/browser.js";
+import type { Browser } from "playwright-core";
+import { linkPagePath } from "./paths/link-page.js";
 import { grpcLinkPath, grpcPath, httpLinkPath, httpPath, type KeyPath, type LinkPath, type Outcome } from "./paths.js";
 
 const KEY_PATHS: readonly KeyPath[] = [grpcPath, httpPath];
-const LINK_PATHS: readonly LinkPath[] = [grpcLinkPath, httpLinkPath];
+let browser: Browser;
+const LINK_PATHS: readonly LinkPath[] = [grpcLinkPath, httpLinkPath, linkPagePath(() => browser)];
 
 const PEOPLE = {
   worker: { groups: [], scopes: ["runs:write", "runs:read", "runs:resume", "deployments:write"] },
@@ -31,13 +35,17 @@ let server: TestServer;
 const secrets = new Map<Person, string>();
 
 before(async () => {
+  browser = await launchChromium();
   server = await startTestServer();
   for (const [name, p] of Object.entries(PEOPLE)) {
     const { secret } = await server.keys.createKey({ name, groups: [...p.groups], scopes: [...p.scopes] });
     secrets.set(name as Person, secret);
   }
 });
-after(() => server.stop());
+after(async () => {
+  await browser.close();
+  await server.stop();
+});
 
 const as = (who: Person) => connect(server.address, secrets.get(who)!);
 

@@ -32,10 +32,11 @@ export interface ServerAddresses {
   httpAddress: string;
 }
 
-async function grpcOutcome(call: Promise<{ resumed?: boolean }>): Promise<Outcome> {
+/** A reject's answer has no `resumed`; a resume's has. */
+async function grpcOutcome(call: Promise<object>): Promise<Outcome> {
   try {
-    const res = await call;
-    return { ok: true, ...(res.resumed !== undefined ? { resumed: res.resumed } : {}) };
+    const res: { resumed?: unknown } = await call;
+    return { ok: true, ...(typeof res.resumed === "boolean" ? { resumed: res.resumed } : {}) };
   } catch (err) {
     return { ok: false, reason: reasonOf(err as ServiceError) ?? `code ${(err as ServiceError).code}` };
   }

@@ -346,9 +346,15 @@ export class RunService {
   }
 
   /** Paused runs `actor` may decide now and has not approved yet, newest first. */
-  async awaiting(actor: Actor, pageSize: number, pageToken: string): Promise<{ runs: FlowRun[]; nextPageToken: string }> {
+  async awaiting(
+    actor: Actor,
+    filter: RunFilter,
+    pageSize: number,
+    pageToken: string,
+  ): Promise<{ runs: FlowRun[]; nextPageToken: string }> {
     const page = readPage(pageSize, pageToken);
-    const paused = await this.ctx.store.runs.list({ stateTypes: ["PAUSED"] }, 0, AWAITING_SCAN_LIMIT);
+    // The other filters narrow it further; the state is PAUSED whatever they ask.
+    const paused = await this.ctx.store.runs.list({ ...filter, stateTypes: ["PAUSED"] }, 0, AWAITING_SCAN_LIMIT);
     const mine = paused.filter((run) => this.myDecision(actor, run)?.allowed === true);
     const { items, nextPageToken } = pageOf(mine.slice(page.offset, page.offset + page.size + 1), page);
     return { runs: items, nextPageToken };

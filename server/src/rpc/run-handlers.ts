@@ -100,7 +100,7 @@ export function runHandlers(a: HandlerAdapter, d: RunHandlerDeps): RunServiceSer
     getFlowRun: a.unary("GetFlowRun", async (req) => ({ flowRun: flowRunToWire(await d.runs.get(req.flowRunId)) })),
     listFlowRuns: a.unary("ListFlowRuns", async (req, ctx) => {
       const { runs, nextPageToken } = req.awaitingMe
-        ? await d.runs.awaiting(actorOf(ctx), req.pageSize, req.pageToken)
+        ? await d.runs.awaiting(actorOf(ctx), filterFromWire(req), req.pageSize, req.pageToken)
         : await d.runs.list(filterFromWire(req), req.pageSize, req.pageToken);
       return { flowRuns: runs.map(flowRunToWire), nextPageToken };
     }),

@@ -10,6 +10,7 @@ import type { ApiKeyRecord } from "../domain/access.js";
 import type { AuditEvent } from "../domain/audit.js";
 import type { WebhookDeliveryStore, WebhookStore } from "./webhook-ports.js";
 import type { LogStores } from "./log-ports.js";
+import type { WriteOptions } from "./apply-transition.js";
 
 export type TaskRunRecord = TaskRun;
 
@@ -58,10 +59,11 @@ export type StoredOutcome =
 /**
  * A version-guarded write: `apply(next)` stores `next` only if the record is still at
  * `next.version - 1`, and tells whether it did. Of writers that read the same version, exactly one
- * gets true; the others re-read and decide again.
+ * gets true; the others re-read and decide again. A write that finds the version claimed by a writer
+ * that died finishes that writer's update and reports it through `options.finished` (see WriteOptions).
  */
 export interface VersionedStore<T extends { version: number }> {
-  apply(next: T): Promise<boolean>;
+  apply(next: T, options?: WriteOptions<T>): Promise<boolean>;
 }
 
 export interface FlowRunStore extends VersionedStore<FlowRun> {

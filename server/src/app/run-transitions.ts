@@ -10,13 +10,15 @@ import type { IssuedLink } from "./run-change-notifier.js";
 export function flowRunSubject(ctx: AppContext, runId: string, links?: () => readonly IssuedLink[]): TransitionSubject<FlowRun> {
   return {
     label: `Flow run ${runId}`,
+    key: `flow-run:${runId}`,
     read: async () => {
       const run = await ctx.store.runs.get(runId);
       if (!run) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${runId} was not found.`);
       return run;
     },
-    write: (next) => ctx.store.runs.apply(next),
-    written: (next, previous) => announce(ctx, next, previous, links?.()),
+    write: (next, options) => ctx.store.runs.apply(next, options),
+    // A dead writer's change finished by this call issued none of this call's links.
+    written: (next, previous, finished) => announce(ctx, next, previous, finished ? undefined : links?.()),
   };
 }
 
@@ -30,13 +32,14 @@ export interface Observed {
  * applyTransition on a flow run (see there), made by `actor`: a new state it enters names the actor
  * (`by`), in the same version-guarded write as the state itself. `observed` receives the run before
  * and after the decision that counted (the last one: earlier ones lost their race and stored nothing).
+ * `signal` (the call's) stops a wait for this server's other writers of the run, or another server's.
  */
 export function transitionRun<T>(
   ctx: AppContext,
   actor: Actor,
   runId: string,
   decide: (run: FlowRun, clock: Clock) => Decision<FlowRun, T>,
-  opts: { current?: FlowRun; observed?: Observed; links?: () => readonly IssuedLink[] } = {},
+  opts: { current?: FlowRun; observed?: Observed; links?: () => readonly IssuedLink[]; signal?: AbortSignal | undefined } = {},
 ): Promise<T> {
   const by = causeOf(actor);
   return applyTransition(
@@ -53,7 +56,7 @@ export function transitionRun<T>(
       }
       return d;
     },
-    opts.current,
+    { first: opts.current, signal: opts.signal },
   );
 }
 

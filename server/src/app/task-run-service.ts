@@ -79,12 +79,13 @@ export class TaskRunService {
   private subject(id: string): TransitionSubject<TaskRunRecord> {
     return {
       label: `Task run ${id}`,
+      key: `task-run:${id}`,
       read: async () => {
         const taskRun = await this.ctx.store.taskRuns.get(id);
         if (!taskRun) throw new NotFoundError("TASK_RUN_NOT_FOUND", `Task run ${id} was not found.`);
         return taskRun;
       },
-      write: (next) => this.ctx.store.taskRuns.apply(next),
+      write: (next, options) => this.ctx.store.taskRuns.apply(next, options),
     };
   }
 

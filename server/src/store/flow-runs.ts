@@ -4,6 +4,7 @@ import type { FlowRun, JsonObject, PauseRecord } from "../domain/flow-run.js";
 import { COLLECTIONS } from "./collections.js";
 import { fromJsonText, optionalFromJsonText, optionalToJsonText, toJsonText } from "./json-text.js";
 import type { EndedPauseStore, FlowRunStore, RunFilter } from "../app/ports.js";
+import type { WriteOptions } from "../app/apply-transition.js";
 import type { StoreStrategy } from "./compat/strategy.js";
 
 /** An approval as stored: its input as text. */
@@ -114,9 +115,9 @@ export class FlowRunRepository implements FlowRunStore {
   /**
    * Stores the run's next version only if the run is still at the version before (see
    * StoreStrategy.versionedUpdate). False means another writer got there first; the caller re-reads
-   * and decides again.
+   * and decides again; `options.finished` hears of a dead writer's version finished instead.
    */
-  async apply(run: FlowRun): Promise<boolean> {
+  async apply(run: FlowRun, options: WriteOptions<FlowRun> = {}): Promise<boolean> {
     const set: Partial<FlowRunDocument> = {
       ...(run.state ? { state: run.state } : {}),
       pauses: pausesToDocument(run.pauses),
@@ -129,7 +130,11 @@ export class FlowRunRepository implements FlowRunStore {
     };
     // Archived before they leave the document: an ended pause is always in one place or the other.
     if (run.evictedPauses && run.evictedPauses.length > 0) await this.archive.put(run.id, run.evictedPauses);
-    return this.strategy.versionedUpdate(this.runs, "run", run.id, run.version, set, (doc) => doc.state?.id === run.state?.id);
+    const { signal, finished } = options;
+    return this.strategy.versionedUpdate(this.runs, "run", run.id, run.version, set, (doc) => doc.state?.id === run.state?.id, {
+      signal,
+      finished: finished && ((doc) => finished(toRun(doc))),
+    });
   }
 
   /** Newest first. FerretDB sorts in memory; fine for the page sizes the API allows. */

@@ -3,6 +3,7 @@ import { COLLECTIONS } from "./collections.js";
 import { optionalFromJsonText, optionalToJsonText } from "./json-text.js";
 import type { TaskRunRecord, TaskRunStore } from "../app/ports.js";
 import type { StoreStrategy } from "./compat/strategy.js";
+import type { WriteOptions } from "../app/apply-transition.js";
 
 type TaskRunDocument = Omit<TaskRunRecord, "id" | "result"> & { _id: string; result?: string };
 interface ResultDocument {
@@ -64,9 +65,13 @@ export class TaskRunRepository implements TaskRunStore {
   }
 
   /** Conditional on the version read, like flow runs (see StoreStrategy.versionedUpdate). */
-  async apply(next: TaskRunRecord): Promise<boolean> {
+  async apply(next: TaskRunRecord, options: WriteOptions<TaskRunRecord> = {}): Promise<boolean> {
     const { _id, ...set } = toDocument(next);
-    return this.strategy.versionedUpdate(this.taskRuns, "task", _id, next.version, set, (doc) => doc.state?.id === next.state?.id);
+    const { signal, finished } = options;
+    return this.strategy.versionedUpdate(this.taskRuns, "task", _id, next.version, set, (doc) => doc.state?.id === next.state?.id, {
+      signal,
+      finished: finished && ((doc) => finished(toRecord(doc))),
+    });
   }
 
   async putResult(cacheKey: string, taskRunId: string, now: Date): Promise<void> {

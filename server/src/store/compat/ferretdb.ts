@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { MongoServerError, type Collection, type Db, type Filter, type MatchKeysAndValues } from "mongodb";
 import { COLLECTIONS } from "../collections.js";
-import type { StoreStrategy, Versioned } from "./strategy.js";
+import type { StoreStrategy, Versioned, VersionedUpdateOptions } from "./strategy.js";
 
 interface ClaimDocument {
   _id: string;
@@ -13,6 +13,8 @@ interface ClaimDocument {
 const DUPLICATE_KEY = 11000;
 /** A claim whose update has not landed after this long is taken to belong to a writer that died. */
 const STALE_CLAIM_MS = 5_000;
+/** The longest pause between two looks at a version another server is writing. */
+const MAX_POLL_MS = 50;
 
 /**
  * The strategy for FerretDB v1 (the embedded store): compare-and-set by version through claims.
@@ -23,9 +25,18 @@ const STALE_CLAIM_MS = 5_000;
  * claims collection. Exactly one writer gets it, on FerretDB and MongoDB alike and across servers.
  * Documents are then read and written by `_id` alone: FerretDB answers a filter of `_id` only from its
  * key, and scans the collection for any other.
+ *
+ * A loser waits until the winner's version is written, so that its re-read sees it: for a winner on this
+ * server, until that write lands (no store round trip); for one on another server, by looking at the
+ * document, a little less often each time. A claim whose update never lands (its writer died between
+ * claiming and writing) is finished by the loser that finds it stale, from the update the claim
+ * records; of several losers that find it, one does (it claims the takeover, "{claim}/1"), and the
+ * caller is told through `finished`, so that the change is announced as its writer would have.
  */
 export function ferretdbStrategy(db: Db): StoreStrategy {
   const claims = db.collection<ClaimDocument>(COLLECTIONS.versionClaims);
+  /** Claims this server's writers hold, each settled when its update has landed (or failed). */
+  const landing = new Map<string, Promise<void>>();
 
   async function versionedUpdate<T extends Versioned>(
     target: Collection<T>,
@@ -34,44 +45,106 @@ export function ferretdbStrategy(db: Db): StoreStrategy {
     version: number,
     set: MatchKeysAndValues<T>,
     isOurs: (doc: T) => boolean,
+    options: VersionedUpdateOptions<T> = {},
   ): Promise<boolean> {
     const claimId = `${kind}:${id}:${version}`;
-    try {
-      await claims.insertOne({ _id: claimId, set: set as Record<string, unknown>, at: new Date() });
-    } catch (err) {
-      if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
-      await awaitVersion(target, claimId, id, version);
+    const claimed = await claim(claimId, set as Record<string, unknown>);
+    if (!claimed) {
+      await settle(target, claimId, id, version, options);
       return false;
     }
-    // The claim makes this writer the only one for this version, so the update can filter on _id alone.
-    const before = await target.findOne({ _id: id } as Filter<T>);
-    if (!before) return false;
-    if (before.version !== version - 1) {
-      // Either a writer that found this claim stale already wrote this very update, or this writer
-      // decided on a version older than its claim (possible only once old claims were trimmed).
-      return before.version === version && isOurs(before as T);
+    try {
+      // The claim makes this writer the only one for this version, so the update can filter on _id alone.
+      const before = await target.findOne({ _id: id } as Filter<T>);
+      if (!before) return false;
+      if (before.version !== version - 1) {
+        // Either a writer that found this claim stale already wrote this very update, or this writer
+        // decided on a version older than its claim (possible only once old claims were trimmed).
+        return before.version === version && isOurs(before as T);
+      }
+      await target.updateOne({ _id: id } as Filter<T>, { $set: set });
+      return true;
+    } finally {
+      claimed.landed();
     }
-    await target.updateOne({ _id: id } as Filter<T>, { $set: set });
-    return true;
+  }
+
+  /** Inserts the claim; undefined when another writer holds it. */
+  async function claim(claimId: string, set: Record<string, unknown>): Promise<{ landed: () => void } | undefined> {
+    try {
+      await claims.insertOne({ _id: claimId, set, at: new Date() });
+    } catch (err) {
+      if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+      return undefined;
+    }
+    let landed!: () => void;
+    landing.set(claimId, new Promise<void>((resolve) => (landed = resolve)));
+    return {
+      landed: () => {
+        landing.delete(claimId);
+        landed();
+      },
+    };
   }
 
   /**
-   * Waits until the winner of a claim has written its version, so that the loser's re-read sees it. A
-   * claim left by a writer that died between claiming and writing is finished here from the update it
-   * recorded.
+   * Returns once version `version` is written, or can no longer be (the document is gone): waits for
+   * the claim's writer and, when that writer died, finishes its update.
    */
-  async function awaitVersion<T extends Versioned>(target: Collection<T>, claimId: string, id: string, version: number): Promise<void> {
-    const deadline = Date.now() + STALE_CLAIM_MS;
-    for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
-      const doc = await target.findOne({ _id: id } as Filter<T>, { projection: { version: 1 } });
-      if (!doc || doc.version >= version) return;
-      if (Date.now() >= deadline) break;
-      await delay(wait);
+  async function settle<T extends Versioned>(
+    target: Collection<T>,
+    claimId: string,
+    id: string,
+    version: number,
+    options: VersionedUpdateOptions<T>,
+  ): Promise<void> {
+    for (let takeover = 0; ; takeover++) {
+      const held = takeover === 0 ? claimId : `${claimId}/${takeover}`;
+      const stale = await awaitVersion(target, held, id, version, options.signal);
+      if (!stale) return;
+      // The writer died: whoever claims the takeover next writes its update, once.
+      const finisher = await claim(`${claimId}/${takeover + 1}`, stale.set);
+      if (!finisher) continue;
+      try {
+        const current = await target.findOne({ _id: id } as Filter<T>);
+        if (current?.version !== version - 1) return;
+        await target.updateOne({ _id: id } as Filter<T>, { $set: stale.set as MatchKeysAndValues<T> });
+        // `set` names whole top-level fields, so the document now is the old one with them replaced.
+        options.finished?.({ ...current, ...stale.set } as T);
+        return;
+      } finally {
+        finisher.landed();
+      }
     }
-    const claim = await claims.findOne({ _id: claimId });
-    const current = await target.findOne({ _id: id } as Filter<T>, { projection: { version: 1 } });
-    if (claim && current?.version === version - 1 && Date.now() - claim.at.getTime() >= STALE_CLAIM_MS) {
-      await target.updateOne({ _id: id } as Filter<T>, { $set: claim.set as MatchKeysAndValues<T> });
+  }
+
+  /**
+   * Waits until the holder of claim `held` has written version `version` (undefined), or until the
+   * claim is stale (the claim). A holder on this server is awaited directly; another server's by
+   * looking at the document's version with growing pauses, up to the claim's staleness.
+   */
+  async function awaitVersion<T extends Versioned>(
+    target: Collection<T>,
+    held: string,
+    id: string,
+    version: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ClaimDocument | undefined> {
+    const local = landing.get(held);
+    if (local) {
+      await abortable(local, signal);
+      return undefined;
+    }
+    const claimDoc = await claims.findOne({ _id: held });
+    // A claim trimmed away was written long ago.
+    if (!claimDoc) return undefined;
+    const staleAt = claimDoc.at.getTime() + STALE_CLAIM_MS;
+    for (let wait = 2; ; wait = Math.min(wait * 2, MAX_POLL_MS)) {
+      const doc = await target.findOne({ _id: id } as Filter<T>, { projection: { version: 1 } });
+      if (!doc || doc.version >= version) return undefined;
+      const left = staleAt - Date.now();
+      if (left <= 0) return claimDoc;
+      await delay(Math.min(wait, left), undefined, signal ? { signal } : {});
     }
   }
 
@@ -86,4 +159,15 @@ export function ferretdbStrategy(db: Db): StoreStrategy {
       await claims.deleteMany({ at: { $lt: cutoff } });
     },
   };
+}
+
+/** `work`, or the signal's reason if it aborts first. */
+function abortable(work: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    void work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

@@ -22,13 +22,25 @@ export interface Versioned {
   version: number;
 }
 
+/** What a version-guarded write is told besides the update. */
+export interface VersionedUpdateOptions<T> {
+  /** Stops waiting for another writer's version when it aborts (the wait rejects with its reason). */
+  signal?: AbortSignal | undefined;
+  /**
+   * Called with the document as it now stands when this write, instead of its own update, stored the
+   * update of a writer that claimed the version and died before writing it (ferretdb strategy only).
+   */
+  finished?: ((doc: T) => void) | undefined;
+}
+
 export interface StoreStrategy {
   readonly name: StoreCompat;
   /**
    * Writes `set` (which must set `version` to `version`) to document `id` if it is still at
    * `version - 1`. Of writers that read the same version exactly one gets true; when this returns
    * false, the winner's version is visible, so the caller re-reads the new state.
-   * `isOurs` tells whether a document found already at `version` holds this very write.
+   * `isOurs` tells whether a document found already at `version` holds this very write. `set` names
+   * top-level fields only.
    */
   versionedUpdate<T extends Versioned>(
     target: Collection<T>,
@@ -37,6 +49,7 @@ export interface StoreStrategy {
     version: number,
     set: MatchKeysAndValues<T>,
     isOurs: (doc: T) => boolean,
+    options?: VersionedUpdateOptions<T>,
   ): Promise<boolean>;
   /** Drops bookkeeping older than the cutoff. */
   trimWriteGuards(cutoff: Date): Promise<void>;

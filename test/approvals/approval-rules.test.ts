@@ -16,11 +16,21 @@ import { startTestServer, type TestServer } from "../support/test-server.js";
 import { launchChromium } from "../support/browser.js";
 import type { Browser } from "playwright-core";
 import { linkPagePath } from "./paths/link-page.js";
-import { grpcLinkPath, grpcPath, httpLinkPath, httpPath, type KeyPath, type LinkPath, type Outcome } from "./paths.js";
+import {
+  cliLinkPath,
+  cliPath,
+  grpcLinkPath,
+  grpcPath,
+  httpLinkPath,
+  httpPath,
+  type KeyPath,
+  type LinkPath,
+  type Outcome,
+} from "./paths.js";
 
-const KEY_PATHS: readonly KeyPath[] = [grpcPath, httpPath];
+const KEY_PATHS: readonly KeyPath[] = [grpcPath, httpPath, cliPath];
 let browser: Browser;
-const LINK_PATHS: readonly LinkPath[] = [grpcLinkPath, httpLinkPath, linkPagePath(() => browser)];
+const LINK_PATHS: readonly LinkPath[] = [grpcLinkPath, httpLinkPath, cliLinkPath, linkPagePath(() => browser)];
 
 const PEOPLE = {
   worker: { groups: [], scopes: ["runs:write", "runs:read", "runs:resume", "deployments:write"] },

@@ -6,6 +6,7 @@
 import type { ServiceError } from "@grpc/grpc-js";
 import { reasonOf } from "../support/status-details.js";
 import { connect, type TestClients } from "../support/grpc-client.js";
+import { runCli } from "../support/cli.js";
 
 export type Decision = { kind: "approve"; input?: Record<string, unknown> } | { kind: "reject"; reason: string };
 export type Outcome = { ok: true; resumed?: boolean } | { ok: false; reason: string };
@@ -105,4 +106,33 @@ export const httpLinkPath: LinkPath = {
       }),
     );
   },
+};
+
+/** `flowgate runs resume|reject`: exit 0 is ok; a refusal prints its reason on a `reason:` line. */
+async function cliDecide(address: string, env: Record<string, string>, id: string, decision: Decision, extra: string[]): Promise<Outcome> {
+  const args =
+    decision.kind === "approve"
+      ? ["--json", "runs", "resume", id, ...(decision.input ? ["--input", JSON.stringify(decision.input)] : []), ...extra]
+      : ["--json", "runs", "reject", id, "--reason", decision.reason, ...extra];
+  const out = await runCli(address, args, { env, signal: AbortSignal.timeout(120_000) });
+  if (out.code === 0) {
+    const run = JSON.parse(out.stdout) as { resumed?: boolean };
+    return { ok: true, ...(typeof run.resumed === "boolean" ? { resumed: run.resumed } : {}) };
+  }
+  const reason = /^reason: (\S+)$/m.exec(out.stderr)?.[1];
+  return { ok: false, reason: reason ?? `exit ${out.code}: ${out.stderr}` };
+}
+
+export const cliPath: KeyPath = {
+  name: "CLI",
+  covers: ["flowgate.v1.RunService/ResumeFlowRun", "flowgate.v1.RunService/RejectFlowRun"],
+  decide: (s, secret, id, decision) => cliDecide(s.address, { FLOWGATE_API_KEY: secret }, id, decision, []),
+};
+
+export const cliLinkPath: LinkPath = {
+  name: "CLI with --token",
+  covers: ["flowgate.v1.RunService/ResumeFlowRun", "flowgate.v1.RunService/RejectFlowRun"],
+  namesRun: true,
+  // An empty key: the CLI finds none, and the token alone must do.
+  decide: (s, token, id, decision) => cliDecide(s.address, { FLOWGATE_API_KEY: "" }, id, decision, ["--token", token]),
 };

@@ -86,9 +86,10 @@ describe("flowgate CLI", () => {
     assert.equal(invalid.code, 4, invalid.stderr);
     const lines = invalid.stderr.trim().split("\n");
     assert.match(lines[0]!, /^error: /);
+    assert.equal(lines[1], "reason: INVALID_RUN_INPUT");
     assert.deepEqual(
       lines
-        .slice(1)
+        .slice(2)
         .map((l) => l.trim().split(":")[0])
         .sort(),
       ["excited", "name"],
@@ -109,7 +110,7 @@ describe("flowgate CLI", () => {
 
     const again = await runCli(address, ["runs", "resume", run.id, "--input", '{"name": "Marvin"}']);
     assert.equal(again.code, 5);
-    assert.ok(again.stderr.trim().split("\n").length === 1, again.stderr);
+    assert.deepEqual(again.stderr.trim().split("\n").slice(1), ["reason: NOT_PAUSED"], again.stderr);
     assert.match(again.stderr, /not paused/);
   });
 
@@ -146,7 +147,7 @@ describe("flowgate CLI", () => {
 
     const missing = await runCli(address, ["runs", "cancel", "6b1f1f44-1b5e-4a39-9a3e-0c6a3f1d2e7b"]);
     assert.equal(missing.code, 3);
-    assert.equal(missing.stderr.trim().split("\n").length, 1);
+    assert.deepEqual(missing.stderr.trim().split("\n").slice(1), ["reason: FLOW_RUN_NOT_FOUND"], missing.stderr);
   });
 
   test("runs suspend suspends a running deployment run; deployments ls lists it", { timeout: 60_000 }, async () => {

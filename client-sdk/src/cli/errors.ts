@@ -1,6 +1,6 @@
 /**
- * How the CLI fails: one line "error: <reason>" on stderr (plus one line per field for invalid input)
- * and an exit code a script can branch on.
+ * How the CLI fails: one line "error: <message>" on stderr, a line "reason: <REASON>" when the server
+ * gave one, one line per field for invalid input, and an exit code a script can branch on.
  */
 import {
   FlowgateError,
@@ -69,6 +69,8 @@ export function reportError(err: unknown, address: string, write: (line: string)
   } else {
     write(`error: ${message}`);
   }
+  // The machine-readable reason on a line of its own, for scripts that branch on more than the exit code.
+  if (err instanceof FlowgateError && err.reason) write(`reason: ${err.reason}`);
   if (err instanceof InvalidArgumentError) {
     for (const f of err.fieldErrors) write(`  ${f.field || "(input)"}: ${f.description}`);
   }

@@ -21,6 +21,7 @@ import type { AppContext } from "./app/context.js";
 import type { Config } from "./config.js";
 import { RunInputSchemas } from "./domain/run-input-schema.js";
 import { apiRouter } from "./http/api-routes.js";
+import { RunOverview } from "./app/run-overview.js";
 import { startHttpServer, type RunningHttpServer } from "./http/http-server.js";
 import { StaticFiles } from "./http/static-files.js";
 import { ApiKeyService } from "./app/api-keys.js";
@@ -177,6 +178,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       : undefined;
     const sessionCookie = new SessionCookie(config.sessionCookieSecure, config.sessionMaxMs);
     const audit = new AuditReader(ctx);
+    const deployments = new DeploymentService(ctx, runs, taskRuns);
     const router = apiRouter({
       runs,
       streams,
@@ -187,6 +189,8 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       sessionCookie,
       storeUp: () => storeHealth.isUp(),
       logs: runLogs,
+      overview: new RunOverview(ctx, runs),
+      deployments,
     });
     const routes = new Set(router.patterns());
     const httpHost = config.httpAddress.slice(0, config.httpAddress.lastIndexOf(":"));
@@ -208,7 +212,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
     const grpc = await startGrpcServer({
       address: config.grpcAddress,
       runs: runHandlers(adapter, { runs, streams, inputs, taskRuns }),
-      deployments: deploymentHandlers(adapter, new DeploymentService(ctx, runs, taskRuns)),
+      deployments: deploymentHandlers(adapter, deployments),
       keys: keyHandlers(
         adapter,
         keys,

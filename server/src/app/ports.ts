@@ -49,6 +49,12 @@ export interface RunFilter {
   flowName?: string;
   deploymentId?: string;
   parentFlowRunId?: string;
+  /** Runs whose name contains this text, ignoring case (matched literally). */
+  nameContains?: string;
+  /** Created at or after. */
+  createdAfter?: Date;
+  /** Created before. */
+  createdBefore?: Date;
 }
 
 /** The stored outcome of a mutating call, replayed to a retry with the same request id. */
@@ -71,6 +77,8 @@ export interface FlowRunStore extends VersionedStore<FlowRun> {
   get(id: string): Promise<FlowRun | undefined>;
   /** Newest first. */
   list(filter: RunFilter, offset: number, limit: number): Promise<FlowRun[]>;
+  /** How many runs match `filter` (its state types aside), by their state's type; types with none are absent. */
+  countByState(filter: RunFilter): Promise<Partial<Record<State["type"], number>>>;
   findPaused(): Promise<FlowRun[]>;
   findByIds(ids: readonly string[]): Promise<FlowRun[]>;
   /** Oldest first. */
@@ -85,6 +93,8 @@ export interface TaskRunStore extends VersionedStore<TaskRunRecord> {
   /** Makes the task run's result the one found by `cacheKey`. */
   putResult(cacheKey: string, taskRunId: string, now: Date): Promise<void>;
   getByCacheKey(cacheKey: string): Promise<TaskRunRecord | undefined>;
+  /** A flow run's task runs, oldest first. */
+  listByFlowRun(flowRunId: string, offset: number, limit: number): Promise<TaskRunRecord[]>;
 }
 
 export interface FlowRunInputStore {

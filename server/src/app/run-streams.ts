@@ -236,6 +236,9 @@ function matchesEvent(filter: RunFilter, e: RunEvent): boolean {
   if (filter.flowName && run.flowName !== filter.flowName) return false;
   if (filter.deploymentId && run.deploymentId !== filter.deploymentId) return false;
   if (filter.parentFlowRunId && run.parentFlowRunId !== filter.parentFlowRunId) return false;
+  if (filter.nameContains && !run.name.toLowerCase().includes(filter.nameContains.toLowerCase())) return false;
+  if (filter.createdAfter && run.createdAt < filter.createdAfter) return false;
+  if (filter.createdBefore && run.createdAt >= filter.createdBefore) return false;
   if (filter.stateTypes && filter.stateTypes.length > 0) {
     const now = run.state?.type;
     const before = e.previousState?.type;

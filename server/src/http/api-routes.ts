@@ -1,7 +1,7 @@
 import type { AuditReader } from "../app/audit-trail.js";
 import type { FlowRunInputService } from "../app/flow-run-input-service.js";
 import type { DecisionCredential, RunService } from "../app/run-service.js";
-import type { LinkViewJson, RunJson } from "./api-types.js";
+import type { LinkViewJson, RunCountsJson, RunJson } from "./api-types.js";
 import type { FlowRun } from "../domain/flow-run.js";
 import type { RunStreams } from "../app/run-streams.js";
 import { InvalidArgumentError, type FieldViolation } from "../domain/errors.js";
@@ -17,6 +17,9 @@ import type { SessionCookie } from "./session-cookie.js";
 import { addSessionRoutes } from "./session-routes.js";
 import { addLogRoutes } from "./log-routes.js";
 import type { RunLogService } from "../app/log-service.js";
+import type { DeploymentService } from "../app/deployment-service.js";
+import type { RunOverview } from "../app/run-overview.js";
+import { addCatalogRoutes } from "./catalog-routes.js";
 import { SseStream } from "./sse.js";
 import {
   auditEventToJson,
@@ -25,6 +28,7 @@ import {
   isJsonObject,
   runToJson,
   stateTypesFromQuery,
+  timeFromQuery,
   watchEventToJson,
   type ActionScopes,
 } from "./json.js";
@@ -43,6 +47,9 @@ export interface ApiDeps {
   storeUp: () => boolean;
   /** Run logs (log-routes.ts). */
   logs: RunLogService;
+  /** Counts by state and task runs (catalog-routes.ts). */
+  overview: RunOverview;
+  deployments: DeploymentService;
 }
 
 /**
@@ -77,6 +84,12 @@ export function apiRouter(d: ApiDeps): Router {
         awaiting === "me" ? await d.runs.awaiting(actor, filterFromQuery(q), pageSize, pageToken) : await d.runs.list(filterFromQuery(q), pageSize, pageToken);
       const allowed = allowedActions(call.principal);
       return { json: { runs: runs.map((r) => runToJson(r, allowed, d.runs.myDecision(actor, r))), nextPageToken } };
+    })
+    // Before /api/runs/:id, which would take "counts" for an id.
+    .add("GET", "/api/runs/counts", async ({ url }) => {
+      const { stateTypes: _state, ...filter } = filterFromQuery(url.searchParams);
+      const json: RunCountsJson = await d.overview.countByState(filter);
+      return { json };
     })
     .add("GET", "/api/runs/:id", async ({ params, call }) => {
       const run = await d.runs.get(params["id"]!);
@@ -189,6 +202,12 @@ export function apiRouter(d: ApiDeps): Router {
       return "streamed";
     });
   addLogRoutes(router, { logs: d.logs });
+  addCatalogRoutes(router, {
+    overview: d.overview,
+    deployments: d.deployments,
+    readBody: (ctx, known) => bodyObject(ctx, d.maxBodyBytes, known),
+    runJson: (ctx, run) => runJsonFor(d.runs, ctx, run),
+  });
   return addSessionRoutes(router, {
     sessions: d.sessions,
     cookie: d.sessionCookie,
@@ -205,13 +224,28 @@ function allowedActions(principal: Principal | undefined): ActionScopes {
   return { resume: may("POST /api/runs/:id/resume"), suspend: may("POST /api/runs/:id/suspend"), cancel: may("POST /api/runs/:id/cancel") };
 }
 
+/** A name search longer than this is refused: the store matches it against every run's name. */
+const MAX_SEARCH_LENGTH = 100;
+
+/** state, flow, deployment, search (in the name, any case), createdAfter and createdBefore (ISO times). */
 function filterFromQuery(q: URLSearchParams): RunFilter {
   const flow = q.get("flow");
   const deployment = q.get("deployment");
+  const search = q.get("search")?.trim();
+  if (search && search.length > MAX_SEARCH_LENGTH) {
+    throw new InvalidArgumentError(`search must be at most ${MAX_SEARCH_LENGTH} characters.`, [
+      { field: "search", description: `must be at most ${MAX_SEARCH_LENGTH} characters` },
+    ]);
+  }
+  const createdAfter = timeFromQuery(q.get("createdAfter"), "createdAfter");
+  const createdBefore = timeFromQuery(q.get("createdBefore"), "createdBefore");
   return {
     stateTypes: stateTypesFromQuery(q.get("state"), "state"),
     ...(flow ? { flowName: flow } : {}),
     ...(deployment ? { deploymentId: deployment } : {}),
+    ...(search ? { nameContains: search } : {}),
+    ...(createdAfter ? { createdAfter } : {}),
+    ...(createdBefore ? { createdBefore } : {}),
   };
 }
 

@@ -101,6 +101,57 @@ export interface WatchEventJson {
   initial: boolean;
 }
 
+/** GET /api/runs/counts: runs matching the filters (state aside) by state type, every type present. */
+export interface RunCountsJson {
+  counts: Record<StateTypeName, number>;
+  total: number;
+}
+
+/** One task run of a flow run (GET /api/runs/:id/task-runs). */
+export interface TaskRunJson {
+  id: string;
+  flowRunId: string;
+  name: string;
+  taskKey: string;
+  dynamicKey: string;
+  state: StateJson | null;
+  /** When it was created: the SDK creates a task run as it starts running it. */
+  startedAt: string;
+  /** The final state's time; null while it has not ended. */
+  endedAt: string | null;
+  /** Completed from a result stored under its cache key (Prefect's "Cached" state), without running. */
+  cached: boolean;
+  cacheKey: string | null;
+  hasResult: boolean;
+  /** How many times it ran (1 + retries so far). */
+  runCount: number;
+}
+
+/** GET /api/runs/:id/task-runs: oldest first. */
+export interface TaskRunPageJson {
+  taskRuns: TaskRunJson[];
+  nextPageToken: string;
+}
+
+export interface DeploymentJson {
+  id: string;
+  name: string;
+  flowName: string;
+  /** "flow-name/deployment-name", as the CLI and run_deployment name it. */
+  fullName: string;
+  entrypoint: string;
+  /** The defaults a run's parameters are merged over. */
+  parameters: JsonObjectJson;
+  createdAt: string;
+  owner: string | null;
+}
+
+/** GET /api/deployments. */
+export interface DeploymentPageJson {
+  deployments: DeploymentJson[];
+  nextPageToken: string;
+}
+
 /** GET /api/session, and the answer to signing in (POST /api/session). */
 export interface SessionJson {
   /** Who is signed in: the name of their API key ("anonymous" with authentication disabled). */

@@ -2,11 +2,21 @@
 import { InvalidArgumentError } from "../domain/errors.js";
 import { currentPause, type FlowRun, type JsonObject, type PastState } from "../domain/flow-run.js";
 import { availableActions } from "../domain/rules.js";
-import { STATE_TYPES, type StateType } from "../domain/states.js";
+import { isFinal, STATE_TYPES, type StateType } from "../domain/states.js";
 import type { WatchEvent } from "../app/run-streams.js";
-import type { FlowRunInputRecord } from "../app/ports.js";
+import type { DeploymentRecord, FlowRunInputRecord, TaskRunRecord } from "../app/ports.js";
 import type { AuditEvent, AuditState } from "../domain/audit.js";
-import type { AuditEntryJson, AuditStateJson, InputJson, MyDecisionJson, RunJson, StateJson, WatchEventJson } from "./api-types.js";
+import type {
+  AuditEntryJson,
+  AuditStateJson,
+  DeploymentJson,
+  InputJson,
+  MyDecisionJson,
+  RunJson,
+  StateJson,
+  TaskRunJson,
+  WatchEventJson,
+} from "./api-types.js";
 
 export function stateToJson(s: PastState): StateJson {
   return {
@@ -105,6 +115,36 @@ export function inputToJson(r: FlowRunInputRecord): InputJson {
   };
 }
 
+export function taskRunToJson(t: TaskRunRecord): TaskRunJson {
+  return {
+    id: t.id,
+    flowRunId: t.flowRunId,
+    name: t.name,
+    taskKey: t.taskKey,
+    dynamicKey: t.dynamicKey,
+    state: t.state ? stateToJson(t.state) : null,
+    startedAt: t.createdAt.toISOString(),
+    endedAt: t.state && isFinal(t.state.type) ? t.state.timestamp.toISOString() : null,
+    cached: t.state?.type === "COMPLETED" && t.state.name === "Cached",
+    cacheKey: t.cacheKey ?? null,
+    hasResult: t.hasResult,
+    runCount: t.runCount,
+  };
+}
+
+export function deploymentToJson(d: DeploymentRecord): DeploymentJson {
+  return {
+    id: d.id,
+    name: d.name,
+    flowName: d.flowName,
+    fullName: `${d.flowName}/${d.name}`,
+    entrypoint: d.entrypoint,
+    parameters: d.parameters,
+    createdAt: d.createdAt.toISOString(),
+    owner: d.owner ?? null,
+  };
+}
+
 function auditStateToJson(s: AuditState | undefined): AuditStateJson | null {
   return s ? { id: s.id, type: s.type, name: s.name } : null;
 }
@@ -151,6 +191,18 @@ export function integerFromQuery(text: string | null, field: string): number {
     throw new InvalidArgumentError(`${field} must be a non-negative integer.`, [{ field, description: "must be a non-negative integer" }]);
   }
   return Number(text);
+}
+
+/** An ISO 8601 time ("2026-12-03T10:00:00Z"); absent or empty is undefined. */
+export function timeFromQuery(text: string | null, field: string): Date | undefined {
+  if (text === null || text === "") return undefined;
+  const at = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(text) ? new Date(text) : undefined;
+  if (!at || Number.isNaN(at.getTime())) {
+    throw new InvalidArgumentError(`${field} must be an ISO 8601 time, like 2026-12-03T10:00:00Z.`, [
+      { field, description: "must be an ISO 8601 time" },
+    ]);
+  }
+  return at;
 }
 
 export function isJsonObject(value: unknown): value is JsonObject {

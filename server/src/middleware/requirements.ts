@@ -58,7 +58,9 @@ export const GRPC_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
 export const HTTP_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   "GET /api/health": "public",
   "GET /api/runs": "runs:read",
+  "GET /api/runs/counts": "runs:read",
   "GET /api/runs/:id": "runs:read",
+  "GET /api/runs/:id/task-runs": "runs:read",
   "GET /api/runs/:id/inputs": "runs:read",
   "GET /api/runs/:id/audit": "runs:read",
   "GET /api/runs/:id/logs": "runs:read",
@@ -73,6 +75,10 @@ export const HTTP_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   "POST /api/runs/:id/cancel": "runs:resume",
   "GET /api/runs/:id/events": "runs:read",
   "GET /api/events": "runs:read",
+  "GET /api/deployments": "runs:read",
+  "GET /api/deployments/:id": "runs:read",
+  // Starting a deployment's run, as RunDeployment over gRPC.
+  "POST /api/deployments/:id/run": "deployments:write",
   // The web UI's sign-in: opening a session takes a credential (an API key, or a sign-in link's
   // one-time token); which session is yours, and ending it, take the session itself.
   "GET /api/session": "authenticated",

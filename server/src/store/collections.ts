@@ -43,7 +43,11 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { flowRunId: 1, key: 1 }, name: "flow_run_key", unique: true },
     { key: { flowRunId: 1, createdAt: 1 }, name: "flow_run_created_at" },
   ],
-  [COLLECTIONS.taskRuns]: [{ key: { flowRunId: 1, taskKey: 1, dynamicKey: 1 }, name: "flow_run_task_key", unique: true }],
+  [COLLECTIONS.taskRuns]: [
+    { key: { flowRunId: 1, taskKey: 1, dynamicKey: 1 }, name: "flow_run_task_key", unique: true },
+    // A run page lists its task runs in the order they began.
+    { key: { flowRunId: 1, createdAt: 1 }, name: "flow_run_created_at" },
+  ],
   [COLLECTIONS.deployments]: [{ key: { flowName: 1, name: 1 }, name: "flow_name_name", unique: true }],
   [COLLECTIONS.apiKeys]: [{ key: { createdAt: -1 }, name: "created_at" }],
   [COLLECTIONS.requests]: [{ key: { createdAt: 1 }, name: "created_at" }],

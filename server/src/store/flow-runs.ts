@@ -1,6 +1,7 @@
 import type { Collection, Db, Filter } from "mongodb";
 import type { ApprovalRecord, TimeoutPolicy } from "../domain/approval.js";
 import type { FlowRun, JsonObject, PauseRecord } from "../domain/flow-run.js";
+import type { StateType } from "../domain/states.js";
 import { COLLECTIONS } from "./collections.js";
 import { fromJsonText, optionalFromJsonText, optionalToJsonText, toJsonText } from "./json-text.js";
 import type { EndedPauseStore, FlowRunStore, RunFilter } from "../app/ports.js";
@@ -143,6 +144,20 @@ export class FlowRunRepository implements FlowRunStore {
     return docs.map(toRun);
   }
 
+  /** One aggregate grouped by state type: the store counts, and no run document comes to the server. */
+  async countByState(filter: RunFilter): Promise<Partial<Record<StateType, number>>> {
+    const { stateTypes: _all, ...rest } = filter;
+    const groups = await this.runs
+      .aggregate<{ _id: StateType | null; n: number }>([
+        { $match: toMongoFilter(rest) },
+        { $group: { _id: "$state.type", n: { $sum: 1 } } },
+      ])
+      .toArray();
+    const counts: Partial<Record<StateType, number>> = {};
+    for (const g of groups) if (g._id) counts[g._id] = g.n;
+    return counts;
+  }
+
   async findPaused(): Promise<FlowRun[]> {
     const docs = await this.runs.find({ "state.type": "PAUSED" }).toArray();
     return docs.map(toRun);
@@ -170,5 +185,16 @@ function toMongoFilter(filter: RunFilter): Filter<FlowRunDocument> {
   if (filter.flowName) f.flowName = filter.flowName;
   if (filter.deploymentId) f.deploymentId = filter.deploymentId;
   if (filter.parentFlowRunId) f.parentFlowRunId = filter.parentFlowRunId;
+  if (filter.nameContains) f.name = { $regex: escapeRegex(filter.nameContains), $options: "i" };
+  if (filter.createdAfter || filter.createdBefore) {
+    f.createdAt = {
+      ...(filter.createdAfter ? { $gte: filter.createdAfter } : {}),
+      ...(filter.createdBefore ? { $lt: filter.createdBefore } : {}),
+    };
+  }
   return f;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

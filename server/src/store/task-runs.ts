@@ -78,6 +78,12 @@ export class TaskRunRepository implements TaskRunStore {
     await this.results.replaceOne({ _id: cacheKey }, { taskRunId, createdAt: now }, { upsert: true });
   }
 
+  /** By the (flow run, created at) index (collections.ts). */
+  async listByFlowRun(flowRunId: string, offset: number, limit: number): Promise<TaskRunRecord[]> {
+    const docs = await this.taskRuns.find({ flowRunId }).sort({ createdAt: 1, _id: 1 }).skip(offset).limit(limit).toArray();
+    return docs.map(toRecord);
+  }
+
   async getByCacheKey(cacheKey: string): Promise<TaskRunRecord | undefined> {
     const pointer = await this.results.findOne({ _id: cacheKey });
     return pointer ? this.get(pointer.taskRunId) : undefined;

@@ -226,6 +226,8 @@ describe("run logs", () => {
     try {
       const run = await runningRun(server);
       const watch = logsB.watchLogs({ flowRunId: run.id });
+      const opened = await watch.next();
+      assert.deepEqual([opened.logs, opened.lastSequence, opened.runFinal], [[], 0, false], "an empty first message: the watch is open");
       await logs.writeLines(run.id, 1, 1);
       const first = await watch.next();
       assert.deepEqual(
@@ -239,8 +241,13 @@ describe("run logs", () => {
       // Both servers append to one chain: numbering continues whichever server stores a batch.
       const r = await logsB.createLogs({ flowRunId: run.id, logs: [{ message: "from B" }] });
       assert.equal(r.firstSequence, 5);
-      const next = await logs.createLogs({ flowRunId: run.id, logs: [{ message: "from A again" }] });
+      const requestId = randomUUID();
+      const next = await logs.createLogs({ flowRunId: run.id, logs: [{ message: "from A again" }], requestId });
       assert.equal(next.firstSequence, 6);
+      // A retry that reaches the other server (whose last write to this run was before it) is recognised too.
+      const retried = await logsB.createLogs({ flowRunId: run.id, logs: [{ message: "from A again" }], requestId });
+      assert.equal(retried.firstSequence, 6);
+      assert.equal((await logs.listLogs({ flowRunId: run.id })).lastSequence, 6);
       watch.cancel();
     } finally {
       logsB.close();

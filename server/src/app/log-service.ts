@@ -185,6 +185,7 @@ export class RunLogService {
       final ||= run.state !== undefined && isFinal(run.state.type);
       let head = await this.batches.head(flowRunId);
       let cursor = await this.locate(flowRunId, after, head);
+      let sent = false;
       while (!signal.aborted) {
         woken = false;
         // Final before this read began: the run's process flushed its logs before it ended the run,
@@ -196,10 +197,16 @@ export class RunLogService {
           cursor = r.next;
           if (signal.aborted) return;
           if (r.records.length > 0 || r.skipped > 0 || moved) {
+            sent = true;
             const open = send({ logs: r.records, lastSequence: cursor.after, skippedCount: r.skipped, runFinal: false });
             if (open === false) await Promise.race([drained(), aborted(signal)]);
           }
           if (r.atEnd) break;
+        }
+        // The first message comes at once, even with nothing to send: the watch is open, and this is where it stands.
+        if (!sent && !endsAfterThisRead) {
+          sent = true;
+          send({ logs: [], lastSequence: cursor.after, skippedCount: 0, runFinal: false });
         }
         if (endsAfterThisRead) {
           send({ logs: [], lastSequence: cursor.after, skippedCount: 0, runFinal: true });
@@ -239,6 +246,16 @@ export class RunLogService {
       const runId = head.flowRunId;
       const newest = await this.newestBatch(runId, head);
       const last = newest?.number ?? head.last;
+      // The head may lag behind the newest batch: bring it up to date first, as that batch may go too
+      // and the run's numbering must go on after it.
+      if (newest && newest.number > head.last) {
+        const end = {
+          last: newest.number,
+          lastSequence: newest.startSequence + newest.entries.length,
+          bytes: newest.startBytes + newest.bytes,
+        };
+        await this.batches.advanceHead(runId, { ...end, at: newest.createdAt });
+      }
       let oldest = await this.writer.findOldest(runId, head.first, last);
       while (oldest && oldest.createdAt < cutoff) {
         await this.batches.deleteBatch(runId, oldest.number);

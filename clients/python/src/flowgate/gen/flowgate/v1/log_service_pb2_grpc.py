@@ -102,7 +102,8 @@ class LogServiceServicer(object):
 
     def WatchLogs(self, request, context):
         """The run's records after a sequence number (0: from the oldest stored), then new ones as they are
-        stored. Once the run is in a final state and every stored record has been sent, a last message
+        stored. The first message comes at once, empty when there is nothing to send yet (the watch is
+        open, and last_sequence says where it stands). Once the run is in a final state and every stored record has been sent, a last message
         says so (run_final) and the stream ends. A stream that ends otherwise (the server stopped) is
         resumed by a new watch after the last sequence number received. Scope: runs:read.
         Errors: NOT_FOUND (FLOW_RUN_NOT_FOUND); INVALID_ARGUMENT (a bad id or level).

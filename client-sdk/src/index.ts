@@ -6,6 +6,22 @@ export { TaskFuture, type Waitable } from "./runtime/task-future.js";
 export { State } from "./runtime/state.js";
 export { currentFlowRun } from "./runtime/run-context.js";
 export { setRunLogSink, type RunLogSink } from "./runtime/log-prints.js";
+export { getRunLogger, type RunLogger } from "./logs/run-logger.js";
+export { flushRunLogs } from "./logs/shippers.js";
+export { followLogs, type FollowLogsOptions } from "./logs/follow-logs.js";
+export { LogsClient } from "./transport/logs-client.js";
+export { LOG_LEVELS } from "./logs/log-types.js";
+export type {
+  CreateLogsResult,
+  ListLogsParams,
+  LogFilterParams,
+  LogLevel,
+  LogPage,
+  LogRecordInput,
+  LogWatchMessage,
+  RunLog,
+  WatchLogsParams,
+} from "./logs/log-types.js";
 export { pauseFlowRun, type PauseOptions } from "./pause/pause-flow-run.js";
 export { suspendFlowRun, type SuspendOptions } from "./pause/suspend-flow-run.js";
 export { resumeFlowRun, resumeFlowRunWith, rejectFlowRun, type ResumeOptions } from "./pause/resume-flow-run.js";

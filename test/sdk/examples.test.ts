@@ -96,7 +96,7 @@ describe("examples/ (the seed's five examples in TypeScript)", () => {
     let id: string | undefined;
     try {
       id = await printedRunId(example, signal);
-      // logPrints also writes each print as a run log line (stderr), interleaved here: pick the bare ones.
+      // Each print is on stdout once (logPrints sends it to the run's log, not to the terminal again).
       assert.deepEqual(example.output().match(/^\d$/gm), ["0", "1", "2"]);
       assert.match(example.output(), /Task one succeeded! Pausing flow run/);
       // The 2 s are counted from the pause, which the run reaches just after printing the id.

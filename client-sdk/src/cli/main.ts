@@ -10,6 +10,7 @@ import { deploymentsCommand } from "./deployments-commands.js";
 import { ExitCode, reportError } from "./errors.js";
 import { keysCommand, whoamiCommand } from "./keys-commands.js";
 import { runsCommand } from "./runs-commands.js";
+import { logsCommand } from "./logs-command.js";
 import { serverCommand } from "./server-commands.js";
 import { webhooksCommand } from "./webhooks-commands.js";
 
@@ -33,7 +34,7 @@ function buildProgram(): Command {
     .exitOverride();
   // Created through program.command() so they inherit exitOverride and the help settings.
   serverCommand(program);
-  runsCommand(program);
+  logsCommand(runsCommand(program));
   deploymentsCommand(program);
   keysCommand(program);
   whoamiCommand(program);

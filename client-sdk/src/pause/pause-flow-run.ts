@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { FlowPauseTimeout, FlowRunCancelledError, NoFlowRunContextError } from "../errors.js";
 import { asRunInput, type InputSchema } from "../inputs/run-input.js";
 import { endSuspendedProcess } from "../runtime/end-process.js";
+import { flushRunLogs } from "../logs/shippers.js";
 import { currentContext } from "../runtime/run-context.js";
 import {
   firedPauseEnd,
@@ -108,6 +109,7 @@ export async function pauseFlowRun<S extends z.ZodType>(
       throw new FlowRunCancelledError("Flow run was cancelled while paused.");
     case "SUSPENDED":
       // Suspended from outside while waiting: the process ends; the re-executed run meets this key again.
+      await flushRunLogs(ctx.client);
       return endSuspendedProcess();
     case "HEARTBEAT":
       throw new Error("unreachable: heartbeats are not final");

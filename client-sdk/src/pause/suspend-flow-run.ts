@@ -9,6 +9,7 @@ import { getClient } from "../client.js";
 import { FlowgateError, NoFlowRunContextError } from "../errors.js";
 import { asRunInput, type InputSchema, type RunInput } from "../inputs/run-input.js";
 import { endSuspendedProcess } from "../runtime/end-process.js";
+import { flushRunLogs } from "../logs/shippers.js";
 import { currentContext, type FlowRunContext } from "../runtime/run-context.js";
 import type { PauseTimeoutParams } from "../transport/flowgate-client.js";
 import type { Approval, ApprovalPolicy, JsonObject } from "../types.js";
@@ -125,5 +126,6 @@ export async function suspendCurrentRun<S extends z.ZodType>(
   // pending work includes that task itself, so it cannot wait for it.
   ctx.markSuspendedElsewhere();
   if (!ctx.taskRun) await Promise.allSettled([...ctx.pending]);
+  await flushRunLogs(ctx.client);
   return endSuspendedProcess();
 }

@@ -10,6 +10,8 @@ import { StateType, isFinalStateType, type FlowRun, type TaskRun } from "../type
 import { sleep, withTimeout } from "./abortable.js";
 import { endSuspendedProcess } from "./end-process.js";
 import { installLogPrints } from "./log-prints.js";
+import { shipRunLog } from "../logs/run-logger.js";
+import { flushRunLogs } from "../logs/shippers.js";
 import { parametersOf, resultToJson } from "./parameters.js";
 import { currentContext, newFlowRunContext, runInContext, type FlowRunContext } from "./run-context.js";
 import { State } from "./state.js";
@@ -151,6 +153,8 @@ async function driveRun<A extends unknown[], R>(
             return v;
           }),
       );
+      // The run's log lines are stored before it ends: a watch that sees the end has them all.
+      await flushRunLogs(client);
       if (ctx.suspendedElsewhere) endSuspendedProcess();
       await client.setFlowRunState(run.id, { type: StateType.COMPLETED });
       if (link) {
@@ -161,6 +165,8 @@ async function driveRun<A extends unknown[], R>(
     } catch (err) {
       await settle(ctx);
       const message = err instanceof Error ? err.message : String(err);
+      shipRunLog(ctx, "error", `Encountered exception during execution: ${(err instanceof Error && err.stack) || message}`);
+      await flushRunLogs(client);
       // An uncaught rejection ends the run FAILED with its message, "Rejected by alice: <reason>".
       if (attempt < retries && !(err instanceof FlowPauseTimeout) && !(err instanceof PauseRejectedError)) {
         await client.setFlowRunState(run.id, { type: StateType.SCHEDULED, name: "AwaitingRetry", message });

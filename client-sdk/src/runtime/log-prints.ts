@@ -1,31 +1,15 @@
 /**
- * `logPrints`: console.log inside a flow (or its tasks) still reaches stdout, and is also written to
- * the run's log — the SDK's run logger, which prefixes the run so interleaved runs stay readable.
- * The console is patched once, lazily, and only acts inside a run that asked for it.
+ * `logPrints`: console.log inside a flow (or its tasks) prints as usual, once, and each line is also
+ * sent once to the run's log on the server (as an INFO line of the flow or task run). The console
+ * is patched once, lazily, and only acts inside a run that asked for it.
  */
 import { format } from "node:util";
+import { shipRunLog } from "../logs/run-logger.js";
 import { currentContext } from "./run-context.js";
 
-export type RunLogSink = (line: {
-  flowRunId: string;
-  flowRunName: string;
-  taskRunName: string | undefined;
-  message: string;
-  at: Date;
-}) => void;
+export { setRunLogSink, type RunLogSink } from "../logs/terminal-sink.js";
 
-const defaultSink: RunLogSink = (l) => {
-  const where = l.taskRunName ? `Task run '${l.taskRunName}'` : `Flow run '${l.flowRunName}'`;
-  process.stderr.write(`${l.at.toISOString().slice(11, 23)} | INFO    | ${where} - ${l.message}\n`);
-};
-
-let sink: RunLogSink = defaultSink;
 let installed = false;
-
-/** Where run log lines go (default: stderr, formatted like Prefect's console handler). */
-export function setRunLogSink(next: RunLogSink | undefined): void {
-  sink = next ?? defaultSink;
-}
 
 export function installLogPrints(): void {
   if (installed) return;
@@ -34,13 +18,6 @@ export function installLogPrints(): void {
   console.log = (...args: unknown[]): void => {
     original(...args);
     const ctx = currentContext();
-    if (!ctx?.logPrints) return;
-    sink({
-      flowRunId: ctx.flowRun.id,
-      flowRunName: ctx.flowRun.name,
-      taskRunName: ctx.taskRun?.name,
-      message: format(...args),
-      at: new Date(),
-    });
+    if (ctx?.logPrints) shipRunLog(ctx, "info", format(...args));
   };
 }

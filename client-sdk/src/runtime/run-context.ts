@@ -6,6 +6,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { FlowgateClient } from "../transport/flowgate-client.js";
 import type { FlowRun, TaskRun } from "../types.js";
 import { endSuspendedProcess } from "./end-process.js";
+import { flushRunLogs } from "../logs/shippers.js";
 
 export interface FlowRunContext {
   client: FlowgateClient;
@@ -77,6 +78,7 @@ export function newFlowRunContext(
       if (!suspended) return;
       // Tasks already running finish (their states are reported), then the process ends.
       await Promise.allSettled([...running]);
+      await flushRunLogs(client);
       endSuspendedProcess();
     },
   };

@@ -40,6 +40,7 @@ import type {
 import { serverStream, unary, type CallSetup, type StreamMethod, type UnaryMethod } from "./grpc-call.js";
 import { mergeHeaders, type HeadersInit, type Interceptor } from "./interceptor.js";
 import { WebhooksClient } from "./webhooks-client.js";
+import { LogsClient } from "./logs-client.js";
 import {
   toApiKey,
   toAuditChainVerdict,
@@ -151,6 +152,7 @@ const DEPLOYMENT_SERVICE = "flowgate.v1.DeploymentService";
 const KEY_SERVICE = "flowgate.v1.KeyService";
 const AUDIT_SERVICE = "flowgate.v1.AuditService";
 const WEBHOOK_SERVICE = "flowgate.v1.WebhookService";
+const LOG_SERVICE = "flowgate.v1.LogService";
 
 export interface CreateKeyParams {
   /** The principal the key acts as, e.g. "alice" or "billing-service". */
@@ -192,6 +194,7 @@ export class FlowgateClient {
   private readonly configuredUiUrl: string | undefined;
   private reportedUiUrl: Promise<string> | undefined;
   #webhooks: WebhooksClient | undefined;
+  #logs: LogsClient | undefined;
 
   /** @throws TlsSettingsError when a TLS setting contradicts another or names a file that cannot be read */
   constructor(config: ClientConfig = {}) {
@@ -227,6 +230,12 @@ export class FlowgateClient {
     return this.#webhooks;
   }
 
+  /** LogService: write a run's log records, and page or watch them (runs:write, runs:read). */
+  get logs(): LogsClient {
+    this.#logs ??= new LogsClient(this.address, channelCredentials(this.#tls), (rpc) => this.setup(LOG_SERVICE, rpc));
+    return this.#logs;
+  }
+
   /** Whether calls go over TLS. */
   get tls(): boolean {
     return this.#tls !== undefined;
@@ -239,6 +248,7 @@ export class FlowgateClient {
     this.keys.close();
     this.audit.close();
     this.#webhooks?.close();
+    this.#logs?.close();
   }
 
   /**

@@ -23,7 +23,7 @@ import {
   waitForPauseEnd,
   type Interceptor,
 } from "../../client-sdk/src/index.js";
-import { followStream } from "../../client-sdk/src/runtime/follow-stream.js";
+import { followStream, NOT_READY_MS, reconnectDelayMs } from "../../client-sdk/src/runtime/follow-stream.js";
 import { startScriptedServer, statusError, type ScriptedServer } from "../support/sdk-scripted-server.js";
 
 type Step<Req, Res> = (call: ServerWritableStream<Req, Res>) => void;
@@ -33,6 +33,39 @@ const cut = (code: status, message: string, reason?: string) => (call: { emit(ev
 const event = (call: ServerWritableStream<WatchFlowRunRequest, WatchFlowRunResponse>): void => {
   call.write(WatchFlowRunResponse.fromPartial({ event: { flowRun: { id: call.request.flowRunId, name: "followed" } } }));
 };
+
+describe("reconnect waits: full jitter under a doubling, capped ceiling", () => {
+  const backoff = { baseMs: 100, maxMs: 1_000 };
+  const unreachable = new UnavailableError("No connection established.", status.UNAVAILABLE);
+  const ceilings = (cause: unknown): number[] =>
+    [1, 2, 3, 4, 5, 6, 20, 1e6].map((n) => reconnectDelayMs(n, cause, backoff, () => 1 - 1e-9));
+
+  test("the wait is drawn from zero up to a ceiling that doubles from the base to the cap", () => {
+    assert.deepEqual(ceilings(unreachable), [99, 199, 399, 799, 999, 999, 999, 999]);
+    assert.equal(
+      reconnectDelayMs(3, unreachable, backoff, () => 0),
+      0,
+      "full jitter reaches down to zero",
+    );
+    assert.equal(
+      reconnectDelayMs(3, unreachable, backoff, () => 0.5),
+      200,
+    );
+  });
+
+  test("a server that answers it cannot serve yet (UNAVAILABLE or RESOURCE_EXHAUSTED with a reason) raises the ceiling to at least 1 s", () => {
+    const storeDown = new UnavailableError("The store is unavailable; retry shortly.", status.UNAVAILABLE, { reason: "STORE_UNAVAILABLE" });
+    const tooMany = new FlowgateError("Too many streams.", status.RESOURCE_EXHAUSTED, { reason: "TOO_MANY_STREAMS" });
+    for (const cause of [storeDown, tooMany]) {
+      assert.deepEqual(ceilings(cause), [NOT_READY_MS - 1, NOT_READY_MS - 1, NOT_READY_MS - 1, NOT_READY_MS - 1, 999, 999, 999, 999]);
+    }
+    assert.equal(
+      reconnectDelayMs(1, storeDown, { baseMs: 1, maxMs: 10 }, () => 1 - 1e-9),
+      9,
+      "never above the cap",
+    );
+  });
+});
 
 describe("followStream: one reconnecting loop that retries only what is worth retrying", () => {
   let server: ScriptedServer;
@@ -95,6 +128,40 @@ describe("followStream: one reconnecting loop that retries only what is worth re
     assert.ok(causes.every((c) => c instanceof FlowgateError));
     assert.ok(causes[0] instanceof UnavailableError);
     assert.ok(causes[2] instanceof UnavailableError, "an ended stream counts as dropped");
+  });
+
+  /** Follows run `id`'s watch until its `events`-th event; the failures in a row reported at each reopening. */
+  async function followCounting(id: string, events: number, stableMs?: number): Promise<number[]> {
+    currentRun = id;
+    const attempts: number[] = [];
+    let seen = 0;
+    await followStream(
+      (signal) => client.watchFlowRun(id, { signal }),
+      () => (++seen === events ? "stop" : undefined),
+      {
+        signal: AbortSignal.timeout(30_000),
+        onReconnect: (n) => attempts.push(n),
+        backoff: { baseMs: 1, maxMs: 10 },
+        stableMs,
+      },
+    );
+    return attempts;
+  }
+  const eventThenCut: Step<WatchFlowRunRequest, WatchFlowRunResponse> = (call) => {
+    event(call);
+    setImmediate(() => cut(status.UNAVAILABLE, "The store is unavailable; retry shortly.", "STORE_UNAVAILABLE")(call));
+  };
+
+  test("a stream that sends its first event and is cut at once is reopened with ever longer waits: the event does not reset them", async () => {
+    const id = "10000000-0000-4000-8000-000000000003";
+    watchScript.set(id, [eventThenCut, eventThenCut, eventThenCut, eventThenCut, event]);
+    assert.deepEqual(await followCounting(id, 5), [1, 2, 3, 4], "failures in a row, though each stream delivered an event");
+  });
+
+  test("a stream that stayed open long enough starts the backoff afresh when it fails", async () => {
+    const id = "10000000-0000-4000-8000-000000000004";
+    watchScript.set(id, [eventThenCut, eventThenCut, eventThenCut, event]);
+    assert.deepEqual(await followCounting(id, 4, 0), [1, 1, 1], "each stream counted as recovered");
   });
 
   test("a stream that falls silent is reopened after the idle timeout", async () => {

@@ -14,6 +14,8 @@ import { backdatePauseExpiry, eventually, readUntilFinal, runningRun, waitForRes
 import { connect } from "../support/grpc-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { launchChromium } from "../support/browser.js";
+import { reasonOf } from "../support/status-details.js";
+import { status, type ServiceError } from "@grpc/grpc-js";
 import type { Browser } from "playwright-core";
 import { linkPagePath } from "./paths/link-page.js";
 import {
@@ -311,6 +313,32 @@ describe("what a pause's policy does beyond who decides", () => {
     assert.ok(!(await ids("worker")).includes(run.id), "not the principal that paused it");
     await grpcPath.decide(server, secrets.get("alice")!, run.id, { kind: "approve" });
     assert.ok(!(await ids("alice")).includes(run.id), "not once approved");
+  });
+
+  test("a link's decision is audited as its approver through channel link, and its token is in no audit entry", async () => {
+    const { run, links } = await pausedBy("worker", { approvers: ["alice"], links: ResumeLinks.RESUME_LINKS_PER_APPROVER });
+    assert.deepEqual(await grpcLinkPath.decide(server, links[0]!.token, run.id, { kind: "approve", input: { ok: true } }), {
+      ok: true,
+      resumed: true,
+    });
+    const res = await fetch(`http://${server.httpAddress}/api/runs/${run.id}/audit`, { headers: { authorization: server.authHeader } });
+    const text = await res.text();
+    const { entries } = JSON.parse(text) as { entries: { principal: string; channel: string; call: string }[] };
+    assert.ok(
+      entries.some((e) => e.principal === "alice" && e.channel === "link" && e.call.endsWith("ResumeFlowRun")),
+      JSON.stringify(entries),
+    );
+    assert.ok(!text.includes(links[0]!.token), "the token is not in the trail");
+  });
+
+  test("revoking a link that does not exist is NOT_FOUND", async () => {
+    const c = as("worker");
+    await assert.rejects(c.runs.revokeResumeLink({ linkId: "7d1f1f44-1b5e-4a39-9a3e-0c6a3f1d2e7b" }), (err: ServiceError) => {
+      assert.equal(err.code, status.NOT_FOUND);
+      assert.equal(reasonOf(err), "RESUME_LINK_INVALID");
+      return true;
+    });
+    c.close();
   });
 
   test("a pause with a policy cannot be resumed around it by proposing RUNNING", async () => {

@@ -339,7 +339,7 @@ export class RunService {
   async revokeLink(actor: Actor, linkId: string): Promise<ResumeLinkRecord> {
     const id = requireId("link_id", linkId);
     const link = await this.ctx.store.resumeLinks.byId(id);
-    if (!link) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Resume link ${id} was not found.`);
+    if (!link) throw new NotFoundError("RESUME_LINK_INVALID", `Resume link ${id} was not found.`);
     await this.ctx.store.resumeLinks.markRevoked(id, new Date());
     await recordAudit(this.ctx, actor, { flowRunId: link.flowRunId, pauseKey: link.pauseKey });
     return (await this.ctx.store.resumeLinks.byId(id)) ?? link;

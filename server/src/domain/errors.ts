@@ -41,11 +41,19 @@ export const ERROR_REASONS = [
   "RESUME_LINK_USED",
   "RESUME_LINK_EXPIRED",
   "WEBHOOK_NOT_FOUND",
+  "TOO_MANY_STREAMS",
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 export type DomainErrorKind =
-  "invalid_argument" | "not_found" | "already_exists" | "failed_precondition" | "aborted" | "unauthenticated" | "permission_denied";
+  | "invalid_argument"
+  | "not_found"
+  | "already_exists"
+  | "failed_precondition"
+  | "aborted"
+  | "unauthenticated"
+  | "permission_denied"
+  | "resource_exhausted";
 
 export type NotFoundReason =
   | "KEY_NOT_FOUND"
@@ -54,7 +62,9 @@ export type NotFoundReason =
   | "TASK_RUN_NOT_FOUND"
   | "FLOW_RUN_INPUT_NOT_FOUND"
   | "PAUSE_NOT_FOUND"
-  | "WEBHOOK_NOT_FOUND";
+  | "WEBHOOK_NOT_FOUND"
+  /** RevokeResumeLink of a link id that does not exist (elsewhere this reason is UNAUTHENTICATED). */
+  | "RESUME_LINK_INVALID";
 export type RefusalReason =
   "NOT_PAUSED" | "PAUSE_TIMED_OUT" | "ALREADY_FINAL" | "TRANSITION_REFUSED" | "RESUME_LINK_USED" | "RESUME_LINK_EXPIRED";
 export type DeniedReason = "PERMISSION_DENIED" | "NOT_AN_APPROVER" | "SELF_APPROVAL";
@@ -132,6 +142,17 @@ export class PermissionDeniedError extends DomainError {
 }
 
 /**
+ * A limit on what callers may hold at once (open streams: per principal, and in total) is reached.
+ * It clears as those finish, so a client retries with backoff.
+ */
+export class ResourceExhaustedError extends DomainError {
+  readonly kind = "resource_exhausted" as const;
+  constructor(message: string, reason: "TOO_MANY_STREAMS" = "TOO_MANY_STREAMS") {
+    super(reason, message);
+  }
+}
+
+/**
  * Rebuilds a domain error from its stored parts (the request log replays outcomes to retries).
  * Outcomes stored before reasons existed carry only their kind; they get that kind's general reason.
  */
@@ -174,6 +195,8 @@ export function domainErrorFrom(stored: {
     case "RESUME_LINK_USED":
     case "RESUME_LINK_EXPIRED":
       return new FailedPreconditionError(reason, message);
+    case "TOO_MANY_STREAMS":
+      return new ResourceExhaustedError(message, reason);
     default:
       return new FailedPreconditionError("TRANSITION_REFUSED", message);
   }

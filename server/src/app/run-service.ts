@@ -417,10 +417,9 @@ export class RunService {
 
   /** A timeout policy's default input must be one the pause would accept: checked when the pause is made. */
   private checkTimeoutInput(pause: PauseRecord): void {
-    const input = pause.onTimeout?.action === "resume" ? pause.onTimeout.input : undefined;
     if (!pause.inputSchema || pause.onTimeout?.action !== "resume") return;
     try {
-      this.ctx.schemas.validate(pause.inputSchema, input);
+      this.ctx.schemas.validate(pause.inputSchema, pause.onTimeout.input);
     } catch (err) {
       if (!(err instanceof InvalidArgumentError)) throw err;
       throw new InvalidArgumentError(

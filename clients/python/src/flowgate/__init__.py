@@ -56,6 +56,7 @@ from .errors import (
     WaitTimeout,
     WebhookNotFoundError,
 )
+from .logs import CreateLogsResult, LogLine, LogPage, LogWatchMessage, RunLog, RunLogHandler, RunLogs
 from .types import (
     Actor,
     Approval,
@@ -100,6 +101,7 @@ __all__ = [
     "Client",
     "ConflictError",
     "ContentionError",
+    "CreateLogsResult",
     "DeploymentExistsError",
     "DeploymentNotFoundError",
     "FailedPrecondition",
@@ -121,6 +123,9 @@ __all__ = [
     "InvalidRunInput",
     "InvalidRunInputError",
     "KeyNotFoundError",
+    "LogLine",
+    "LogPage",
+    "LogWatchMessage",
     "NotAnApproverError",
     "NotFoundError",
     "NotPausedError",
@@ -142,6 +147,9 @@ __all__ = [
     "ResumeLinks",
     "ResumeResult",
     "ResumedInput",
+    "RunLog",
+    "RunLogHandler",
+    "RunLogs",
     "SelfApprovalError",
     "State",
     "StateDetails",

@@ -20,6 +20,7 @@ from .gen.flowgate.v1 import key_service_pb2 as keys_pb
 from .gen.flowgate.v1 import key_service_pb2_grpc as keys_grpc
 from .gen.flowgate.v1 import run_service_pb2 as pb
 from .gen.flowgate.v1 import run_service_pb2_grpc as pb_grpc
+from .logs import RunLogs
 from .types import (
     ApprovalPolicy,
     AuditChainVerdict,
@@ -97,6 +98,7 @@ class Client:
         self._stub = pb_grpc.RunServiceStub(channel)
         self._keys = keys_grpc.KeyServiceStub(channel)
         self._audit = audit_grpc.AuditServiceStub(channel)
+        self._logs: RunLogs | None = None
         self._ui_url = configured_ui_url()  # else the server's answer, once it gave a non-empty one
         self._timeout = timeout
         self._metadata = with_api_key(key, metadata)
@@ -118,6 +120,13 @@ class Client:
             return method(request, timeout=self._timeout, metadata=metadata)
         except grpc.RpcError as err:
             raise from_rpc_error(err, self._transport) from None
+
+    @property
+    def logs(self) -> RunLogs:
+        """Run logs: create, list, iter, watch and follow a run's log records (see ``flowgate.logs``)."""
+        if self._logs is None:
+            self._logs = RunLogs(self)
+        return self._logs
 
     def get_caller(self) -> Caller:
         """Who this client's calls act as, and the web UI's base address the server reports. Raises

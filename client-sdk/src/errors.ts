@@ -169,6 +169,15 @@ export class ContentionError extends ConflictError {}
 /** STORE_UNAVAILABLE / UNAVAILABLE: the server (or its store) cannot be reached. Safe to retry mutating calls with the same request id. */
 export class UnavailableError extends FlowgateError {}
 
+/** RESOURCE_EXHAUSTED: a limit on what callers may hold at once was reached; it clears as others finish. */
+export class ResourceExhaustedError extends FlowgateError {}
+
+/**
+ * TOO_MANY_STREAMS: the caller (or the whole server) holds as many open streams as the server allows
+ * (FLOWGATE_MAX_STREAMS_PER_PRINCIPAL, FLOWGATE_MAX_STREAMS). Transient: a wait retries it with backoff.
+ */
+export class TooManyStreamsError extends ResourceExhaustedError {}
+
 /** UNAUTHENTICATED: no credential, or one that is unknown, expired or revoked. */
 export class UnauthenticatedError extends FlowgateError {}
 
@@ -204,12 +213,13 @@ const TRANSIENT_CODES: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * Worth retrying: the server was unreachable, went away mid-call or was too busy (CONTENTION).
+ * Worth retrying: the server was unreachable, went away mid-call or was too busy (CONTENTION, or
+ * TOO_MANY_STREAMS: streams close, and a place frees up).
  * Everything else — a run that does not exist, invalid input, a refused transition, an INTERNAL
  * failure such as a response that cannot be decoded, a bug — fails the same way again.
  */
 export function isTransientError(err: unknown): boolean {
   if (!(err instanceof FlowgateError)) return false;
-  if (err instanceof UnavailableError || err instanceof ContentionError) return true;
+  if (err instanceof UnavailableError || err instanceof ContentionError || err instanceof TooManyStreamsError) return true;
   return err.code !== undefined && TRANSIENT_CODES.has(err.code);
 }

@@ -123,6 +123,14 @@ var (
 	ErrWebhookNotFound   = newSentinel("webhook not found", ErrNotFound)                                            // WEBHOOK_NOT_FOUND
 )
 
+// ErrResourceExhausted matches RESOURCE_EXHAUSTED by code; ErrTooManyStreams (TOO_MANY_STREAMS) is
+// the caller, or the whole server, holding as many open streams as the server allows: it clears as
+// streams close, so a wait may retry it with backoff.
+var (
+	ErrResourceExhausted = newSentinel("a server limit was reached", nil)                          // ResourceExhausted
+	ErrTooManyStreams    = newSentinel("too many open streams; retry later", ErrResourceExhausted) // TOO_MANY_STREAMS
+)
+
 // byReason is keyed by the generated enum so that a misspelt reason cannot compile.
 var byReason = map[flowgatev1.ErrorReason]error{
 	flowgatev1.ErrorReason_ERROR_REASON_FLOW_RUN_NOT_FOUND:       ErrFlowRunNotFound,
@@ -151,6 +159,7 @@ var byReason = map[flowgatev1.ErrorReason]error{
 	flowgatev1.ErrorReason_ERROR_REASON_RESUME_LINK_USED:         ErrResumeLinkUsed,
 	flowgatev1.ErrorReason_ERROR_REASON_RESUME_LINK_EXPIRED:      ErrResumeLinkExpired,
 	flowgatev1.ErrorReason_ERROR_REASON_WEBHOOK_NOT_FOUND:        ErrWebhookNotFound,
+	flowgatev1.ErrorReason_ERROR_REASON_TOO_MANY_STREAMS:         ErrTooManyStreams,
 }
 
 var byCode = map[codes.Code]error{
@@ -162,6 +171,7 @@ var byCode = map[codes.Code]error{
 	codes.Unavailable:        ErrUnavailable,
 	codes.Unauthenticated:    ErrUnauthenticated,
 	codes.PermissionDenied:   ErrPermissionDenied,
+	codes.ResourceExhausted:  ErrResourceExhausted,
 }
 
 // ErrPauseTimedOut, ErrRunCancelled, ErrRunSuspended and ErrPauseRejected are how a waited-on pause

@@ -54,9 +54,10 @@ var documented = map[string]struct {
 	"RESUME_LINK_USED":         {codes.FailedPrecondition, []error{ErrResumeLinkUsed, ErrRefused}},
 	"RESUME_LINK_EXPIRED":      {codes.FailedPrecondition, []error{ErrResumeLinkExpired, ErrRefused}},
 	"WEBHOOK_NOT_FOUND":        {codes.NotFound, []error{ErrWebhookNotFound, ErrNotFound}},
+	"TOO_MANY_STREAMS":         {codes.ResourceExhausted, []error{ErrTooManyStreams, ErrResourceExhausted}},
 	"ROUTE_NOT_FOUND":          {codes.NotFound, []error{ErrNotFound}},
 	"METHOD_NOT_ALLOWED":       {codes.Unimplemented, nil},
-	"PAYLOAD_TOO_LARGE":        {codes.ResourceExhausted, nil},
+	"PAYLOAD_TOO_LARGE":        {codes.ResourceExhausted, []error{ErrResourceExhausted}},
 }
 
 var allSentinels = []error{
@@ -66,6 +67,7 @@ var allSentinels = []error{
 	ErrInvalidArgument, ErrInvalidRunInput, ErrVersionConflict, ErrContention, ErrInputKeyExists, ErrDeploymentExists,
 	ErrUnavailable, ErrUnauthenticated, ErrPermissionDenied, ErrInternal,
 	ErrNotAnApprover, ErrSelfApproval, ErrResumeLinkInvalid, ErrResumeLinkUsed, ErrResumeLinkExpired, ErrWebhookNotFound,
+	ErrResourceExhausted, ErrTooManyStreams,
 }
 
 // failedCall is the error a call returns when the server fails it with these details.
@@ -155,6 +157,7 @@ func TestWithoutAKnownReasonTheCodeDecides(t *testing.T) {
 		{codes.Unavailable, []error{ErrUnavailable}},
 		{codes.Unauthenticated, []error{ErrUnauthenticated}},
 		{codes.PermissionDenied, []error{ErrPermissionDenied}},
+		{codes.ResourceExhausted, []error{ErrResourceExhausted}},
 		{codes.Internal, nil},
 		{codes.Unknown, nil},
 	}

@@ -29,11 +29,13 @@ import {
   NotAnApproverError,
   PermissionDeniedError,
   RefusedError,
+  ResourceExhaustedError,
   ResumeLinkExpiredError,
   ResumeLinkInvalidError,
   ResumeLinkUsedError,
   SelfApprovalError,
   TaskRunNotFoundError,
+  TooManyStreamsError,
   TransitionRefusedError,
   UnauthenticatedError,
   UnavailableError,
@@ -41,6 +43,7 @@ import {
   WebhookNotFoundError,
 } from "../../client-sdk/src/index.js";
 import { ERRORS_BY_REASON, mapGrpcError } from "../../client-sdk/src/transport/map-error.js";
+import { isTransientError } from "../../client-sdk/src/errors.js";
 import { startScriptedServer, statusError, type ScriptedServer } from "../support/sdk-scripted-server.js";
 import { startSdkServer, StateType, type SdkServer } from "../support/sdk.js";
 
@@ -74,6 +77,7 @@ const TABLE: Record<string, { code: status; error: ErrorClass; parent: ErrorClas
   RESUME_LINK_USED: { code: status.FAILED_PRECONDITION, error: ResumeLinkUsedError, parent: RefusedError },
   RESUME_LINK_EXPIRED: { code: status.FAILED_PRECONDITION, error: ResumeLinkExpiredError, parent: RefusedError },
   WEBHOOK_NOT_FOUND: { code: status.NOT_FOUND, error: WebhookNotFoundError, parent: NotFoundError },
+  TOO_MANY_STREAMS: { code: status.RESOURCE_EXHAUSTED, error: TooManyStreamsError, parent: ResourceExhaustedError },
 };
 
 /** Reasons a gRPC client never receives: the enum's zero value and the HTTP API's own. */
@@ -138,6 +142,7 @@ describe("errors by status code: the fallback when the reason is absent, unknown
     [status.UNAVAILABLE, UnavailableError],
     [status.UNAUTHENTICATED, UnauthenticatedError],
     [status.PERMISSION_DENIED, PermissionDeniedError],
+    [status.RESOURCE_EXHAUSTED, ResourceExhaustedError],
     [status.INTERNAL, FlowgateError],
     [status.UNKNOWN, FlowgateError],
     [status.DEADLINE_EXCEEDED, FlowgateError],
@@ -151,6 +156,12 @@ describe("errors by status code: the fallback when the reason is absent, unknown
       assert.equal(err.reason, undefined);
     });
   }
+
+  test("TOO_MANY_STREAMS clears as streams close: a wait retries it (with backoff); another RESOURCE_EXHAUSTED does not", () => {
+    assert.equal(isTransientError(mapGrpcError(statusError(status.RESOURCE_EXHAUSTED, MESSAGE, { reason: "TOO_MANY_STREAMS" }), "WaitForResume")), true);
+    // grpc-js's own RESOURCE_EXHAUSTED (a message over the size limit) fails the same way again.
+    assert.equal(isTransientError(mapGrpcError(statusError(status.RESOURCE_EXHAUSTED, MESSAGE), "WaitForResume")), false);
+  });
 
   test("a reason this SDK does not know yet falls back on the code and is still exposed", () => {
     const err = mapGrpcError(statusError(status.FAILED_PRECONDITION, MESSAGE, { reason: "APPROVAL_REQUIRED" }), "ResumeFlowRun");

@@ -26,11 +26,13 @@ import {
   NotAnApproverError,
   PermissionDeniedError,
   RefusedError,
+  ResourceExhaustedError,
   ResumeLinkExpiredError,
   ResumeLinkInvalidError,
   ResumeLinkUsedError,
   SelfApprovalError,
   TaskRunNotFoundError,
+  TooManyStreamsError,
   TransitionRefusedError,
   UnauthenticatedError,
   UnavailableError,
@@ -92,6 +94,7 @@ export const ERRORS_BY_REASON: ReadonlyMap<string, Make> = new Map(
     RESUME_LINK_USED: plain(ResumeLinkUsedError),
     RESUME_LINK_EXPIRED: plain(ResumeLinkExpiredError),
     WEBHOOK_NOT_FOUND: plain(WebhookNotFoundError),
+    TOO_MANY_STREAMS: plain(TooManyStreamsError),
   }),
 );
 
@@ -105,6 +108,7 @@ const ERRORS_BY_CODE: ReadonlyMap<number, Make> = new Map([
   [status.UNAVAILABLE, plain(UnavailableError)],
   [status.UNAUTHENTICATED, plain(UnauthenticatedError)],
   [status.PERMISSION_DENIED, plain(PermissionDeniedError)],
+  [status.RESOURCE_EXHAUSTED, plain(ResourceExhaustedError)],
 ]);
 
 export function isServiceError(err: unknown): err is ServiceError {

@@ -41,11 +41,13 @@ from flowgate import (
     PauseNotFoundError,
     PermissionDeniedError,
     RefusedError,
+    ResourceExhaustedError,
     ResumeLinkExpiredError,
     ResumeLinkInvalidError,
     ResumeLinkUsedError,
     SelfApprovalError,
     TaskRunNotFoundError,
+    TooManyStreamsError,
     TransitionRefusedError,
     UnauthenticatedError,
     UnavailableError,
@@ -88,9 +90,10 @@ DOCUMENTED: dict[str, tuple[grpc.StatusCode, type[FlowgateError]]] = {
     "RESUME_LINK_USED": (Code.FAILED_PRECONDITION, ResumeLinkUsedError),
     "RESUME_LINK_EXPIRED": (Code.FAILED_PRECONDITION, ResumeLinkExpiredError),
     "WEBHOOK_NOT_FOUND": (Code.NOT_FOUND, WebhookNotFoundError),
+    "TOO_MANY_STREAMS": (Code.RESOURCE_EXHAUSTED, TooManyStreamsError),
     "ROUTE_NOT_FOUND": (Code.NOT_FOUND, NotFoundError),
     "METHOD_NOT_ALLOWED": (Code.UNIMPLEMENTED, FlowgateError),
-    "PAYLOAD_TOO_LARGE": (Code.RESOURCE_EXHAUSTED, FlowgateError),
+    "PAYLOAD_TOO_LARGE": (Code.RESOURCE_EXHAUSTED, ResourceExhaustedError),
 }
 
 # Every reason of the generated enum, so that a reason added to the contract fails here until it is
@@ -156,6 +159,7 @@ def test_the_reason_alone_decides_whatever_the_code() -> None:
         (Code.UNAVAILABLE, UnavailableError),
         (Code.UNAUTHENTICATED, UnauthenticatedError),
         (Code.PERMISSION_DENIED, PermissionDeniedError),
+        (Code.RESOURCE_EXHAUSTED, ResourceExhaustedError),
         (Code.DEADLINE_EXCEEDED, flowgate.WaitTimeout),
         (Code.INTERNAL, FlowgateError),
         (Code.UNKNOWN, FlowgateError),

@@ -38,6 +38,7 @@ const STATUSES: Record<DomainErrorKind, number> = {
   aborted: 409,
   unauthenticated: 401,
   permission_denied: 403,
+  resource_exhausted: 429,
 };
 
 export interface HttpFailure {
@@ -57,7 +58,11 @@ export function toHttpFailure(err: unknown, logger: Logger, route: string): Http
     const { message, violations } = err.reason === "INVALID_ARGUMENT" ? inHttpFieldNames(err.message, err.violations) : err;
     return { status: 400, body: { error: message, reason: err.reason, fieldErrors: violations }, headers: {} };
   }
-  if (err instanceof DomainError) return { status: STATUSES[err.kind], body: { error: err.message, reason: err.reason }, headers: {} };
+  if (err instanceof DomainError) {
+    // A limit that clears as other calls finish (TOO_MANY_STREAMS): a browser's EventSource retries anyway.
+    const headers: Record<string, string> = err.kind === "resource_exhausted" ? { "retry-after": "1" } : {};
+    return { status: STATUSES[err.kind], body: { error: err.message, reason: err.reason }, headers };
+  }
   if (err instanceof HttpError) return { status: err.status, body: { error: err.message, reason: err.reason }, headers: err.headers };
   if (isStoreUnavailable(err)) {
     logger.warn({ err, route }, "store unavailable");

@@ -12,6 +12,7 @@ const CODES: Record<DomainErrorKind, status> = {
   aborted: status.ABORTED,
   unauthenticated: status.UNAUTHENTICATED,
   permission_denied: status.PERMISSION_DENIED,
+  resource_exhausted: status.RESOURCE_EXHAUSTED,
 };
 
 /** `ErrorInfo.domain` of every error this server returns (AIP-193). */

@@ -157,6 +157,15 @@ class UnavailableError(FlowgateError):
     request id."""
 
 
+class ResourceExhaustedError(FlowgateError):
+    """RESOURCE_EXHAUSTED: a limit on what callers may hold at once was reached; it clears as others finish."""
+
+
+class TooManyStreamsError(ResourceExhaustedError):
+    """TOO_MANY_STREAMS: the caller (or the whole server) holds as many open streams as the server
+    allows (FLOWGATE_MAX_STREAMS_PER_PRINCIPAL, FLOWGATE_MAX_STREAMS); retry later, with backoff."""
+
+
 class UnauthenticatedError(FlowgateError):
     """UNAUTHENTICATED: no credential, or one that is unknown, expired or revoked."""
 
@@ -265,6 +274,7 @@ _BY_REASON_VALUE: dict[int, type[FlowgateError]] = {
     errors_pb2.ERROR_REASON_NOT_AN_APPROVER: NotAnApproverError,
     errors_pb2.ERROR_REASON_SELF_APPROVAL: SelfApprovalError,
     errors_pb2.ERROR_REASON_INTERNAL: InternalError,
+    errors_pb2.ERROR_REASON_TOO_MANY_STREAMS: TooManyStreamsError,
 }
 _BY_REASON: dict[str, type[FlowgateError]] = {
     errors_pb2.ErrorReason.Name(value).removeprefix("ERROR_REASON_"): cls for value, cls in _BY_REASON_VALUE.items()
@@ -279,6 +289,7 @@ _BY_CODE: dict[grpc.StatusCode, type[FlowgateError]] = {
     grpc.StatusCode.UNAVAILABLE: UnavailableError,
     grpc.StatusCode.UNAUTHENTICATED: UnauthenticatedError,
     grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhaustedError,
     grpc.StatusCode.DEADLINE_EXCEEDED: WaitTimeout,
 }
 

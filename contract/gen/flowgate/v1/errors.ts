@@ -102,6 +102,12 @@ export enum ErrorReason {
   ERROR_REASON_RESUME_LINK_EXPIRED = 28,
   /** ERROR_REASON_WEBHOOK_NOT_FOUND - NOT_FOUND: no webhook has this id. */
   ERROR_REASON_WEBHOOK_NOT_FOUND = 29,
+  /**
+   * ERROR_REASON_TOO_MANY_STREAMS - RESOURCE_EXHAUSTED (HTTP 429): the caller already holds as many open streams (WaitForResume,
+   * Watch*, SSE) as one principal may (FLOWGATE_MAX_STREAMS_PER_PRINCIPAL), or the server as many as
+   * it accepts in total (FLOWGATE_MAX_STREAMS). It clears as streams close: retry with backoff.
+   */
+  ERROR_REASON_TOO_MANY_STREAMS = 30,
 }
 
 export function errorReasonFromJSON(object: any): ErrorReason {
@@ -196,6 +202,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 29:
     case "ERROR_REASON_WEBHOOK_NOT_FOUND":
       return ErrorReason.ERROR_REASON_WEBHOOK_NOT_FOUND;
+    case 30:
+    case "ERROR_REASON_TOO_MANY_STREAMS":
+      return ErrorReason.ERROR_REASON_TOO_MANY_STREAMS;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ErrorReason");
   }
@@ -263,6 +272,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_RESUME_LINK_EXPIRED";
     case ErrorReason.ERROR_REASON_WEBHOOK_NOT_FOUND:
       return "ERROR_REASON_WEBHOOK_NOT_FOUND";
+    case ErrorReason.ERROR_REASON_TOO_MANY_STREAMS:
+      return "ERROR_REASON_TOO_MANY_STREAMS";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ErrorReason");
   }

@@ -99,6 +99,10 @@ const (
 	ErrorReason_ERROR_REASON_RESUME_LINK_EXPIRED ErrorReason = 28
 	// NOT_FOUND: no webhook has this id.
 	ErrorReason_ERROR_REASON_WEBHOOK_NOT_FOUND ErrorReason = 29
+	// RESOURCE_EXHAUSTED (HTTP 429): the caller already holds as many open streams (WaitForResume,
+	// Watch*, SSE) as one principal may (FLOWGATE_MAX_STREAMS_PER_PRINCIPAL), or the server as many as
+	// it accepts in total (FLOWGATE_MAX_STREAMS). It clears as streams close: retry with backoff.
+	ErrorReason_ERROR_REASON_TOO_MANY_STREAMS ErrorReason = 30
 )
 
 // Enum value maps for ErrorReason.
@@ -134,6 +138,7 @@ var (
 		27: "ERROR_REASON_RESUME_LINK_USED",
 		28: "ERROR_REASON_RESUME_LINK_EXPIRED",
 		29: "ERROR_REASON_WEBHOOK_NOT_FOUND",
+		30: "ERROR_REASON_TOO_MANY_STREAMS",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":              0,
@@ -166,6 +171,7 @@ var (
 		"ERROR_REASON_RESUME_LINK_USED":         27,
 		"ERROR_REASON_RESUME_LINK_EXPIRED":      28,
 		"ERROR_REASON_WEBHOOK_NOT_FOUND":        29,
+		"ERROR_REASON_TOO_MANY_STREAMS":         30,
 	}
 )
 
@@ -200,7 +206,7 @@ var File_flowgate_v1_errors_proto protoreflect.FileDescriptor
 
 const file_flowgate_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x18flowgate/v1/errors.proto\x12\vflowgate.v1*\xa0\b\n" +
+	"\x18flowgate/v1/errors.proto\x12\vflowgate.v1*\xc3\b\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_FLOW_RUN_NOT_FOUND\x10\x01\x12%\n" +
@@ -232,7 +238,8 @@ const file_flowgate_v1_errors_proto_rawDesc = "" +
 	" ERROR_REASON_RESUME_LINK_INVALID\x10\x1a\x12!\n" +
 	"\x1dERROR_REASON_RESUME_LINK_USED\x10\x1b\x12$\n" +
 	" ERROR_REASON_RESUME_LINK_EXPIRED\x10\x1c\x12\"\n" +
-	"\x1eERROR_REASON_WEBHOOK_NOT_FOUND\x10\x1db\x06proto3"
+	"\x1eERROR_REASON_WEBHOOK_NOT_FOUND\x10\x1d\x12!\n" +
+	"\x1dERROR_REASON_TOO_MANY_STREAMS\x10\x1eb\x06proto3"
 
 var (
 	file_flowgate_v1_errors_proto_rawDescOnce sync.Once

@@ -84,6 +84,9 @@ const schema = z.object({
     .max(1024 * 1024 * 1024 * 1024)
     .default(DEFAULT_LOG_CAPS.maxBytesPerRun),
   FLOWGATE_LOG_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(100),
+  // Room for issue 15's 100,000 held WaitForResume streams under one SDK key.
+  FLOWGATE_MAX_STREAMS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  FLOWGATE_MAX_STREAMS: z.coerce.number().int().min(1).max(10_000_000).default(200_000),
 });
 
 /** ui/dist of this repository, from server/src or server/dist alike. */
@@ -142,6 +145,9 @@ export interface Config {
   logMaxBytesPerRun: number;
   /** How often each server reads the other servers' log notices, for its live log streams. */
   logPollMs: number;
+  /** Open streams (gRPC server streams and SSE together) one principal may hold, and the whole server. */
+  maxStreamsPerPrincipal: number;
+  maxStreams: number;
 }
 
 export class ConfigError extends Error {}
@@ -213,6 +219,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logMaxLinesPerRun: c.FLOWGATE_LOG_MAX_LINES_PER_RUN,
     logMaxBytesPerRun: c.FLOWGATE_LOG_MAX_BYTES_PER_RUN,
     logPollMs: c.FLOWGATE_LOG_POLL_MS,
+    maxStreamsPerPrincipal: c.FLOWGATE_MAX_STREAMS_PER_PRINCIPAL,
+    maxStreams: c.FLOWGATE_MAX_STREAMS,
   };
 }
 

@@ -43,6 +43,7 @@ import { startGrpcServer } from "./rpc/grpc-server.js";
 import { runHandlers } from "./rpc/run-handlers.js";
 import { StoreHealth } from "./app/store-health.js";
 import { storeGate } from "./middleware/store-gate.js";
+import { StreamCounter, streamLimits } from "./middleware/stream-limits.js";
 import { startEmbeddedStore, type EmbeddedStore } from "./embedded-store/launcher.js";
 import { openStore } from "./store/mongo-store.js";
 
@@ -206,6 +207,8 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
         requirementOf,
         ...(sessions ? { credentialOf: sessionCredentials(sessions, sessionCookie) } : {}),
       }),
+      // After authentication, which names the principal a stream counts against.
+      streamLimits(new StreamCounter({ perPrincipal: config.maxStreamsPerPrincipal, total: config.maxStreams })),
       ...(options.middlewares ?? []),
     ];
     const adapter = new HandlerAdapter(logger, middlewares);

@@ -1,16 +1,27 @@
 /** The server's HTTP API, typed by the server's own wire types. */
 import type {
   AuditPageJson,
+  DeploymentJson,
+  DeploymentPageJson,
   ErrorJson,
   FieldErrorJson,
   JsonObjectJson,
+  InputJson,
   LinkViewJson,
+  RunCountsJson,
   RunJson,
   SessionJson,
   StateTypeName,
+  TaskRunPageJson,
 } from "../../server/src/http/api-types.ts";
 
 export type {
+  DeploymentJson,
+  DeploymentPageJson,
+  InputJson,
+  RunCountsJson,
+  TaskRunJson,
+  TaskRunPageJson,
   ApprovalJson,
   ApprovalPolicyJson,
   AuditEntryJson,
@@ -153,8 +164,57 @@ export function runEventsUrl(id: string): string {
   return `/api/runs/${encodeURIComponent(id)}/events`;
 }
 
-export function allEventsUrl(states: readonly StateTypeName[]): string {
-  return states.length > 0 ? `/api/events?state=${states.join(",")}` : "/api/events";
+export function allEventsUrl(states: readonly StateTypeName[], filters: URLSearchParams = new URLSearchParams()): string {
+  const q = new URLSearchParams(filters);
+  if (states.length > 0) q.set("state", states.join(","));
+  const text = q.toString();
+  return text ? `/api/events?${text}` : "/api/events";
+}
+
+/** One page of runs, newest first; `filters` as GET /api/runs takes them (state, flow, deployment, search, createdAfter, createdBefore). */
+export function listRuns(filters: URLSearchParams, pageSize: number, pageToken: string, signal?: AbortSignal): Promise<RunPageJson> {
+  const q = new URLSearchParams(filters);
+  q.set("pageSize", String(pageSize));
+  if (pageToken) q.set("pageToken", pageToken);
+  return request("GET", `/api/runs?${q.toString()}`, undefined, { signal });
+}
+
+/** The runs matching `filters` (a state filter aside) by state. */
+export function getRunCounts(filters: URLSearchParams, signal?: AbortSignal): Promise<RunCountsJson> {
+  const q = new URLSearchParams(filters);
+  q.delete("state");
+  return request("GET", `/api/runs/counts?${q.toString()}`, undefined, { signal });
+}
+
+/** A run's task runs, oldest first. */
+export function listTaskRuns(id: string, pageToken: string, signal?: AbortSignal): Promise<TaskRunPageJson> {
+  const q = new URLSearchParams({ pageSize: "200" });
+  if (pageToken) q.set("pageToken", pageToken);
+  return request("GET", `/api/runs/${encodeURIComponent(id)}/task-runs?${q.toString()}`, undefined, { signal });
+}
+
+/** A run's stored inputs whose keys start with `prefix`, oldest first. */
+export async function listInputs(id: string, prefix: string, signal?: AbortSignal): Promise<InputJson[]> {
+  const q = new URLSearchParams({ prefix, limit: "100" });
+  const page = await request<{ inputs: InputJson[] }>("GET", `/api/runs/${encodeURIComponent(id)}/inputs?${q.toString()}`, undefined, {
+    signal,
+  });
+  return page.inputs;
+}
+
+export function listDeployments(pageToken: string, signal?: AbortSignal): Promise<DeploymentPageJson> {
+  const q = new URLSearchParams({ pageSize: "500" });
+  if (pageToken) q.set("pageToken", pageToken);
+  return request("GET", `/api/deployments?${q.toString()}`, undefined, { signal });
+}
+
+export function getDeployment(id: string, signal?: AbortSignal): Promise<DeploymentJson> {
+  return request("GET", `/api/deployments/${encodeURIComponent(id)}`, undefined, { signal });
+}
+
+/** Starts a run of the deployment (SCHEDULED, for a runner to claim), `parameters` over the deployment's own. */
+export function runDeployment(id: string, parameters: JsonObjectJson, name = ""): Promise<RunJson> {
+  return request("POST", `/api/deployments/${encodeURIComponent(id)}/run`, { parameters, ...(name ? { name } : {}) });
 }
 
 export function getRun(id: string, signal?: AbortSignal): Promise<RunJson> {

@@ -1,6 +1,8 @@
 import { useEffect, useState } from "react";
 import { signOut, type SessionJson } from "./api.ts";
 import { AwaitingPage } from "./pages/awaiting-page.tsx";
+import { DeploymentPage } from "./pages/deployment-page.tsx";
+import { DeploymentsPage } from "./pages/deployments-page.tsx";
 import { LinkPage } from "./pages/link-page.tsx";
 import { RunPage } from "./pages/run-page.tsx";
 import { RunsPage } from "./pages/runs-page.tsx";
@@ -60,11 +62,16 @@ export function App() {
     );
   } else {
     const runId = /^\/runs\/([^/]+)\/?$/.exec(path)?.[1];
+    const deploymentId = /^\/deployments\/([^/]+)\/?$/.exec(path)?.[1];
     page =
       path === "/" ? (
         <RunsPage />
       ) : path === "/awaiting" ? (
         <AwaitingPage />
+      ) : path === "/deployments" ? (
+        <DeploymentsPage />
+      ) : deploymentId ? (
+        <DeploymentPage deploymentId={decodeURIComponent(deploymentId)} />
       ) : runId ? (
         <RunPage runId={decodeURIComponent(runId)} />
       ) : (
@@ -81,6 +88,9 @@ export function App() {
           </Link>
           {session && !onSignIn && linkToken === undefined ? (
             <nav aria-label="Site" className="site-nav">
+              <Link href="/deployments" className="nav-link" aria-current={path.startsWith("/deployments") ? "page" : undefined}>
+                Deployments
+              </Link>
               <AwaitingLink awaiting={awaiting} current={path === "/awaiting"} />
             </nav>
           ) : null}

@@ -4,6 +4,8 @@ import { recordedText, refusalText } from "../approval-text.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { LiveIndicator } from "../components/live-indicator.tsx";
 import { PausePanel, preloadResumeForm } from "../components/pause-panel.tsx";
+import { ResumeInputs } from "../components/resume-inputs.tsx";
+import { TaskRuns } from "../components/task-runs.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
 import { StateTimeline } from "../components/state-timeline.tsx";
 import { Link } from "../router.tsx";
@@ -105,7 +107,15 @@ export function RunPage({ runId }: { runId: string }) {
           <code>{run.id}</code>
         </dd>
         <dt>Deployment</dt>
-        <dd>{run.deploymentId ? <code>{run.deploymentId}</code> : "None (not runnable by a worker)"}</dd>
+        <dd>
+          {run.deploymentId ? (
+            <Link href={`/deployments/${run.deploymentId}`}>
+              <code>{run.deploymentId}</code>
+            </Link>
+          ) : (
+            "None (not runnable by a worker)"
+          )}
+        </dd>
         <dt>Created</dt>
         <dd>{formatTimestamp(run.createdAt)}</dd>
       </dl>
@@ -182,6 +192,8 @@ export function RunPage({ runId }: { runId: string }) {
         <StateTimeline run={run} audit={audit.entries} />
       </section>
 
+      <TaskRuns runId={run.id} version={run.version} />
+
       <section aria-labelledby="parameters-heading">
         <h2 id="parameters-heading">Parameters</h2>
         {Object.keys(run.parameters).length === 0 ? (
@@ -190,6 +202,10 @@ export function RunPage({ runId }: { runId: string }) {
           <pre className="json">{JSON.stringify(run.parameters, null, 2)}</pre>
         )}
       </section>
+
+      <ResumeInputs runId={run.id} version={run.version} />
+
+      {/* The run's logs go here (issue 14 item 1's log panel). */}
     </main>
   );
 }

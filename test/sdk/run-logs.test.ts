@@ -157,7 +157,9 @@ describe("run logs from the SDK", () => {
           assert.ok(dropped >= 100_000 - 20_500 && dropped < 100_000, `dropped ${dropped}`);
         }
         const growth = Number(/^heap-growth-mb: ([\d.]+)$/m.exec(r.stdout)![1]);
-        assert.ok(growth < 100, `the heap grew by ${growth} MB`);
+        // Live objects after a full collection: the buffer holds at most 20,000 lines (about 16 MB here);
+      // all 100,000 kept would be about five times that.
+      assert.ok(growth < 40, `the live heap grew by ${growth} MB`);
       },
     );
   }

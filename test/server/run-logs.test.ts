@@ -356,6 +356,39 @@ describe("run logs past a cap", () => {
     }
   });
 
+  test("batches as large as the cap: each keeps only the newest batch, and readers still find it", async () => {
+    const server = await startTestServer({ env: { FLOWGATE_LOG_MAX_LINES_PER_RUN: "1000" } });
+    const logs = logClient(server.address, server.apiKey);
+    try {
+      const run = await runningRun(server);
+      // 40 batches of 1,000 lines: every batch removes the one before it, faster than the run's head
+      // (written every few batches) follows, so readers start from a head whose batch is gone.
+      await logs.writeLines(run.id, 1, 40_000, 1_000);
+      const kept = await logs.allLogs({ flowRunId: run.id });
+      assert.deepEqual([kept.length, kept[0]!.sequence, kept.at(-1)!.sequence], [1_000, 39_001, 40_000]);
+      const newest = await logs.listLogs({ flowRunId: run.id, newestFirst: true, pageSize: 1 });
+      assert.deepEqual([newest.logs[0]!.sequence, newest.trimmedCount, newest.lastSequence], [40_000, 39_000, 40_000]);
+      assert.deepEqual(
+        (await logs.listLogs({ flowRunId: run.id, afterSequence: 39_998 })).logs.map((l) => l.sequence),
+        [39_999, 40_000],
+      );
+      await server.runs.setFlowRunState({ flowRunId: run.id, state: { type: StateType.STATE_TYPE_COMPLETED } });
+      const watch = logs.watchLogs({ flowRunId: run.id, afterSequence: 10 });
+      let skipped = 0;
+      let seen = 0;
+      for (;;) {
+        const m = await watch.next();
+        skipped += m.skippedCount;
+        seen += m.logs.length;
+        if (m.runFinal) break;
+      }
+      assert.deepEqual([skipped, seen], [38_990, 1_000]);
+    } finally {
+      logs.close();
+      await server.stop();
+    }
+  });
+
   test("a run over its byte cap is trimmed the same way", async () => {
     const server = await startTestServer({ env: { FLOWGATE_LOG_MAX_BYTES_PER_RUN: String(1024 * 1024) } });
     const logs = logClient(server.address, server.apiKey);

@@ -75,6 +75,8 @@ const MESSAGE_MAX_BYTES = 1024 * 1024;
 const MAX_BATCH_READS = 64;
 /** A watch re-reads the store this often even without a notice (a notice lost to a crash, a missed final state). */
 const WATCH_RECHECK_MS = 10_000;
+/** How far past a run's head its newest batch can be, at most (the writer updates heads every 16 batches). */
+const MAX_HEAD_LAG = 64;
 /** Runs and task runs known to exist, so that a batch costs no lookup of its run. */
 const MAX_KNOWN = 10_000;
 
@@ -149,7 +151,7 @@ export class RunLogService {
       return { logs: r.records, nextPageToken: r.atEnd ? "" : encodeToken(true, r.next), ...summary };
     }
     const from = token ?? (await this.locate(flowRunId, after, head));
-    const r = await this.readForward(flowRunId, from, filter, size, head);
+    const r = await this.readForward(flowRunId, from, filter, size);
     return { logs: r.records, nextPageToken: r.atEnd ? "" : encodeToken(false, r.next), ...summary };
   }
 
@@ -183,8 +185,7 @@ export class RunLogService {
       const run = await this.ctx.store.runs.get(flowRunId);
       if (!run) throw runNotFound(flowRunId);
       final ||= run.state !== undefined && isFinal(run.state.type);
-      let head = await this.batches.head(flowRunId);
-      let cursor = await this.locate(flowRunId, after, head);
+      let cursor = await this.locate(flowRunId, after, await this.batches.head(flowRunId));
       let sent = false;
       while (!signal.aborted) {
         woken = false;
@@ -192,7 +193,7 @@ export class RunLogService {
         // so what this read finds is everything.
         const endsAfterThisRead = final;
         for (;;) {
-          const r = await this.readForward(flowRunId, cursor, filter, WATCH_MESSAGE_RECORDS, head);
+          const r = await this.readForward(flowRunId, cursor, filter, WATCH_MESSAGE_RECORDS);
           const moved = r.next.after !== cursor.after;
           cursor = r.next;
           if (signal.aborted) return;
@@ -227,7 +228,6 @@ export class RunLogService {
             final ||= now?.state !== undefined && isFinal(now.state.type);
           }
         }
-        head = await this.batches.head(flowRunId);
       }
     } finally {
       signal.removeEventListener("abort", onAbort);
@@ -289,15 +289,22 @@ export class RunLogService {
     this.knownTaskRuns.set(taskRunId, flowRunId);
   }
 
-  /** The run's newest batch: the head's, or a later one the head does not show yet. */
+  /**
+   * The run's newest batch: the head's, or a later one the head does not show yet (it is written every
+   * few batches). When the head's own batch is gone (a cap that removed more than the head lags by),
+   * the batches still stored start a little after it.
+   */
   private async newestBatch(flowRunId: string, head: RunLogHead | undefined): Promise<LogBatch | undefined> {
-    if (!head) return undefined;
-    let newest = head.last > 0 ? await this.batches.batch(flowRunId, head.last) : undefined;
-    for (let n = head.last + 1; ; n++) {
+    if (!head || head.last === 0) return undefined;
+    let n = head.last;
+    let newest = await this.batches.batch(flowRunId, n);
+    while (!newest && n < head.last + MAX_HEAD_LAG) newest = await this.batches.batch(flowRunId, ++n);
+    for (n++; newest; n++) {
       const later = await this.batches.batch(flowRunId, n);
       if (!later) return newest;
       newest = later;
     }
+    return undefined;
   }
 
   /** Where reading after sequence number `after` starts: the batch holding `after + 1` (or the oldest stored). */
@@ -324,26 +331,25 @@ export class RunLogService {
    * end of what is stored, or MAX_BATCH_READS batches. A missing batch before the head's end was
    * removed (cap, retention): reading goes on from the oldest one still stored, counting the gap.
    */
-  private async readForward(
-    flowRunId: string,
-    from: Cursor,
-    filter: LogFilter,
-    limit: number,
-    head: RunLogHead | undefined,
-  ): Promise<ReadResult> {
+  private async readForward(flowRunId: string, from: Cursor, filter: LogFilter, limit: number): Promise<ReadResult> {
     const records: RunLogRecord[] = [];
     let { batch: n, after } = from;
     let skipped = 0;
     let bytes = 0;
+    /** Whether batch n - 1 was read by this call: a missing batch n is then the end of the log. */
+    let follows = false;
     for (let reads = 0; reads < MAX_BATCH_READS; reads++) {
       const b = await this.batches.batch(flowRunId, n);
       if (!b) {
-        const known = head ?? (await this.batches.head(flowRunId));
-        const next = known && n <= known.last ? await this.writer.findOldest(flowRunId, n + 1, known.last) : undefined;
+        if (follows) return { records, next: { batch: n, after }, atEnd: true, skipped };
+        // Not written yet, or removed (cap, retention): the newest batch tells which (the head may lag behind it).
+        const newest = await this.newestBatch(flowRunId, await this.batches.head(flowRunId));
+        const next = newest && n < newest.number ? await this.writer.findOldest(flowRunId, n + 1, newest.number) : undefined;
         if (!next) return { records, next: { batch: n, after }, atEnd: true, skipped };
         n = next.number;
         continue;
       }
+      follows = true;
       if (b.startSequence > after) {
         skipped += b.startSequence - after;
         after = b.startSequence;

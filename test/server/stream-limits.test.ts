@@ -84,7 +84,14 @@ async function openOnceFreed<T>(open: () => Promise<T>, accepted: (x: T) => bool
 }
 
 test("every streaming method of the contract, and every event-stream route, is counted as a stream", () => {
-  const services = [AuditServiceService, DeploymentServiceService, KeyServiceService, LogServiceService, RunServiceService, WebhookServiceService];
+  const services = [
+    AuditServiceService,
+    DeploymentServiceService,
+    KeyServiceService,
+    LogServiceService,
+    RunServiceService,
+    WebhookServiceService,
+  ];
   const grpcStreams = services.flatMap((svc) =>
     Object.values(svc as Record<string, { path: string; responseStream: boolean }>)
       .filter((m) => m.responseStream)
@@ -157,7 +164,7 @@ describe("stream limits: per principal and in total, on gRPC and SSE alike", () 
     const sse = await openOnceFreed(() => holdSse(server, "/api/events"), isHeld);
     assert.ok(isHeld(sse), `an SSE stream opens again: ${JSON.stringify(sse)}`);
     const wait = await openOnceFreed(() => holdWait(server, runId), isHeld);
-    assert.ok(isHeld(wait), `a gRPC wait opens again: ${String(wait)}`);
+    assert.ok(isHeld(wait), `a gRPC wait opens again: ${(wait as unknown as Error).message}`);
     held.push(sse, wait);
   });
 });

@@ -158,7 +158,10 @@ describe("errors by status code: the fallback when the reason is absent, unknown
   }
 
   test("TOO_MANY_STREAMS clears as streams close: a wait retries it (with backoff); another RESOURCE_EXHAUSTED does not", () => {
-    assert.equal(isTransientError(mapGrpcError(statusError(status.RESOURCE_EXHAUSTED, MESSAGE, { reason: "TOO_MANY_STREAMS" }), "WaitForResume")), true);
+    assert.equal(
+      isTransientError(mapGrpcError(statusError(status.RESOURCE_EXHAUSTED, MESSAGE, { reason: "TOO_MANY_STREAMS" }), "WaitForResume")),
+      true,
+    );
     // grpc-js's own RESOURCE_EXHAUSTED (a message over the size limit) fails the same way again.
     assert.equal(isTransientError(mapGrpcError(statusError(status.RESOURCE_EXHAUSTED, MESSAGE), "WaitForResume")), false);
   });

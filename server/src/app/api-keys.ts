@@ -28,6 +28,8 @@ export interface CreateKeyInput {
  */
 export class ApiKeyService {
   private readonly cache = new Map<string, { key: ApiKeyRecord | undefined; until: number }>();
+  /** Reads in flight by key id: calls that arrive together (a thousand streams reopening) share one. */
+  private readonly reading = new Map<string, Promise<ApiKeyRecord | undefined>>();
 
   constructor(
     private readonly keys: ApiKeyStore,
@@ -64,6 +66,7 @@ export class ApiKeyService {
     const id = requireId("key_id", keyIdText);
     const key = await this.keys.revoke(id, new Date());
     this.cache.delete(id);
+    this.reading.delete(id); // a read that began before the revocation must not be cached or shared
     if (!key) throw new NotFoundError("KEY_NOT_FOUND", `API key ${id} was not found.`);
     return key;
   }
@@ -89,10 +92,20 @@ export class ApiKeyService {
     const now = Date.now();
     const cached = this.cache.get(id);
     if (cached && cached.until > now) return cached.key;
-    const key = await this.keys.get(id);
-    if (this.cache.size > 10_000) this.cache.clear(); // unknown ids must not grow it without bound
-    this.cache.set(id, { key, until: now + this.cacheMs });
-    return key;
+    const inFlight = this.reading.get(id);
+    if (inFlight) return inFlight;
+    const read: Promise<ApiKeyRecord | undefined> = this.keys.get(id).then((key) => {
+      if (this.reading.get(id) !== read) return key;
+      if (this.cache.size > 10_000) this.cache.clear(); // unknown ids must not grow it without bound
+      this.cache.set(id, { key, until: now + this.cacheMs });
+      return key;
+    });
+    this.reading.set(id, read);
+    try {
+      return await read;
+    } finally {
+      if (this.reading.get(id) === read) this.reading.delete(id);
+    }
   }
 
   private newKey(input: CreateKeyInput, createdBy: string): { key: ApiKeyRecord; secret: string } {

@@ -5,6 +5,7 @@ import { isFinal, type State } from "../domain/states.js";
 import { requireId, requirePauseKey } from "../domain/validation.js";
 import type { AppContext } from "./context.js";
 import type { RunEvent, RunFilter } from "./ports.js";
+import { SharedReads } from "./shared-reads.js";
 
 export type WaitEventType = "HEARTBEAT" | "RESUMED" | "TIMED_OUT" | "CANCELLED" | "SUSPENDED" | "REJECTED";
 
@@ -91,10 +92,16 @@ class BufferedSubscription {
 
 /**
  * Server-push streams over the event hub: a waiting or watching stream costs one listener and, for
- * waits, one heartbeat timer; no store query runs per stream after it opens.
+ * waits, one heartbeat timer; no store query runs per stream after it opens, and streams opening
+ * together share their opening reads (shared-reads.ts).
  */
 export class RunStreams {
-  constructor(private readonly ctx: AppContext) {}
+  /** The reads streams make as they open, shared by the streams that open together. */
+  private readonly reads: SharedReads;
+
+  constructor(private readonly ctx: AppContext) {
+    this.reads = new SharedReads(ctx.store.runs);
+  }
 
   /**
    * Sends heartbeats until the pause ends, then its one final event, then resolves. A wait opened
@@ -118,7 +125,7 @@ export class RunStreams {
 
     const subscription = new BufferedSubscription((l) => this.ctx.hub.subscribe(id, l));
     try {
-      const run = await this.ctx.store.runs.get(id);
+      const run = await this.reads.run(id);
       if (!run) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${id} was not found.`);
       const key = requestedKey ?? currentPause(run)?.key;
       if (!key) throw new FailedPreconditionError("NOT_PAUSED", "The flow run is not paused; name the pause key to learn how it ended.");
@@ -167,7 +174,7 @@ export class RunStreams {
     const id = requireId("flow_run_id", flowRunId);
     const subscription = new BufferedSubscription((l) => this.ctx.hub.subscribe(id, l));
     try {
-      const run = await this.ctx.store.runs.get(id);
+      const run = await this.reads.run(id);
       if (!run) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${id} was not found.`);
       await new Promise<void>((resolve) => {
         let version = run.version;
@@ -199,7 +206,7 @@ export class RunStreams {
   async watchRuns(filter: RunFilter, signal: AbortSignal, send: (e: WatchEvent) => void): Promise<void> {
     const subscription = new BufferedSubscription((l) => this.ctx.hub.subscribeAll(l));
     try {
-      const initial = await this.ctx.store.runs.list(filter, 0, MAX_WATCH_INITIAL);
+      const initial = await this.reads.list(filter, MAX_WATCH_INITIAL);
       await new Promise<void>((resolve) => {
         const versions = new Map<string, number>();
         const finish = (): void => {
@@ -215,7 +222,9 @@ export class RunStreams {
         };
         if (signal.aborted) return finish();
         signal.addEventListener("abort", finish);
-        for (const run of initial.reverse()) {
+        // Oldest first; the list is shared with the other streams that opened with it, so not reversed in place.
+        for (let i = initial.length - 1; i >= 0; i--) {
+          const run = initial[i]!;
           versions.set(run.id, run.version);
           send({ run, initial: true });
         }

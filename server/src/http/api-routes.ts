@@ -21,6 +21,7 @@ import type { DeploymentService } from "../app/deployment-service.js";
 import type { RunOverview } from "../app/run-overview.js";
 import { addCatalogRoutes } from "./catalog-routes.js";
 import { SseStream } from "./sse.js";
+import { EventFrames } from "./event-frames.js";
 import {
   auditEventToJson,
   inputToJson,
@@ -29,7 +30,6 @@ import {
   runToJson,
   stateTypesFromQuery,
   timeFromQuery,
-  watchEventToJson,
   type ActionScopes,
 } from "./json.js";
 
@@ -57,6 +57,8 @@ export interface ApiDeps {
  * handler, and encodes: every rule (ids, schemas, state machine, limits) stays in the services.
  */
 export function apiRouter(d: ApiDeps): Router {
+  // The event streams' frames, encoded once per event and view and shared by the streams sending them.
+  const frames = new EventFrames();
   const router = new Router()
     .add("GET", "/api/health", ({ res }) => {
       if (d.storeUp()) return Promise.resolve({ json: { status: "ok" } });
@@ -171,12 +173,7 @@ export function apiRouter(d: ApiDeps): Router {
       const sse = new SseStream(res);
       try {
         const actor = actorOf(call);
-        await d.streams.watchRun(params["id"]!, signal, (e) =>
-          sse.send(
-            "state",
-            watchEventToJson(e, allowed, (run) => d.runs.myDecision(actor, run)),
-          ),
-        );
+        await d.streams.watchRun(params["id"]!, signal, (e) => sse.sendFrame(frames.frame(e, allowed, d.runs.myDecision(actor, e.run))));
       } finally {
         if (sse.isOpen) sse.end();
       }
@@ -190,12 +187,7 @@ export function apiRouter(d: ApiDeps): Router {
       sse.open();
       try {
         const actor = actorOf(call);
-        await d.streams.watchRuns(filter, signal, (e) =>
-          sse.send(
-            "state",
-            watchEventToJson(e, allowed, (run) => d.runs.myDecision(actor, run)),
-          ),
-        );
+        await d.streams.watchRuns(filter, signal, (e) => sse.sendFrame(frames.frame(e, allowed, d.runs.myDecision(actor, e.run))));
       } finally {
         sse.end();
       }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { TlsMaterial } from "../tls.js";
@@ -32,6 +33,9 @@ export interface RunningHttpServer {
   stop(): Promise<void>;
 }
 
+/** Connections waiting to be accepted; the kernel caps it at net.core.somaxconn (4096 on current Linux). */
+const LISTEN_BACKLOG = 4096;
+
 /** How long stop() lets unfinished requests complete before closing their connections. */
 const STOP_GRACE_MS = 5_000;
 
@@ -39,6 +43,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
   const { host, port } = splitAddress(opts.address);
   // Aborting this ends every open event stream, which would otherwise keep close() waiting forever.
   const shutdown = new AbortController();
+  // Every request in flight listens to it (and stops when it ends): thousands of event streams are normal.
+  setMaxListeners(0, shutdown.signal);
   // Requests in flight per connection. Node's closeIdleConnections() skips a connection that has not
   // carried a request yet (fetch opens spare ones), which would hold stop() for the keep-alive timeout.
   const inFlight = new Map<Socket, number>();
@@ -75,7 +81,9 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => {
+    // A longer accept queue than Node's 511: clients reconnecting together after a restart (a page of
+    // event streams each) would otherwise see dropped connections and retry a second or more later.
+    server.listen(port, host, LISTEN_BACKLOG, () => {
       server.off("error", reject);
       resolve();
     });

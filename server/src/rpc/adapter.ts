@@ -1,4 +1,5 @@
 import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceError } from "@grpc/grpc-js";
+import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { InvalidArgumentError } from "../domain/errors.js";
 import { clipText, MAX_JSON_DEPTH } from "../domain/json-limits.js";
@@ -44,6 +45,8 @@ export class HandlerAdapter {
   ) {
     // Built now, so a limits table that names no field of the contract stops the server at start.
     requestLimits();
+    // Every open call listens to it (and stops listening when it ends): thousands of streams are normal.
+    setMaxListeners(0, this.shutdown.signal);
   }
 
   /** Aborts every open call (graceful shutdown). */

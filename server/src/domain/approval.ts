@@ -30,7 +30,10 @@ export interface ApprovalRecord {
   principal: string;
   channel: Channel;
   at: Date;
+  /** Kept whole up to 4 KiB, and always for the approval that met the quorum (it is the run input). */
   input?: JsonObject;
+  /** SHA-256 of an input too large to keep in an approval that did not meet the quorum. */
+  inputSha256?: string;
   linkId?: string;
 }
 

@@ -334,3 +334,30 @@ function decidePauseRun(base: FlowRun, reschedule: boolean): FlowRun {
   assert.equal(d.kind, "pause");
   return d.kind === "pause" ? d.transition.run : base;
 }
+
+describe("approvals in the run's record", () => {
+  const policy = { approvers: ["alice", "bob"], required: 2, allowSelfApproval: false, links: "none" as const };
+  const BOB: Decider = { principal: "bob", groups: [], channel: "grpc" };
+  const large = { note: "x".repeat(5000) };
+
+  test("an approval below the quorum keeps a large input by hash; the one that meets it keeps its input whole", () => {
+    const first = decideResume(paused({ approval: policy }), large, undefined, schemas, clockAt(1), ALICE);
+    assert.equal(first.kind, "approved");
+    const waiting = first.kind === "approved" ? first.transition.run : undefined;
+    const kept = waiting!.pauses["1"]!.approvals![0]!;
+    assert.equal(kept.input, undefined);
+    assert.match(kept.inputSha256 ?? "", /^[0-9a-f]{64}$/);
+
+    const second = decideResume(waiting!, large, undefined, schemas, clockAt(2), BOB);
+    assert.equal(second.kind, "resume");
+    if (second.kind !== "resume") return;
+    assert.deepEqual(second.pause.runInput, large);
+    assert.deepEqual(second.pause.approvals!.at(-1)!.input, large);
+  });
+
+  test("a small input below the quorum is kept whole", () => {
+    const first = decideResume(paused({ approval: policy }), { ok: true }, undefined, schemas, clockAt(1), ALICE);
+    assert.equal(first.kind, "approved");
+    if (first.kind === "approved") assert.deepEqual(first.pause.approvals![0]!.input, { ok: true });
+  });
+});

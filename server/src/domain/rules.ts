@@ -18,6 +18,7 @@ import {
 import { defaultStateName, isFinal, makeState, type State, type StateProposal, type StateType } from "./states.js";
 import type { RunInputSchemas } from "./run-input-schema.js";
 import { nextRunCount } from "./run-count.js";
+import { auditedInput } from "./audit.js";
 import {
   approvalsNeeded,
   assertLinkUsable,
@@ -259,7 +260,12 @@ export function decideResume(
   const usedLinkIds = decider.link ? [...(pause.usedLinkIds ?? []), decider.link.id] : pause.usedLinkIds;
   const approved: PauseRecord = { ...pause, approvals, ...(usedLinkIds ? { usedLinkIds } : {}) };
   if (approvals.length < approvalsNeeded(pause)) {
-    return { kind: "approved", pause: approved, transition: transition(run, clock, { pauses: [approved] }) };
+    // Up to 19 approvals wait for the quorum in the run's record: a large input of one of them is kept
+    // by hash (as the audit trail keeps it), so the record stays far below the store's document limit.
+    const { input: _whole, ...rest } = approval;
+    const kept: ApprovalRecord = { ...rest, ...auditedInput(runInput) };
+    const recorded: PauseRecord = { ...approved, approvals: [...(pause.approvals ?? []), kept] };
+    return { kind: "approved", pause: recorded, transition: transition(run, clock, { pauses: [recorded] }) };
   }
   return resumeWith(run, approved, runInput, requestId, clock);
 }

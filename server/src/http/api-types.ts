@@ -56,6 +56,8 @@ export interface ApprovalJson {
   by: StateCauseJson;
   at: string;
   input: JsonObjectJson | null;
+  /** Set instead of `input` when a large input of an approval that did not meet the quorum is kept only by hash. */
+  inputSha256: string | null;
   linkId: string | null;
 }
 

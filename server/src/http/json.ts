@@ -75,6 +75,7 @@ export function runToJson(run: FlowRun, allowed: ActionScopes = EVERY_ACTION, my
             by: { principal: a.principal, channel: a.channel },
             at: a.at.toISOString(),
             input: a.input ?? null,
+            inputSha256: a.inputSha256 ?? null,
             linkId: a.linkId ?? null,
           })),
           pausedBy: pause.pausedBy ?? null,

@@ -198,7 +198,13 @@ export function timeoutFromWire(t: TimeoutPolicy | undefined): PauseInput["onTim
 }
 
 export function approvalToWire(a: ApprovalRecord): Approval {
-  return { by: { principal: a.principal, channel: a.channel }, at: a.at, input: a.input, linkId: a.linkId ?? "" };
+  return {
+    by: { principal: a.principal, channel: a.channel },
+    at: a.at,
+    input: a.input,
+    linkId: a.linkId ?? "",
+    inputSha256: a.inputSha256 ?? "",
+  };
 }
 
 export function rejectionToWire(r: RejectionRecord): Rejection {

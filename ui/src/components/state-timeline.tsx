@@ -29,6 +29,7 @@ export function StateTimeline({ run, audit }: { run: RunJson; audit: readonly Au
                   by: { principal: e.principal, channel: e.channel },
                   at: e.time,
                   input: e.input,
+                  inputSha256: e.inputSha256,
                   linkId: null,
                 }));
         return (

@@ -291,12 +291,18 @@ export interface Approval {
   at:
     | Date
     | undefined;
-  /** The input this approval carried, if any (validated against the pause's schema). */
+  /**
+   * The input this approval carried, if any (validated against the pause's schema). An approval that
+   * did not complete the quorum keeps an input larger than 4 KiB only as `input_sha256`, so that a
+   * run's record stays bounded; the approval that completed it is the run input, kept whole.
+   */
   input:
     | { [key: string]: any }
     | undefined;
   /** Set when the approval came through a resume link: the link's id. */
   linkId: string;
+  /** Hex SHA-256 of the input's JSON when the input itself is not kept (see `input`). */
+  inputSha256: string;
 }
 
 /** The one no that ended a pause. */
@@ -1458,7 +1464,7 @@ export const TimeoutPolicy: MessageFns<TimeoutPolicy> = {
 };
 
 function createBaseApproval(): Approval {
-  return { by: undefined, at: undefined, input: undefined, linkId: "" };
+  return { by: undefined, at: undefined, input: undefined, linkId: "", inputSha256: "" };
 }
 
 export const Approval: MessageFns<Approval> = {
@@ -1474,6 +1480,9 @@ export const Approval: MessageFns<Approval> = {
     }
     if (message.linkId !== "") {
       writer.uint32(34).string(message.linkId);
+    }
+    if (message.inputSha256 !== "") {
+      writer.uint32(42).string(message.inputSha256);
     }
     return writer;
   },
@@ -1523,6 +1532,14 @@ export const Approval: MessageFns<Approval> = {
             message.linkId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.inputSha256 = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1545,6 +1562,11 @@ export const Approval: MessageFns<Approval> = {
         : isSet(object.link_id)
         ? globalThis.String(object.link_id)
         : "",
+      inputSha256: isSet(object.inputSha256)
+        ? globalThis.String(object.inputSha256)
+        : isSet(object.input_sha256)
+        ? globalThis.String(object.input_sha256)
+        : "",
     };
   },
 
@@ -1562,6 +1584,9 @@ export const Approval: MessageFns<Approval> = {
     if (message.linkId !== "") {
       obj.linkId = message.linkId;
     }
+    if (message.inputSha256 !== "") {
+      obj.inputSha256 = message.inputSha256;
+    }
     return obj;
   },
 
@@ -1574,6 +1599,7 @@ export const Approval: MessageFns<Approval> = {
     message.at = object.at ?? undefined;
     message.input = object.input ?? undefined;
     message.linkId = object.linkId ?? "";
+    message.inputSha256 = object.inputSha256 ?? "";
     return message;
   },
 };

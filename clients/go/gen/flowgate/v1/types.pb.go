@@ -780,10 +780,14 @@ type Approval struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	By    *Actor                 `protobuf:"bytes,1,opt,name=by,proto3" json:"by,omitempty"`
 	At    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
-	// The input this approval carried, if any (validated against the pause's schema).
+	// The input this approval carried, if any (validated against the pause's schema). An approval that
+	// did not complete the quorum keeps an input larger than 4 KiB only as `input_sha256`, so that a
+	// run's record stays bounded; the approval that completed it is the run input, kept whole.
 	Input *structpb.Struct `protobuf:"bytes,3,opt,name=input,proto3" json:"input,omitempty"`
 	// Set when the approval came through a resume link: the link's id.
-	LinkId        string `protobuf:"bytes,4,opt,name=link_id,json=linkId,proto3" json:"link_id,omitempty"`
+	LinkId string `protobuf:"bytes,4,opt,name=link_id,json=linkId,proto3" json:"link_id,omitempty"`
+	// Hex SHA-256 of the input's JSON when the input itself is not kept (see `input`).
+	InputSha256   string `protobuf:"bytes,5,opt,name=input_sha256,json=inputSha256,proto3" json:"input_sha256,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -842,6 +846,13 @@ func (x *Approval) GetInput() *structpb.Struct {
 func (x *Approval) GetLinkId() string {
 	if x != nil {
 		return x.LinkId
+	}
+	return ""
+}
+
+func (x *Approval) GetInputSha256() string {
+	if x != nil {
+		return x.InputSha256
 	}
 	return ""
 }
@@ -1580,12 +1591,13 @@ const file_flowgate_v1_types_proto_rawDesc = "" +
 	"\rTimeoutPolicy\x122\n" +
 	"\x06action\x18\x01 \x01(\x0e2\x1a.flowgate.v1.TimeoutActionR\x06action\x12-\n" +
 	"\x05input\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x05input\x120\n" +
-	"\x14remind_after_seconds\x18\x03 \x01(\x03R\x12remindAfterSeconds\"\xa2\x01\n" +
+	"\x14remind_after_seconds\x18\x03 \x01(\x03R\x12remindAfterSeconds\"\xc5\x01\n" +
 	"\bApproval\x12\"\n" +
 	"\x02by\x18\x01 \x01(\v2\x12.flowgate.v1.ActorR\x02by\x12*\n" +
 	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12-\n" +
 	"\x05input\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x05input\x12\x17\n" +
-	"\alink_id\x18\x04 \x01(\tR\x06linkId\"\x8c\x01\n" +
+	"\alink_id\x18\x04 \x01(\tR\x06linkId\x12!\n" +
+	"\finput_sha256\x18\x05 \x01(\tR\vinputSha256\"\x8c\x01\n" +
 	"\tRejection\x12\"\n" +
 	"\x02by\x18\x01 \x01(\v2\x12.flowgate.v1.ActorR\x02by\x12*\n" +
 	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x16\n" +

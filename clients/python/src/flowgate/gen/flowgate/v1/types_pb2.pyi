@@ -153,16 +153,18 @@ class TimeoutPolicy(_message.Message):
     def __init__(self, action: _Optional[_Union[TimeoutAction, str]] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., remind_after_seconds: _Optional[int] = ...) -> None: ...
 
 class Approval(_message.Message):
-    __slots__ = ("by", "at", "input", "link_id")
+    __slots__ = ("by", "at", "input", "link_id", "input_sha256")
     BY_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
     LINK_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUT_SHA256_FIELD_NUMBER: _ClassVar[int]
     by: Actor
     at: _timestamp_pb2.Timestamp
     input: _struct_pb2.Struct
     link_id: str
-    def __init__(self, by: _Optional[_Union[Actor, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., link_id: _Optional[str] = ...) -> None: ...
+    input_sha256: str
+    def __init__(self, by: _Optional[_Union[Actor, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., input: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., link_id: _Optional[str] = ..., input_sha256: _Optional[str] = ...) -> None: ...
 
 class Rejection(_message.Message):
     __slots__ = ("by", "at", "reason", "link_id")

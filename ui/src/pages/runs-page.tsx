@@ -67,7 +67,8 @@ export function RunsPage() {
       byId.set(e.run.id, e.run);
       return { ...prev, byId };
     });
-    if (!e.initial) counts.refresh();
+    // Counts change with a new run or a change of state type (not with a new approval, say).
+    if (!e.initial && e.previousState?.type !== e.run.state?.type) counts.refresh();
   });
   const now = useNow();
   const shown = loaded.key === key ? [...loaded.byId.values()] : [];
@@ -199,12 +200,13 @@ function useRunCounts(filters: RunFilters): { value: RunCountsJson | undefined; 
   }, [key, generation]);
   useEffect(() => () => clearTimeout(pending.current), []);
   const refresh = (): void => {
-    // Coalesced: a burst of changes (many runs starting at once) costs one read.
+    // Coalesced: a burst of changes (many runs starting at once) costs one read a second at most,
+    // the store counting every matching run each time.
     if (pending.current !== undefined) return;
     pending.current = setTimeout(() => {
       pending.current = undefined;
       setGeneration((g) => g + 1);
-    }, 300);
+    }, 1000);
   };
   return { value: value?.key === key ? value.counts : undefined, refresh };
 }

@@ -13,13 +13,11 @@ describe("K06 pause keys", () => {
 
   test("K06 a second pause with the same custom key returns at once, with the first pause's input", async () => {
     const Name = RunInput.define(z.object({ name: z.string() }));
-    let secondPauseMs = -1;
     const f = flow(
       async () => {
         const first = await pauseFlowRun({ key: "approval", waitForInput: Name });
-        const started = performance.now();
+        // Returns without waiting: the run never enters PAUSED again (its version below says so).
         const second = await pauseFlowRun({ key: "approval", waitForInput: Name });
-        secondPauseMs = performance.now() - started;
         return [first.name, second.name];
       },
       { name: "same-key" },
@@ -31,7 +29,6 @@ describe("K06 pause keys", () => {
     assert.equal(run.state?.details?.pauseKey, "approval");
     await resumeFlowRun(run.id, { name: "Zaphod" });
     assert.deepEqual(await result, ["Zaphod", "Zaphod"]);
-    assert.ok(secondPauseMs >= 0 && secondPauseMs < 1_000, `the second pause took ${secondPauseMs} ms`);
     const final = await sdk.client.getFlowRun(run.id);
     assert.equal(final.state?.type, StateType.COMPLETED);
     assert.equal(final.version, run.version + 2, "only the resume and the completion changed the run");

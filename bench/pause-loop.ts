@@ -30,7 +30,6 @@ try {
     const e = await resumed;
     if (e.type !== WaitEventType.WAIT_EVENT_TYPE_RESUMED) throw new Error(`unexpected event ${e.type}`);
     cycles.push(performance.now() - c0);
-    if (i % 100 === 0) console.error(`${i} pauses`);
   }
   const total = performance.now() - started;
   console.log(`machine: ${machine()}; store: ${storeKind}; one run, ${N} pauses in a loop`);

@@ -261,10 +261,11 @@ export class RunService {
     runInput: JsonObject | undefined,
     requestIdText = "",
   ): Promise<ResumeResult> {
+    // The credential first, as for every call: a bad token is refused before the request is read.
+    const { actor, decider } = await this.decider(credential, flowRunId);
     const id = requireId("flow_run_id", flowRunId);
     const requestId = optionalRequestId(requestIdText);
     if (runInput !== undefined) requireWithinLimit("run_input", runInput, this.ctx.limits.maxInputBytes, "INVALID_RUN_INPUT");
-    const { actor, decider } = await this.decider(credential, id);
     // The pause keeps the winning resume's request id so that its retry reports success; scoped to
     // the principal, so another principal's reuse of the id is not taken for that retry.
     const pauseRequestId = requestId ? requestLogId(actor, "resume", requestId) : undefined;
@@ -300,10 +301,10 @@ export class RunService {
 
   /** RejectFlowRun: one reject by anyone who may approve ends the pause. */
   async reject(credential: DecisionCredential, flowRunId: string, reasonText: string, requestIdText = ""): Promise<FlowRun> {
+    const { actor, decider } = await this.decider(credential, flowRunId);
     const id = requireId("flow_run_id", flowRunId);
     const requestId = optionalRequestId(requestIdText);
     const reason = requireRejectReason(reasonText);
-    const { actor, decider } = await this.decider(credential, id);
     return once(this.ctx.store.requests, actor, `reject:${id}`, requestId, async () => {
       const observed: Observed = {};
       const run = await transitionRun<FlowRun>(

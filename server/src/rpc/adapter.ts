@@ -1,7 +1,7 @@
 import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceError } from "@grpc/grpc-js";
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
-import { InvalidArgumentError } from "../domain/errors.js";
+import { InvalidArgumentError, UnauthenticatedError } from "../domain/errors.js";
 import { clipText, MAX_JSON_DEPTH } from "../domain/json-limits.js";
 import { runChain, type CallContext, type Middleware } from "../middleware/call-context.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../middleware/request-id.js";
@@ -166,7 +166,20 @@ export class HandlerAdapter {
  * authenticated first, and a refused request reaches no service.
  */
 function decoded<Req>(request: Req | UndecodableRequest, ctx: CallContext): Req {
+  // A call without a key reaches here only because a resume token may stand in for one (see
+  // authenticate.ts); one that carries none, or cannot even be read, is refused like any key-less call.
+  if (ctx.principal === undefined && !carriesResumeToken(request)) {
+    throw new UnauthenticatedError(
+      "This call needs an API key (`authorization: Bearer <secret>`) or a resume link's token (resume_token).",
+    );
+  }
   if (request instanceof UndecodableRequest) throw request.toError();
   requestLimits().check(ctx.method, request);
   return request;
+}
+
+function carriesResumeToken(request: unknown): boolean {
+  if (request instanceof UndecodableRequest || typeof request !== "object" || request === null) return false;
+  const token = (request as { resumeToken?: unknown }).resumeToken;
+  return typeof token === "string" && token.length > 0;
 }

@@ -28,6 +28,16 @@ const { server, stop, storeKind } = await benchServer({
   FLOWGATE_MAX_STREAMS: String(4 * N),
 });
 const pid = server.child.pid!;
+// The server's last words, should it die under the load (printed with its exit).
+const lastLines: string[] = [];
+server.child.stderr?.on(
+  "data",
+  (chunk: Buffer) => lastLines.push(...chunk.toString().split("\n").slice(-20)) && lastLines.splice(0, lastLines.length - 20),
+);
+server.child.once("exit", (code, signal) => {
+  if (!stopping) console.error(`the server exited (code ${code}, signal ${signal}):\n${lastLines.join("\n")}`);
+});
+let stopping = false;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const settledRss = async (): Promise<number> => {
   process.kill(pid, "SIGUSR2");
@@ -122,6 +132,7 @@ try {
   await measure(`SSE /api/events × ${N} (${Math.min(N, 500)} initial events each)`, () => ids.map(() => openSse("/api/events")));
   await measure(`gRPC WaitForResume × ${N}`, () => ids.map((id) => openGrpc(id)));
 } finally {
+  stopping = true;
   await stop();
   agent.destroy();
 }

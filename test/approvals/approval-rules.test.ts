@@ -59,7 +59,7 @@ after(async () => {
   await server.stop();
 });
 
-const as = (who: Person) => connect(server.address, secrets.get(who)!);
+const as = (who: Person) => connect(server.address, secrets.get(who) ?? "");
 
 type Policy = NonNullable<PauseFlowRunRequest["approval"]>;
 

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { credentials, Client, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import * as runPb from "@flowgate/contract/flowgate/v1/run_service.js";
-import { SCOPES, type Requirement, type Scope } from "../../server/src/domain/access.js";
+import { describeRequirement, SCOPES, type Requirement, type Scope } from "../../server/src/domain/access.js";
 import { apiRouter, type ApiDeps } from "../../server/src/http/api-routes.js";
 import { GRPC_REQUIREMENTS, HTTP_REQUIREMENTS } from "../../server/src/middleware/requirements.js";
 import { SERVICE_DEFINITIONS } from "../../server/src/rpc/grpc-server.js";
@@ -43,7 +43,8 @@ function methodName(path: string): string {
 
 /** A scope that does not meet `requirement` (nor is admin), if there is one. */
 function scopeMissing(requirement: Requirement): Scope | undefined {
-  const needed: readonly string[] = typeof requirement === "string" ? [requirement] : "scope" in requirement ? [requirement.scope] : requirement;
+  const needed: readonly string[] =
+    typeof requirement === "string" ? [requirement] : "scope" in requirement ? [requirement.scope] : requirement;
   return SCOPES.find((s) => s !== "admin" && !needed.includes(s));
 }
 
@@ -100,7 +101,7 @@ describe("access: every RPC and route needs a key with its scope (A01, A02)", ()
   for (const def of METHODS) {
     const method = methodName(def.path);
     const requirement = GRPC_REQUIREMENTS[method]!;
-    test(`gRPC ${method} (${String(requirement)}): no key → UNAUTHENTICATED, another scope → PERMISSION_DENIED, its scope → served`, async () => {
+    test(`gRPC ${method} (${describeRequirement(requirement)}): no key → UNAUTHENTICATED, another scope → PERMISSION_DENIED, its scope → served`, async () => {
       assert.deepEqual(await call(def, undefined), { code: status.UNAUTHENTICATED, reason: "UNAUTHENTICATED" });
       assert.deepEqual(await call(def, "fgk_00000000000000000000000000000000_not-a-real-secret-at-all-0000000000000000"), {
         code: status.UNAUTHENTICATED,
@@ -138,7 +139,7 @@ describe("access: every RPC and route needs a key with its scope (A01, A02)", ()
 
   for (const route of ROUTES) {
     const requirement = HTTP_REQUIREMENTS[route]!;
-    test(`HTTP ${route} (${String(requirement)}): no key → 401, another scope → 403, its scope → served`, async () => {
+    test(`HTTP ${route} (${describeRequirement(requirement)}): no key → 401, another scope → 403, its scope → served`, async () => {
       if (requirement === "public") {
         // Let in without a key; a route whose credential is in its path (a resume link's token)
         // refuses a bad one itself, with its own reason (test/approvals has those rows).

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { allows, checkKey, hasScope, type ApiKeyRecord, type Principal } from "./access.js";
+import { allows, checkKey, hasScope, type ApiKeyRecord, type Principal, describeRequirement } from "./access.js";
 
 const now = new Date("2026-12-03T12:00:00Z");
 const key = (over: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
@@ -53,7 +53,7 @@ describe("scopes: what a principal may do", () => {
     { requirement: "runs:write", scopes: ["admin"], expected: "ok" },
   ];
   for (const c of cases) {
-    test(`${String(c.requirement)} with ${c.scopes ? `[${c.scopes.join(", ")}]` : "no key"} → ${c.expected}`, () => {
+    test(`${describeRequirement(c.requirement)} with ${c.scopes ? `[${c.scopes.join(", ")}]` : "no key"} → ${c.expected}`, () => {
       assert.equal(allows(c.requirement, c.scopes && principal(c.scopes)), c.expected);
     });
   }

@@ -66,6 +66,12 @@ export function allows(requirement: Requirement, principal: Principal | undefine
   return "forbidden";
 }
 
+/** A requirement as people read it: "runs:read", "runs:write or runs:resume", "runs:resume or a resume token". */
+export function describeRequirement(requirement: Requirement): string {
+  if (typeof requirement === "string") return requirement;
+  return "scope" in requirement ? `${requirement.scope} or a resume token` : requirement.join(" or ");
+}
+
 /** The principal a server with authentication disabled acts for: everyone, with every scope. */
 export const ANONYMOUS: Principal = { name: "anonymous", groups: [], scopes: ["admin"] };
 

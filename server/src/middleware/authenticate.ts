@@ -1,4 +1,4 @@
-import { ANONYMOUS, allows, type KeyCheck, type Requirement } from "../domain/access.js";
+import { ANONYMOUS, allows, describeRequirement, type KeyCheck, type Requirement } from "../domain/access.js";
 import { PermissionDeniedError, UnauthenticatedError } from "../domain/errors.js";
 import type { CallContext, Middleware } from "./call-context.js";
 
@@ -65,7 +65,7 @@ export function authenticate(opts: AuthenticateOptions): Middleware {
       if (verdict === "forbidden") {
         opts.onRefused?.(ctx, "scope");
         throw new PermissionDeniedError(
-          `The key of ${ctx.principal?.name ?? "?"} lacks the scope ${describe(requirement)} that ${ctx.method} needs.`,
+          `The key of ${ctx.principal?.name ?? "?"} lacks the scope ${describeRequirement(requirement)} that ${ctx.method} needs.`,
         );
       }
     }
@@ -89,9 +89,4 @@ function unauthenticatedMessage(why: string): string {
     default:
       return "The API key is not valid.";
   }
-}
-
-function describe(requirement: Requirement): string {
-  if (typeof requirement === "string") return requirement;
-  return "scope" in requirement ? requirement.scope : requirement.join(" or ");
 }

@@ -158,8 +158,8 @@ describe("run logs from the SDK", () => {
         }
         const growth = Number(/^heap-growth-mb: ([\d.]+)$/m.exec(r.stdout)![1]);
         // Live objects after a full collection: the buffer holds at most 20,000 lines (about 16 MB here);
-      // all 100,000 kept would be about five times that.
-      assert.ok(growth < 40, `the live heap grew by ${growth} MB`);
+        // all 100,000 kept would be about five times that.
+        assert.ok(growth < 40, `the live heap grew by ${growth} MB`);
       },
     );
   }

@@ -83,7 +83,9 @@ export function apiRouter(d: ApiDeps): Router {
       const pageToken = q.get("pageToken") ?? "";
       const actor = actorOf(call);
       const { runs, nextPageToken } =
-        awaiting === "me" ? await d.runs.awaiting(actor, filterFromQuery(q), pageSize, pageToken) : await d.runs.list(filterFromQuery(q), pageSize, pageToken);
+        awaiting === "me"
+          ? await d.runs.awaiting(actor, filterFromQuery(q), pageSize, pageToken)
+          : await d.runs.list(filterFromQuery(q), pageSize, pageToken);
       const allowed = allowedActions(call.principal);
       return { json: { runs: runs.map((r) => runToJson(r, allowed, d.runs.myDecision(actor, r))), nextPageToken } };
     })

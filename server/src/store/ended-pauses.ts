@@ -23,7 +23,11 @@ export class EndedPauseArchive implements EndedPauseStore {
     if (pauses.length === 0) return;
     await this.pauses.bulkWrite(
       pauses.map((p) => ({
-        replaceOne: { filter: { _id: idOf(flowRunId, p.key) }, replacement: { _id: idOf(flowRunId, p.key), flowRunId, ...pauseToDocument(p) }, upsert: true },
+        replaceOne: {
+          filter: { _id: idOf(flowRunId, p.key) },
+          replacement: { _id: idOf(flowRunId, p.key), flowRunId, ...pauseToDocument(p) },
+          upsert: true,
+        },
       })),
       { ordered: false },
     );

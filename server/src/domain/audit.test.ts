@@ -45,7 +45,7 @@ describe("audit: through what a call came", () => {
   });
   test("the actor is the authenticated principal, never a header", () => {
     const actor = actorOf({
-      principal: { name: "alice", keyId: "k1", groups: [], scopes: ["runs:resume"] },
+      principal: { name: "alice", keyId: "k1", groups: ["finance"], scopes: ["runs:resume"] },
       transport: "grpc",
       method: "flowgate.v1.RunService/ResumeFlowRun",
       headers: headers({ "x-flowgate-client": "sdk", "x-principal": "mallory" }),
@@ -58,6 +58,7 @@ describe("audit: through what a call came", () => {
       call: "flowgate.v1.RunService/ResumeFlowRun",
       callId: "r1",
       admin: false,
+      groups: ["finance"],
     });
   });
 });

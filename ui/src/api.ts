@@ -193,6 +193,60 @@ export function listTaskRuns(id: string, pageToken: string, signal?: AbortSignal
   return request("GET", `/api/runs/${encodeURIComponent(id)}/task-runs?${q.toString()}`, undefined, { signal });
 }
 
+// The log routes' shapes (server/src/http/log-routes.ts, which imports Node's types and so cannot be imported here).
+/** One log line. */
+export interface LogJson {
+  sequence: number;
+  /** "INFO": upper case here, though the routes' `level` parameter takes either. */
+  level: Uppercase<LogLevelName>;
+  message: string;
+  /** When it was logged (the client's clock), ISO 8601. */
+  timestamp: string;
+  logger: string;
+  /** Null for a line of the flow run itself. */
+  taskRunId: string | null;
+  createdAt: string;
+}
+
+/** GET /api/runs/:id/logs. */
+export interface LogPageJson {
+  logs: LogJson[];
+  nextPageToken: string;
+  /** How many of the run's oldest lines the server no longer keeps. */
+  trimmedCount: number;
+  /** The run's newest sequence number, to follow from. */
+  lastSequence: number;
+}
+
+/** The data of a `logs` or `end` event of GET /api/runs/:id/logs/events. */
+export interface LogEventJson {
+  logs: LogJson[];
+  lastSequence: number;
+  skippedCount: number;
+  runFinal: boolean;
+}
+
+/** Log levels, lowest first, as the log routes name them. */
+export const LOG_LEVELS = ["debug", "info", "warning", "error", "critical"] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+/** One page of a run's log lines at `level` and above, newest first; `pageToken` continues an earlier page. */
+export function listRunLogs(
+  id: string,
+  opts: { level: LogLevelName; pageSize: number; pageToken: string },
+  signal?: AbortSignal,
+): Promise<LogPageJson> {
+  const q = new URLSearchParams({ order: "newest", level: opts.level, pageSize: String(opts.pageSize) });
+  if (opts.pageToken) q.set("pageToken", opts.pageToken);
+  return request("GET", `/api/runs/${encodeURIComponent(id)}/logs?${q.toString()}`, undefined, { signal });
+}
+
+/** The run's log lines at `level` and above stored after sequence `after`, as Server-Sent Events. */
+export function runLogEventsUrl(id: string, level: LogLevelName, after: number): string {
+  const q = new URLSearchParams({ level, after: String(after) });
+  return `/api/runs/${encodeURIComponent(id)}/logs/events?${q.toString()}`;
+}
+
 /** A run's stored inputs whose keys start with `prefix`, oldest first. */
 export async function listInputs(id: string, prefix: string, signal?: AbortSignal): Promise<InputJson[]> {
   const q = new URLSearchParams({ prefix, limit: "100" });

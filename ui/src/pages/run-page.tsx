@@ -5,6 +5,7 @@ import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { LiveIndicator } from "../components/live-indicator.tsx";
 import { PausePanel, preloadResumeForm } from "../components/pause-panel.tsx";
 import { ResumeInputs } from "../components/resume-inputs.tsx";
+import { RunLogs } from "../components/run-logs.tsx";
 import { TaskRuns } from "../components/task-runs.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
 import { StateTimeline } from "../components/state-timeline.tsx";
@@ -205,7 +206,7 @@ export function RunPage({ runId }: { runId: string }) {
 
       <ResumeInputs runId={run.id} version={run.version} />
 
-      {/* The run's logs go here (issue 14 item 1's log panel). */}
+      <RunLogs key={run.id} runId={run.id} />
     </main>
   );
 }

@@ -1,5 +1,4 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -44,6 +43,9 @@ const SECURITY_HEADERS = {
  * The web UI's built files (ui/dist). A path without a file extension that is not a file gets
  * index.html, so that a link such as /runs/<id> opens directly: the page routes itself. Vite names assets by content hash,
  * so they are cached for good; index.html is revalidated every time, so a new build shows at once.
+ * Nothing is cached here: a rebuild swaps files in with renames (ui/scripts/swap-dir.mjs), and each
+ * file is opened once, its size and bytes taken from that one open file, so a request during a
+ * rebuild gets the old file or the new one whole, never a mix of the two.
  */
 export class StaticFiles {
   constructor(private readonly root: string) {}
@@ -62,22 +64,29 @@ export class StaticFiles {
         `The web UI is not built (no index.html in ${this.root}). Run "npm run build" at the repository root, then restart the server.`,
       );
     }
-    const immutable = pathname.startsWith("/assets/") && file.path !== join(this.root, "index.html");
-    res.writeHead(200, {
-      "content-type": CONTENT_TYPES[extname(file.path)] ?? "application/octet-stream",
-      "content-length": file.size,
-      "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
-      ...SECURITY_HEADERS,
-    });
-    if (req.method === "HEAD") {
-      res.end();
-      return;
+    try {
+      const immutable = pathname.startsWith("/assets/") && file.path !== join(this.root, "index.html");
+      res.writeHead(200, {
+        "content-type": CONTENT_TYPES[extname(file.path)] ?? "application/octet-stream",
+        "content-length": file.size,
+        "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+        ...SECURITY_HEADERS,
+      });
+      if (req.method === "HEAD") {
+        res.end();
+        return;
+      }
+      await pipeline(file.handle.createReadStream({ autoClose: false }), res);
+    } finally {
+      await file.handle.close();
     }
-    await pipeline(createReadStream(file.path), res);
   }
 
-  /** The regular file at this URL path inside the root, or undefined; ".." can never leave the root. */
-  private async fileFor(pathname: string): Promise<{ path: string; size: number } | undefined> {
+  /**
+   * The regular file at this URL path inside the root, opened (the caller closes it), or undefined;
+   * ".." can never leave the root.
+   */
+  private async fileFor(pathname: string): Promise<{ path: string; size: number; handle: FileHandle } | undefined> {
     let decoded: string;
     try {
       decoded = decodeURIComponent(pathname);
@@ -87,11 +96,19 @@ export class StaticFiles {
     if (decoded.includes("\0")) return undefined;
     const path = join(this.root, normalize(decoded));
     if (path !== this.root && !path.startsWith(this.root + sep)) return undefined;
+    let handle: FileHandle;
     try {
-      const s = await stat(path);
-      return s.isFile() ? { path, size: s.size } : undefined;
+      handle = await open(path, "r");
     } catch {
       return undefined;
     }
+    try {
+      const s = await handle.stat();
+      if (s.isFile()) return { path, size: s.size, handle };
+    } catch {
+      // Unreadable: as if absent.
+    }
+    await handle.close();
+    return undefined;
   }
 }

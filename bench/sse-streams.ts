@@ -96,7 +96,9 @@ async function measure(label: string, open: () => Promise<Opened>[]): Promise<vo
   const before = await settledRss();
   const t0 = performance.now();
   let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 250);
+  const sampler = setInterval(() => {
+    if (server.child.exitCode === null && server.child.signalCode === null) peak = Math.max(peak, rssBytes(pid));
+  }, 250);
   const opened = await Promise.all(open());
   const allMs = performance.now() - t0;
   await sleep(1000);

@@ -54,7 +54,10 @@ export function authenticate(opts: AuthenticateOptions): Middleware {
       const check = secret !== undefined ? await opts.authenticator.verify(secret) : other?.check;
       // No credential at all on a call a resume token may stand in for: the service checks the token
       // (and refuses the call UNAUTHENTICATED when there is none). A credential that is present must hold.
-      if (!check && typeof requirement === "object" && "orResumeToken" in requirement) return next();
+      if (!check && typeof requirement === "object" && "orResumeToken" in requirement) {
+        ctx.needsResumeToken = true;
+        return next();
+      }
       if (check?.ok) ctx.principal = check.principal;
       const verdict = allows(requirement, ctx.principal);
       if (verdict === "unauthenticated") {

@@ -20,6 +20,11 @@ export interface CallContext {
   readonly startedAt: number;
   /** Who is calling, once a middleware has established it (authentication). */
   principal?: Principal;
+  /**
+   * Set by authentication when it let a call without any key through because a resume link's token
+   * in the request may stand in for one: the handler must find that token, or refuse the call.
+   */
+  needsResumeToken?: boolean;
 }
 
 export type { Principal };

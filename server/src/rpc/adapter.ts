@@ -168,7 +168,7 @@ export class HandlerAdapter {
 function decoded<Req>(request: Req | UndecodableRequest, ctx: CallContext): Req {
   // A call without a key reaches here only because a resume token may stand in for one (see
   // authenticate.ts); one that carries none, or cannot even be read, is refused like any key-less call.
-  if (ctx.principal === undefined && !carriesResumeToken(request)) {
+  if (ctx.needsResumeToken === true && !carriesResumeToken(request)) {
     throw new UnauthenticatedError(
       "This call needs an API key (`authorization: Bearer <secret>`) or a resume link's token (resume_token).",
     );

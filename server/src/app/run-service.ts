@@ -21,6 +21,7 @@ import {
   decideResume,
   decideSetState,
   MAX_PAUSE_TIMEOUT_SECONDS,
+  type Clock,
   type PauseRequest,
 } from "../domain/rules.js";
 import { makeLinks, resolveToken, withoutToken } from "./resume-links.js";
@@ -33,6 +34,7 @@ import { systemClock, type AppContext } from "./context.js";
 import { pageOf, readPage } from "./paging.js";
 import type { RunFilter } from "./ports.js";
 import { once, requestLogId } from "./idempotency.js";
+import type { Decision } from "./apply-transition.js";
 import { announce, transitionRun, type Observed } from "./run-transitions.js";
 
 export interface CreateFlowRunInput {
@@ -144,41 +146,38 @@ export class RunService {
   ): Promise<FlowRun> {
     const id = requireId("flow_run_id", flowRunId);
     const requestId = optionalRequestId(requestIdText);
-    return once(this.ctx.store.requests, actor, `set-state:${id}`, requestId, async () => {
+    return this.auditedTransition<FlowRun>(actor, "set-state", id, requestId, (run, clock) => {
+      const d = decideSetState(run, proposal, expectedVersion, clock);
+      const next = d.transition.run;
+      return { next, result: d.kind === "expired" ? { error: d.error } : { value: next } };
+    });
+  }
+
+  /**
+   * The shape most mutating calls share: once per request id, one transition of the run as `actor`,
+   * and the call's one audit entry from the run as the winning decision found and left it.
+   */
+  private auditedTransition<T>(
+    actor: Actor,
+    scope: string,
+    id: string,
+    requestId: string | undefined,
+    decide: (run: FlowRun, clock: Clock) => Decision<FlowRun, T>,
+  ): Promise<T> {
+    return once(this.ctx.store.requests, actor, `${scope}:${id}`, requestId, async () => {
       const observed: Observed = {};
-      const run = await transitionRun<FlowRun>(
-        this.ctx,
-        actor,
-        id,
-        (run, clock) => {
-          const d = decideSetState(run, proposal, expectedVersion, clock);
-          const next = d.transition.run;
-          return { next, result: d.kind === "expired" ? { error: d.error } : { value: next } };
-        },
-        { observed },
-      );
+      const value = await transitionRun<T>(this.ctx, actor, id, decide, { observed });
       await this.audit(actor, id, observed, requestId);
-      return run;
+      return value;
     });
   }
 
   async cancel(actor: Actor, flowRunId: string, requestIdText = ""): Promise<FlowRun> {
     const id = requireId("flow_run_id", flowRunId);
     const requestId = optionalRequestId(requestIdText);
-    return once(this.ctx.store.requests, actor, `cancel:${id}`, requestId, async () => {
-      const observed: Observed = {};
-      const run = await transitionRun<FlowRun>(
-        this.ctx,
-        actor,
-        id,
-        (run, clock) => {
-          const next = decideCancel(run, clock)?.run;
-          return { next, result: { value: next ?? run } };
-        },
-        { observed },
-      );
-      await this.audit(actor, id, observed, requestId);
-      return run;
+    return this.auditedTransition<FlowRun>(actor, "cancel", id, requestId, (run, clock) => {
+      const next = decideCancel(run, clock)?.run;
+      return { next, result: { value: next ?? run } };
     });
   }
 
@@ -305,22 +304,12 @@ export class RunService {
     const id = requireId("flow_run_id", flowRunId);
     const requestId = optionalRequestId(requestIdText);
     const reason = requireRejectReason(reasonText);
-    return once(this.ctx.store.requests, actor, `reject:${id}`, requestId, async () => {
-      const observed: Observed = {};
-      const run = await transitionRun<FlowRun>(
-        this.ctx,
-        actor,
-        id,
-        (run, clock) => {
-          const d = decideReject(run, reason, clock, decider);
-          return { next: d.transition.run, result: d.kind === "expired" ? { error: d.error } : { value: d.transition.run } };
-        },
-        { observed },
-      );
-      await this.audit(actor, id, observed, requestId);
-      if (decider.link) await this.markLinkUsed(decider.link.id);
-      return run;
+    const run = await this.auditedTransition<FlowRun>(actor, "reject", id, requestId, (run, clock) => {
+      const d = decideReject(run, reason, clock, decider);
+      return { next: d.transition.run, result: d.kind === "expired" ? { error: d.error } : { value: d.transition.run } };
     });
+    if (decider.link) await this.markLinkUsed(decider.link.id);
+    return run;
   }
 
   /** A link's page: the run it decides, and for whom. Refused like a decision would be (the token is the credential). */

@@ -25,11 +25,14 @@ const schema = z.object({
     .default("flowgate"),
   FLOWGATE_DATA_DIR: z.string().min(1).default(".flowgate"),
   FLOWGATE_LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  // At most 2 MiB: a run's document holds up to five values at this limit (parameters, a waiting
+  // pause's schema, initial input and timeout input, the latest ended pause's input), and must stay
+  // under the store's 16 MB document limit whatever clients send.
   FLOWGATE_MAX_INPUT_BYTES: z.coerce
     .number()
     .int()
     .min(1024)
-    .max(64 * 1024 * 1024)
+    .max(2 * 1024 * 1024)
     .default(1024 * 1024),
   FLOWGATE_RECONCILE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   FLOWGATE_EMBEDDED_STORE_SYNC: z.enum(["normal", "full"]).default("normal"),

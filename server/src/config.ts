@@ -25,9 +25,9 @@ const schema = z.object({
     .default("flowgate"),
   FLOWGATE_DATA_DIR: z.string().min(1).default(".flowgate"),
   FLOWGATE_LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
-  // At most 2 MiB: a run's document holds up to five values at this limit (parameters, a waiting
-  // pause's schema, initial input and timeout input, the latest ended pause's input), and must stay
-  // under the store's 16 MB document limit whatever clients send.
+  // At most 2 MiB: a run's document holds up to six values at this limit (parameters; a waiting
+  // pause's schema, initial input and timeout input; the latest ended pause's input, also kept by the
+  // approval that met its quorum), 12 MiB, and must stay under the store's 16 MB document limit.
   FLOWGATE_MAX_INPUT_BYTES: z.coerce
     .number()
     .int()

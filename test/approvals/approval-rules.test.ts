@@ -331,6 +331,24 @@ describe("what a pause's policy does beyond who decides", () => {
     assert.ok(!text.includes(links[0]!.token), "the token is not in the trail");
   });
 
+  test("a retried pause (same request id) answers its links without their tokens: a token is handed out once", async () => {
+    const c = as("worker");
+    const run = await runningRun(c);
+    const pause = {
+      flowRunId: run.id,
+      requestId: "pause-with-links",
+      approval: { approvers: ["alice"], required: 1, allowSelfApproval: false, links: ResumeLinks.RESUME_LINKS_PER_APPROVER },
+    };
+    const first = await c.runs.pauseFlowRun(pause);
+    const retry = await c.runs.pauseFlowRun(pause);
+    c.close();
+    assert.match(first.links[0]!.token, /^fgr_/);
+    assert.deepEqual(
+      retry.links.map((l) => [l.id, l.approver, l.token, l.url]),
+      [[first.links[0]!.id, "alice", "", ""]],
+    );
+  });
+
   test("revoking a link that does not exist is NOT_FOUND", async () => {
     const c = as("worker");
     await assert.rejects(c.runs.revokeResumeLink({ linkId: "7d1f1f44-1b5e-4a39-9a3e-0c6a3f1d2e7b" }), (err: ServiceError) => {

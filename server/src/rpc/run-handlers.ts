@@ -1,7 +1,6 @@
 import type { PauseFlowRunResponse, RunServiceServer, SuspendFlowRunRequest } from "@flowgate/contract/flowgate/v1/run_service.js";
 import type { DecisionCredential, PauseInput, PauseResult, RunService } from "../app/run-service.js";
 import type { CallContext } from "../middleware/call-context.js";
-import { UnauthenticatedError } from "../domain/errors.js";
 import type { RunStreams } from "../app/run-streams.js";
 import type { FlowRunInputService } from "../app/flow-run-input-service.js";
 import type { TaskRunService } from "../app/task-run-service.js";
@@ -66,16 +65,10 @@ function pauseResponse(r: PauseResult): PauseFlowRunResponse {
 }
 
 /**
- * A decision's credential: the call's key (the middleware let a key-less call through only because
- * it may carry a resume token instead), or the token.
+ * A decision's credential: the call's key, or the resume token a key-less call was let through for
+ * (the adapter refuses one that carries none; the service checks the token).
  */
 function credentialOf(ctx: CallContext, resumeToken: string): DecisionCredential {
-  // Before anything about the request is looked at, as for every call without a credential.
-  if (!resumeToken && ctx.principal === undefined) {
-    throw new UnauthenticatedError(
-      "This call needs an API key (`authorization: Bearer <secret>`) or a resume link's token (resume_token).",
-    );
-  }
   return { actor: actorOf(ctx), authenticated: ctx.principal !== undefined, ...(resumeToken ? { resumeToken } : {}) };
 }
 

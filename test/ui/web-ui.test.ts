@@ -405,6 +405,7 @@ describe("web UI (Chromium)", () => {
       const byCli = timeline(ui.page).getByRole("listitem").last().locator(".cause");
       await byCli.getByText(/^Resumed by ops-bot via the CLI at /).waitFor({ timeout: WAIT_MS });
       assert.equal(await byCli.locator("code").textContent(), '{"ok":true}');
+      const cliCause = await byCli.textContent();
 
       // An input over 4 KiB is shown by its SHA-256, the only thing the trail keeps of it.
       await server.runs.pauseFlowRun({ flowRunId: other.id, key: "second" });
@@ -414,6 +415,11 @@ describe("web UI (Chromium)", () => {
       await byGrpc.getByText(/^Resumed by ops-bot over gRPC at /).waitFor({ timeout: WAIT_MS });
       const sha = createHash("sha256").update(JSON.stringify(big)).digest("hex");
       assert.match((await byGrpc.textContent()) ?? "", new RegExp(` with input SHA-256 ${sha}$`));
+      // Every state the run went through while the page was open is on it, learnt from the events.
+      assert.deepEqual(
+        await timeline(ui.page).getByRole("listitem").locator(".cause").allTextContents(),
+        ["by admin over gRPC", "by admin over gRPC", cliCause, "by admin over gRPC", await byGrpc.textContent()],
+      );
     } finally {
       cli.close();
       grpc.close();

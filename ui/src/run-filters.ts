@@ -74,10 +74,9 @@ export function matches(run: RunJson, filters: RunFilters): boolean {
   return true;
 }
 
-/** When the run first ran (its first RUNNING state still in its history), when it ended, and for how long it ran. */
+/** When the run first ran, and for how long it ran (until its final state, or until now). */
 export function runTimes(run: RunJson, now: number): { startedAt: string | undefined; duration: number | undefined } {
-  const states = [...run.stateHistory, ...(run.state ? [run.state] : [])];
-  const startedAt = states.find((s) => s.type === "RUNNING")?.timestamp;
+  const startedAt = run.startedAt ?? undefined;
   if (!startedAt) return { startedAt, duration: undefined };
   const final = run.state && isFinalState(run.state.type) ? run.state.timestamp : undefined;
   return { startedAt, duration: (final ? Date.parse(final) : now) - Date.parse(startedAt) };

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { getRunAudit, type AuditEntryJson, type RunJson } from "./api.ts";
+import { getRunAudit, type AuditEntryJson, type RunJson, type StateJson } from "./api.ts";
 
 /** The newest entries read: a run's page shows its latest 100 states, each made by at most one call. */
 const PAGE_SIZE = 100;
@@ -15,13 +15,13 @@ const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
  * event for the entry itself, so when the run's state follows a pause and was made by a call (not by
  * the server), yet no entry names it, the trail is read again a few times with growing waits.
  */
-export function useRunAudit(run: RunJson | undefined): { entries: AuditEntryJson[]; refresh: () => void } {
+export function useRunAudit(run: RunJson | undefined, previous: StateJson | undefined): { entries: AuditEntryJson[]; refresh: () => void } {
   const [entries, setEntries] = useState<AuditEntryJson[]>([]);
   const [nonce, setNonce] = useState(0);
   const refresh = useCallback(() => setNonce((n) => n + 1), []);
   const runId = run?.id;
   const version = run?.version;
-  const awaited = run ? stateAwaitingEntry(run) : undefined;
+  const awaited = run ? stateAwaitingEntry(run, previous) : undefined;
 
   useEffect(() => {
     setEntries([]);
@@ -56,9 +56,8 @@ export function useRunAudit(run: RunJson | undefined): { entries: AuditEntryJson
 }
 
 /** The id of the run's current state when a call's audit entry should name it: a call (not the server) ended a pause. */
-function stateAwaitingEntry(run: RunJson): string | undefined {
+function stateAwaitingEntry(run: RunJson, previous: StateJson | undefined): string | undefined {
   const state = run.state;
-  const previous = run.stateHistory.at(-1);
   if (!state?.by || state.by.channel === "server" || state.type === "PAUSED" || previous?.type !== "PAUSED") return undefined;
   return state.id;
 }

@@ -3,7 +3,7 @@
  * interfaces and the store (server/src/store) implements them. Records are plain data; no document
  * shape, id field or driver type crosses this line.
  */
-import type { FlowRun, JsonObject, PauseRecord } from "../domain/flow-run.js";
+import type { FlowRun, JsonObject, PastState, PauseRecord } from "../domain/flow-run.js";
 import type { State } from "../domain/states.js";
 import type { TaskRun } from "../domain/task-run.js";
 import type { ApiKeyRecord } from "../domain/access.js";
@@ -223,6 +223,13 @@ export interface EndedPauseStore {
   get(flowRunId: string, key: string): Promise<PauseRecord | undefined>;
 }
 
+/** The states runs have left (FlowRun.leftState), for their timelines; each is final. */
+export interface StateHistoryStore {
+  put(flowRunId: string, state: PastState): Promise<void>;
+  /** The run's latest `limit` past states, oldest first. */
+  latest(flowRunId: string, limit: number): Promise<PastState[]>;
+}
+
 /** A resume link as stored: its token only as a hash. */
 export interface ResumeLinkRecord {
   /** SHA-256 of the token, hex. */
@@ -260,6 +267,7 @@ export interface Store {
   readonly sessions: SessionStore;
   readonly resumeLinks: ResumeLinkStore;
   readonly endedPauses: EndedPauseStore;
+  readonly stateHistory: StateHistoryStore;
   /** Run logs (log-ports.ts). */
   readonly logs: LogStores;
   /** The compatibility strategy the store was opened with ("mongodb", "ferretdb"), for logs. */

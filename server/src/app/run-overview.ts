@@ -1,3 +1,4 @@
+import { STATE_HISTORY_LIMIT, type FlowRun, type PastState } from "../domain/flow-run.js";
 import type { TaskRun } from "../domain/task-run.js";
 import { STATE_TYPES, type StateType } from "../domain/states.js";
 import { requireId } from "../domain/validation.js";
@@ -26,5 +27,17 @@ export class RunOverview {
     const page = readPage(pageSize, pageToken);
     const { items, nextPageToken } = pageOf(await this.ctx.store.taskRuns.listByFlowRun(run.id, page.offset, page.size + 1), page);
     return { taskRuns: items, nextPageToken };
+  }
+
+  /**
+   * The run and the states it has left, oldest first (the latest STATE_HISTORY_LIMIT). Read together;
+   * a state written to the history by a change that then failed to store is still the run's current
+   * one, so it is left out here.
+   */
+  async withHistory(flowRunId: string): Promise<{ run: FlowRun; history: PastState[] }> {
+    const id = requireId("flow_run_id", flowRunId);
+    const [run, past] = await Promise.all([this.runs.get(id), this.ctx.store.stateHistory.latest(id, STATE_HISTORY_LIMIT + 1)]);
+    const history = past.filter((s) => s.id !== run.state?.id).slice(-STATE_HISTORY_LIMIT);
+    return { run, history };
   }
 }

@@ -72,8 +72,14 @@ export interface FlowRun {
    * archives them before it stores the change, so an ended pause is always in one place or the other.
    */
   evictedPauses?: PauseRecord[];
-  /** The states before the current one, oldest first, at most STATE_HISTORY_LIMIT: the UI's timeline. */
-  stateHistory: PastState[];
+  /**
+   * Set on a transition's next run only: the state this change leaves. The store adds it to the run's
+   * state history (a collection of its own, read by the run page's timeline) before it stores the
+   * change, so the run's document and every event stay the same size however often the run changes.
+   */
+  leftState?: PastState;
+  /** When the run first entered RUNNING (Prefect's start_time); absent until then. */
+  startedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -81,14 +87,13 @@ export interface FlowRun {
 /** A state the run has left, without the details only the current state needs. */
 export type PastState = Pick<State, "id" | "type" | "name" | "message" | "timestamp" | "by">;
 
-/** Enough for any timeline a person reads; bounded so a run that loops does not grow without end. */
+/** How many past states a run's timeline shows (the latest): enough for any timeline a person reads. */
 export const STATE_HISTORY_LIMIT = 100;
 
-/** The history after leaving `left`: appended, oldest dropped beyond the limit. */
-export function withPastState(history: readonly PastState[], left: State | undefined): PastState[] {
-  if (!left) return [...history];
-  const { id, type, name, message, timestamp, by } = left;
-  return [...history, { id, type, name, message, timestamp, ...(by ? { by } : {}) }].slice(-STATE_HISTORY_LIMIT);
+/** `state` as its run's history keeps it. */
+export function pastState(state: State): PastState {
+  const { id, type, name, message, timestamp, by } = state;
+  return { id, type, name, message, timestamp, ...(by ? { by } : {}) };
 }
 
 /** The pause the run is in, if it is PAUSED. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { AbortedError, FailedPreconditionError, InvalidArgumentError, Messages } from "./errors.js";
-import { STATE_HISTORY_LIMIT, type FlowRun } from "./flow-run.js";
+import type { FlowRun } from "./flow-run.js";
 import {
   availableActions,
   decideCancel,
@@ -35,7 +35,6 @@ function run(type: StateType | undefined, extra: Partial<FlowRun> = {}): FlowRun
     runCount: 1,
     resuming: false,
     pauses: {},
-    stateHistory: [],
     createdAt: T0,
     updatedAt: T0,
     ...extra,
@@ -260,26 +259,40 @@ describe("decideClaim", () => {
 });
 
 describe("state history", () => {
-  test("each transition records the state it left, oldest first, without its details", () => {
+  test("a change of state hands the store the state it left, without its details, and keeps it out of the run", () => {
     const pausedRun = paused();
     const d = decideResume(pausedRun, undefined, undefined, schemas, clockAt(1000), ALICE);
     assert.equal(d.kind, "resume");
     if (d.kind !== "resume") return;
-    const history = d.transition.run.stateHistory;
-    assert.deepEqual(
-      history.map((s) => s.type),
-      ["RUNNING", "PAUSED"],
-    );
-    assert.equal("details" in history[1]!, false);
-    assert.equal(history[1]!.id, pausedRun.state!.id);
+    const left = d.transition.run.leftState;
+    assert.equal(left?.id, pausedRun.state!.id);
+    assert.equal(left?.type, "PAUSED");
+    assert.equal(left && "details" in left, false);
+    assert.equal("stateHistory" in d.transition.run, false);
   });
 
-  test("keeps only the most recent STATE_HISTORY_LIMIT states", () => {
-    const long = Array.from({ length: STATE_HISTORY_LIMIT }, (_, i) => ({ ...makeState({ type: "RUNNING" }, `old-${i}`, T0) }));
-    const next = paused({}, run("RUNNING", { deploymentId: "dep-1", stateHistory: long }));
-    assert.equal(next.stateHistory.length, STATE_HISTORY_LIMIT);
-    assert.equal(next.stateHistory[0]!.id, "old-1");
-    assert.equal(next.stateHistory.at(-1)!.type, "RUNNING");
+  test("a run that pauses a thousand times carries nothing more than after its first pause", () => {
+    let r = run("RUNNING", { deploymentId: "dep-1" });
+    let size = 0;
+    for (let i = 1; i <= 1000; i++) {
+      r = paused({}, r);
+      const d = decideResume(r, undefined, undefined, schemas, clockAt(1000 + i), ALICE);
+      assert.equal(d.kind, "resume");
+      if (d.kind !== "resume") return;
+      r = d.transition.run;
+      const { leftState: _left, evictedPauses: _evicted, ...stored } = r;
+      if (i === 2) size = JSON.stringify(stored).length;
+      if (i > 2) assert.ok(JSON.stringify(stored).length <= size + 20, `pause ${i}: the run grew to ${JSON.stringify(stored).length}`);
+    }
+  });
+
+  test("the first RUNNING sets when the run started, and later ones keep it", () => {
+    const first = decideResume(paused(), undefined, undefined, schemas, clockAt(5000), ALICE);
+    if (first.kind !== "resume") return assert.fail(first.kind);
+    assert.equal(first.transition.run.startedAt?.getTime(), T0.getTime() + 5000);
+    const again = decideResume(paused({}, first.transition.run), undefined, undefined, schemas, clockAt(9000), ALICE);
+    if (again.kind !== "resume") return assert.fail(again.kind);
+    assert.equal(again.transition.run.startedAt?.getTime(), T0.getTime() + 5000);
   });
 });
 

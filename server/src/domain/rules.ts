@@ -13,7 +13,7 @@ import {
   type JsonObject,
   type PauseRecord,
   type PauseStatus,
-  withPastState,
+  pastState,
 } from "./flow-run.js";
 import { defaultStateName, isFinal, makeState, type State, type StateProposal, type StateType } from "./states.js";
 import type { RunInputSchemas } from "./run-input-schema.js";
@@ -504,14 +504,16 @@ function transition(run: FlowRun, clock: Clock, parts: TransitionParts): Transit
   const merged = { ...run.pauses };
   for (const p of parts.pauses ?? []) merged[p.key] = p;
   const { kept: pauses, evicted } = keepCurrentPauses(merged);
-  const { evictedPauses: _previousEvictions, ...base } = run;
+  const { evictedPauses: _previousEvictions, leftState: _previousLeft, ...base } = run;
   const state = parts.state ?? run.state;
+  const startedAt = run.startedAt ?? (state?.type === "RUNNING" ? state.timestamp : undefined);
   return {
     run: {
       ...base,
       ...(evicted.length > 0 ? { evictedPauses: evicted } : {}),
       ...(state ? { state } : {}),
-      stateHistory: parts.state ? withPastState(run.stateHistory, run.state) : run.stateHistory,
+      ...(parts.state && run.state ? { leftState: pastState(run.state) } : {}),
+      ...(startedAt ? { startedAt } : {}),
       pauses,
       resuming: parts.resuming ?? run.resuming,
       runCount: parts.runCount ?? run.runCount,

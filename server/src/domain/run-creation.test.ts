@@ -18,7 +18,7 @@ describe("createFlowRun", () => {
     assert.equal(run.name, "brave-otter");
     assert.equal(run.state, undefined);
     assert.deepEqual([run.version, run.runCount, run.resuming], [1, 0, false]);
-    assert.deepEqual([run.parameters, run.labels, run.pauses, run.stateHistory], [{}, {}, {}, []]);
+    assert.deepEqual([run.parameters, run.labels, run.pauses, run.startedAt], [{}, {}, {}, undefined]);
   });
 
   test("every initial state but PAUSED is accepted; only RUNNING counts as a run", () => {

@@ -45,11 +45,11 @@ export function createFlowRun(req: FlowRunRequest, maxInputBytes: number, clock:
     parameters,
     labels: req.labels ?? {},
     ...(req.state ? { state: makeState({ ...req.state, details: deploymentId ? { deploymentId } : {} }, clock.newId(), clock.now) } : {}),
+    ...(req.state?.type === "RUNNING" ? { startedAt: clock.now } : {}),
     version: 1,
     runCount: nextRunCount(0, req.state?.type),
     resuming: false,
     pauses: {},
-    stateHistory: [],
     createdAt: clock.now,
     updatedAt: clock.now,
   };

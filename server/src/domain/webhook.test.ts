@@ -29,7 +29,6 @@ function runWith(pause: PauseRecord | undefined, version: number): FlowRun {
     runCount: 1,
     resuming: false,
     pauses: pause ? { [pause.key]: pause } : {},
-    stateHistory: [],
     createdAt: T0,
     updatedAt: at(version),
   };

@@ -28,6 +28,7 @@ import {
   integerFromQuery,
   isJsonObject,
   runToJson,
+  stateToJson,
   stateTypesFromQuery,
   timeFromQuery,
   type ActionScopes,
@@ -96,8 +97,12 @@ export function apiRouter(d: ApiDeps): Router {
       return { json };
     })
     .add("GET", "/api/runs/:id", async ({ params, call }) => {
-      const run = await d.runs.get(params["id"]!);
-      return { json: runToJson(run, allowedActions(call.principal), d.runs.myDecision(actorOf(call), run)) };
+      const { run, history } = await d.overview.withHistory(params["id"]!);
+      const json: RunJson = {
+        ...runToJson(run, allowedActions(call.principal), d.runs.myDecision(actorOf(call), run)),
+        stateHistory: history.map(stateToJson),
+      };
+      return { json };
     })
     .add("GET", "/api/runs/:id/inputs", async ({ params, url }) => {
       const q = url.searchParams;

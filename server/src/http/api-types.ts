@@ -81,8 +81,13 @@ export interface RunJson {
   parameters: JsonObjectJson;
   labels: Record<string, string>;
   state: StateJson | null;
-  /** The states before `state`, oldest first (the most recent 100). */
-  stateHistory: StateJson[];
+  /**
+   * Only in the answer to GET /api/runs/:id: the states before `state`, oldest first (the most recent
+   * 100). Lists and events leave it out; an event's `previousState` is the state its change left.
+   */
+  stateHistory?: StateJson[];
+  /** When the run first entered RUNNING; null until then. */
+  startedAt: string | null;
   version: number;
   runCount: number;
   createdAt: string;

@@ -56,7 +56,7 @@ export function runToJson(run: FlowRun, allowed: ActionScopes = EVERY_ACTION, my
     parameters: run.parameters,
     labels: run.labels,
     state: run.state ? stateToJson(run.state) : null,
-    stateHistory: run.stateHistory.map(stateToJson),
+    startedAt: run.startedAt?.toISOString() ?? null,
     version: run.version,
     runCount: run.runCount,
     createdAt: run.createdAt.toISOString(),

@@ -18,6 +18,8 @@ export const COLLECTIONS = {
   sessions: "web_sessions",
   /** Ended pauses that left their run's document (see ended-pauses.ts). */
   endedPauses: "ended_pauses",
+  /** The states runs have left, by state id (see state-history.ts). */
+  stateHistory: "state_history",
   /** Resume links, by the hash of their token (see resume-links.ts). */
   resumeLinks: "resume_links",
   /** One document per written version of a run or task run under the ferretdb strategy: the atomic right to write it (see compat/ferretdb.ts). */
@@ -57,6 +59,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { principal: 1 }, name: "principal" },
     { key: { at: 1 }, name: "at" },
   ],
+  [COLLECTIONS.stateHistory]: [{ key: { flowRunId: 1, timestamp: -1 }, name: "flow_run_timestamp" }],
   [COLLECTIONS.resumeLinks]: [
     { key: { id: 1 }, name: "link_id", unique: true },
     { key: { flowRunId: 1 }, name: "flow_run" },

@@ -4,7 +4,7 @@ import type { FlowRun, JsonObject, PauseRecord } from "../domain/flow-run.js";
 import type { StateType } from "../domain/states.js";
 import { COLLECTIONS } from "./collections.js";
 import { fromJsonText, optionalFromJsonText, optionalToJsonText, toJsonText } from "./json-text.js";
-import type { EndedPauseStore, FlowRunStore, RunFilter } from "../app/ports.js";
+import type { EndedPauseStore, FlowRunStore, RunFilter, StateHistoryStore } from "../app/ports.js";
 import type { WriteOptions } from "../app/apply-transition.js";
 import type { StoreStrategy } from "./compat/strategy.js";
 
@@ -20,11 +20,13 @@ export type PauseDocument = Omit<PauseRecord, "inputSchema" | "inputInitial" | "
   onTimeout?: Omit<TimeoutPolicy, "input"> & { input?: string };
 };
 
-type FlowRunDocument = Omit<FlowRun, "id" | "parameters" | "labels" | "pauses" | "evictedPauses"> & {
+type FlowRunDocument = Omit<FlowRun, "id" | "parameters" | "labels" | "pauses" | "evictedPauses" | "leftState"> & {
   _id: string;
   parameters: string;
   labels: string;
   pauses: Record<string, PauseDocument>;
+  /** Runs stored before the history left the document (see state-history.ts) still carry theirs. */
+  stateHistory?: unknown;
 };
 
 export type { FlowRunDocument };
@@ -75,20 +77,18 @@ function pausesToDocument(pauses: FlowRun["pauses"]): Record<string, PauseDocume
 }
 
 export function toRun(doc: FlowRunDocument): FlowRun {
-  const { _id, parameters, labels, pauses, ...rest } = doc;
+  const { _id, parameters, labels, pauses, stateHistory: _legacy, ...rest } = doc;
   return {
     id: _id,
     ...rest,
     parameters: fromJsonText<JsonObject>(parameters),
     labels: fromJsonText<Record<string, string>>(labels),
     pauses: Object.fromEntries(Object.entries(pauses).map(([k, p]) => [k, pauseFromDocument(p)])),
-    // Runs stored before the history existed have none.
-    stateHistory: rest.stateHistory ?? [],
   };
 }
 
 export function toDocument(run: FlowRun): FlowRunDocument {
-  const { id, parameters, labels, pauses, evictedPauses: _evicted, ...rest } = run;
+  const { id, parameters, labels, pauses, evictedPauses: _evicted, leftState: _left, ...rest } = run;
   return { _id: id, ...rest, parameters: toJsonText(parameters), labels: toJsonText(labels), pauses: pausesToDocument(pauses) };
 }
 
@@ -100,6 +100,7 @@ export class FlowRunRepository implements FlowRunStore {
     db: Db,
     private readonly strategy: StoreStrategy,
     private readonly archive: EndedPauseStore,
+    private readonly history: StateHistoryStore,
   ) {
     this.runs = db.collection<FlowRunDocument>(COLLECTIONS.flowRuns);
   }
@@ -123,14 +124,19 @@ export class FlowRunRepository implements FlowRunStore {
       ...(run.state ? { state: run.state } : {}),
       pauses: pausesToDocument(run.pauses),
       ...(run.pauseCount !== undefined ? { pauseCount: run.pauseCount } : {}),
-      stateHistory: run.stateHistory,
+      ...(run.startedAt ? { startedAt: run.startedAt } : {}),
       resuming: run.resuming,
       runCount: run.runCount,
       version: run.version,
       updatedAt: run.updatedAt,
     };
-    // Archived before they leave the document: an ended pause is always in one place or the other.
-    if (run.evictedPauses && run.evictedPauses.length > 0) await this.archive.put(run.id, run.evictedPauses);
+    // Both written before the change: an ended pause is always in the document or the archive, and a
+    // state the run left is in its history (writing either early is harmless: each is final).
+    const { evictedPauses, leftState } = run;
+    await Promise.all([
+      evictedPauses && evictedPauses.length > 0 ? this.archive.put(run.id, evictedPauses) : undefined,
+      leftState ? this.history.put(run.id, leftState) : undefined,
+    ]);
     const { signal, finished } = options;
     return this.strategy.versionedUpdate(this.runs, "run", run.id, run.version, set, (doc) => doc.state?.id === run.state?.id, {
       signal,

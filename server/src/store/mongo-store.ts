@@ -11,6 +11,7 @@ import { FlowRunRepository } from "./flow-runs.js";
 import { RequestLog } from "./requests.js";
 import { ResumeLinkRepository } from "./resume-links.js";
 import { EndedPauseArchive } from "./ended-pauses.js";
+import { StateHistory } from "./state-history.js";
 import { LogNoticeFeed, RunLogRepository } from "./run-logs.js";
 import { SessionRepository } from "./sessions.js";
 import { reportingUnavailable } from "./store-errors.js";
@@ -46,8 +47,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     await ensureSchema(db);
     const strategy = await chooseStrategy(db, opts.compat);
     const endedPauses = new EndedPauseArchive(db);
+    const stateHistory = new StateHistory(db);
     return {
-      runs: reportingUnavailable(new FlowRunRepository(db, strategy, endedPauses)),
+      runs: reportingUnavailable(new FlowRunRepository(db, strategy, endedPauses, stateHistory)),
       inputs: reportingUnavailable(new FlowRunInputRepository(db)),
       taskRuns: reportingUnavailable(new TaskRunRepository(db, strategy)),
       deployments: reportingUnavailable(new DeploymentRepository(db)),
@@ -58,6 +60,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       sessions: reportingUnavailable(new SessionRepository(db)),
       resumeLinks: reportingUnavailable(new ResumeLinkRepository(db)),
       endedPauses: reportingUnavailable(endedPauses),
+      stateHistory: reportingUnavailable(stateHistory),
       logs: { batches: reportingUnavailable(new RunLogRepository(db)), notices: reportingUnavailable(new LogNoticeFeed(db)) },
       strategy: strategy.name,
       trimWriteGuards: (cutoff) => strategy.trimWriteGuards(cutoff),

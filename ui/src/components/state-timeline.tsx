@@ -4,13 +4,13 @@ import { approvalsDuring, causeOf, channelPhrase, compactJson, rejectThatMade, r
 import { StateBadge } from "./state-badge.tsx";
 
 /**
- * Every state the run has been in (the server keeps the latest 100), oldest first, with how long each
+ * Every state the run has been in (`past`, the latest 100, then the current one), oldest first, with how long each
  * lasted and who caused it; a state a resume made says who resumed, when, through what and with what
  * input (from the run's audit trail, `audit`).
  */
-export function StateTimeline({ run, audit }: { run: RunJson; audit: readonly AuditEntryJson[] }) {
+export function StateTimeline({ run, past, audit }: { run: RunJson; past: readonly StateJson[]; audit: readonly AuditEntryJson[] }) {
   const now = useNow();
-  const states = run.state ? [...run.stateHistory, run.state] : run.stateHistory;
+  const states = run.state ? [...past, run.state] : past;
   if (states.length === 0) return <p className="empty">No states yet.</p>;
   return (
     <ol className="timeline">

@@ -1,5 +1,6 @@
-import { useEffect, useState } from "react";
-import { cancelRun, getRun, isFinalState, rejectRun, resumeRun, runEventsUrl, suspendRun, type RunJson } from "../api.ts";
+import { useEffect, useRef, useState } from "react";
+import { cancelRun, getRun, isFinalState, rejectRun, resumeRun, runEventsUrl, suspendRun, type RunJson, type StateJson } from "../api.ts";
+import { pastOf, withPastStates } from "../past-states.ts";
 import { recordedText, refusalText } from "../approval-text.ts";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { LiveIndicator } from "../components/live-indicator.tsx";
@@ -25,27 +26,47 @@ export function RunPage({ runId }: { runId: string }) {
   const [busy, setBusy] = useState(false);
   const [confirmCancel, setConfirmCancel] = useState(false);
 
-  // Only the newer version wins: a reply and a stream event may arrive in either order.
-  const show = (next: RunJson): void => setRun((prev) => (prev && prev.version >= next.version ? prev : next));
+  const [history, setHistory] = useState<StateJson[]>([]);
+  const [historyNonce, setHistoryNonce] = useState(0);
+  const shownVersion = useRef(0);
 
+  // Only the newer version wins: a reply and a stream event may arrive in either order. The past
+  // states come with the run's read and, one per change, with events (`left`); every change is an
+  // event, so a version skipped (the stream was away) means states to read again.
+  const show = (next: RunJson, left?: StateJson | null): void => {
+    const learnt = [...(next.stateHistory ?? []), ...(left ? [left] : [])];
+    if (learnt.length > 0) setHistory((known) => withPastStates(known, learnt));
+    if (shownVersion.current > 0 && next.version > shownVersion.current + 1 && !next.stateHistory) setHistoryNonce((n) => n + 1);
+    shownVersion.current = Math.max(shownVersion.current, next.version);
+    setRun((prev) => (prev && prev.version >= next.version ? prev : next));
+  };
+
+  useEffect(() => {
+    setRun(undefined);
+    setHistory([]);
+    shownVersion.current = 0;
+  }, [runId]);
   useEffect(() => {
     const controller = new AbortController();
     void preloadResumeForm();
-    setRun(undefined);
     setLoadError(undefined);
-    getRun(runId, controller.signal).then(show, (err: unknown) => {
-      if (!controller.signal.aborted) setLoadError(err instanceof Error ? err.message : String(err));
-    });
+    getRun(runId, controller.signal).then(
+      (r) => show(r),
+      (err: unknown) => {
+        if (!controller.signal.aborted) setLoadError(err instanceof Error ? err.message : String(err));
+      },
+    );
     return () => controller.abort();
-  }, [runId]);
+  }, [runId, historyNonce]);
   // The server ends a run's stream at a final state; the page then stops following it.
   const status = useEventStream(
     loadError ? undefined : runEventsUrl(runId),
-    (e) => show(e.run),
+    (e) => show(e.run, e.previousState),
     (e) => e.run.state !== null && isFinalState(e.run.state.type),
   );
+  const past = run ? pastOf(history, run.state) : [];
   // Who did what, for the timeline; the run shown is always this page's run (a stale one is cleared above).
-  const audit = useRunAudit(run?.id === runId ? run : undefined);
+  const audit = useRunAudit(run?.id === runId ? run : undefined, past.at(-1));
 
   const act = async (action: () => Promise<RunJson>, done: string): Promise<void> => {
     setBusy(true);
@@ -190,7 +211,7 @@ export function RunPage({ runId }: { runId: string }) {
 
       <section aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">State timeline</h2>
-        <StateTimeline run={run} audit={audit.entries} />
+        <StateTimeline run={run} past={past} audit={audit.entries} />
       </section>
 
       <TaskRuns runId={run.id} version={run.version} />

@@ -7,8 +7,8 @@ import { after, before, test } from "node:test";
 import { MongoClient } from "mongodb";
 import { startEmbeddedStore } from "./launcher.js";
 
-// The first run builds the Go binary (about a minute cold), so the default-free timeout is kept
-// generous rather than failing on a slow machine.
+// Where the per-user cache has no binary yet, the first start builds it (minutes with Go's build cache
+// empty), so the timeout is kept generous rather than failing on a slow machine.
 const BUILD_TIMEOUT_MS = 300_000;
 
 let dataDir = "";

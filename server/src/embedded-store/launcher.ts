@@ -1,20 +1,17 @@
 /**
  * Runs the embedded MongoDB-wire store (FerretDB v1 over SQLite, see tools/embedded-store) as a
- * child process, building its Go binary on first use.
- *
- * The binary is built from source rather than shipped so the repository stays free of
- * platform-specific artefacts; the build result is cached under tools/embedded-store/.bin keyed
- * by a hash of the Go sources, so only the first start (or a source change) pays for it.
+ * child process. Its Go binary is built on first use into the per-user cache (binary.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { constants as fsConstants } from "node:fs";
-import { access, chmod, mkdir, mkdtemp, readdir, readFile, rename, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp } from "node:fs/promises";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { ensureEmbeddedStoreBinary } from "./binary.js";
+import { abortReason, defaultProgress, formatTail, LineTail } from "./child-output.js";
+
+export { ensureEmbeddedStoreBinary, flowgateCacheDir, type EnsureBinaryOptions } from "./binary.js";
 
 export interface EmbeddedStore {
   readonly uri: string;
@@ -45,189 +42,9 @@ export interface EmbeddedStoreOptions {
 /** Socket paths longer than this do not fit sockaddr_un (108 bytes on Linux, 104 on macOS). */
 const MAX_SOCKET_PATH = 100;
 
-export interface EnsureBinaryOptions {
-  onProgress?: (line: string) => void;
-  signal?: AbortSignal;
-}
-
-// Both server/src/embedded-store/*.ts (tsx) and server/dist/embedded-store/*.js (tsc) sit three
-// levels below the repository root, so one relative URL serves both layouts.
-const TOOL_DIR = fileURLToPath(new URL("../../../tools/embedded-store", import.meta.url));
-/** The binary is rebuilt when any of these change: go.mod, go.sum and every .go file of the tool. */
-const MODULE_FILES = ["go.mod", "go.sum"] as const;
-
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
-const BUILD_PROGRESS_INTERVAL_MS = 10_000;
 const STDERR_TAIL_LINES = 50;
-const ERROR_TAIL_LINES = 15;
-
-function defaultProgress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-/** Keeps only the most recent lines so a chatty child cannot grow memory without bound. */
-class LineTail {
-  private readonly lines: string[] = [];
-  constructor(private readonly max: number) {}
-
-  push(line: string): void {
-    this.lines.push(line);
-    if (this.lines.length > this.max) this.lines.shift();
-  }
-
-  last(n: number): string[] {
-    return this.lines.slice(-n);
-  }
-}
-
-function formatTail(tail: LineTail, label: string): string {
-  const lines = tail.last(ERROR_TAIL_LINES).filter((l) => l.trim() !== "");
-  return lines.length === 0 ? "" : `\n${label}:\n  ${lines.join("\n  ")}`;
-}
-
-function abortReason(signal: AbortSignal): Error {
-  // AbortSignal.reason is always set by abort() in Node 20 (a DOMException, an Error), but a
-  // hand-rolled signal may have none, or a reason that is not an Error.
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  return new Error("The operation was aborted", { cause: reason });
-}
-
-async function sourceHash(): Promise<string> {
-  const hash = createHash("sha256");
-  const goFiles = (await readdir(TOOL_DIR)).filter((f) => f.endsWith(".go")).sort();
-  for (const name of [...MODULE_FILES, ...goFiles]) {
-    hash.update(name);
-    hash.update(await readFile(path.join(TOOL_DIR, name)));
-  }
-  return hash.digest("hex").slice(0, 16);
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Returns the path of the store binary for the current sources, building it with `go build` when
- * no cached build exists.
- */
-export async function ensureEmbeddedStoreBinary(opts: EnsureBinaryOptions = {}): Promise<string> {
-  const onProgress = opts.onProgress ?? defaultProgress;
-  const { signal } = opts;
-  if (signal?.aborted) throw abortReason(signal);
-
-  const exe = process.platform === "win32" ? ".exe" : "";
-  const binDir = path.join(TOOL_DIR, ".bin");
-  const binary = path.join(binDir, `embedded-store-${await sourceHash()}${exe}`);
-  if (await isExecutable(binary)) return binary;
-
-  await mkdir(binDir, { recursive: true });
-  // A private temporary name plus rename() means a concurrent process either finds no binary or a
-  // complete one; if two processes build at once, the later rename just replaces an equal file.
-  const tmp = path.join(binDir, `.tmp-${process.pid}-${randomBytes(4).toString("hex")}-${path.basename(binary)}`);
-
-  onProgress("embedded store: building FerretDB (first start only, about a minute)…");
-  const started = Date.now();
-  // go leaves its work folder behind when interrupted (golang/go#25808), so it gets one we remove.
-  const workDir = await mkdtemp(path.join(tmpdir(), "flowgate-store-build-"));
-  try {
-    await runGoBuild(tmp, workDir, onProgress, started, signal);
-    await rename(tmp, binary);
-  } finally {
-    await rm(tmp, { force: true });
-    await rm(workDir, { recursive: true, force: true });
-  }
-  onProgress(`embedded store: built in ${Math.round((Date.now() - started) / 1000)} s`);
-  return binary;
-}
-
-function runGoBuild(
-  output: string,
-  workDir: string,
-  onProgress: (line: string) => void,
-  started: number,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortReason(signal));
-      return;
-    }
-    const stderr = new LineTail(STDERR_TAIL_LINES);
-    // Its own process group lets an abort reach the compile/link processes go spawns; signalling
-    // only `go` would orphan them and leak go's temporary work folder.
-    const ownGroup = process.platform !== "win32";
-    const child = spawn("go", ["build", "-o", output, "."], {
-      cwd: TOOL_DIR,
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, GOTMPDIR: workDir },
-      detached: ownGroup,
-    });
-    if (child.stderr) createInterface({ input: child.stderr }).on("line", (l) => stderr.push(l));
-
-    const signalBuild = (sig: NodeJS.Signals): void => {
-      try {
-        if (ownGroup && child.pid !== undefined) process.kill(-child.pid, sig);
-        else child.kill(sig);
-      } catch {
-        // The group is already gone.
-      }
-    };
-
-    const timer = setInterval(() => {
-      onProgress(`embedded store: …still building (${Math.round((Date.now() - started) / 1000)}s)`);
-    }, BUILD_PROGRESS_INTERVAL_MS);
-    let killTimer: NodeJS.Timeout | undefined;
-
-    let settled = false;
-    const finish = (err?: Error): void => {
-      if (settled) return;
-      settled = true;
-      clearInterval(timer);
-      clearTimeout(killTimer);
-      signal?.removeEventListener("abort", onAbort);
-      if (err === undefined) resolve();
-      else reject(err);
-    };
-    let aborted = false;
-    const onAbort = (): void => {
-      aborted = true;
-      clearInterval(timer);
-      // SIGINT is go's Ctrl-C path, which removes its work folder; rejection waits for the exit so
-      // the caller's cleanup of the output file cannot race a still-running linker.
-      signalBuild("SIGINT");
-      killTimer = setTimeout(() => signalBuild("SIGKILL"), STOP_GRACE_MS);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-
-    child.once("error", (err: NodeJS.ErrnoException) => {
-      const cause =
-        err.code === "ENOENT"
-          ? "embedded store: cannot build FerretDB because the Go toolchain (`go`) is not on PATH; install Go 1.22 or newer from https://go.dev/dl/"
-          : `embedded store: cannot run \`go build\`: ${err.message}`;
-      finish(new Error(cause));
-    });
-    // 'close' rather than 'exit' so the stderr tail is complete before it goes into the message.
-    child.once("close", (code, sig) => {
-      if (aborted && signal) {
-        finish(abortReason(signal));
-        return;
-      }
-      if (code === 0) {
-        finish();
-        return;
-      }
-      const how = sig ? `was killed by ${sig}` : `exited with code ${String(code)}`;
-      finish(new Error(`embedded store: \`go build\` in ${TOOL_DIR} ${how}${formatTail(stderr, "go build stderr")}`));
-    });
-  });
-}
 
 /** Pipes to a child are net.Sockets at runtime; unref() lets the parent exit while they are open. */
 function setStdioRef(child: ChildProcess, ref: boolean): void {

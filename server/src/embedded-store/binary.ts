@@ -1,0 +1,249 @@
+/**
+ * The embedded store's Go binary (tools/embedded-store), built with `go build` on first use.
+ *
+ * It is built from source rather than shipped so the repository stays free of platform-specific
+ * artefacts, and kept in a per-user cache that every clone, worktree and CI run of the user shares
+ * (see docs/first-start.md): `<cache>/embedded-store/<key>/embedded-store`, where <cache> is
+ * flowgateCacheDir() and <key> hashes the tool's Go sources, the Go version, the target platform and
+ * the build flags. So a user pays for the build once per store source and Go version, not once per clone.
+ */
+import { execFile, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { constants as fsConstants } from "node:fs";
+import { access, chmod, link, mkdir, mkdtemp, readdir, readFile, rename, rm } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { abortReason, defaultProgress, formatTail, LineTail } from "./child-output.js";
+
+export interface EnsureBinaryOptions {
+  onProgress?: (line: string) => void;
+  signal?: AbortSignal;
+  /** The Flowgate cache folder; flowgateCacheDir() when absent. */
+  cacheDir?: string;
+}
+
+// Both server/src/embedded-store/*.ts (tsx) and server/dist/embedded-store/*.js (tsc) sit three
+// levels below the repository root, so one relative URL serves both layouts.
+const TOOL_DIR = fileURLToPath(new URL("../../../tools/embedded-store", import.meta.url));
+/** The binary is rebuilt when any of these change: go.mod, go.sum and every .go file of the tool. */
+const MODULE_FILES = ["go.mod", "go.sum"] as const;
+/** Part of the key: a change to how the binary is built or laid out gives it a new key. */
+const CACHE_FORMAT = "flowgate-embedded-store/2";
+
+/**
+ * -trimpath and -buildvcs=false keep clone paths and commits out of the build, so Go's own build cache
+ * serves every clone; -s -w drop the symbol table and DWARF, which only a debugger reads (panics keep
+ * their stack traces), and shorten the link; ferretdb_no_postgresql leaves FerretDB's PostgreSQL
+ * backend and pgx out (FerretDB v1 honours it, see its cmd/ferretdb/main_postgresql.go): the store only
+ * uses SQLite. HANA is already left out unless ferretdb_hana is set; MySQL has no tag in v1.
+ */
+export const GO_BUILD_FLAGS = ["-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-tags=ferretdb_no_postgresql"] as const;
+
+const BUILD_PROGRESS_INTERVAL_MS = 10_000;
+const STOP_GRACE_MS = 5_000;
+const STDERR_TAIL_LINES = 50;
+/** `go build -v` names each package it compiles on a line of its own; `go` announces each module it downloads. */
+const PACKAGE_LINE = /^[\w.~-]+(\/[\w.~-]+)*$/;
+const DOWNLOAD_LINE = /^go: downloading /;
+
+const GO_MISSING =
+  "embedded store: cannot build FerretDB because the Go toolchain (`go`) is not on PATH; install Go 1.22 or newer from https://go.dev/dl/";
+
+/**
+ * The per-user Flowgate cache: $FLOWGATE_CACHE_DIR if set, else $XDG_CACHE_HOME/flowgate (an absolute
+ * XDG_CACHE_HOME only, as the XDG spec says), else ~/.cache/flowgate.
+ */
+export function flowgateCacheDir(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
+  if (env.FLOWGATE_CACHE_DIR) return path.resolve(env.FLOWGATE_CACHE_DIR);
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, "flowgate");
+  return path.join(home, ".cache", "flowgate");
+}
+
+/** The folder that holds one cached build per key. */
+export function embeddedStoreCacheDir(cacheDir: string = flowgateCacheDir()): string {
+  return path.join(cacheDir, "embedded-store");
+}
+
+/**
+ * Returns the path of the store binary for the current sources, Go version and platform, building it
+ * with `go build` when the cache has none.
+ *
+ * Safe when several processes (clones, test runs) ask at once: each builds into a private file and
+ * links it into place; the first one wins and the others use its binary.
+ */
+export async function ensureEmbeddedStoreBinary(opts: EnsureBinaryOptions = {}): Promise<string> {
+  const onProgress = opts.onProgress ?? defaultProgress;
+  const { signal } = opts;
+  if (signal?.aborted) throw abortReason(signal);
+
+  const exe = process.platform === "win32" ? ".exe" : "";
+  const storeCache = embeddedStoreCacheDir(opts.cacheDir);
+  const keyDir = path.join(storeCache, await buildKey(signal));
+  const binary = path.join(keyDir, `embedded-store${exe}`);
+  if (await isExecutable(binary)) return binary;
+
+  await makePrivateDirs(storeCache, keyDir);
+  const tmp = path.join(keyDir, `.tmp-${process.pid}-${randomBytes(4).toString("hex")}${exe}`);
+
+  onProgress(`embedded store: building FerretDB into ${keyDir} (once per user, store source and Go version)…`);
+  const started = Date.now();
+  // go leaves its work folder behind when interrupted (golang/go#25808), so it gets one we remove.
+  const workDir = await mkdtemp(path.join(tmpdir(), "flowgate-store-build-"));
+  try {
+    await runGoBuild(tmp, workDir, onProgress, started, signal);
+    await chmod(tmp, 0o700);
+    await installNoReplace(tmp, binary);
+  } finally {
+    await rm(tmp, { force: true });
+    await rm(workDir, { recursive: true, force: true });
+  }
+  onProgress(`embedded store: built in ${Math.round((Date.now() - started) / 1000)} s`);
+  return binary;
+}
+
+async function buildKey(signal: AbortSignal | undefined): Promise<string> {
+  const hash = createHash("sha256");
+  hash.update(`${CACHE_FORMAT}\0${GO_BUILD_FLAGS.join("\0")}\0`);
+  hash.update(await goEnv(["GOVERSION", "GOOS", "GOARCH", "CGO_ENABLED"], signal));
+  const goFiles = (await readdir(TOOL_DIR)).filter((f) => f.endsWith(".go")).sort();
+  for (const name of [...MODULE_FILES, ...goFiles]) {
+    hash.update(`\0${name}\0`);
+    hash.update(await readFile(path.join(TOOL_DIR, name)));
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+/** `go env` in the tool's folder, so a go.mod asking for a newer toolchain reports the one that builds. */
+async function goEnv(names: string[], signal: AbortSignal | undefined): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)("go", ["env", ...names], { cwd: TOOL_DIR, signal });
+    return stdout;
+  } catch (err) {
+    if (signal?.aborted) throw abortReason(signal);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error(GO_MISSING, { cause: err });
+    throw new Error(`embedded store: \`go env\` failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/** The cache's store folder and the key's folder, owner-only: the binary found there is executed as this user. */
+async function makePrivateDirs(storeCache: string, keyDir: string): Promise<void> {
+  await mkdir(storeCache, { recursive: true, mode: 0o700 });
+  await chmod(storeCache, 0o700);
+  await mkdir(keyDir, { recursive: true, mode: 0o700 });
+  await chmod(keyDir, 0o700);
+}
+
+/** link() fails rather than replaces when the name exists: a concurrent build that finished first wins. */
+async function installNoReplace(tmp: string, binary: string): Promise<void> {
+  try {
+    await link(tmp, binary);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return;
+    // File systems without hard links: rename() is atomic too, and replaces an equal build at worst.
+    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") await rename(tmp, binary);
+    else throw err;
+  }
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runGoBuild(
+  output: string,
+  workDir: string,
+  onProgress: (line: string) => void,
+  started: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const stderr = new LineTail(STDERR_TAIL_LINES);
+    let packages = 0;
+    let downloads = 0;
+    // Its own process group lets an abort reach the compile/link processes go spawns; signalling
+    // only `go` would orphan them and leak go's temporary work folder.
+    const ownGroup = process.platform !== "win32";
+    const child = spawn("go", ["build", "-v", ...GO_BUILD_FLAGS, "-o", output, "."], {
+      cwd: TOOL_DIR,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, GOTMPDIR: workDir },
+      detached: ownGroup,
+    });
+    if (child.stderr) {
+      createInterface({ input: child.stderr }).on("line", (l) => {
+        if (DOWNLOAD_LINE.test(l)) downloads++;
+        else if (PACKAGE_LINE.test(l)) packages++;
+        else stderr.push(l);
+      });
+    }
+
+    const signalBuild = (sig: NodeJS.Signals): void => {
+      try {
+        if (ownGroup && child.pid !== undefined) process.kill(-child.pid, sig);
+        else child.kill(sig);
+      } catch {
+        // The group is already gone.
+      }
+    };
+
+    const timer = setInterval(() => {
+      const fetched = downloads > 0 ? `${downloads} Go modules downloaded, ` : "";
+      onProgress(
+        `embedded store: …still building (${Math.round((Date.now() - started) / 1000)} s: ${fetched}${packages} packages compiled)`,
+      );
+    }, BUILD_PROGRESS_INTERVAL_MS);
+    let killTimer: NodeJS.Timeout | undefined;
+
+    let settled = false;
+    const finish = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearInterval(timer);
+      clearTimeout(killTimer);
+      signal?.removeEventListener("abort", onAbort);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    let aborted = false;
+    const onAbort = (): void => {
+      aborted = true;
+      clearInterval(timer);
+      // SIGINT is go's Ctrl-C path, which removes its work folder; rejection waits for the exit so
+      // the caller's cleanup of the output file cannot race a still-running linker.
+      signalBuild("SIGINT");
+      killTimer = setTimeout(() => signalBuild("SIGKILL"), STOP_GRACE_MS);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+
+    child.once("error", (err: NodeJS.ErrnoException) => {
+      finish(new Error(err.code === "ENOENT" ? GO_MISSING : `embedded store: cannot run \`go build\`: ${err.message}`));
+    });
+    // 'close' rather than 'exit' so the stderr tail is complete before it goes into the message.
+    child.once("close", (code, sig) => {
+      if (aborted && signal) {
+        finish(abortReason(signal));
+        return;
+      }
+      if (code === 0) {
+        finish();
+        return;
+      }
+      const how = sig ? `was killed by ${sig}` : `exited with code ${String(code)}`;
+      finish(new Error(`embedded store: \`go build\` in ${TOOL_DIR} ${how}${formatTail(stderr, "go build stderr")}`));
+    });
+  });
+}

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { resolveAddress } from "../config.js";
 import { TlsSettingsError, type TlsOptions } from "../tls.js";
-import { FlowgateClient } from "../transport/flowgate-client.js";
+import type { FlowgateClient } from "../transport/flowgate-client.js";
 import { colorEnabled } from "./colors.js";
 import { CliError, ExitCode } from "./errors.js";
 
@@ -34,7 +34,12 @@ export interface CliContext {
   close(): void;
 }
 
-export function cliContext(command: Command): CliContext {
+/**
+ * The context of a command that talks to a server. Async because it loads the transport (grpc-js and
+ * the generated contract, most of the CLI's start-up time) only now: `--help`, usage errors and
+ * `server start` never pay for it.
+ */
+export async function cliContext(command: Command): Promise<CliContext> {
   const opts = command.optsWithGlobals<GlobalOptions>();
   let address: string;
   try {
@@ -43,6 +48,7 @@ export function cliContext(command: Command): CliContext {
     throw new CliError(err instanceof Error ? err.message : String(err), ExitCode.USAGE);
   }
   const json = opts.json === true;
+  const transport = await import("../transport/flowgate-client.js");
   let client: FlowgateClient | undefined;
   return {
     address,
@@ -51,7 +57,7 @@ export function cliContext(command: Command): CliContext {
     client: () => {
       try {
         // A command line should fail at once when the server is down, not retry for 30 s like a flow does.
-        client ??= new FlowgateClient({
+        client ??= new transport.FlowgateClient({
           address,
           apiKey: opts.apiKey,
           tls: tlsOption(opts),

@@ -53,15 +53,20 @@ process.emitWarning = (warning: string | Error, ...rest: unknown[]): void => {
   if (options.code !== "DEP0123") emitWarning(warning, ...rest);
 };
 
-const program = buildProgram();
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    // Help and --version exit 0; commander has already printed its message for the others.
-    process.exitCode = err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
-  } else {
-    const address = program.opts<{ address?: string }>().address ?? process.env["FLOWGATE_API_ADDRESS"] ?? DEFAULT_API_ADDRESS;
-    process.exitCode = reportError(err, address, (line) => process.stderr.write(`${line}\n`));
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and --version exit 0; commander has already printed its message for the others.
+      process.exitCode = err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    } else {
+      const address = program.opts<{ address?: string }>().address ?? process.env["FLOWGATE_API_ADDRESS"] ?? DEFAULT_API_ADDRESS;
+      process.exitCode = reportError(err, address, (line) => process.stderr.write(`${line}\n`));
+    }
   }
 }
+
+// No top-level await: the same module is bundled as CommonJS (tools/bundle-cli.mjs) for the bin.
+void main(process.argv);

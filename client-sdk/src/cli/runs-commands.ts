@@ -14,7 +14,7 @@ type Action = (ctx: CliContext, signal: AbortSignal) => Promise<void>;
  * cleanly and the channel is closed before the process exits.
  */
 export async function withContext(command: Command, action: Action): Promise<void> {
-  const ctx = cliContext(command);
+  const ctx = await cliContext(command);
   const controller = new AbortController();
   const onSigint = (): void => controller.abort(new CliError("interrupted", ExitCode.INTERRUPTED));
   process.once("SIGINT", onSigint);

@@ -1,0 +1,429 @@
+/**
+ * The README and docs/ stay true: every block of commands or of a whole program in README.md and
+ * docs/*.md is run here as written, or is marked `<!-- not-run: why -->` just before it.
+ *
+ * The server is the README's `npm start` (with ports 0, a data directory of this test and the test
+ * run's store), and the commands run in one bash, from the directory holding that data directory
+ * (`.flowgate/`, where the server wrote its admin key), so the CLI and the clients find the key by
+ * themselves as the docs say. What differs from a reader's terminal: `FLOWGATE_API_ADDRESS` names the
+ * server's port, the Python and Go programs dial it in place of 127.0.0.1:50051, placeholders (`<id>`:
+ * the run the block is about, `<key-id>`, `<scheduled-id>`) are filled in, and Go runs offline from
+ * the module cache (`GOPROXY=off`, `GOSUMDB=off`).
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { configure, StateType, type FlowgateClient } from "../../client-sdk/src/index.js";
+import { storeUri, uniqueDatabase } from "../support/test-server.js";
+import { allDocBlocks, REPO, shellCommands, type DocBlock } from "./doc-blocks.js";
+
+/** Every `<!-- test: NAME -->` block, run by the test named after it below. */
+const TESTED = [
+  "readme-start",
+  "readme-example-run",
+  "readme-example-resume",
+  "cli-session",
+  "run-logs-follow",
+  "cli-deployments",
+  "cli-keys",
+  "python-resume-script",
+  "python-resume-run",
+  "go-install",
+  "go-program",
+  "go-run",
+] as const;
+type TestedName = (typeof TESTED)[number];
+
+const { blocks, strayMarkers } = allDocBlocks();
+
+function block(name: TestedName): DocBlock {
+  const found = blocks.filter((b) => b.marker?.kind === "test" && b.marker.name === name);
+  assert.equal(found.length, 1, `one block is marked <!-- test: ${name} -->`);
+  return found[0]!;
+}
+
+describe("README.md and docs/*.md: every block of commands is run or says why not", () => {
+  test("each sh, bash, python and go block is marked, as run by this test or not run with a reason", () => {
+    const unmarked = blocks.filter((b) => b.marker === undefined).map((b) => `${b.file}:${b.line} (${b.language})`);
+    assert.deepEqual(unmarked, [], "blocks without <!-- test: NAME --> or <!-- not-run: why --> just before them");
+    const noReason = blocks.filter((b) => b.marker?.kind === "not-run" && b.marker.reason.length < 10).map((b) => `${b.file}:${b.line}`);
+    assert.deepEqual(noReason, [], "a not-run marker says why");
+    const unknown = blocks
+      .filter((b) => b.marker?.kind === "test" && !(TESTED as readonly string[]).includes(b.marker.name))
+      .map((b) => `${b.file}:${b.line}`);
+    assert.deepEqual(unknown, [], "a test marker names a test of this file");
+    for (const name of TESTED) block(name);
+    assert.deepEqual(strayMarkers, [], "markers are followed (blank lines apart) by the block they are about");
+  });
+
+  test("the README's two commands come first and its example is run whole", () => {
+    const readme = blocks.filter((b) => b.file === "README.md").map((b) => (b.marker?.kind === "test" ? b.marker.name : "not-run"));
+    assert.deepEqual(readme.slice(0, 4), ["not-run", "readme-start", "readme-example-run", "readme-example-resume"]);
+    assert.deepEqual(shellCommands(blocks.find((b) => b.file === "README.md")!.body), ["npm ci"]);
+  });
+});
+
+/** A bash that keeps its variables and working directory from one command to the next. */
+class Shell {
+  private readonly child: ChildProcess;
+  private stdout = "";
+  private stderr = "";
+  private count = 0;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    cwd: string,
+    readonly env: NodeJS.ProcessEnv,
+  ) {
+    this.child = spawn("bash", ["--noprofile", "--norc"], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stdout!.on("data", (d: Buffer) => this.seen((this.stdout += d.toString())));
+    this.child.stderr!.on("data", (d: Buffer) => this.seen((this.stderr += d.toString())));
+  }
+
+  private seen(_: string): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Runs one command; its exit code and what it printed. */
+  async run(command: string, signal: AbortSignal): Promise<{ code: number; stdout: string; stderr: string }> {
+    const mark = `__doc_command_${++this.count}__`;
+    const outStart = this.stdout.length;
+    const errStart = this.stderr.length;
+    this.child.stdin!.write(`${command}\n__rc=$?; printf '\\n${mark} %s\\n' "$__rc"; printf '\\n${mark}\\n' >&2\n`);
+    const done = new RegExp(`\\n${mark} (\\d+)\\n`);
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (done.test(this.stdout.slice(outStart)) && this.stderr.slice(errStart).includes(`\n${mark}\n`)) {
+          this.waiters.delete(check);
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        }
+      };
+      const onAbort = (): void => {
+        this.waiters.delete(check);
+        reject(new Error(`"${command}" did not end: ${String(signal.reason)}\n${this.stdout.slice(outStart)}\n${this.stderr.slice(errStart)}`));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.waiters.add(check);
+      check();
+    });
+    const out = this.stdout.slice(outStart);
+    const err = this.stderr.slice(errStart);
+    const match = done.exec(out)!;
+    return {
+      code: Number(match[1]),
+      stdout: out.slice(0, match.index),
+      stderr: err.slice(0, err.indexOf(`\n${mark}\n`)),
+    };
+  }
+
+  close(): void {
+    this.child.stdin!.end();
+  }
+}
+
+/** A command left running, as in a terminal of its own (`npm start`, a flow waiting for its resume). */
+class Background {
+  readonly child: ChildProcess;
+  private text = "";
+  readonly exited: Promise<number | null>;
+
+  constructor(command: string, cwd: string, env: NodeJS.ProcessEnv) {
+    // A process group of its own, so that stopping it stops what it started (npm → node).
+    this.child = spawn("bash", ["-c", command], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    this.child.stdout!.on("data", (d: Buffer) => (this.text += d.toString()));
+    this.child.stderr!.on("data", (d: Buffer) => (this.text += d.toString()));
+    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+  }
+
+  output(): string {
+    return this.text;
+  }
+
+  async waitFor(pattern: RegExp, signal: AbortSignal): Promise<RegExpExecArray> {
+    for (;;) {
+      const match = pattern.exec(this.text);
+      if (match) return match;
+      if (this.child.exitCode !== null) assert.fail(`ended (${this.child.exitCode}) before printing ${pattern}:\n${this.text}`);
+      if (signal.aborted) assert.fail(`did not print ${pattern}: ${String(signal.reason)}\n${this.text}`);
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          this.child.stdout!.off("data", wake);
+          this.child.stderr!.off("data", wake);
+          this.child.off("exit", wake);
+          signal.removeEventListener("abort", wake);
+          resolve();
+        };
+        this.child.stdout!.once("data", wake);
+        this.child.stderr!.once("data", wake);
+        this.child.once("exit", wake);
+        signal.addEventListener("abort", wake, { once: true });
+      });
+    }
+  }
+
+  async exitCode(signal: AbortSignal): Promise<number | null> {
+    const aborted = new Promise<never>((_, reject) =>
+      signal.addEventListener("abort", () => reject(new Error(`did not exit: ${String(signal.reason)}\n${this.text}`)), { once: true }),
+    );
+    return Promise.race([this.exited, aborted]);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) {
+      process.kill(-this.child.pid, "SIGTERM");
+    }
+    await this.exited;
+  }
+}
+
+/** What one command of a block must do: its text, exit code and output. */
+interface Step {
+  command: string;
+  code?: number;
+  output?: RegExp;
+  /** Takes a value for a later command's placeholder from what this one printed. */
+  capture?: (printed: string) => void;
+}
+
+describe("README.md and docs/*.md, run as written against `npm start`", { timeout: 600_000 }, () => {
+  let work: string;
+  let env: NodeJS.ProcessEnv;
+  let server: Background;
+  let grpcAddress = "";
+  let client: FlowgateClient;
+  let shell: Shell;
+  const started: Background[] = [];
+
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), "flowgate-docs-"));
+    // The reader's checkout, seen from the directory the commands run in: npx finds the repository's
+    // node_modules, and `examples/…` are the repository's (copied: an example runs its flow only when
+    // it is the script Node was started with, which a link's path is not).
+    symlinkSync(join(REPO, "node_modules"), join(work, "node_modules"));
+    cpSync(join(REPO, "examples"), join(work, "examples"), { recursive: true });
+    cpSync(join(REPO, "package.json"), join(work, "package.json")); // "type": "module" for the examples
+    // docs/go.md: the clone beside the reader's module.
+    symlinkSync(REPO, join(work, "flowgate"));
+    env = { ...process.env };
+    for (const name of Object.keys(env)) if (name.startsWith("FLOWGATE_") && name !== "FLOWGATE_STORE_COMPAT") delete env[name];
+    env["NO_COLOR"] = "1";
+    env["PATH"] = `${join(REPO, ".venv", "bin")}:${env["PATH"] ?? ""}`;
+    env["GOPROXY"] = "off";
+    env["GOSUMDB"] = "off";
+  });
+
+  after(async () => {
+    shell?.close();
+    client?.close();
+    await Promise.all(started.map((b) => b.stop()));
+    await server?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  /** The block's commands, checked against the steps, run one after another in the shell. */
+  async function runBlock(name: TestedName, vars: Record<string, string>, steps: Step[], signal: AbortSignal): Promise<string[]> {
+    const commands = shellCommands(block(name).body);
+    assert.deepEqual(
+      commands,
+      steps.map((s) => s.command),
+      `the commands of <!-- test: ${name} --> (${block(name).file}) are the ones this test runs`,
+    );
+    const outputs: string[] = [];
+    for (const step of steps) {
+      const command = fill(step.command, vars);
+      const result = await shell.run(command, signal);
+      const printed = `${result.stdout}${result.stderr}`;
+      assert.equal(result.code, step.code ?? 0, `${command} exits ${step.code ?? 0}:\n${printed}`);
+      if (step.output) assert.match(printed, step.output, command);
+      step.capture?.(printed);
+      outputs.push(printed);
+    }
+    return outputs;
+  }
+
+  function fill(command: string, vars: Record<string, string>): string {
+    return command.replace(/<([a-z-]+)>/g, (whole, key: string) => {
+      const value = vars[key];
+      assert.ok(value, `a value for ${whole} in ${command}`);
+      return value;
+    });
+  }
+
+  /** `npx tsx examples/greet-user.ts` in a terminal of its own, once it has printed its run id. */
+  async function greetUser(signal: AbortSignal): Promise<{ example: Background; id: string }> {
+    const [command] = shellCommands(block("readme-example-run").body);
+    assert.equal(command, "npx tsx examples/greet-user.ts");
+    const example = new Background(command, work, env);
+    started.push(example);
+    const id = (await example.waitFor(/Paused; resume with: npx flowgate runs resume ([0-9a-f-]{36}) --input '\{"name": "Marvin"\}'/, signal))[1]!;
+    return { example, id };
+  }
+
+  test("README: `npm start` builds, starts the server and prints its addresses and a sign-in link", async () => {
+    const signal = AbortSignal.timeout(300_000);
+    assert.deepEqual(shellCommands(block("readme-start").body), ["npm start"]);
+    server = new Background("npm start", REPO, {
+      ...env,
+      FLOWGATE_GRPC_ADDRESS: "127.0.0.1:0",
+      FLOWGATE_HTTP_ADDRESS: "127.0.0.1:0",
+      FLOWGATE_DATA_DIR: join(work, ".flowgate"),
+      FLOWGATE_MONGODB_URI: await storeUri(),
+      FLOWGATE_MONGODB_DATABASE: uniqueDatabase(),
+      FLOWGATE_EVENT_POLL_MS: "20",
+      FLOWGATE_LOG_LEVEL: "warn",
+    });
+    grpcAddress = (await server.waitFor(/flowgate: gRPC on (127\.0\.0\.1:\d+) \(try: npx buf curl/, signal))[1]!;
+    const http = (await server.waitFor(/flowgate: web UI on (http:\/\/127\.0\.0\.1:\d+)\/ \(HTTP API: curl /, signal))[1]!;
+    await server.waitFor(/flowgate: sign in to the web UI with this one-time link \(valid for 10 minutes, once\): http:\/\/127\.0\.0\.1:\d+\/signin#token=fgl_/, signal);
+    assert.deepEqual(await (await fetch(`${http}/api/health`)).json(), { status: "ok" });
+
+    env["FLOWGATE_API_ADDRESS"] = grpcAddress;
+    shell = new Shell(work, env);
+    client = configure({ address: grpcAddress, apiKey: readFileSync(join(work, ".flowgate", "admin-key"), "utf8").trim() });
+  });
+
+  test("README: the example pauses, is refused invalid input, and resumed with the CLI says hello and completes", async () => {
+    const signal = AbortSignal.timeout(120_000);
+    const { example, id } = await greetUser(signal);
+    assert.match(example.output(), new RegExp(`or in the web UI: http://127\\.0\\.0\\.1:\\d+/runs/${id}`));
+    await runBlock(
+      "readme-example-resume",
+      { id },
+      [
+        { command: "npx flowgate runs ls --state paused", output: new RegExp(`${id} +\\S+ +greet-user +PAUSED`) },
+        { command: "npx flowgate runs inspect <id>", output: /Who are you\?/ },
+        {
+          command: `npx flowgate runs resume <id> --input '{"name": 42}'`,
+          code: 4,
+          output: /error: Run input is invalid: name: must be string\n {2}name: must be string/,
+        },
+        { command: `npx flowgate runs resume <id> --input '{"name": "Marvin"}'`, output: new RegExp(`Resumed \\S+ \\(${id}\\): RUNNING`) },
+      ],
+      signal,
+    );
+    assert.equal(await example.exitCode(signal), 0);
+    assert.match(example.output(), /Hello, Marvin!/);
+    assert.equal((await client.getFlowRun(id)).state?.type, StateType.COMPLETED);
+  });
+
+  let sessionRun = "";
+  test("docs/cli.md: a session, then the run's log followed to its end (docs/run-logs.md)", async () => {
+    const signal = AbortSignal.timeout(120_000);
+    const { example, id } = await greetUser(signal);
+    sessionRun = id;
+    await runBlock(
+      "cli-session",
+      { id },
+      [
+        { command: "npx flowgate runs ls --state paused", output: new RegExp(`${id} +\\S+ +greet-user +PAUSED`) },
+        { command: "npx flowgate runs ls --state paused --json", output: new RegExp(`"id": ?"${id}"`) },
+        { command: "npx flowgate runs inspect <id>", output: /Who are you\?/ },
+        { command: `npx flowgate runs resume <id> --input '{"name": 42}'`, code: 4, output: /error: Run input is invalid: name: must be string/ },
+        { command: `npx flowgate runs resume <id> --input '{"name": "Marvin"}'`, output: /Resumed \S+ \([0-9a-f-]{36}\): RUNNING/ },
+        { command: "npx flowgate runs watch <id>", output: /COMPLETED/ },
+        { command: "npx flowgate runs logs <id>", output: /\| INFO +\| Hello, Marvin!/ },
+        {
+          command: "npx flowgate --address 127.0.0.1:1 runs ls",
+          code: 6,
+          output: /error: cannot reach the Flowgate server at 127\.0\.0\.1:1: .*ECONNREFUSED[\s\S]*Tried without TLS/,
+        },
+      ],
+      signal,
+    );
+    assert.equal(await example.exitCode(signal), 0);
+    // Nothing at warning or above: the followed log ends at once, the run being final.
+    await runBlock("run-logs-follow", { id }, [{ command: "npx flowgate runs logs <id> -f --level warning" }], signal);
+  });
+
+  test("docs/cli.md: deployments listed and run, the scheduled run cancelled", async () => {
+    const signal = AbortSignal.timeout(60_000);
+    await client.createDeployment({ name: "nightly", flowName: "greet-user", entrypoint: "examples/greet-user.ts:greetUser" });
+    const vars: Record<string, string> = {};
+    await runBlock(
+      "cli-deployments",
+      vars,
+      [
+        { command: "npx flowgate deployments ls", output: /greet-user\/nightly +examples\/greet-user\.ts:greetUser/ },
+        {
+          command: `npx flowgate deployments run greet-user/nightly --params '{"name": "Marvin"}'`,
+          output: /Started \S+ \([0-9a-f-]{36}\), SCHEDULED: a runner of greet-user\/nightly picks it up\./,
+          capture: (printed) => (vars["scheduled-id"] = /Started \S+ \(([0-9a-f-]{36})\)/.exec(printed)?.[1] ?? ""),
+        },
+        { command: "npx flowgate runs cancel <scheduled-id>", output: /Cancelled \S+ \([0-9a-f-]{36}\): CANCELLED/ },
+      ],
+      signal,
+    );
+  });
+
+  test("docs/cli.md: API keys created, listed, refused a scope they lack, and revoked", async () => {
+    const signal = AbortSignal.timeout(60_000);
+    const vars: Record<string, string> = { id: sessionRun };
+    await runBlock(
+      "cli-keys",
+      vars,
+      [
+        { command: "npx flowgate whoami", output: /admin/ },
+        {
+          command: "npx flowgate keys create --name alice --scopes runs:read,runs:resume --groups approvers --expires 30d",
+          // The secret alone on stdout, the rest on stderr.
+          output: /^fgk_\S+\nCreated API key [0-9a-f-]{36} for alice \(runs:read, runs:resume, expires [^)]+\)\.\nCopy the secret below now: it will not be shown again\./,
+          capture: (printed) => (vars["key-id"] = /Created API key ([0-9a-f-]{36}) for alice/.exec(printed)?.[1] ?? ""),
+        },
+        { command: "npx flowgate keys create --name ci --scopes runs:read --json", output: /"name": ?"ci"[\s\S]*"secret": ?"fgk_/ },
+        { command: "npx flowgate keys ls", output: /alice +approvers +runs:read,runs:resume/ },
+        { command: "READER=$(npx flowgate keys create --name reader --scopes runs:read)" },
+        {
+          command: "FLOWGATE_API_KEY=$READER npx flowgate runs cancel <id>",
+          code: 8,
+          output: /error: The key of reader lacks the scope runs:resume that flowgate\.v1\.RunService\/CancelFlowRun needs\./,
+        },
+        { command: "npx flowgate keys revoke <key-id>" },
+      ],
+      signal,
+    );
+    const listed = await shell.run("npx flowgate keys ls --all", signal);
+    const alice = listed.stdout.split("\n").find((line) => line.startsWith(`${vars["key-id"]} `));
+    assert.ok(alice, listed.stdout);
+    assert.match(alice, /\S+T\S+Z$/, "alice's key is revoked: its last column, REVOKED, is a time");
+  });
+
+  test("docs/python.md: the script, saved as resume.py and run with .venv's Python, resumes the example's run", async () => {
+    const signal = AbortSignal.timeout(120_000);
+    const script = block("python-resume-script").body.replaceAll("127.0.0.1:50051", grpcAddress);
+    writeFileSync(join(work, "resume.py"), `${script}\n`);
+    const { example, id } = await greetUser(signal);
+    await runBlock(
+      "python-resume-run",
+      { id },
+      [{ command: "python resume.py <id>", output: /^name must be string\nStateType\.RUNNING\n(StateType\.RUNNING\n)*StateType\.COMPLETED\n$/ }],
+      signal,
+    );
+    assert.equal(await example.exitCode(signal), 0);
+    assert.match(example.output(), /Hello, Marvin!/);
+  });
+
+  test("docs/go.md: the install works from a clone, and the program resumes the example's run", async () => {
+    const signal = AbortSignal.timeout(300_000);
+    await runBlock(
+      "go-install",
+      {},
+      [
+        { command: "mkdir app && cd app && go mod init example.com/app" },
+        { command: "go mod edit -replace github.com/flowgate/flowgate/clients/go=../flowgate/clients/go" },
+        { command: "go get github.com/flowgate/flowgate/clients/go" },
+      ],
+      signal,
+    );
+    const program = block("go-program").body.replaceAll("127.0.0.1:50051", grpcAddress);
+    mkdirSync(join(work, "app"), { recursive: true });
+    writeFileSync(join(work, "app", "main.go"), `${program}\n`);
+    const { example, id } = await greetUser(signal);
+    await runBlock("go-run", { id }, [{ command: "go run . <id>", output: /^name must be string\n(RUNNING\n)+COMPLETED\n$/ }], signal);
+    assert.equal(await example.exitCode(signal), 0);
+    assert.match(example.output(), /Hello, Marvin!/);
+  });
+});

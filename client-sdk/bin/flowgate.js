@@ -7,7 +7,7 @@
 // the first run saves the compiled code beside the bundle, later runs skip parsing and compiling
 // 1.6 MB of JavaScript. Without a bundle (only tsc has run) it imports dist/cli/main.js instead.
 // For development, `node --import tsx client-sdk/src/cli/main.ts`.
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire, Module } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,9 +38,8 @@ function runCached(file) {
   const fn = script.runInThisContext();
   const mod = { exports: {} };
   fn.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
-  if (cachedData === undefined || script.cachedDataRejected) {
-    // Made at exit so it holds the functions this run compiled too, not only the top level. Best
-    // effort: a read-only install just runs without a cache.
+  if ((cachedData === undefined || script.cachedDataRejected) && writable(dirname(file))) {
+    // Made at exit so it holds the functions this run compiled too, not only the top level.
     process.once("exit", () => {
       try {
         const tmp = `${cacheFile}.${process.pid}.tmp`;
@@ -50,5 +49,15 @@ function runCached(file) {
         // no cache this time
       }
     });
+  }
+}
+
+/** A read-only install (a global one owned by root, say) runs without a cache rather than make one each time in vain. */
+function writable(dir) {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -50,7 +50,11 @@ export function parseDoc(file: string, text: string): { blocks: DocBlock[]; stra
     if (marker) {
       if (pending) strayMarkers.push({ file, line: pending.line, text: pending.text });
       const value = marker[2] ?? "";
-      pending = { marker: marker[1] === "test" ? { kind: "test", name: value } : { kind: "not-run", reason: value }, line: i + 1, text: line };
+      pending = {
+        marker: marker[1] === "test" ? { kind: "test", name: value } : { kind: "not-run", reason: value },
+        line: i + 1,
+        text: line,
+      };
       continue;
     }
     const fence = /^(`{3,})(\S*)/.exec(line);

@@ -104,7 +104,9 @@ class Shell {
       };
       const onAbort = (): void => {
         this.waiters.delete(check);
-        reject(new Error(`"${command}" did not end: ${String(signal.reason)}\n${this.stdout.slice(outStart)}\n${this.stderr.slice(errStart)}`));
+        reject(
+          new Error(`"${command}" did not end: ${String(signal.reason)}\n${this.stdout.slice(outStart)}\n${this.stderr.slice(errStart)}`),
+        );
       };
       signal.addEventListener("abort", onAbort, { once: true });
       this.waiters.add(check);
@@ -191,6 +193,7 @@ interface Step {
 
 describe("README.md and docs/*.md, run as written against `npm start`", { timeout: 600_000 }, () => {
   let work: string;
+  let clone: string;
   let env: NodeJS.ProcessEnv;
   let server: Background;
   let grpcAddress = "";
@@ -200,14 +203,15 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
 
   before(() => {
     work = mkdtempSync(join(tmpdir(), "flowgate-docs-"));
-    // The reader's checkout, seen from the directory the commands run in: npx finds the repository's
-    // node_modules, and `examples/…` are the repository's (copied: an example runs its flow only when
-    // it is the script Node was started with, which a link's path is not).
-    symlinkSync(join(REPO, "node_modules"), join(work, "node_modules"));
-    cpSync(join(REPO, "examples"), join(work, "examples"), { recursive: true });
-    cpSync(join(REPO, "package.json"), join(work, "package.json")); // "type": "module" for the examples
-    // docs/go.md: the clone beside the reader's module.
-    symlinkSync(REPO, join(work, "flowgate"));
+    // The reader's clone, where the commands run: npx finds the repository's node_modules, examples/ and
+    // package.json are the repository's (copied: an example runs its flow only when it is the script
+    // Node was started with, which a link's path is not), and docs/go.md's module sits beside it.
+    clone = join(work, "flowgate");
+    mkdirSync(clone);
+    symlinkSync(join(REPO, "node_modules"), join(clone, "node_modules"));
+    symlinkSync(join(REPO, "clients"), join(clone, "clients"));
+    cpSync(join(REPO, "examples"), join(clone, "examples"), { recursive: true });
+    cpSync(join(REPO, "package.json"), join(clone, "package.json"));
     env = { ...process.env };
     for (const name of Object.keys(env)) if (name.startsWith("FLOWGATE_") && name !== "FLOWGATE_STORE_COMPAT") delete env[name];
     env["NO_COLOR"] = "1";
@@ -257,9 +261,11 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
   async function greetUser(signal: AbortSignal): Promise<{ example: Background; id: string }> {
     const [command] = shellCommands(block("readme-example-run").body);
     assert.equal(command, "npx tsx examples/greet-user.ts");
-    const example = new Background(command, work, env);
+    const example = new Background(command, clone, env);
     started.push(example);
-    const id = (await example.waitFor(/Paused; resume with: npx flowgate runs resume ([0-9a-f-]{36}) --input '\{"name": "Marvin"\}'/, signal))[1]!;
+    const id = (
+      await example.waitFor(/Paused; resume with: npx flowgate runs resume ([0-9a-f-]{36}) --input '\{"name": "Marvin"\}'/, signal)
+    )[1]!;
     return { example, id };
   }
 
@@ -270,7 +276,7 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
       ...env,
       FLOWGATE_GRPC_ADDRESS: "127.0.0.1:0",
       FLOWGATE_HTTP_ADDRESS: "127.0.0.1:0",
-      FLOWGATE_DATA_DIR: join(work, ".flowgate"),
+      FLOWGATE_DATA_DIR: join(clone, ".flowgate"),
       FLOWGATE_MONGODB_URI: await storeUri(),
       FLOWGATE_MONGODB_DATABASE: uniqueDatabase(),
       FLOWGATE_EVENT_POLL_MS: "20",
@@ -278,18 +284,21 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
     });
     grpcAddress = (await server.waitFor(/flowgate: gRPC on (127\.0\.0\.1:\d+) \(try: npx buf curl/, signal))[1]!;
     const http = (await server.waitFor(/flowgate: web UI on (http:\/\/127\.0\.0\.1:\d+)\/ \(HTTP API: curl /, signal))[1]!;
-    await server.waitFor(/flowgate: sign in to the web UI with this one-time link \(valid for 10 minutes, once\): http:\/\/127\.0\.0\.1:\d+\/signin#token=fgl_/, signal);
+    await server.waitFor(
+      /flowgate: sign in to the web UI with this one-time link \(valid for 10 minutes, once\): http:\/\/127\.0\.0\.1:\d+\/signin#token=fgl_/,
+      signal,
+    );
     assert.deepEqual(await (await fetch(`${http}/api/health`)).json(), { status: "ok" });
 
     env["FLOWGATE_API_ADDRESS"] = grpcAddress;
-    shell = new Shell(work, env);
-    client = configure({ address: grpcAddress, apiKey: readFileSync(join(work, ".flowgate", "admin-key"), "utf8").trim() });
+    shell = new Shell(clone, env);
+    client = configure({ address: grpcAddress, apiKey: readFileSync(join(clone, ".flowgate", "admin-key"), "utf8").trim() });
   });
 
   test("README: the example pauses, is refused invalid input, and resumed with the CLI says hello and completes", async () => {
     const signal = AbortSignal.timeout(120_000);
     const { example, id } = await greetUser(signal);
-    assert.match(example.output(), new RegExp(`or in the web UI: http://127\\.0\\.0\\.1:\\d+/runs/${id}`));
+    await example.waitFor(new RegExp(`or in the web UI: http://127\\.0\\.0\\.1:\\d+/runs/${id}`), signal);
     await runBlock(
       "readme-example-resume",
       { id },
@@ -299,7 +308,7 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
         {
           command: `npx flowgate runs resume <id> --input '{"name": 42}'`,
           code: 4,
-          output: /error: Run input is invalid: name: must be string\n {2}name: must be string/,
+          output: /error: Run input is invalid: name: must be string\nreason: INVALID_RUN_INPUT\n {2}name: must be string/,
         },
         { command: `npx flowgate runs resume <id> --input '{"name": "Marvin"}'`, output: new RegExp(`Resumed \\S+ \\(${id}\\): RUNNING`) },
       ],
@@ -322,7 +331,11 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
         { command: "npx flowgate runs ls --state paused", output: new RegExp(`${id} +\\S+ +greet-user +PAUSED`) },
         { command: "npx flowgate runs ls --state paused --json", output: new RegExp(`"id": ?"${id}"`) },
         { command: "npx flowgate runs inspect <id>", output: /Who are you\?/ },
-        { command: `npx flowgate runs resume <id> --input '{"name": 42}'`, code: 4, output: /error: Run input is invalid: name: must be string/ },
+        {
+          command: `npx flowgate runs resume <id> --input '{"name": 42}'`,
+          code: 4,
+          output: /error: Run input is invalid: name: must be string/,
+        },
         { command: `npx flowgate runs resume <id> --input '{"name": "Marvin"}'`, output: /Resumed \S+ \([0-9a-f-]{36}\): RUNNING/ },
         { command: "npx flowgate runs watch <id>", output: /COMPLETED/ },
         { command: "npx flowgate runs logs <id>", output: /\| INFO +\| Hello, Marvin!/ },
@@ -370,7 +383,8 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
         {
           command: "npx flowgate keys create --name alice --scopes runs:read,runs:resume --groups approvers --expires 30d",
           // The secret alone on stdout, the rest on stderr.
-          output: /^fgk_\S+\nCreated API key [0-9a-f-]{36} for alice \(runs:read, runs:resume, expires [^)]+\)\.\nCopy the secret below now: it will not be shown again\./,
+          output:
+            /^fgk_\S+\nCreated API key [0-9a-f-]{36} for alice \(runs:read, runs:resume, expires [^)]+\)\.\nCopy the secret below now: it will not be shown again\./,
           capture: (printed) => (vars["key-id"] = /Created API key ([0-9a-f-]{36}) for alice/.exec(printed)?.[1] ?? ""),
         },
         { command: "npx flowgate keys create --name ci --scopes runs:read --json", output: /"name": ?"ci"[\s\S]*"secret": ?"fgk_/ },
@@ -394,12 +408,17 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
   test("docs/python.md: the script, saved as resume.py and run with .venv's Python, resumes the example's run", async () => {
     const signal = AbortSignal.timeout(120_000);
     const script = block("python-resume-script").body.replaceAll("127.0.0.1:50051", grpcAddress);
-    writeFileSync(join(work, "resume.py"), `${script}\n`);
+    writeFileSync(join(clone, "resume.py"), `${script}\n`);
     const { example, id } = await greetUser(signal);
     await runBlock(
       "python-resume-run",
       { id },
-      [{ command: "python resume.py <id>", output: /^name must be string\nStateType\.RUNNING\n(StateType\.RUNNING\n)*StateType\.COMPLETED\n$/ }],
+      [
+        {
+          command: "python resume.py <id>",
+          output: /^name must be string\nStateType\.RUNNING\n(StateType\.RUNNING\n)*StateType\.COMPLETED\n$/,
+        },
+      ],
       signal,
     );
     assert.equal(await example.exitCode(signal), 0);
@@ -412,17 +431,26 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
       "go-install",
       {},
       [
-        { command: "mkdir app && cd app && go mod init example.com/app" },
+        { command: "mkdir ../app && cd ../app && go mod init example.com/app" },
         { command: "go mod edit -replace github.com/flowgate/flowgate/clients/go=../flowgate/clients/go" },
         { command: "go get github.com/flowgate/flowgate/clients/go" },
       ],
       signal,
     );
     const program = block("go-program").body.replaceAll("127.0.0.1:50051", grpcAddress);
-    mkdirSync(join(work, "app"), { recursive: true });
     writeFileSync(join(work, "app", "main.go"), `${program}\n`);
     const { example, id } = await greetUser(signal);
-    await runBlock("go-run", { id }, [{ command: "go run . <id>", output: /^name must be string\n(RUNNING\n)+COMPLETED\n$/ }], signal);
+    await runBlock(
+      "go-run",
+      { id },
+      [
+        {
+          command: "FLOWGATE_API_KEY=$(cat ../flowgate/.flowgate/admin-key) go run . <id>",
+          output: /^name must be string\n(RUNNING\n)+COMPLETED\n$/,
+        },
+      ],
+      signal,
+    );
     assert.equal(await example.exitCode(signal), 0);
     assert.match(example.output(), /Hello, Marvin!/);
   });

@@ -34,7 +34,7 @@ class Record implements TransitionSubject<Doc> {
 
   async write(next: Doc, options: WriteOptions<Doc>): Promise<boolean> {
     this.writes++;
-    await tick();
+    await Promise.all([tick(), options.ready]);
     if (this.deadClaim && this.deadClaim.version === next.version && this.doc.version === next.version - 1) {
       this.doc = this.deadClaim;
       this.deadClaim = undefined;

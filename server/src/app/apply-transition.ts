@@ -31,6 +31,11 @@ export interface WriteOptions<S> {
    * record as it now stands. The write itself then reports false (it did not store `next`).
    */
   finished?: (finished: S) => void;
+  /**
+   * The decision's `before` work, under way: the write makes its own preparations alongside it and
+   * must not store the version until it has landed (nor at all when it fails, whose error it throws).
+   */
+  ready?: Promise<void> | undefined;
 }
 
 /** The record a transition applies to, and how it is read, written and announced. */
@@ -89,10 +94,14 @@ export async function applyTransition<S, T>(
       const decision = decide(current, systemClock());
       if (decision.next !== undefined) {
         const next = decision.next;
-        await decision.before?.();
+        // Started here and awaited by the write, which reads what it needs meanwhile.
+        const ready = decision.before?.();
+        // Observed by the write; this only keeps a failure that the write did not wait for (it failed
+        // first) from being reported as unhandled.
+        ready?.catch(() => undefined);
         let finished: S | undefined;
         const stored = await turn.observe<S | undefined>(async () => {
-          const ok = await subject.write(next, { signal, finished: (f) => (finished = f) });
+          const ok = await subject.write(next, { signal, ready, finished: (f) => (finished = f) });
           return ok ? next : finished;
         });
         if (!stored) continue;

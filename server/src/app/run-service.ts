@@ -20,6 +20,7 @@ import {
   decideReject,
   decideResume,
   decideSetState,
+  hasArchivedPauses,
   MAX_PAUSE_TIMEOUT_SECONDS,
   type Clock,
   type PauseRequest,
@@ -217,7 +218,7 @@ export class RunService {
                   // A key that fired long ago has left the run document for the archive; looked up after the
                   // read this decision was made from, and ended pauses are archived before they leave the
                   // document, so a fired key is always found in one or the other.
-                  const fired = await this.ctx.store.endedPauses.get(run.id, d.pause.key);
+                  const fired = hasArchivedPauses(run) ? await this.ctx.store.endedPauses.get(run.id, d.pause.key) : undefined;
                   if (fired) throw new FiredBefore(run, fired);
                   // Compiled only now, for a run that exists, may be paused and is about to be: a
                   // schema sent with any random run id costs the server nothing (the caller's scope

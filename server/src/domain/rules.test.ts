@@ -10,6 +10,7 @@ import {
   decidePause,
   decideResume,
   decideSetState,
+  hasArchivedPauses,
   type Clock,
   type PauseRequest,
 } from "./rules.js";
@@ -255,6 +256,22 @@ describe("decideClaim", () => {
     assert.equal(decideClaim(t.run, "runner-8", clockAt()), undefined, "a second claimer gets nothing");
     for (const type of STATE_TYPES.filter((s) => s !== "SCHEDULED")) assert.equal(decideClaim(run(type), "r", clockAt()), undefined, type);
     assert.equal(decideClaim(run(undefined), "r", clockAt()), undefined);
+  });
+});
+
+describe("hasArchivedPauses", () => {
+  test("a run has archived pauses only once more pauses ended than its document keeps", () => {
+    let r = run("RUNNING", { deploymentId: "dep-1" });
+    const archivedAfter: boolean[] = [];
+    for (let i = 1; i <= 3; i++) {
+      r = paused({ key: `k${i}` }, r);
+      const d = decideResume(r, undefined, undefined, schemas, clockAt(i), ALICE);
+      if (d.kind !== "resume") return assert.fail(d.kind);
+      r = d.transition.run;
+      archivedAfter.push(hasArchivedPauses(r));
+    }
+    assert.deepEqual(archivedAfter, [false, true, true]);
+    assert.equal(hasArchivedPauses(run("RUNNING", { pauses: {} })), false, "a run stored before the count was kept");
   });
 });
 

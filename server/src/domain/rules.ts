@@ -184,6 +184,11 @@ export function nextPauseKey(run: FlowRun): string {
   return String(n);
 }
 
+/** Whether some of the run's ended pauses have left its document for the archive (see keepCurrentPauses). */
+export function hasArchivedPauses(run: FlowRun): boolean {
+  return pauseCountOf(run) > Object.keys(run.pauses).length;
+}
+
 /** Runs stored before the count was kept hold all their pauses in the document. */
 function pauseCountOf(run: FlowRun): number {
   return run.pauseCount ?? Object.keys(run.pauses).length;

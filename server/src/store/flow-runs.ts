@@ -130,17 +130,19 @@ export class FlowRunRepository implements FlowRunStore {
       version: run.version,
       updatedAt: run.updatedAt,
     };
-    // Both written before the change: an ended pause is always in the document or the archive, and a
+    // Both land before the change: an ended pause is always in the document or the archive, and a
     // state the run left is in its history (writing either early is harmless: each is final).
     const { evictedPauses, leftState } = run;
-    await Promise.all([
+    const { signal, finished } = options;
+    const ready = Promise.all([
+      options.ready,
       evictedPauses && evictedPauses.length > 0 ? this.archive.put(run.id, evictedPauses) : undefined,
       leftState ? this.history.put(run.id, leftState) : undefined,
     ]);
-    const { signal, finished } = options;
     return this.strategy.versionedUpdate(this.runs, "run", run.id, run.version, set, (doc) => doc.state?.id === run.state?.id, {
       signal,
       finished: finished && ((doc) => finished(toRun(doc))),
+      ready,
     });
   }
 

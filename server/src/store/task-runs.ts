@@ -67,10 +67,11 @@ export class TaskRunRepository implements TaskRunStore {
   /** Conditional on the version read, like flow runs (see StoreStrategy.versionedUpdate). */
   async apply(next: TaskRunRecord, options: WriteOptions<TaskRunRecord> = {}): Promise<boolean> {
     const { _id, ...set } = toDocument(next);
-    const { signal, finished } = options;
+    const { signal, finished, ready } = options;
     return this.strategy.versionedUpdate(this.taskRuns, "task", _id, next.version, set, (doc) => doc.state?.id === next.state?.id, {
       signal,
       finished: finished && ((doc) => finished(toRecord(doc))),
+      ready,
     });
   }
 

@@ -48,6 +48,17 @@ export function ferretdbStrategy(db: Db): StoreStrategy {
     options: VersionedUpdateOptions<T> = {},
   ): Promise<boolean> {
     const claimId = `${kind}:${id}:${version}`;
+    // Read alongside the caller's work that must land first, one round trip instead of two. The read
+    // may come before the claim: a document still at `version - 1` once this writer holds the claim
+    // can be written by no one else (writing `version` takes its claim), save by a writer finishing
+    // this very claim, with this very update, should this one stall past STALE_CLAIM_MS.
+    const [before] = await Promise.all([target.findOne({ _id: id } as Filter<T>), options.ready]);
+    if (!before) return false;
+    if (before.version !== version - 1) {
+      // This writer decided on an older version than the document's (another writer was first), or,
+      // once old claims were trimmed, on one older still.
+      return before.version === version && isOurs(before as T);
+    }
     const claimed = await claim(claimId, set as Record<string, unknown>);
     if (!claimed) {
       await settle(target, claimId, id, version, options);
@@ -55,13 +66,6 @@ export function ferretdbStrategy(db: Db): StoreStrategy {
     }
     try {
       // The claim makes this writer the only one for this version, so the update can filter on _id alone.
-      const before = await target.findOne({ _id: id } as Filter<T>);
-      if (!before) return false;
-      if (before.version !== version - 1) {
-        // Either a writer that found this claim stale already wrote this very update, or this writer
-        // decided on a version older than its claim (possible only once old claims were trimmed).
-        return before.version === version && isOurs(before as T);
-      }
       await target.updateOne({ _id: id } as Filter<T>, { $set: set });
       return true;
     } finally {

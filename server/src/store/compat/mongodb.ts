@@ -1,5 +1,5 @@
 import type { Collection, Filter, MatchKeysAndValues } from "mongodb";
-import type { StoreStrategy, Versioned } from "./strategy.js";
+import type { StoreStrategy, Versioned, VersionedUpdateOptions } from "./strategy.js";
 
 /**
  * The strategy for a real MongoDB (standalone, replica set, Atlas): a version-guarded update is one
@@ -15,7 +15,10 @@ export function mongodbStrategy(): StoreStrategy {
       id: string,
       version: number,
       set: MatchKeysAndValues<T>,
+      _isOurs: unknown,
+      options: VersionedUpdateOptions<T> = {},
     ): Promise<boolean> {
+      await options.ready;
       const filter = { _id: id, version: version - 1 } as Filter<T>;
       // No projection: FerretDB does not implement one on findAndModify, and this strategy also runs
       // the store's test table against the embedded store.

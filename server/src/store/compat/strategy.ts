@@ -31,6 +31,12 @@ export interface VersionedUpdateOptions<T> {
    * update of a writer that claimed the version and died before writing it (ferretdb strategy only).
    */
   finished?: ((doc: T) => void) | undefined;
+  /**
+   * Work that must have landed before the update may be made (mirrors, archives): awaited alongside
+   * the strategy's own reads, and before anything that another writer could act on (a claim). When it
+   * fails, nothing is written and its error is thrown.
+   */
+  ready?: Promise<unknown> | undefined;
 }
 
 export interface StoreStrategy {

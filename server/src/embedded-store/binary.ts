@@ -201,9 +201,10 @@ function runGoBuild(
     };
 
     const timer = setInterval(() => {
-      const fetched = downloads > 0 ? `${downloads} Go modules downloaded, ` : "";
+      // go announces a download when it starts one, so the count is of modules fetched or being fetched.
+      const fetched = downloads > 0 ? `; Go modules fetched: ${downloads}` : "";
       onProgress(
-        `embedded store: …still building (${Math.round((Date.now() - started) / 1000)} s: ${fetched}${packages} packages compiled)`,
+        `embedded store: …still building (${Math.round((Date.now() - started) / 1000)} s${fetched}; packages compiled: ${packages})`,
       );
     }, BUILD_PROGRESS_INTERVAL_MS);
     let killTimer: NodeJS.Timeout | undefined;

@@ -94,30 +94,40 @@ export function allDocBlocks(): { blocks: DocBlock[]; strayMarkers: StrayMarker[
 }
 
 /**
- * The commands of a shell block as a shell reads them: lines ending in `\` joined with the next,
- * comment lines (the outputs shown) dropped, and a trailing `# comment` cut off (outside quotes).
+ * The commands of a shell block as a shell reads them: lines ending in `\` joined with the next, a
+ * line ending inside quotes continued (newline kept) on the next, comment lines (the outputs shown)
+ * dropped, and a trailing `# comment` cut off (outside quotes).
  */
 export function shellCommands(body: string): string[] {
   const commands: string[] = [];
   let current = "";
+  let quote: string | undefined;
   for (const raw of body.split("\n")) {
-    const line = current === "" ? raw : raw.trimStart();
-    const withoutComment = stripComment(line);
-    if (current === "" && withoutComment.trim() === "") continue;
-    if (withoutComment.endsWith("\\")) {
-      current += withoutComment.slice(0, -1);
+    const line = current === "" || quote ? raw : raw.trimStart();
+    const scanned = scan(line, quote);
+    quote = scanned.quote;
+    if (current === "" && !quote && scanned.code.trim() === "") continue;
+    if (quote) {
+      current += `${scanned.code}\n`;
       continue;
     }
-    commands.push((current + withoutComment).trim());
+    if (scanned.code.endsWith("\\")) {
+      current += scanned.code.slice(0, -1);
+      continue;
+    }
+    commands.push((current + scanned.code).trim());
     current = "";
   }
   if (current !== "") commands.push(current.trim());
   return commands;
 }
 
-/** The line without a `#` comment that starts outside quotes after whitespace (or at the start). */
-function stripComment(line: string): string {
-  let quote: string | undefined;
+/**
+ * The line without a `#` comment that starts outside quotes after whitespace (or at the start), and
+ * the quote still open at its end, given the one open at its start.
+ */
+function scan(line: string, open: string | undefined): { code: string; quote: string | undefined } {
+  let quote = open;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (quote) {
@@ -125,9 +135,11 @@ function stripComment(line: string): string {
       else if (c === quote) quote = undefined;
     } else if (c === "'" || c === '"') {
       quote = c;
+    } else if (c === "\\") {
+      i++;
     } else if (c === "#" && (i === 0 || /\s/.test(line[i - 1] ?? ""))) {
-      return line.slice(0, i).trimEnd();
+      return { code: line.slice(0, i).trimEnd(), quote };
     }
   }
-  return line.trimEnd();
+  return { code: quote ? line : line.trimEnd(), quote };
 }

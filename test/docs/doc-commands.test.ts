@@ -12,11 +12,12 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { configure, StateType, type FlowgateClient } from "../../client-sdk/src/index.js";
+import { runReaches } from "../support/sdk.js";
 import { storeUri, uniqueDatabase } from "../support/test-server.js";
 import { allDocBlocks, REPO, shellCommands, type DocBlock } from "./doc-blocks.js";
 
@@ -34,6 +35,8 @@ const TESTED = [
   "go-install",
   "go-program",
   "go-run",
+  "grpc-buf-curl",
+  "http-api-session",
 ] as const;
 type TestedName = (typeof TESTED)[number];
 
@@ -79,6 +82,8 @@ class Shell {
     readonly env: NodeJS.ProcessEnv,
   ) {
     this.child = spawn("bash", ["--noprofile", "--norc"], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    // As in a terminal: aliases expand, and each background job is a process group of its own.
+    this.child.stdin!.write("shopt -s expand_aliases; set -m\n");
     this.child.stdout!.on("data", (d: Buffer) => this.seen((this.stdout += d.toString())));
     this.child.stderr!.on("data", (d: Buffer) => this.seen((this.stderr += d.toString())));
   }
@@ -182,13 +187,46 @@ class Background {
   }
 }
 
+/** Resolves once the file a background job writes to shows `pattern`. */
+async function fileShows(file: string, pattern: RegExp, signal: AbortSignal): Promise<void> {
+  let wake: (() => void) | undefined;
+  let changes = 0;
+  const watcher = watch(file, () => {
+    changes++;
+    wake?.();
+  });
+  try {
+    for (;;) {
+      const seen = changes;
+      const text = readFileSync(file, "utf8");
+      if (pattern.test(text)) return;
+      if (signal.aborted) assert.fail(`${file} did not show ${pattern}: ${String(signal.reason)}\n${text}`);
+      if (changes !== seen) continue;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      wake = undefined;
+    }
+  } finally {
+    watcher.close();
+  }
+}
+
 /** What one command of a block must do: its text, exit code and output. */
 interface Step {
   command: string;
+  /** The exit code (0 unless given); -1: any but 0. */
   code?: number;
   output?: RegExp;
   /** Takes a value for a later command's placeholder from what this one printed. */
   capture?: (printed: string) => void;
+  /**
+   * Run as in a terminal of its own (a stream that stays open): the block goes on once it has printed
+   * `ready`; at the block's end it must have exited by itself (with `code`, having printed `final`),
+   * or, with `stop`, it is stopped.
+   */
+  background?: { ready?: RegExp; final?: RegExp; stop?: true };
 }
 
 describe("README.md and docs/*.md, run as written against `npm start`", { timeout: 600_000 }, () => {
@@ -197,6 +235,7 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
   let env: NodeJS.ProcessEnv;
   let server: Background;
   let grpcAddress = "";
+  let httpAddress = "";
   let client: FlowgateClient;
   let shell: Shell;
   const started: Background[] = [];
@@ -237,24 +276,48 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
       `the commands of <!-- test: ${name} --> (${block(name).file}) are the ones this test runs`,
     );
     const outputs: string[] = [];
+    const jobs: { step: Step; command: string; pid: string; file: string }[] = [];
     for (const step of steps) {
       const command = fill(step.command, vars);
+      if (step.background) {
+        const file = join(work, `job-${jobs.length + 1}-${Date.now()}.out`);
+        writeFileSync(file, "");
+        const pid = (await shell.run(`${command} > ${file} 2>&1 &\necho $!`, signal)).stdout.trim();
+        jobs.push({ step, command, pid, file });
+        if (step.background.ready) await fileShows(file, step.background.ready, signal);
+        outputs.push("");
+        continue;
+      }
       const result = await shell.run(command, signal);
       const printed = `${result.stdout}${result.stderr}`;
-      assert.equal(result.code, step.code ?? 0, `${command} exits ${step.code ?? 0}:\n${printed}`);
+      if (step.code === -1) assert.notEqual(result.code, 0, `${command} fails:\n${printed}`);
+      else assert.equal(result.code, step.code ?? 0, `${command} exits ${step.code ?? 0}:\n${printed}`);
       if (step.output) assert.match(printed, step.output, command);
       step.capture?.(printed);
       outputs.push(printed);
+    }
+    for (const job of jobs) {
+      if (job.step.background?.stop) {
+        await shell.run(`kill -- -${job.pid}; wait ${job.pid}`, signal);
+        continue;
+      }
+      const { code } = await shell.run(`wait ${job.pid}`, signal);
+      const printed = readFileSync(job.file, "utf8");
+      assert.equal(code, job.step.code ?? 0, `${job.command} exits ${job.step.code ?? 0}:\n${printed}`);
+      if (job.step.background?.final) assert.match(printed, job.step.background.final, job.command);
     }
     return outputs;
   }
 
   function fill(command: string, vars: Record<string, string>): string {
-    return command.replace(/<([a-z-]+)>/g, (whole, key: string) => {
-      const value = vars[key];
-      assert.ok(value, `a value for ${whole} in ${command}`);
-      return value;
-    });
+    return command
+      .replaceAll("127.0.0.1:50051", grpcAddress)
+      .replaceAll("127.0.0.1:4200", httpAddress)
+      .replace(/<([a-z-]+)>/g, (whole, key: string) => {
+        const value = vars[key];
+        assert.ok(value, `a value for ${whole} in ${command}`);
+        return value;
+      });
   }
 
   /** `npx tsx examples/greet-user.ts` in a terminal of its own, once it has printed its run id. */
@@ -284,6 +347,7 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
     });
     grpcAddress = (await server.waitFor(/flowgate: gRPC on (127\.0\.0\.1:\d+) \(try: npx buf curl/, signal))[1]!;
     const http = (await server.waitFor(/flowgate: web UI on (http:\/\/127\.0\.0\.1:\d+)\/ \(HTTP API: curl /, signal))[1]!;
+    httpAddress = http.slice("http://".length);
     await server.waitFor(
       /flowgate: sign in to the web UI with this one-time link \(valid for 10 minutes, once\): http:\/\/127\.0\.0\.1:\d+\/signin#token=fgl_/,
       signal,
@@ -453,5 +517,115 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
     );
     assert.equal(await example.exitCode(signal), 0);
     assert.match(example.output(), /Hello, Marvin!/);
+    await shell.run(`cd ${clone}`, signal); // back from ../app, for the blocks after this one
+  });
+  test("docs/grpc.md: buf curl lists, pauses, holds the wait and the watch open, refuses invalid input, resumes and finishes", async () => {
+    const signal = AbortSignal.timeout(180_000);
+    const url = "http://127.0.0.1:50051";
+    await runBlock(
+      "grpc-buf-curl",
+      {},
+      [
+        {
+          command: `alias bc='npx buf curl --protocol grpc --http2-prior-knowledge -H "authorization: Bearer $(cat .flowgate/admin-key)"'`,
+        },
+        { command: `bc --list-services ${url}`, output: /flowgate\.v1\.RunService/ },
+        { command: `bc --list-methods ${url}`, output: /flowgate\.v1\.RunService\/PauseFlowRun/ },
+        { command: `bc ${url}/grpc.health.v1.Health/Check`, output: /"status": "SERVING"/ },
+        {
+          command: `RUN=$(bc -d '{"flow_name": "greet-user", "state": {"type": "STATE_TYPE_RUNNING"}}' ${url}/flowgate.v1.RunService/CreateFlowRun | python3 -c 'import json,sys; print(json.load(sys.stdin)["flowRun"]["id"])')`,
+        },
+        {
+          command: `bc -d "{\\"flow_run_id\\": \\"$RUN\\", \\"key\\": \\"1\\", \\"timeout_seconds\\": 600,\n        \\"input_schema\\": {\\"type\\": \\"object\\", \\"properties\\": {\\"name\\": {\\"type\\": \\"string\\"}}, \\"required\\": [\\"name\\"]},\n        \\"input_description\\": \\"Who are you?\\"}" ${url}/flowgate.v1.RunService/PauseFlowRun`,
+          output: /STATE_TYPE_PAUSED/,
+        },
+        {
+          command: `bc -d "{\\"flow_run_id\\": \\"$RUN\\", \\"key\\": \\"1\\", \\"heartbeat_seconds\\": 5}" ${url}/flowgate.v1.RunService/WaitForResume`,
+          background: { ready: /WAIT_EVENT_TYPE_HEARTBEAT/, final: /WAIT_EVENT_TYPE_RESUMED[\s\S]*"name": "Marvin"/ },
+        },
+        {
+          command: `bc -d "{\\"flow_run_id\\": \\"$RUN\\"}" ${url}/flowgate.v1.RunService/WatchFlowRun`,
+          background: { ready: /"initial": true/, final: /STATE_TYPE_PAUSED[\s\S]*STATE_TYPE_RUNNING[\s\S]*STATE_TYPE_COMPLETED/ },
+        },
+        {
+          command: `bc -d "{\\"flow_run_id\\": \\"$RUN\\", \\"run_input\\": {\\"name\\": 42}}" ${url}/flowgate.v1.RunService/ResumeFlowRun`,
+          code: -1,
+          output: /invalid_argument[\s\S]*name: must be string/,
+        },
+        {
+          command: `bc -d "{\\"flow_run_id\\": \\"$RUN\\", \\"run_input\\": {\\"name\\": \\"Marvin\\"}}" ${url}/flowgate.v1.RunService/ResumeFlowRun`,
+          output: /STATE_TYPE_RUNNING/,
+        },
+        {
+          command: `bc -d "{\\"flow_run_id\\": \\"$RUN\\", \\"state\\": {\\"type\\": \\"STATE_TYPE_COMPLETED\\"}}" ${url}/flowgate.v1.RunService/SetFlowRunState`,
+          output: /STATE_TYPE_COMPLETED/,
+        },
+      ],
+      signal,
+    );
+  });
+
+  test("docs/http-api.md: the curl session reads, refuses, resumes idempotently, audits, suspends, cancels and streams", async () => {
+    const signal = AbortSignal.timeout(180_000);
+    const { example, id } = await greetUser(signal);
+    await runReaches(client, id, StateType.PAUSED, signal);
+    const { deployment } = await client.createDeployment({
+      name: "curl",
+      flowName: "greet-user",
+      entrypoint: "examples/greet-user.ts:greetUser",
+    });
+    const running = await client.createFlowRun({
+      flowName: "greet-user",
+      deploymentId: deployment?.id,
+      state: { type: StateType.RUNNING },
+    });
+    const api = "http://127.0.0.1:4200/api";
+    const resume = `curl -s -H "$K" -X POST ${api}/runs/<paused-id>/resume -H 'content-type: application/json'`;
+    await runBlock(
+      "http-api-session",
+      { "paused-id": id, "running-id": running.id },
+      [
+        { command: `K="authorization: Bearer $(cat .flowgate/admin-key)"` },
+        { command: `curl -s ${api}/health`, output: /^\{"status":"ok"\}$/ },
+        {
+          command: `curl -s -H "$K" '${api}/runs?state=PAUSED,RUNNING&flow=greet-user&pageSize=10'`,
+          output: new RegExp(`"id":"${id}"[\\s\\S]*"nextPageToken":`),
+        },
+        {
+          command: `curl -s -H "$K" ${api}/runs/<paused-id>`,
+          output: /"type":"PAUSED","name":"Paused"[\s\S]*"inputDescription":"Who are you\?"/,
+        },
+        { command: `curl -s -H "$K" '${api}/runs/<paused-id>/inputs?prefix=paused-1'`, output: /"key":"paused-1-schema"/ },
+        {
+          command: `${resume} -d '{"input": {"name": 42}}'`,
+          output:
+            /\{"error":"Run input is invalid: name: must be string","reason":"INVALID_RUN_INPUT","fieldErrors":\[\{"field":"name","description":"must be string"\}\]\}/,
+        },
+        {
+          command: `${resume} -d '{"input": ["Marvin"]}'`,
+          output: /"error":"input must be a JSON object \(got an array\); wrap a single value in a field\.","reason":"INVALID_RUN_INPUT"/,
+        },
+        {
+          command: `${resume} -H 'Idempotency-Key: 7f3c9e1a' -d '{"input": {"name": "Marvin"}}'`,
+          output: /"type":"RUNNING"[\s\S]*"pause":null/,
+        },
+        {
+          command: `curl -s -H "$K" '${api}/runs/<paused-id>/audit?pageSize=2'`,
+          output: /"channel":"http-api","call":"POST \/api\/runs\/:id\/resume"[\s\S]*"input":\{"name":"Marvin"\}/,
+        },
+        {
+          command: `curl -s -H "$K" -X POST ${api}/runs/<running-id>/suspend -H 'content-type: application/json' -d '{"timeoutSeconds": 3600}'`,
+          output: /"type":"PAUSED","name":"Suspended"/,
+        },
+        {
+          command: `curl -s -H "$K" -X POST ${api}/runs/<running-id>/cancel -H 'content-type: application/json' -d '{}'`,
+          output: /"type":"CANCELLED"/,
+        },
+        { command: `curl -sN -H "$K" ${api}/runs/<paused-id>/events`, output: /event: state\ndata: \{"run":\{[\s\S]*"type":"COMPLETED"/ },
+        { command: `curl -sN -H "$K" '${api}/events?state=PAUSED&flow=greet-user'`, background: { ready: /: flowgate/, stop: true } },
+      ],
+      signal,
+    );
+    assert.equal(await example.exitCode(signal), 0);
   });
 });

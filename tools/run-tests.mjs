@@ -5,9 +5,12 @@
 // FLOWGATE_STORE_COMPAT=mongodb|ferretdb forces the store strategy of every server the run starts.
 // `--fuzz` runs only the fuzz suite (test/fuzz), without a per-test time limit, and `--runs N` sets its
 // number of cases (FLOWGATE_FUZZ_RUNS; about 2,000 otherwise): `npm run test:fuzz -- --runs 100000`.
+// `--faults` runs only the fault suite (test/faults), and `--long` runs it at the issue's figures (1,000
+// paused runs, 1,000-way races; FLOWGATE_FAULTS_LONG=1) without a per-test time limit:
+// `npm run test:faults -- --long`. `npm test` runs the fault suite at its bounded size.
 // Where a container runtime is found (tools/container-runtime.ts) and no FLOWGATE_MONGODB_URI is given,
-// the store and server suites (test/server) then run again against a MongoDB replica set started with
-// @testcontainers/mongodb, under the mongodb strategy; without one, a line says so.
+// the store, server and fault suites (test/server, test/faults) then run again against a MongoDB replica
+// set started with @testcontainers/mongodb, under the mongodb strategy; without one, a line says so.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,18 +19,22 @@ import { ensurePythonEnv } from "./python-env.mjs";
 
 const roots = ["server/src", "test"]; // test/ holds test/fuzz too: npm test runs its bounded amount
 const FUZZ_ROOT = join("test", "fuzz");
+const FAULTS_ROOT = join("test", "faults");
 /** The MongoDB the container path runs: a current major, started by testcontainers as a one-member replica set. */
 const MONGODB_IMAGE = "mongo:8.0";
 const args = process.argv.slice(2);
 const fuzz = takeFlag(args, "--fuzz");
 const fuzzRuns = takeOption(args, "--runs");
+const faults = takeFlag(args, "--faults");
+const long = takeFlag(args, "--long");
+if (long) process.env.FLOWGATE_FAULTS_LONG = "1";
 if (fuzzRuns !== undefined && !/^[1-9]\d*$/.test(fuzzRuns)) {
   console.error(`--runs takes a positive number of cases, not "${fuzzRuns}"`);
   process.exit(2);
 }
 if (fuzzRuns !== undefined) process.env.FLOWGATE_FUZZ_RUNS = fuzzRuns;
-const only = fuzz && args.length === 0 ? findTests(FUZZ_ROOT) : args;
-const runClientSuites = args.length === 0 && !fuzz;
+const only = args.length > 0 ? args : fuzz ? findTests(FUZZ_ROOT) : faults ? findTests(FAULTS_ROOT) : [];
+const runClientSuites = args.length === 0 && !fuzz && !faults;
 
 function findTests(dir) {
   const out = [];
@@ -93,8 +100,8 @@ const NODE_TEST_ARGS = [
   "--test",
   "--test-reporter=spec",
   "--test-concurrency=2",
-  // A long fuzz run takes as long as its cases do.
-  ...(fuzz ? [] : ["--test-timeout=300000"]),
+  // A long fuzz or fault run takes as long as its cases do.
+  ...(fuzz || long ? [] : ["--test-timeout=300000"]),
   "--test-force-exit",
 ];
 const child = spawn(process.execPath, [...NODE_TEST_ARGS, ...files], {
@@ -108,9 +115,11 @@ const exitCode = (c) =>
   });
 let code = await exitCode(child);
 
-// The store and server suites again, on a real MongoDB replica set, where a container runtime is present.
-if (!userStore && !fuzz) {
-  const serverSuites = files.filter((f) => relative(".", f).startsWith(join("test", "server") + sep));
+// The store, server and fault suites again, on a real MongoDB replica set, where a container runtime is present.
+if (!userStore && !fuzz && !faults) {
+  const serverSuites = files.filter((f) =>
+    [join("test", "server"), FAULTS_ROOT].some((root) => relative(".", f).startsWith(root + sep)),
+  );
   const { findContainerRuntime } = await import("./container-runtime.ts");
   const runtime = findContainerRuntime();
   if (!runtime.found) console.error(runtime.message);

@@ -126,6 +126,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
 
 export interface ServerProcess extends TestServer {
   child: ChildProcess;
+  /** What the server wrote to stderr (its log, at FLOWGATE_LOG_LEVEL, warn unless told), line by line. */
+  logs: string[];
   /** kill -9: no shutdown hooks run. */
   kill9(): Promise<void>;
 }
@@ -149,8 +151,8 @@ export async function startServerProcess(opts: TestServerOptions = {}): Promise<
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  const lines: string[] = [];
   const { address, httpAddress } = await new Promise<{ address: string; httpAddress: string }>((resolve, reject) => {
-    const lines: string[] = [];
     let grpcAddress: string | undefined;
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${lines.join("\n")}`)), 30_000);
     createInterface({ input: child.stderr }).on("line", (line) => {
@@ -181,6 +183,7 @@ export async function startServerProcess(opts: TestServerOptions = {}): Promise<
     apiKey,
     authHeader: `Bearer ${apiKey}`,
     child,
+    logs: lines,
     stop: async () => {
       clients.close();
       if (child.exitCode === null) child.kill("SIGTERM");

@@ -1,6 +1,9 @@
 /**
- * Exactly-once retries (issue 13, item 2): a request id is reserved before the work, so a client that
- * retries while its first try is still in flight gets the first try's outcome and never a second run.
+ * Exactly-once retries (issue 13, items 2 and 6): a request id is reserved before the work, so a client
+ * that retries while its first try is still in flight gets the first try's outcome and never a second
+ * run. Concurrent duplicates of CreateFlowRun, RunDeployment and ResumeFlowRun: one piece of work, every
+ * caller the same outcome. 50 duplicates at once under `npm test`, 1,000 with
+ * `npm run test:faults -- --long`.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -12,18 +15,18 @@ import type { Store } from "../../server/src/app/ports.js";
 import { openStore } from "../../server/src/store/mongo-store.js";
 import { startTestServer, storeUri, uniqueDatabase, type TestServer } from "../support/test-server.js";
 import { expectGrpcError, pausedRun, publishedTransitions, withDatabase } from "../support/fixtures.js";
+import { concurrently, printFigures, runIdsOfFlow, size, tally } from "./support.js";
 
-const DUPLICATES = 20;
+const DUPLICATES = size(50, 1000);
 
-/** Runs `call` `n` times at once and returns every answer. */
-function concurrently<T>(n: number, call: (i: number) => Promise<T>): Promise<T[]> {
-  return Promise.all(Array.from({ length: n }, (_, i) => call(i)));
+/** Runs `call` `n` times at once and returns every answer; every call must succeed. */
+async function allAnswered<T>(n: number, call: (i: number) => Promise<T>): Promise<T[]> {
+  const answers = await concurrently(n, call);
+  assert.deepEqual(tally(answers), { OK: n }, "every duplicate is answered with success");
+  return answers.map((a) => (a.ok ? a.value : assert.fail("unreachable")));
 }
 
-async function runsOfFlow(server: TestServer, flowName: string): Promise<string[]> {
-  const { flowRuns } = await server.runs.listFlowRuns({ flowName, pageSize: 500 });
-  return flowRuns.map((r) => r.id);
-}
+const runsOfFlow = runIdsOfFlow;
 
 describe("exactly-once retries", () => {
   let server: TestServer;
@@ -32,33 +35,45 @@ describe("exactly-once retries", () => {
   });
   after(() => server.stop());
 
-  test("20 concurrent CreateFlowRun with one request id create one run, and every answer names it", async () => {
+  test(`${DUPLICATES} concurrent CreateFlowRun with one request id create one run, and every answer names it`, async () => {
     const flowName = `once-${randomUUID()}`;
     const requestId = randomUUID();
-    const answers = await concurrently(DUPLICATES, () => server.runs.createFlowRun({ flowName, requestId }));
+    const answers = await allAnswered(DUPLICATES, () => server.runs.createFlowRun({ flowName, requestId }));
     const ids = new Set(answers.map((a) => a.flowRun!.id));
+    const runs = await runsOfFlow(server, flowName);
+    printFigures("duplicate request ids, CreateFlowRun", {
+      tried: DUPLICATES,
+      lost: runs.length === 0 ? 1 : 0,
+      doubled: Math.max(0, runs.length - 1),
+    });
     assert.equal(ids.size, 1, "every duplicate reports the same run");
-    assert.deepEqual(await runsOfFlow(server, flowName), [...ids], "exactly one run was created");
+    assert.deepEqual(runs, [...ids], "exactly one run was created");
   });
 
-  test("RunDeployment: 10 rounds of 20 concurrent duplicates create 10 runs", async () => {
+  test(`RunDeployment: 10 rounds of ${DUPLICATES} concurrent duplicates create 10 runs`, async () => {
     const flowName = `once-deploy-${randomUUID()}`;
     const { deployment } = await server.deployments.createDeployment({ name: "nightly", flowName });
     const reported = new Set<string>();
     for (let round = 0; round < 10; round++) {
       const requestId = randomUUID();
-      const answers = await concurrently(DUPLICATES, () => server.deployments.runDeployment({ deploymentId: deployment!.id, requestId }));
+      const answers = await allAnswered(DUPLICATES, () => server.deployments.runDeployment({ deploymentId: deployment!.id, requestId }));
       const ids = new Set(answers.map((a) => a.flowRun!.id));
       assert.equal(ids.size, 1, `round ${round}: every duplicate reports the same run`);
       reported.add([...ids][0]!);
     }
-    assert.deepEqual(new Set(await runsOfFlow(server, flowName)), reported, "one run per round, each the one reported");
+    const runs = await runsOfFlow(server, flowName);
+    printFigures("duplicate request ids, RunDeployment", {
+      tried: 10 * DUPLICATES,
+      lost: [...reported].filter((id) => !runs.includes(id)).length,
+      doubled: Math.max(0, runs.length - 10),
+    });
+    assert.deepEqual(new Set(runs), reported, "one run per round, each the one reported");
   });
 
   test("concurrent duplicate ResumeFlowRun all report success with the same run, resumed once", async () => {
     const paused = await pausedRun(server);
     const requestId = randomUUID();
-    const answers = await concurrently(DUPLICATES, () =>
+    const answers = await allAnswered(DUPLICATES, () =>
       server.runs.resumeFlowRun({ flowRunId: paused.id, runInput: { approved: true }, requestId }),
     );
     for (const a of answers) {
@@ -66,18 +81,25 @@ describe("exactly-once retries", () => {
       assert.equal(a.flowRun!.version, answers[0]!.flowRun!.version, "every duplicate reports the same resumed version");
     }
     const resumes = (await publishedTransitions(server.database, paused.id)).filter((t) => t.version > paused.version);
+    printFigures("duplicate request ids, ResumeFlowRun", {
+      tried: DUPLICATES,
+      lost: resumes.length === 0 ? 1 : 0,
+      doubled: Math.max(0, resumes.length - 1),
+    });
     assert.equal(resumes.length, 1, "the run was resumed exactly once");
   });
 
   test("a duplicate of a call refused with a domain error gets the same error, even once the call could succeed", async () => {
     const flowName = `once-missing-${randomUUID()}`;
     const requestId = randomUUID();
-    const errors = await concurrently(DUPLICATES, () =>
-      expectGrpcError(
-        server.deployments.runDeployment({ fullName: `${flowName}/nightly`, requestId }),
-        status.NOT_FOUND,
-        undefined,
-        "DEPLOYMENT_NOT_FOUND",
+    const errors = await Promise.all(
+      Array.from({ length: DUPLICATES }, () =>
+        expectGrpcError(
+          server.deployments.runDeployment({ fullName: `${flowName}/nightly`, requestId }),
+          status.NOT_FOUND,
+          undefined,
+          "DEPLOYMENT_NOT_FOUND",
+        ),
       ),
     );
     assert.equal(new Set(errors.map((e) => e.details)).size, 1, "every duplicate gets the same message");
@@ -106,7 +128,7 @@ describe("exactly-once retries", () => {
     });
 
     const flowName = `once-orphan-${randomUUID()}`;
-    const answers = await concurrently(5, () => server.runs.createFlowRun({ flowName, requestId }));
+    const answers = await allAnswered(5, () => server.runs.createFlowRun({ flowName, requestId }));
     const ids = new Set(answers.map((a) => a.flowRun!.id));
     assert.equal(ids.size, 1, "every duplicate reports the same run");
     assert.deepEqual(await runsOfFlow(server, flowName), [...ids], "exactly one run was created");
@@ -130,7 +152,7 @@ describe("exactly-once retries across servers sharing one store", () => {
   test("two servers racing one request id create one run", async () => {
     const flowName = `once-shared-${randomUUID()}`;
     const requestId = randomUUID();
-    const answers = await concurrently(DUPLICATES, (i) =>
+    const answers = await allAnswered(DUPLICATES, (i) =>
       (i % 2 === 0 ? one : two).runs.createFlowRun({ flowName, requestId, state: { type: StateType.STATE_TYPE_SCHEDULED } }),
     );
     const ids = new Set(answers.map((a) => a.flowRun!.id));

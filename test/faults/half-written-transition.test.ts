@@ -9,13 +9,16 @@
  * Servers run with the claims strategy (FLOWGATE_STORE_COMPAT=ferretdb, which works on MongoDB too) and
  * with the reconcile loop out of the way (FLOWGATE_RECONCILE_MS one hour), so an event can only come
  * from the writer that finished the update.
+ *
+ * Part of the fault suite (issue 13, item 6: a crash between claim and write): the last test leaves
+ * several runs half written and races resumes on two servers to find them, and prints its figures.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { WaitEventType } from "@flowgate/contract/flowgate/v1/run_service.js";
-import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
+import { StateType, type FlowRun } from "@flowgate/contract/flowgate/v1/types.js";
 import { COLLECTIONS } from "../../server/src/store/collections.js";
 import {
   expectGrpcError,
@@ -28,8 +31,12 @@ import {
   withDatabase,
 } from "../support/fixtures.js";
 import { startServerProcess, startTestServer, type ServerProcess, type TestServer } from "../support/test-server.js";
+import { concurrently, printFigures, publishedByRun, size, tally } from "./support.js";
 
 const ENV = { FLOWGATE_STORE_COMPAT: "ferretdb", FLOWGATE_RECONCILE_MS: "3600000" };
+/** Runs left half written at once, and resumes racing to find each (`npm run test:faults -- --long`: 50 × 100). */
+const RUNS = size(5, 50);
+const FINDERS = size(20, 100);
 /** Older than any claim a live writer holds (a claim is taken to be its dead writer's after 5 s). */
 const LONG_AGO_MS = 60_000;
 
@@ -138,27 +145,37 @@ describe("a half-written transition found by writers on two servers at once", ()
     await one?.stop();
   });
 
-  test("is finished and published once; every resume on either server is refused NOT_PAUSED", async () => {
-    const run = await pausedRun(one);
-    const finished = await leaveDeadClaim(one, run.id, (twin) => one.runs.resumeFlowRun({ flowRunId: twin, runInput: { n: 1 } }));
-    const refusals = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        expectGrpcError(
-          (i % 2 === 0 ? one : two).runs.resumeFlowRun({ flowRunId: run.id }),
-          status.FAILED_PRECONDITION,
-          undefined,
-          "NOT_PAUSED",
-        ),
-      ),
+  test(`${RUNS} runs left half written, found by ${FINDERS} resumes each: each finished and published once; every resume on either server is refused NOT_PAUSED`, async () => {
+    const left: { run: FlowRun; finished: number }[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const run = await pausedRun(one);
+      const finished = await leaveDeadClaim(one, run.id, (twin) => one.runs.resumeFlowRun({ flowRunId: twin, runInput: { n: r } }));
+      left.push({ run, finished });
+    }
+    const answers = await concurrently(RUNS * FINDERS, (i) =>
+      (i % 2 === 0 ? one : two).runs.resumeFlowRun({ flowRunId: left[i % RUNS]!.run.id }),
     );
-    assert.equal(refusals.length, 20);
-    const published = (await publishedTransitions(one.database, run.id)).filter((t) => t.version > run.version);
-    assert.deepEqual(
-      published.map((t) => t.version),
-      [finished],
-      "one of the finishers published it",
+    const published = await publishedByRun(
+      one.database,
+      left.map((l) => l.run.id),
     );
-    const now = await getRun(one, run.id);
-    assert.deepEqual([now.version, now.state!.type], [finished, StateType.STATE_TYPE_RUNNING]);
+    const after = left.map((l) => published.get(l.run.id)!.filter((t) => t.version > l.run.version));
+    printFigures("crash between claim and write", {
+      tried: answers.length,
+      runs: RUNS,
+      lost: after.filter((ts) => ts.length === 0).length,
+      doubled: after.filter((ts) => ts.length > 1).length,
+      outcomes: JSON.stringify(tally(answers)),
+    });
+    assert.deepEqual(tally(answers), { NOT_PAUSED: RUNS * FINDERS }, "every finder decided against the finished resume");
+    for (const [r, { run, finished }] of left.entries()) {
+      assert.deepEqual(
+        after[r]!.map((t) => [t.version, t.stateType]),
+        [[finished, "RUNNING"]],
+        "one of the finishers published it",
+      );
+      const now = await getRun(one, run.id);
+      assert.deepEqual([now.version, now.state!.type], [finished, StateType.STATE_TYPE_RUNNING]);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
@@ -100,3 +100,27 @@ test(
     }
   },
 );
+
+test("without Go on PATH a start uses a build of the same store source by another Go, and with none it says to install Go", async () => {
+  // The user's own cache, where the test runner's store came from: no build here.
+  const built = await ensureEmbeddedStoreBinary({ onProgress: () => {} });
+  const cacheDir = await mkdtemp(path.join(tmpdir(), "flowgate-cache-"));
+  const noGo = await mkdtemp(path.join(tmpdir(), "flowgate-no-go-"));
+  const savedPath = process.env.PATH;
+  try {
+    process.env.PATH = noGo;
+    await assert.rejects(ensureEmbeddedStoreBinary({ cacheDir, onProgress: () => {} }), /`go`\) is not on PATH.*install Go/s);
+
+    // The same source hash as the user's binary, under another toolchain's hash.
+    const [source] = path.basename(path.dirname(built)).split("-");
+    const otherGo = path.join(embeddedStoreCacheDir(cacheDir), `${source}-0ther0go`);
+    await mkdir(otherGo, { recursive: true });
+    await copyFile(built, path.join(otherGo, path.basename(built)));
+    await chmod(path.join(otherGo, path.basename(built)), 0o700);
+    assert.equal(await ensureEmbeddedStoreBinary({ cacheDir, onProgress: () => {} }), path.join(otherGo, path.basename(built)));
+  } finally {
+    process.env.PATH = savedPath;
+    await rm(cacheDir, { recursive: true, force: true });
+    await rm(noGo, { recursive: true, force: true });
+  }
+});

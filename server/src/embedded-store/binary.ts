@@ -3,14 +3,15 @@
  *
  * It is built from source rather than shipped so the repository stays free of platform-specific
  * artefacts, and kept in a per-user cache that every clone, worktree and CI run of the user shares
- * (see docs/first-start.md): `<cache>/embedded-store/<key>/embedded-store`, where <cache> is
- * flowgateCacheDir() and <key> hashes the tool's Go sources, the Go version, the target platform and
- * the build flags. So a user pays for the build once per store source and Go version, not once per clone.
+ * (see docs/first-start.md): `<cache>/embedded-store/<source>-<toolchain>/embedded-store`, where <cache>
+ * is flowgateCacheDir(), <source> hashes the tool's Go sources, the build flags and the platform, and
+ * <toolchain> the Go version and target. So a user pays for the build once per store source and Go
+ * version, not once per clone.
  */
 import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
-import { access, chmod, link, mkdir, mkdtemp, readdir, readFile, rename, rm } from "node:fs/promises";
+import { access, chmod, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -50,7 +51,7 @@ const PACKAGE_LINE = /^[\w.~-]+(\/[\w.~-]+)*$/;
 const DOWNLOAD_LINE = /^go: downloading /;
 
 const GO_MISSING =
-  "embedded store: cannot build FerretDB because the Go toolchain (`go`) is not on PATH; install Go 1.22 or newer from https://go.dev/dl/";
+  "embedded store: cannot build FerretDB because the Go toolchain (`go`) is not on PATH and the cache has no build of this store source; install Go 1.22 or newer from https://go.dev/dl/";
 
 /**
  * The per-user Flowgate cache: $FLOWGATE_CACHE_DIR if set, else $XDG_CACHE_HOME/flowgate (an absolute
@@ -82,7 +83,15 @@ export async function ensureEmbeddedStoreBinary(opts: EnsureBinaryOptions = {}):
 
   const exe = process.platform === "win32" ? ".exe" : "";
   const storeCache = embeddedStoreCacheDir(opts.cacheDir);
-  const keyDir = path.join(storeCache, await buildKey(signal));
+  const source = await sourceKey();
+  const toolchain = await toolchainKey(signal);
+  if (toolchain === undefined) {
+    // Without Go nothing can be built, but a binary built from this source by another Go version runs.
+    const built = await anyBuildOf(storeCache, source, exe);
+    if (built !== undefined) return built;
+    throw new Error(GO_MISSING);
+  }
+  const keyDir = path.join(storeCache, `${source}-${toolchain}`);
   const binary = path.join(keyDir, `embedded-store${exe}`);
   if (await isExecutable(binary)) return binary;
 
@@ -105,10 +114,15 @@ export async function ensureEmbeddedStoreBinary(opts: EnsureBinaryOptions = {}):
   return binary;
 }
 
-async function buildKey(signal: AbortSignal | undefined): Promise<string> {
+/** Go's names for this platform, for a key that must be known without asking `go`. */
+const GOOS: Partial<Record<NodeJS.Platform, string>> = { win32: "windows" };
+const GOARCH: Partial<Record<string, string>> = { x64: "amd64", ia32: "386" };
+
+/** What the binary is built from: the store's source, the build flags and the platform it runs on. */
+async function sourceKey(): Promise<string> {
   const hash = createHash("sha256");
-  hash.update(`${CACHE_FORMAT}\0${GO_BUILD_FLAGS.join("\0")}\0`);
-  hash.update(await goEnv(["GOVERSION", "GOOS", "GOARCH", "CGO_ENABLED"], signal));
+  const platform = `${GOOS[process.platform] ?? process.platform}/${GOARCH[process.arch] ?? process.arch}`;
+  hash.update(`${CACHE_FORMAT}\0${GO_BUILD_FLAGS.join("\0")}\0${platform}\0`);
   const goFiles = (await readdir(TOOL_DIR)).filter((f) => f.endsWith(".go")).sort();
   for (const name of [...MODULE_FILES, ...goFiles]) {
     hash.update(`\0${name}\0`);
@@ -117,16 +131,39 @@ async function buildKey(signal: AbortSignal | undefined): Promise<string> {
   return hash.digest("hex").slice(0, 16);
 }
 
-/** `go env` in the tool's folder, so a go.mod asking for a newer toolchain reports the one that builds. */
-async function goEnv(names: string[], signal: AbortSignal | undefined): Promise<string> {
+/**
+ * What builds it: the Go version and target, from `go env` in the tool's folder (so a go.mod asking for
+ * a newer toolchain reports the one that builds). A new Go (a security fix, say) builds a new binary.
+ * Undefined when `go` is not on PATH.
+ */
+async function toolchainKey(signal: AbortSignal | undefined): Promise<string | undefined> {
+  let stdout: string;
   try {
-    const { stdout } = await promisify(execFile)("go", ["env", ...names], { cwd: TOOL_DIR, signal });
-    return stdout;
+    ({ stdout } = await promisify(execFile)("go", ["env", "GOVERSION", "GOOS", "GOARCH", "CGO_ENABLED"], { cwd: TOOL_DIR, signal }));
   } catch (err) {
     if (signal?.aborted) throw abortReason(signal);
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error(GO_MISSING, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new Error(`embedded store: \`go env\` failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+  return createHash("sha256").update(stdout).digest("hex").slice(0, 8);
+}
+
+/** The newest binary in the cache built from this source, by whichever Go. */
+async function anyBuildOf(storeCache: string, source: string, exe: string): Promise<string | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(storeCache);
+  } catch {
+    return undefined;
+  }
+  let newest: { binary: string; mtimeMs: number } | undefined;
+  for (const name of names.filter((n) => n.startsWith(`${source}-`))) {
+    const binary = path.join(storeCache, name, `embedded-store${exe}`);
+    if (!(await isExecutable(binary))) continue;
+    const { mtimeMs } = await stat(binary);
+    if (newest === undefined || mtimeMs > newest.mtimeMs) newest = { binary, mtimeMs };
+  }
+  return newest?.binary;
 }
 
 /** The cache's store folder and the key's folder, owner-only: the binary found there is executed as this user. */

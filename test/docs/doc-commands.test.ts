@@ -353,6 +353,18 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
       signal,
     );
     assert.deepEqual(await (await fetch(`${http}/api/health`)).json(), { status: "ok" });
+    // The lines the README shows after `npm start`, with this server's ports and sign-in token.
+    const readme = readFileSync(join(REPO, "README.md"), "utf8");
+    const shown = /<!-- test: readme-start -->\s*```sh\nnpm start\n```[\s\S]*?```text\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(shown, "the README shows what npm start prints, in a text block after it");
+    for (const line of shown.trim().split("\n")) {
+      const pattern = line
+        .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+        .replaceAll("127\\.0\\.0\\.1:50051", "127\\.0\\.0\\.1:\\d+")
+        .replaceAll("127\\.0\\.0\\.1:4200", "127\\.0\\.0\\.1:\\d+")
+        .replace("fgl_…", "fgl_\\S+");
+      assert.match(server.output(), new RegExp(`^${pattern}$`, "m"), `npm start prints the README's line: ${line}`);
+    }
 
     env["FLOWGATE_API_ADDRESS"] = grpcAddress;
     shell = new Shell(clone, env);

@@ -1,15 +1,16 @@
 /**
  * Contention on one run (issue 13, item 3): many clients change the same run at the same moment, on one
  * server and on two sharing a store. Every call is answered with its own outcome: every real change is
- * stored, exactly one resume of a pause wins, the others are refused NOT_PAUSED, and none fails
- * INTERNAL or gives up ABORTED. How fast it settles is measured by `npm run bench:contention`, not here.
+ * stored, and none fails INTERNAL or gives up ABORTED. Races of resumes against resumes, cancels,
+ * suspends and expiry are in the fault suite (test/faults/races.test.ts). How fast it settles is
+ * measured by `npm run bench:contention`, not here.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { ResumeFlowRunRequest, SetFlowRunStateRequest } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { Metadata, type ServiceError } from "@grpc/grpc-js";
+import { SetFlowRunStateRequest } from "@flowgate/contract/flowgate/v1/run_service.js";
 import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
-import { getRun, pausedRun, publishedTransitions } from "../support/fixtures.js";
+import { getRun } from "../support/fixtures.js";
 import { reasonOf } from "../support/status-details.js";
 import { startServerProcess, type ServerProcess } from "../support/test-server.js";
 
@@ -55,19 +56,12 @@ function tally(answers: Answer[]): Record<string, number> {
   return out;
 }
 
-/** The caller's key stays cached for the whole of a race (see below). */
-const ENV = { FLOWGATE_KEY_CACHE_MS: "60000" };
-
 // Servers run in processes of their own, as in production: a thousand calls from this process must not
 // starve the server's event loop, whose store-health ping would then time out and shut the gate.
 describe("many writers on one run, one server", () => {
   let server: ServerProcess;
   before(async () => {
-    // With the 1 s default key cache, every call of a burst that arrives while the cached key is
-    // being refreshed reads the key again (no single flight), the store's connection pool queues a
-    // thousand reads, and the store-health ping queued behind them times out, so the gate fails calls
-    // STORE_UNAVAILABLE: a separate defect from this one.
-    server = await startServerProcess({ env: ENV });
+    server = await startServerProcess();
   });
   after(() => server?.stop());
 
@@ -91,41 +85,21 @@ describe("many writers on one run, one server", () => {
     );
     assert.equal((await getRun(server, run.id)).version, run.version + 300);
   });
-
-  test("of 1,000 concurrent resumes of one pause exactly one wins; the other 999 are refused NOT_PAUSED", async () => {
-    const run = await pausedRun(server);
-    const answers = await concurrently(1000, (i, deadline, cb) =>
-      server.rawRuns.resumeFlowRun(
-        ResumeFlowRunRequest.fromPartial({ flowRunId: run.id, runInput: { i } }),
-        new Metadata(),
-        { deadline },
-        cb,
-      ),
-    );
-    assert.deepEqual(tally(answers), { OK: 1, NOT_PAUSED: 999 });
-    for (const a of answers) if (!a.ok) assert.equal(a.code, status.FAILED_PRECONDITION);
-    const published = (await publishedTransitions(server.database, run.id)).filter((t) => t.version > run.version);
-    assert.deepEqual(
-      published.map((t) => t.stateType),
-      ["RUNNING"],
-      "resumed once",
-    );
-  });
 });
 
 describe("many writers on one run, two servers sharing a store", () => {
   let one: ServerProcess;
   let two: ServerProcess;
   before(async () => {
-    one = await startServerProcess({ env: ENV });
-    two = await startServerProcess({ database: one.database, env: ENV });
+    one = await startServerProcess();
+    two = await startServerProcess({ database: one.database });
   });
   after(async () => {
     await two?.stop();
     await one?.stop();
   });
 
-  test("60 SetFlowRunState split across two servers are all stored; 200 resumes split across them have one winner", async () => {
+  test("60 SetFlowRunState split across two servers are all stored", async () => {
     const { flowRun } = await one.runs.createFlowRun({ flowName: "contention", state: { type: StateType.STATE_TYPE_SCHEDULED } });
     const writes = await concurrently(60, (i, deadline, cb) =>
       (i % 2 === 0 ? one : two).rawRuns.setFlowRunState(
@@ -137,16 +111,5 @@ describe("many writers on one run, two servers sharing a store", () => {
     );
     assert.deepEqual(tally(writes), { OK: 60 });
     assert.equal(new Set(writes.map((a) => (a.ok ? a.version : 0))).size, 60, "each call stored a version of its own");
-
-    const run = await pausedRun(one);
-    const resumes = await concurrently(200, (i, deadline, cb) =>
-      (i % 2 === 0 ? one : two).rawRuns.resumeFlowRun(
-        ResumeFlowRunRequest.fromPartial({ flowRunId: run.id }),
-        new Metadata(),
-        { deadline },
-        cb,
-      ),
-    );
-    assert.deepEqual(tally(resumes), { OK: 1, NOT_PAUSED: 199 });
   });
 });

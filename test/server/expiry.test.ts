@@ -191,7 +191,7 @@ describe("pause expiry", () => {
         const failed = await getRun(server, paused.id);
         assert.equal(failed.state!.type, StateType.STATE_TYPE_FAILED);
         assert.equal(failed.state!.message, NEVER_RESUMED);
-        assert.equal(failed.version, paused.version + 1);
+        assert.equal(failed.version, paused.version + 2, "the backdating's version, then the failure's");
         await expectGrpcError(server.runs.readFlowRunInput({ flowRunId: paused.id, key: "paused-1-response" }), status.NOT_FOUND);
 
         // The waiting process learns the pause timed out.

@@ -173,9 +173,10 @@ export async function withDatabase<T>(database: string, work: (db: Db) => Promis
 }
 
 /**
- * Moves a pending pause's expiry into the past in the store only: no state change, no version bump and
- * no event, so no server's expiry timer knows about it. The next request that reads the run is the
- * first to meet the expired pause, as when a resume arrives at the very moment of expiry.
+ * Moves a pending pause's expiry into the past in the store only: no state change and no event, so no
+ * server's expiry timer knows about it. The next request that reads the run is the first to meet the
+ * expired pause, as when a resume arrives at the very moment of expiry. The version goes up, as with
+ * any change of a run: a server deciding from the copy it last saw finds it stale and reads this one.
  */
 export async function backdatePauseExpiry(database: string, flowRunId: string, key: string, to = new Date(Date.now() - 1)): Promise<void> {
   await withDatabase(database, async (db) => {
@@ -183,7 +184,7 @@ export async function backdatePauseExpiry(database: string, flowRunId: string, k
       .collection<{ _id: string }>("flow_runs")
       .updateOne(
         { _id: flowRunId, "state.type": "PAUSED" },
-        { $set: { [`pauses.${key}.expiresAt`]: to, "state.details.pauseExpiresAt": to } },
+        { $set: { [`pauses.${key}.expiresAt`]: to, "state.details.pauseExpiresAt": to }, $inc: { version: 1 } },
       );
     assert.equal(result.modifiedCount, 1, "the paused run should be in the store");
   });

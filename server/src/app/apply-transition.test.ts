@@ -99,6 +99,24 @@ describe("applyTransition", () => {
     );
   });
 
+  test("a current cached copy saves the read; a stale one costs a lost race, and a refusal from it is checked against the store", async () => {
+    const record = new Record({ version: 1, state: "PAUSED" });
+    const cachedCopy = { version: 1, state: "PAUSED" };
+    assert.deepEqual(await applyTransition(record, resume, { cached: cachedCopy }), { version: 2, state: "RUNNING" });
+    assert.equal(record.reads, 0, "decided from the cached copy");
+
+    // Another server paused it again; this server's copy still says RUNNING.
+    record.doc = { version: 3, state: "PAUSED" };
+    const stale = { version: 2, state: "RUNNING" };
+    assert.deepEqual(await applyTransition(record, resume, { cached: stale }), { version: 4, state: "RUNNING" }, "not refused NOT_PAUSED");
+    assert.equal(record.reads, 1);
+
+    // A stale copy that would change the record loses at the version guard, then decides from the store.
+    record.doc = { version: 6, state: "PAUSED" };
+    assert.deepEqual(await applyTransition(record, resume, { cached: { version: 4, state: "PAUSED" } }), { version: 7, state: "RUNNING" });
+    assert.equal(record.doc.version, 7);
+  });
+
   test("a writer that arrives after a write began reads the record itself", async () => {
     const record = new Record({ version: 1, state: "PAUSED" });
     await applyTransition(record, resume);

@@ -58,6 +58,12 @@ export interface TransitionSubject<S> {
 export interface TransitionOptions<S> {
   /** A current copy the caller already holds, used for the first decision instead of a read. */
   first?: S | undefined;
+  /**
+   * A copy that may be stale (RecentRuns), used for the first decision when the caller holds no
+   * current one: a change decided from it is stored only if it was current after all (the version
+   * guard), and a decision that changes nothing is made again from the store before it is answered.
+   */
+  cached?: S | undefined;
   /** The call's signal: waiting for a turn, or for another writer's version, stops when it aborts. */
   signal?: AbortSignal | undefined;
 }
@@ -88,10 +94,16 @@ export async function applyTransition<S, T>(
   const turn = await turns.take<S>(subject.key ?? subject.label, signal);
   try {
     let known = options.first;
+    let cached = options.cached;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current: S = known ?? turn.seen() ?? (await turn.observe<S>(() => subject.read()));
+      const seen = known ?? turn.seen();
+      const fromCache = seen === undefined && cached !== undefined;
+      const current: S = seen ?? cached ?? (await turn.observe<S>(() => subject.read()));
       known = undefined;
+      cached = undefined;
       const decision = decide(current, systemClock());
+      // A refusal (or a change of nothing) from a copy that may be stale could be wrong: ask the store.
+      if (fromCache && decision.next === undefined) continue;
       if (decision.next !== undefined) {
         const next = decision.next;
         // Started here and awaited by the write, which reads what it needs meanwhile.

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { FlowRun } from "../domain/flow-run.js";
 import type { State } from "../domain/states.js";
 import type { EventFeedStore, RunEvent } from "./ports.js";
+import { RecentRuns } from "./recent-runs.js";
 
 export type RunEventListener = (event: RunEvent) => void;
 
@@ -39,6 +40,8 @@ export class RunEventHub {
   private polling: Promise<void> | undefined;
   /** Appends from this server go one at a time, so they enter the feed in the order they happened. */
   private appending: Promise<unknown> = Promise.resolve();
+  /** The newest version of each run this server worked on lately: every change delivered here passes by. */
+  readonly recent = new RecentRuns();
 
   constructor(
     private readonly log: EventFeedStore,
@@ -100,6 +103,7 @@ export class RunEventHub {
   }
 
   private deliver(event: RunEvent): void {
+    this.recent.note(event.run);
     const followers = this.byRun.get(event.run.id);
     if (followers) this.delivered.set(event.run.id, Math.max(this.delivered.get(event.run.id) ?? 0, event.run.version));
     for (const l of followers ?? []) this.safely(l, event);

@@ -14,6 +14,7 @@ export function flowRunSubject(ctx: AppContext, runId: string, links?: () => rea
     read: async () => {
       const run = await ctx.store.runs.get(runId);
       if (!run) throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Flow run ${runId} was not found.`);
+      ctx.hub.recent.note(run);
       return run;
     },
     write: (next, options) => ctx.store.runs.apply(next, options),
@@ -56,7 +57,7 @@ export function transitionRun<T>(
       }
       return d;
     },
-    { first: opts.current, signal: opts.signal },
+    { first: opts.current, cached: opts.current ? undefined : ctx.hub.recent.get(runId), signal: opts.signal },
   );
 }
 

@@ -2,6 +2,7 @@ import type { Collection, Db } from "mongodb";
 import type { PauseRecord } from "../domain/flow-run.js";
 import type { EndedPauseStore } from "../app/ports.js";
 import { COLLECTIONS } from "./collections.js";
+import { isDuplicateKey } from "./store-errors.js";
 import { pauseFromDocument, pauseToDocument, type PauseDocument } from "./flow-runs.js";
 
 type EndedPauseDocument = PauseDocument & { _id: string; flowRunId: string };
@@ -21,6 +22,17 @@ export class EndedPauseArchive implements EndedPauseStore {
 
   async put(flowRunId: string, pauses: readonly PauseRecord[]): Promise<void> {
     if (pauses.length === 0) return;
+    try {
+      await this.write(flowRunId, pauses);
+    } catch (err) {
+      // Two upserts of one new record at once (writers on two servers archiving the same pause): the
+      // loser's is refused; written again, it replaces the record, which is the same.
+      if (!isDuplicateKey(err)) throw err;
+      await this.write(flowRunId, pauses);
+    }
+  }
+
+  private async write(flowRunId: string, pauses: readonly PauseRecord[]): Promise<void> {
     await this.pauses.bulkWrite(
       pauses.map((p) => ({
         replaceOne: {

@@ -2,6 +2,7 @@ import type { Collection, Db } from "mongodb";
 import type { PastState } from "../domain/flow-run.js";
 import type { StateHistoryStore } from "../app/ports.js";
 import { COLLECTIONS } from "./collections.js";
+import { isDuplicateKey } from "./store-errors.js";
 
 type PastStateDocument = Omit<PastState, "id"> & { _id: string; flowRunId: string };
 
@@ -21,7 +22,12 @@ export class StateHistory implements StateHistoryStore {
 
   async put(flowRunId: string, state: PastState): Promise<void> {
     const { id, ...rest } = state;
-    await this.states.replaceOne({ _id: id }, { flowRunId, ...rest }, { upsert: true });
+    try {
+      await this.states.insertOne({ _id: id, flowRunId, ...rest });
+    } catch (err) {
+      // Writers on two servers that decided from the same version leave the same state: one record.
+      if (!isDuplicateKey(err)) throw err;
+    }
   }
 
   async latest(flowRunId: string, limit: number): Promise<PastState[]> {

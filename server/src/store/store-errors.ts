@@ -1,4 +1,15 @@
+import { MongoServerError } from "mongodb";
 import { StoreUnavailableError } from "../app/ports.js";
+
+const DUPLICATE_KEY = 11000;
+
+/**
+ * The store refused a write because a document with its key exists: an insert of a taken key, or
+ * one of two upserts of the same new key at once (the loser does not retry by itself).
+ */
+export function isDuplicateKey(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === DUPLICATE_KEY;
+}
 
 /** Driver errors that mean the store could not be reached (as opposed to a refusal or a bug). */
 const UNREACHABLE = /^Mongo(Network|ServerSelection|NotConnected|Topology)/;

@@ -18,7 +18,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { configure, StateType, type FlowgateClient } from "../../client-sdk/src/index.js";
 import { runReaches } from "../support/sdk.js";
-import { storeUri, uniqueDatabase } from "../support/test-server.js";
+import { makeCertificates } from "../support/certificates.js";
+import { startTestServer, storeUri, uniqueDatabase, type TestServer } from "../support/test-server.js";
 import { allDocBlocks, REPO, shellCommands, type DocBlock } from "./doc-blocks.js";
 
 /** Every `<!-- test: NAME -->` block, run by the test named after it below. */
@@ -37,6 +38,7 @@ const TESTED = [
   "go-run",
   "grpc-buf-curl",
   "http-api-session",
+  "cli-tls",
 ] as const;
 type TestedName = (typeof TESTED)[number];
 
@@ -219,6 +221,8 @@ interface Step {
   /** The exit code (0 unless given); -1: any but 0. */
   code?: number;
   output?: RegExp;
+  /** Run in the shell just before the command (not a command of the block): which server it talks to. */
+  setup?: string;
   /** Takes a value for a later command's placeholder from what this one printed. */
   capture?: (printed: string) => void;
   /**
@@ -234,6 +238,7 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
   let clone: string;
   let env: NodeJS.ProcessEnv;
   let server: Background;
+  const database = uniqueDatabase();
   let grpcAddress = "";
   let httpAddress = "";
   let client: FlowgateClient;
@@ -279,6 +284,7 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
     const jobs: { step: Step; command: string; pid: string; file: string }[] = [];
     for (const step of steps) {
       const command = fill(step.command, vars);
+      if (step.setup) assert.equal((await shell.run(step.setup, signal)).code, 0, step.setup);
       if (step.background) {
         const file = join(work, `job-${jobs.length + 1}-${Date.now()}.out`);
         writeFileSync(file, "");
@@ -341,7 +347,7 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
       FLOWGATE_HTTP_ADDRESS: "127.0.0.1:0",
       FLOWGATE_DATA_DIR: join(clone, ".flowgate"),
       FLOWGATE_MONGODB_URI: await storeUri(),
-      FLOWGATE_MONGODB_DATABASE: uniqueDatabase(),
+      FLOWGATE_MONGODB_DATABASE: database,
       FLOWGATE_EVENT_POLL_MS: "20",
       FLOWGATE_LOG_LEVEL: "warn",
     });
@@ -639,5 +645,50 @@ describe("README.md and docs/*.md, run as written against `npm start`", { timeou
       signal,
     );
     assert.equal(await example.exitCode(signal), 0);
+  });
+  test("docs/cli.md: TLS and mTLS, with the CA and the client certificate, and without them (exit 6)", async () => {
+    const signal = AbortSignal.timeout(120_000);
+    const certs = makeCertificates();
+    cpSync(certs.ca, join(clone, "ca.pem"));
+    cpSync(certs.clientCert, join(clone, "client.pem"));
+    cpSync(certs.clientKey, join(clone, "client.key"));
+    // Two more servers on the store and database of `npm start`, so the admin key the CLI finds in
+    // .flowgate/admin-key is good on them too: one with TLS, one also requiring client certificates.
+    const shared = {
+      database,
+      env: { FLOWGATE_DATA_DIR: join(clone, ".flowgate"), FLOWGATE_TLS_CERT: certs.cert, FLOWGATE_TLS_KEY: certs.key },
+    };
+    const tls = await startTestServer(shared);
+    const mtls = await startTestServer({ ...shared, env: { ...shared.env, FLOWGATE_TLS_CLIENT_CA: certs.ca } });
+    const to = (server: TestServer): string => `export FLOWGATE_API_ADDRESS=${server.address}`;
+    try {
+      await runBlock(
+        "cli-tls",
+        {},
+        [
+          { setup: to(tls), command: "npx flowgate --tls-ca ca.pem runs ls", output: /ID +NAME +FLOW +STATE/ },
+          { setup: to(mtls), command: "npx flowgate --tls-ca ca.pem --tls-cert client.pem --tls-key client.key whoami", output: /admin/ },
+          {
+            setup: to(tls),
+            command: "npx flowgate runs ls",
+            code: 6,
+            output:
+              /error: cannot reach the Flowgate server at 127\.0\.0\.1:\d+: No connection established\.[\s\S]*Tried without TLS; if the server uses TLS, set FLOWGATE_TLS_CA to its CA's certificate, or FLOWGATE_TLS=true\./,
+          },
+          {
+            setup: to(mtls),
+            command: "npx flowgate --tls-ca ca.pem whoami",
+            code: 6,
+            output:
+              /error: cannot reach [\s\S]*Tried over TLS, trusting the CA in \S*ca\.pem,\s+without a client certificate; set FLOWGATE_TLS_CA, FLOWGATE_TLS_CLIENT_CERT and FLOWGATE_TLS_CLIENT_KEY as the server requires\./,
+          },
+        ],
+        signal,
+      );
+    } finally {
+      await shell.run(`export FLOWGATE_API_ADDRESS=${grpcAddress}`, signal);
+      await Promise.all([tls.stop(), mtls.stop()]);
+      rmSync(certs.dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,13 +1,19 @@
 /**
  * The README and docs/ stay true: every block of commands or of a whole program in README.md and
- * docs/*.md is run here as written, or is marked `<!-- not-run: why -->` just before it.
+ * docs/*.md is run here as written, or is marked `<!-- not-run: why -->` just before it. A block that
+ * is run is marked `<!-- test: NAME -->`; the test of that name lists its commands one by one (with
+ * the exit code and output each must give), so a command changed in the doc fails here until the test
+ * says what it does.
  *
  * The server is the README's `npm start` (with ports 0, a data directory of this test and the test
- * run's store), and the commands run in one bash, from the directory holding that data directory
+ * run's store). The commands run one after another in one bash (aliases on, each background job a
+ * process group of its own), in a stand-in for the reader's clone holding that data directory
  * (`.flowgate/`, where the server wrote its admin key), so the CLI and the clients find the key by
- * themselves as the docs say. What differs from a reader's terminal: `FLOWGATE_API_ADDRESS` names the
- * server's port, the Python and Go programs dial it in place of 127.0.0.1:50051, placeholders (`<id>`:
- * the run the block is about, `<key-id>`, `<scheduled-id>`) are filled in, and Go runs offline from
+ * themselves as the docs say. A command the docs run "in another terminal" (a stream held open) runs
+ * as a background job, checked when the block ends. What differs from a reader's terminal:
+ * `FLOWGATE_API_ADDRESS` names the server's port, as do the addresses in commands and programs in
+ * place of 127.0.0.1:50051 and 127.0.0.1:4200; placeholders (`<id>`: the run the block is about,
+ * `<key-id>`, `<scheduled-id>`, `<paused-id>`, `<running-id>`) are filled in; and Go runs offline from
  * the module cache (`GOPROXY=off`, `GOSUMDB=off`).
  */
 import assert from "node:assert/strict";

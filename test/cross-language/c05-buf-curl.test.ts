@@ -1,7 +1,7 @@
 /**
- * C05: `buf curl` (the README's "Pause → wait → resume with `buf curl`" section), through server
+ * C05: `buf curl` (docs/grpc.md, "Pause → wait → resume with `buf curl`"), through server
  * reflection and without .proto files, can list, pause-wait-resume and watch. The request bodies are
- * the README's; keep the two in step.
+ * those of docs/grpc.md, which test/docs/doc-commands.test.ts runs as written; keep the two in step.
  */
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -14,7 +14,7 @@ import { startTestServer, type TestServer } from "../support/test-server.js";
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const BUF = join(REPO, "node_modules", ".bin", "buf");
 const CURL = ["curl", "--protocol", "grpc", "--http2-prior-knowledge"];
-/** The README's `-H "authorization: Bearer $(cat .flowgate/admin-key)"`, with the test server's key. */
+/** docs/grpc.md's `-H "authorization: Bearer $(cat .flowgate/admin-key)"`, with the test server's key. */
 let auth: string[] = [];
 const run = promisify(execFile);
 
@@ -59,7 +59,7 @@ class HeldCall {
   }
 }
 
-describe("C05 buf curl through reflection, as in the README", () => {
+describe("C05 buf curl through reflection, as in docs/grpc.md", () => {
   let server: TestServer;
   let url: string;
   const held: HeldCall[] = [];

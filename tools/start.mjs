@@ -27,7 +27,9 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.off(sig, onPrepareSig
 if (stopSignal) process.exit(128 + constants.signals[stopSignal]);
 const failed = results.find((r) => r.status === "rejected");
 if (failed) {
-  say(`${failed.reason instanceof Error ? failed.reason.message : String(failed.reason)}`);
+  // The step that failed first stopped the other one; its error is the one to show.
+  const cause = controller.signal.aborted ? controller.signal.reason : failed.reason;
+  say(cause instanceof Error ? cause.message : String(cause));
   process.exit(1);
 }
 

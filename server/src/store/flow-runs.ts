@@ -134,15 +134,14 @@ export class FlowRunRepository implements FlowRunStore {
     // state the run left is in its history (writing either early is harmless: each is final).
     const { evictedPauses, leftState } = run;
     const { signal, finished } = options;
-    const ready = Promise.all([
-      options.ready,
-      evictedPauses && evictedPauses.length > 0 ? this.archive.put(run.id, evictedPauses) : undefined,
-      leftState ? this.history.put(run.id, leftState) : undefined,
-    ]);
+    const archiving = evictedPauses && evictedPauses.length > 0 ? this.archive.put(run.id, evictedPauses) : undefined;
     return this.strategy.versionedUpdate(this.runs, "run", run.id, run.version, set, (doc) => doc.state?.id === run.state?.id, {
       signal,
       finished: finished && ((doc) => finished(toRun(doc))),
-      ready,
+      // An archived pause must never be skipped (a finished claim would drop it from the run); a past
+      // state missing from the timeline after a failed write loses nothing of the run.
+      ready: options.ready || archiving ? Promise.all([options.ready, archiving]) : undefined,
+      alongside: leftState ? this.history.put(run.id, leftState) : undefined,
     });
   }
 

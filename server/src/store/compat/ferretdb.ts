@@ -48,18 +48,29 @@ export function ferretdbStrategy(db: Db): StoreStrategy {
     options: VersionedUpdateOptions<T> = {},
   ): Promise<boolean> {
     const claimId = `${kind}:${id}:${version}`;
-    // Read alongside the caller's work that must land first, one round trip instead of two. The read
-    // may come before the claim: a document still at `version - 1` once this writer holds the claim
-    // can be written by no one else (writing `version` takes its claim), save by a writer finishing
-    // this very claim, with this very update, should this one stall past STALE_CLAIM_MS.
-    const [before] = await Promise.all([target.findOne({ _id: id } as Filter<T>), options.ready]);
-    if (!before) return false;
-    if (before.version !== version - 1) {
-      // This writer decided on an older version than the document's (another writer was first), or,
-      // once old claims were trimmed, on one older still.
-      return before.version === version && isOurs(before as T);
+    const { ready, alongside } = options;
+    // The read, the caller's work and (when nothing must land before it) the claim go out together:
+    // one round trip where there were three. A claim is what another writer would finish if this one
+    // died, so it waits for `ready`, the work that must never be skipped. The read may come before the
+    // claim: a document still at `version - 1` once this writer holds the claim can be written by no
+    // one else (writing `version` takes its claim), save by a writer finishing this very claim, with
+    // this very update, should this one stall past STALE_CLAIM_MS.
+    const early = ready === undefined ? claim(claimId, set as Record<string, unknown>) : undefined;
+    let before: T | null;
+    try {
+      [before] = await Promise.all([target.findOne({ _id: id } as Filter<T>) as Promise<T | null>, ready, alongside, early]);
+    } catch (err) {
+      (await early?.catch(() => undefined))?.landed();
+      throw err;
     }
-    const claimed = await claim(claimId, set as Record<string, unknown>);
+    if (!before || before.version !== version - 1) {
+      (await early)?.landed();
+      // This writer decided on an older version than the document's (another writer was first), or,
+      // once old claims were trimmed, on one older still. A claim it may hold is for a version that
+      // is written already: no writer will wait for it.
+      return before !== null && before.version === version && isOurs(before);
+    }
+    const claimed = early ? await early : await claim(claimId, set as Record<string, unknown>);
     if (!claimed) {
       await settle(target, claimId, id, version, options);
       return false;

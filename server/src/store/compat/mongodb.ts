@@ -18,7 +18,7 @@ export function mongodbStrategy(): StoreStrategy {
       _isOurs: unknown,
       options: VersionedUpdateOptions<T> = {},
     ): Promise<boolean> {
-      await options.ready;
+      await Promise.all([options.ready, options.alongside]);
       const filter = { _id: id, version: version - 1 } as Filter<T>;
       // No projection: FerretDB does not implement one on findAndModify, and this strategy also runs
       // the store's test table against the embedded store.

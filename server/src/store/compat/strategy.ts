@@ -37,6 +37,13 @@ export interface VersionedUpdateOptions<T> {
    * fails, nothing is written and its error is thrown.
    */
   ready?: Promise<unknown> | undefined;
+  /**
+   * Work that must have landed before the update but may go out with everything else (a record that
+   * is harmless even if the update never lands, such as the state the run leaves): when it fails,
+   * the update is not made and its error is thrown, though another writer may still finish a claim
+   * already stored.
+   */
+  alongside?: Promise<unknown> | undefined;
 }
 
 export interface StoreStrategy {

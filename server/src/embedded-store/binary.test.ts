@@ -124,3 +124,23 @@ test("without Go on PATH a start uses a build of the same store source by anothe
     await rm(noGo, { recursive: true, force: true });
   }
 });
+
+test("a cached binary that other users may replace is not run", async () => {
+  const built = await ensureEmbeddedStoreBinary({ onProgress: () => {} });
+  const cacheDir = await mkdtemp(path.join(tmpdir(), "flowgate-cache-"));
+  try {
+    // The user's binary copied under the same key into a cache whose key folder anybody may write to.
+    const keyDir = path.join(embeddedStoreCacheDir(cacheDir), path.basename(path.dirname(built)));
+    const binary = path.join(keyDir, path.basename(built));
+    await mkdir(keyDir, { recursive: true, mode: 0o700 });
+    await copyFile(built, binary);
+    await chmod(binary, 0o700);
+    await chmod(keyDir, 0o777);
+    await assert.rejects(ensureEmbeddedStoreBinary({ cacheDir, onProgress: () => {} }), /others may write to it.*not run/);
+
+    await chmod(keyDir, 0o700);
+    assert.equal(await ensureEmbeddedStoreBinary({ cacheDir, onProgress: () => {} }), binary);
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+});

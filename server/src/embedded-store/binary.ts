@@ -88,12 +88,16 @@ export async function ensureEmbeddedStoreBinary(opts: EnsureBinaryOptions = {}):
   if (toolchain === undefined) {
     // Without Go nothing can be built, but a binary built from this source by another Go version runs.
     const built = await anyBuildOf(storeCache, source, exe);
-    if (built !== undefined) return built;
-    throw new Error(GO_MISSING);
+    if (built === undefined) throw new Error(GO_MISSING);
+    await assertPrivate([storeCache, path.dirname(built), built]);
+    return built;
   }
   const keyDir = path.join(storeCache, `${source}-${toolchain}`);
   const binary = path.join(keyDir, `embedded-store${exe}`);
-  if (await isExecutable(binary)) return binary;
+  if (await isExecutable(binary)) {
+    await assertPrivate([storeCache, keyDir, binary]);
+    return binary;
+  }
 
   await makePrivateDirs(storeCache, keyDir);
   const tmp = path.join(keyDir, `.tmp-${process.pid}-${randomBytes(4).toString("hex")}${exe}`);
@@ -172,6 +176,24 @@ async function makePrivateDirs(storeCache: string, keyDir: string): Promise<void
   await chmod(storeCache, 0o700);
   await mkdir(keyDir, { recursive: true, mode: 0o700 });
   await chmod(keyDir, 0o700);
+}
+
+/**
+ * A cached binary runs as this user, so it is run only if nobody else can have put it there: each of
+ * the paths must be this user's and not writable by others (a FLOWGATE_CACHE_DIR in a shared folder,
+ * say). Windows has no such mode bits; its per-user cache folders are private.
+ */
+async function assertPrivate(paths: string[]): Promise<void> {
+  if (process.platform === "win32") return;
+  const uid = process.getuid?.();
+  for (const p of paths) {
+    const { uid: owner, mode } = await stat(p);
+    if ((uid !== undefined && owner !== uid) || (mode & 0o022) !== 0) {
+      throw new Error(
+        `embedded store: ${p} belongs to another user or others may write to it, so the store binary there is not run; remove it (or chmod go-w it), and it is built again`,
+      );
+    }
+  }
 }
 
 /** link() fails rather than replaces when the name exists: a concurrent build that finished first wins. */

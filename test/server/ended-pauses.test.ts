@@ -65,7 +65,10 @@ describe("ended pauses leave the run document (constant cost per pause)", () => 
     // The event a page opens with: the run as it is, the same size after 121 changes as after one.
     const [longEvent, freshEvent] = await Promise.all([firstEvent(server, run.id), firstEvent(server, fresh.id)]);
     assert.equal("stateHistory" in (JSON.parse(longEvent) as { run: object }).run, false);
-    assert.ok(longEvent.length < freshEvent.length + 200, `the long run's event is ${longEvent.length} bytes, a fresh one's ${freshEvent.length}`);
+    assert.ok(
+      longEvent.length < freshEvent.length + 200,
+      `the long run's event is ${longEvent.length} bytes, a fresh one's ${freshEvent.length}`,
+    );
 
     // The run page's read: the latest 100 states it left, oldest first, up to the one before now.
     const res = await fetch(`http://${server.httpAddress}/api/runs/${run.id}`, { headers: { authorization: server.authHeader } });

@@ -136,7 +136,10 @@ export interface ServerProcess extends TestServer {
 export async function startServerProcess(opts: TestServerOptions = {}): Promise<ServerProcess> {
   const database = opts.database ?? uniqueDatabase();
   const dataDir = testDataDir(opts);
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "server/src/main.ts")], {
+  // FLOWGATE_SERVER_NODE_FLAGS (say "--cpu-prof --cpu-prof-dir=/tmp/prof", which NODE_OPTIONS refuses)
+  // profiles the server a benchmark starts.
+  const flags = (process.env["FLOWGATE_SERVER_NODE_FLAGS"] ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", join(REPO, "server/src/main.ts")], {
     cwd: REPO,
     env: {
       ...process.env,

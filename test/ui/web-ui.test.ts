@@ -416,10 +416,13 @@ describe("web UI (Chromium)", () => {
       const sha = createHash("sha256").update(JSON.stringify(big)).digest("hex");
       assert.match((await byGrpc.textContent()) ?? "", new RegExp(` with input SHA-256 ${sha}$`));
       // Every state the run went through while the page was open is on it, learnt from the events.
-      assert.deepEqual(
-        await timeline(ui.page).getByRole("listitem").locator(".cause").allTextContents(),
-        ["by admin over gRPC", "by admin over gRPC", cliCause, "by admin over gRPC", await byGrpc.textContent()],
-      );
+      assert.deepEqual(await timeline(ui.page).getByRole("listitem").locator(".cause").allTextContents(), [
+        "by admin over gRPC",
+        "by admin over gRPC",
+        cliCause,
+        "by admin over gRPC",
+        await byGrpc.textContent(),
+      ]);
     } finally {
       cli.close();
       grpc.close();

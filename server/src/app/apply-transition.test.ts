@@ -101,13 +101,13 @@ describe("applyTransition", () => {
 
   test("a current cached copy saves the read; a stale one costs a lost race, and a refusal from it is checked against the store", async () => {
     const record = new Record({ version: 1, state: "PAUSED" });
-    const cachedCopy = { version: 1, state: "PAUSED" };
+    const cachedCopy: Doc = { version: 1, state: "PAUSED" };
     assert.deepEqual(await applyTransition(record, resume, { cached: cachedCopy }), { version: 2, state: "RUNNING" });
     assert.equal(record.reads, 0, "decided from the cached copy");
 
     // Another server paused it again; this server's copy still says RUNNING.
     record.doc = { version: 3, state: "PAUSED" };
-    const stale = { version: 2, state: "RUNNING" };
+    const stale: Doc = { version: 2, state: "RUNNING" };
     assert.deepEqual(await applyTransition(record, resume, { cached: stale }), { version: 4, state: "RUNNING" }, "not refused NOT_PAUSED");
     assert.equal(record.reads, 1);
 

@@ -19,6 +19,7 @@ import { after, before, describe, test } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { WaitEventType } from "@flowgate/contract/flowgate/v1/run_service.js";
 import { StateType, type FlowRun } from "@flowgate/contract/flowgate/v1/types.js";
+import { FINISHED_CALL } from "../../server/src/app/run-transitions.js";
 import { COLLECTIONS } from "../../server/src/store/collections.js";
 import {
   expectGrpcError,
@@ -106,6 +107,19 @@ describe("a transition half written by a server that died", () => {
       [[finished, "RUNNING"]],
       "the finished resume is published once",
     );
+    // It leaves what the resume would have left: the input's mirror, and an entry in the audit trail
+    // naming who resumed (the call itself died with its server).
+    const { input } = await server.runs.readFlowRunInput({ flowRunId: run.id, key: "paused-1-response" });
+    assert.deepEqual(input?.value, { by: "the writer that died" });
+    const entries = await withDatabase(server.database, (db) =>
+      db
+        .collection<{ call: string; principal: string; stateAfter?: { type: string } }>(COLLECTIONS.auditEvents)
+        .find({ flowRunId: run.id })
+        .toArray(),
+    );
+    const entry = entries.find((e) => e.call === FINISHED_CALL);
+    assert.equal(entry?.principal, now.state!.by!.principal);
+    assert.equal(entry?.stateAfter?.type, "RUNNING");
   });
 
   test("a resume after a dead writer's half-written suspend is decided on the suspended run: it resumes to SCHEDULED", async () => {

@@ -9,7 +9,7 @@ import {
   type LinkMode,
   type TimeoutPolicy,
 } from "../domain/approval.js";
-import { auditedInput, auditState, causeOf, SERVER_ACTOR, type Actor, type AuditFacts } from "../domain/audit.js";
+import { auditedInput, causeOf, SERVER_ACTOR, stateChangeFacts, type Actor, type AuditFacts } from "../domain/audit.js";
 import { InvalidArgumentError, NotFoundError, UnauthenticatedError } from "../domain/errors.js";
 import { currentPause, pauseKeyset, type FlowRun, type JsonObject, type PauseRecord } from "../domain/flow-run.js";
 import { createFlowRun } from "../domain/run-creation.js";
@@ -102,7 +102,7 @@ export class RunService {
     const requestId = optionalRequestId(input.requestId ?? "");
     return once(this.ctx.store.requests, actor, "create-flow-run", requestId, async () => {
       const run = await this.createWithin(actor, input);
-      await recordAudit(this.ctx, actor, { flowRunId: run.id, ...states(undefined, run), ...(requestId ? { requestId } : {}) });
+      await recordAudit(this.ctx, actor, { flowRunId: run.id, ...stateChangeFacts(undefined, run), ...(requestId ? { requestId } : {}) });
       return run;
     });
   }
@@ -271,7 +271,7 @@ export class RunService {
     const pauseRequestId = requestId ? requestLogId(actor, "resume", requestId) : undefined;
     return once(this.ctx.store.requests, actor, `resume:${id}`, requestId, async () => {
       const observed: Observed = {};
-      const outcome = await transitionRun<{ run: FlowRun; resumed: boolean; pause?: PauseRecord }>(
+      const outcome = await transitionRun<{ run: FlowRun; resumed: boolean }>(
         this.ctx,
         actor,
         id,
@@ -287,14 +287,13 @@ export class RunService {
             case "approved":
               return { next: d.transition.run, result: { value: { run: d.transition.run, resumed: false } } };
             case "resume":
-              return { next: d.transition.run, result: { value: { run: d.transition.run, resumed: true, pause: d.pause } } };
+              return { next: d.transition.run, result: { value: { run: d.transition.run, resumed: true } } };
           }
         },
         { observed },
       );
       await this.audit(actor, id, observed, requestId, auditedInput(runInput));
       if (decider.link && observed.after !== observed.before) await this.markLinkUsed(decider.link.id);
-      if (outcome.pause) await this.mirrorResponse(actor, id, outcome.pause);
       return { run: outcome.run, resumed: outcome.resumed };
     });
   }
@@ -438,7 +437,7 @@ export class RunService {
   ): Promise<void> {
     await recordAudit(this.ctx, actor, {
       flowRunId,
-      ...states(observed.before, observed.after),
+      ...stateChangeFacts(observed.before, observed.after),
       ...(requestId ? { requestId } : {}),
       ...more,
     });
@@ -474,20 +473,6 @@ export class RunService {
       await this.ctx.store.inputs.put({ flowRunId: run.id, key: `${keyset}-description`, value: pause.inputDescription, createdAt: now });
     }
     return keys;
-  }
-
-  /**
-   * The resume is already stored (with its input, in the run) when this runs, so a failure here must
-   * not turn it into an error for the caller: it is logged, and the run still holds the input.
-   */
-  private async mirrorResponse(actor: Actor, flowRunId: string, pause: PauseRecord): Promise<void> {
-    if (!pause.runInput) return;
-    const key = `${pauseKeyset(pause)}-response`;
-    try {
-      await this.ctx.store.inputs.put({ flowRunId, key, value: pause.runInput, sender: actor.principal, createdAt: new Date() });
-    } catch (err) {
-      this.ctx.logger.error({ err, flowRunId, key }, "could not mirror the resume input into flow-run inputs");
-    }
   }
 }
 
@@ -526,17 +511,5 @@ function timeoutPolicy(raw: PauseInput["onTimeout"]): TimeoutPolicy | undefined 
     action,
     ...(action === "resume" && raw.input ? { input: raw.input } : {}),
     ...(remind ? { remindAfterSeconds: remind } : {}),
-  };
-}
-
-/** States before and after, and the pause key of whichever of them is PAUSED (the pause entered or left). */
-function states(before: FlowRun | undefined, after: FlowRun | undefined): AuditFacts {
-  const pauseKey = after?.state?.details.pauseKey ?? before?.state?.details.pauseKey;
-  const stateBefore = auditState(before?.state);
-  const stateAfter = auditState(after?.state);
-  return {
-    ...(pauseKey ? { pauseKey } : {}),
-    ...(stateBefore ? { stateBefore } : {}),
-    ...(stateAfter ? { stateAfter } : {}),
   };
 }

@@ -1,8 +1,9 @@
-import { causeOf, type Actor } from "../domain/audit.js";
+import { causeOf, SERVER_ACTOR, stateChangeFacts, type Actor } from "../domain/audit.js";
 import { NotFoundError } from "../domain/errors.js";
-import type { FlowRun } from "../domain/flow-run.js";
+import { pauseKeyset, type FlowRun } from "../domain/flow-run.js";
 import type { Clock } from "../domain/rules.js";
 import { applyTransition, type Decision, type TransitionSubject } from "./apply-transition.js";
+import { recordAudit } from "./audit-trail.js";
 import type { AppContext } from "./context.js";
 import type { IssuedLink } from "./run-change-notifier.js";
 
@@ -19,9 +20,44 @@ export function flowRunSubject(ctx: AppContext, runId: string, links?: () => rea
     },
     write: (next, options) => ctx.store.runs.apply(next, options),
     // A dead writer's change finished by this call issued none of this call's links.
-    written: (next, previous, finished) => announce(ctx, next, previous, finished ? undefined : links?.()),
+    written: async (next, previous, finished) => {
+      await Promise.all([announce(ctx, next, previous, finished ? undefined : links?.()), mirrorResumeInputs(ctx, next, previous)]);
+      if (finished) await auditFinished(ctx, next, previous);
+    },
   };
 }
+
+/**
+ * Mirrors the input of each pause this change resumed into the run's flow-run inputs
+ * ("paused-{key}-response", Prefect's keyset). Derived from the change alone, so that a change another
+ * writer finished for one that died mirrors it too. The input is already stored with the run, so a
+ * failure here is logged, not the caller's error.
+ */
+async function mirrorResumeInputs(ctx: AppContext, next: FlowRun, previous: FlowRun): Promise<void> {
+  for (const pause of Object.values(next.pauses)) {
+    if (pause.status !== "resumed" || !pause.runInput || previous.pauses[pause.key]?.status === "resumed") continue;
+    const key = `${pauseKeyset(pause)}-response`;
+    const sender = next.state?.by?.principal;
+    try {
+      await ctx.store.inputs.put({ flowRunId: next.id, key, value: pause.runInput, ...(sender ? { sender } : {}), createdAt: new Date() });
+    } catch (err) {
+      ctx.logger.error({ err, flowRunId: next.id, key }, "could not mirror the resume input into flow-run inputs");
+    }
+  }
+}
+
+/**
+ * The audit entry of a change whose writer died after claiming it, written by whoever finished it: the
+ * caller who made it is the one its state names; which call it was, the finished claim does not say.
+ */
+async function auditFinished(ctx: AppContext, next: FlowRun, previous: FlowRun): Promise<void> {
+  const by = next.state?.by ?? causeOf(SERVER_ACTOR);
+  const actor: Actor = { principal: by.principal, channel: by.channel, call: FINISHED_CALL, admin: false };
+  await recordAudit(ctx, actor, { flowRunId: next.id, ...stateChangeFacts(previous, next) });
+}
+
+/** The `call` of an audit entry written for a change its own server did not live to finish. */
+export const FINISHED_CALL = "finished after its server stopped";
 
 /** The run as the winning decision found it, and as it left it (the same run when nothing changed). */
 export interface Observed {

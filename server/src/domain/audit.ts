@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { hasScope, type Principal } from "./access.js";
-import type { JsonObject } from "./flow-run.js";
+import type { FlowRun, JsonObject } from "./flow-run.js";
 import type { StateType } from "./states.js";
 
 /**
@@ -235,4 +235,16 @@ function withoutUndefined<T extends object>(o: T): Partial<T> {
 /** A state as audit entries name it. */
 export function auditState(state: { id: string; type: StateType; name: string } | undefined): AuditState | undefined {
   return state ? { id: state.id, type: state.type, name: state.name } : undefined;
+}
+
+/** The audit facts of a change of a run from `before` to `after`: the pause it concerns, and both states. */
+export function stateChangeFacts(before: FlowRun | undefined, after: FlowRun | undefined): AuditFacts {
+  const pauseKey = after?.state?.details.pauseKey ?? before?.state?.details.pauseKey;
+  const stateBefore = auditState(before?.state);
+  const stateAfter = auditState(after?.state);
+  return {
+    ...(pauseKey ? { pauseKey } : {}),
+    ...(stateBefore ? { stateBefore } : {}),
+    ...(stateAfter ? { stateAfter } : {}),
+  };
 }

@@ -25,7 +25,7 @@ export function size(bounded: number, long: number): number {
 }
 
 /** Generous, for waiting only: a loaded machine must not turn a slow heal into a failure. */
-export const HEAL_DEADLINE_MS = LONG ? 600_000 : 180_000;
+export const HEAL_DEADLINE_MS = LONG ? 600_000 : 120_000;
 
 /** One answer of many: what a caller got back. */
 export type Answer<T> = { ok: true; value: T } | { ok: false; code: number; reason: string; message: string };
@@ -149,6 +149,10 @@ export async function startOwnStoreServer(dataDir: string): Promise<OwnStoreServ
   createInterface({ input: child.stderr }).on("line", (l) => lines.push(l));
   createInterface({ input: child.stdout }).on("line", (l) => lines.push(l));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // A test cut short (its time limit, --test-force-exit) must not leave the server and its store running.
+  const orphaned = (): void => void child.kill("SIGTERM");
+  process.once("exit", orphaned);
+  void exited.then(() => process.off("exit", orphaned));
   const found = (re: RegExp) => () => lines.map((l) => re.exec(l)?.[1]).find((a) => a !== undefined);
   const address = await until("the gRPC address is printed", 120_000, found(/gRPC on (\S+)/));
   const httpAddress = await until("the web UI address is printed", 10_000, found(/web UI on https?:\/\/([^/\s]+)\//));
@@ -160,13 +164,15 @@ export async function startOwnStoreServer(dataDir: string): Promise<OwnStoreServ
     httpAddress,
     grpcHealth: () =>
       new Promise((resolve) => {
-        health.makeUnaryRequest("/grpc.health.v1.Health/Check", raw, raw, Buffer.alloc(0), new Metadata(), (err, res) =>
+        // A deadline, so that a check the server never answers counts as a failed one.
+        const deadline = new Date(Date.now() + 10_000);
+        health.makeUnaryRequest("/grpc.health.v1.Health/Check", raw, raw, Buffer.alloc(0), new Metadata(), { deadline }, (err, res) =>
           // HealthCheckResponse { status = 1 } is the two bytes 08 <status>.
           resolve(err ? undefined : res?.[1]),
         );
       }),
     httpHealth: async () => {
-      const res = await fetch(`http://${httpAddress}/api/health`);
+      const res = await fetch(`http://${httpAddress}/api/health`, { signal: AbortSignal.timeout(10_000) });
       return { status: res.status, body: await res.json() };
     },
     storePid: () => {

@@ -118,7 +118,7 @@ describe("kill -9 of a server holding paused runs and waiting SDK flows", () => 
 
     assert.deepEqual(tally(resumes), { OK: N }, "every paused run survived the kill and was resumed");
     assert.deepEqual(
-      outcomes.filter((o) => o.status === "rejected").map((o) => String((o as PromiseRejectedResult).reason)),
+      outcomes.flatMap((o) => (o.status === "rejected" ? [String(o.reason)] : [])),
       [],
       "no flow failed",
     );

@@ -196,7 +196,8 @@ describe("the request log's reservations, against the store itself", () => {
     });
     await working;
     const cancel = new AbortController();
-    const duplicate = once(store.requests, alice, "job", requestId, async () => "done twice", { signal: cancel.signal });
+    // The call's signal rides on its actor, as services pass it (actorOf(call)).
+    const duplicate = once(store.requests, { ...alice, signal: cancel.signal }, "job", requestId, async () => "done twice");
     cancel.abort();
     await assert.rejects(duplicate, { name: "AbortError" });
     finish("done once");

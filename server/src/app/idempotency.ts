@@ -35,13 +35,14 @@ export interface OnceOptions<T = unknown> {
  */
 export async function once<T>(
   log: RequestLogStore,
-  actor: Pick<Actor, "principal">,
+  actor: Pick<Actor, "principal" | "signal">,
   scope: string,
   requestId: string | undefined,
   work: () => Promise<T>,
-  opts: OnceOptions<T> = {},
+  options: OnceOptions<T> = {},
 ): Promise<T> {
   if (!requestId) return work();
+  const opts = { ...options, signal: options.signal ?? actor.signal };
   const id = requestLogId(actor, scope, requestId);
   const owner = randomUUID();
   const leaseMs = opts.leaseMs ?? RESERVATION_LEASE_MS;

@@ -295,3 +295,8 @@ export class StoreUnavailableError extends Error {
 export function isStoreUnavailable(err: unknown): boolean {
   return err instanceof StoreUnavailableError;
 }
+
+/** A wait stopped by the call's signal (AbortSignal's reason): the caller went away, or the server is stopping. */
+export function isCallAborted(err: unknown): boolean {
+  return err instanceof Error && err.name === "AbortError";
+}

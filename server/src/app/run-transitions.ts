@@ -93,7 +93,7 @@ export function transitionRun<T>(
       }
       return d;
     },
-    { first: opts.current, cached: opts.current ? undefined : ctx.hub.recent.get(runId), signal: opts.signal },
+    { first: opts.current, cached: opts.current ? undefined : ctx.hub.recent.get(runId), signal: opts.signal ?? actor.signal },
   );
 }
 

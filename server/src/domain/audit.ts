@@ -34,6 +34,8 @@ export interface Actor {
   admin: boolean;
   /** The principal's groups (approval policies may name them). */
   groups?: readonly string[];
+  /** The call's signal: what the call waits for (its turn, another writer, a duplicate's outcome) stops when it aborts. */
+  signal?: AbortSignal;
 }
 
 /** Who caused a state: kept with the state in the run, and in its state history. */
@@ -56,6 +58,8 @@ export interface CallFacts {
   method: string;
   headers: ReadonlyMap<string, string>;
   requestId: string;
+  /** Fires when the caller goes away or the server shuts down. */
+  signal?: AbortSignal;
 }
 
 /** The actor of a call, from its authenticated principal and what the client says it is. */
@@ -69,6 +73,7 @@ export function actorOf(call: CallFacts): Actor {
     callId: call.requestId,
     admin: hasScope(principal, "admin"),
     groups: principal.groups,
+    ...(call.signal ? { signal: call.signal } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { DomainError, InvalidArgumentError, type DomainErrorKind, type ErrorReason, type FieldViolation } from "../domain/errors.js";
-import { isStoreUnavailable } from "../app/ports.js";
+import { isCallAborted, isStoreUnavailable } from "../app/ports.js";
 import type { ErrorJson } from "./api-types.js";
 
 export type HttpReason = Extract<ErrorReason, "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "INVALID_ARGUMENT">;
@@ -71,6 +71,11 @@ export function toHttpFailure(err: unknown, logger: Logger, route: string): Http
       body: { error: "The store is unavailable; retry shortly.", reason: "STORE_UNAVAILABLE" },
       headers: { "retry-after": "1" },
     };
+  }
+  if (isCallAborted(err)) {
+    // The client went away (nobody reads this) or the server is stopping: retry elsewhere or later.
+    logger.debug({ err, route }, "call aborted");
+    return { status: 503, body: { error: "The call was cancelled; retry.", reason: "INTERNAL" }, headers: { "retry-after": "1" } };
   }
   logger.error({ err, route }, "unexpected error in the HTTP API");
   return { status: 500, body: { error: "Internal error; the server log has the details.", reason: "INTERNAL" }, headers: {} };

@@ -2,7 +2,7 @@ import { status, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Logger } from "pino";
 import { DomainError, InvalidArgumentError, type DomainErrorKind, type ErrorReason, type FieldViolation } from "../domain/errors.js";
-import { isStoreUnavailable } from "../app/ports.js";
+import { isCallAborted, isStoreUnavailable } from "../app/ports.js";
 
 const CODES: Record<DomainErrorKind, status> = {
   invalid_argument: status.INVALID_ARGUMENT,
@@ -31,6 +31,11 @@ export function toServiceError(err: unknown, logger: Logger, method: string): Pa
   if (isStoreUnavailable(err)) {
     logger.warn({ err, method }, "store unavailable");
     return withDetails(status.UNAVAILABLE, "The store is unavailable; retry shortly.", "STORE_UNAVAILABLE");
+  }
+  if (isCallAborted(err)) {
+    // Nobody is listening for most of these (the caller left); a server that stops says so.
+    logger.debug({ err, method }, "call aborted");
+    return { code: status.CANCELLED, details: "The call was cancelled." };
   }
   logger.error({ err, method }, "unexpected error");
   return withDetails(status.INTERNAL, "Internal error; the server log has the details.", "INTERNAL");

@@ -49,7 +49,7 @@ import { startSdkServer, StateType, type SdkServer } from "../support/sdk.js";
 
 type ErrorClass = abstract new (...args: never[]) => FlowgateError;
 
-/** The README's table: reason → (gRPC code, class, parent the class falls back to by code). */
+/** docs/grpc.md's table: reason → (gRPC code, class, parent the class falls back to by code). */
 const TABLE: Record<string, { code: status; error: ErrorClass; parent: ErrorClass }> = {
   FLOW_RUN_NOT_FOUND: { code: status.NOT_FOUND, error: FlowRunNotFoundError, parent: NotFoundError },
   DEPLOYMENT_NOT_FOUND: { code: status.NOT_FOUND, error: DeploymentNotFoundError, parent: NotFoundError },
@@ -107,7 +107,7 @@ describe("errors by reason: every reason of the contract maps to its documented 
         return;
       }
       const row = TABLE[reason];
-      assert.ok(row, `errors.proto declares ${reason}: add it to the SDK's ERRORS_BY_REASON, the README's table and this test`);
+      assert.ok(row, `errors.proto declares ${reason}: add it to the SDK's ERRORS_BY_REASON, docs/grpc.md's table and this test`);
       assert.ok(ERRORS_BY_REASON.has(reason), `the SDK does not map ${reason}`);
 
       // The same reason under an unrelated code and method: only the reason counts.

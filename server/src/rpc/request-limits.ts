@@ -162,7 +162,7 @@ const SKIPPED_MESSAGES = new Set([
 ]);
 const PACKAGE = "flowgate.v1.";
 
-/** One bounded field of a request, as the walk sees it and the README's table lists it. */
+/** One bounded field of a request, as the walk sees it and docs/limits.md's table lists it. */
 export interface BoundedField {
   /** "CreateFlowRunRequest.state.message": the request type, then the proto path. */
   path: string;

@@ -2,8 +2,10 @@
  * Watches whether the store answers, so that health checks can say so and calls can fail at once
  * while it does not, instead of each one waiting out the driver's server selection.
  *
- * One ping at a time: a ping still outstanding when the next is due (a hung store) counts as down
- * without piling more pings onto the same dead connection.
+ * One ping at a time: a ping still outstanding when the next is due (a hung store) counts as a miss
+ * without piling more pings onto the same dead connection. The store is down after MISSES_BEFORE_DOWN
+ * misses in a row, not one: a single slow answer on a loaded machine (a garbage collection, a SQLite
+ * checkpoint) would otherwise fail every call for a second with STORE_UNAVAILABLE while the store works.
  */
 import type { Logger } from "pino";
 
@@ -21,6 +23,8 @@ export type StoreHealthListener = (up: boolean) => void;
 
 const DEFAULT_INTERVAL_MS = 1_000;
 const DEFAULT_TIMEOUT_MS = 1_500;
+/** Consecutive missed pings that make the store down; one answer makes it up again. */
+export const MISSES_BEFORE_DOWN = 2;
 
 export class StoreHealth {
   private up = true;
@@ -28,6 +32,7 @@ export class StoreHealth {
   private timer: NodeJS.Timeout | undefined;
   private pending: Promise<void> | undefined;
   private downSince: number | undefined;
+  private misses = 0;
 
   constructor(private readonly opts: StoreHealthOptions) {}
 
@@ -57,8 +62,8 @@ export class StoreHealth {
 
   private check(): void {
     if (this.pending) {
-      // The previous ping has not come back within a whole interval: the store is hung.
-      this.set(false, "a ping is still unanswered");
+      // The previous ping has not come back within a whole interval: the store may be hung.
+      this.missed("a ping is still unanswered");
       return;
     }
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -75,10 +80,18 @@ export class StoreHealth {
     void this.pending.then(() => (this.pending = undefined));
     Promise.race([ping, timedOut])
       .then(
-        () => this.set(true),
-        (err: unknown) => this.set(false, err instanceof Error ? err.message : String(err)),
+        () => {
+          this.misses = 0;
+          this.set(true);
+        },
+        (err: unknown) => this.missed(err instanceof Error ? err.message : String(err)),
       )
       .finally(() => clearTimeout(timer));
+  }
+
+  private missed(why: string): void {
+    this.misses++;
+    if (this.misses >= MISSES_BEFORE_DOWN) this.set(false, why);
   }
 
   private set(up: boolean, why?: string): void {

@@ -31,6 +31,14 @@ export interface CreateDeploymentRequest {
   entrypoint: string;
   parameters: { [key: string]: any } | undefined;
   requestId: string;
+  /**
+   * Optional JSON Schema (draft 2020-12) for the parameters of this deployment's runs, checked like a
+   * pause's input_schema (INVALID_ARGUMENT when refused). Runs created by RunDeployment, and by
+   * CreateFlowRun with this deployment_id, are refused (INVALID_ARGUMENT, field violations under
+   * "parameters") unless their parameters, merged over the default `parameters`, match it. Unset on an
+   * update removes it.
+   */
+  parameterSchema: { [key: string]: any } | undefined;
 }
 
 export interface CreateDeploymentResponse {
@@ -89,7 +97,7 @@ export interface ClaimFlowRunsResponse {
 }
 
 function createBaseCreateDeploymentRequest(): CreateDeploymentRequest {
-  return { name: "", flowName: "", entrypoint: "", parameters: undefined, requestId: "" };
+  return { name: "", flowName: "", entrypoint: "", parameters: undefined, requestId: "", parameterSchema: undefined };
 }
 
 export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
@@ -108,6 +116,9 @@ export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(42).string(message.requestId);
+    }
+    if (message.parameterSchema !== undefined) {
+      Struct.encode(Struct.wrap(message.parameterSchema), writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -165,6 +176,14 @@ export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.parameterSchema = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -192,6 +211,11 @@ export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      parameterSchema: isObject(object.parameterSchema)
+        ? object.parameterSchema
+        : isObject(object.parameter_schema)
+        ? object.parameter_schema
+        : undefined,
     };
   },
 
@@ -212,6 +236,9 @@ export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.parameterSchema !== undefined) {
+      obj.parameterSchema = message.parameterSchema;
+    }
     return obj;
   },
 
@@ -225,6 +252,7 @@ export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
     message.entrypoint = object.entrypoint ?? "";
     message.parameters = object.parameters ?? undefined;
     message.requestId = object.requestId ?? "";
+    message.parameterSchema = object.parameterSchema ?? undefined;
     return message;
   },
 };
@@ -1191,7 +1219,8 @@ export const DeploymentServiceService = {
    * Creates a SCHEDULED run of a deployment. With `as_subflow` (and a parent run), the new run is
    * linked to the parent through a task run in the parent, which makes it a subflow: it cannot be
    * suspended on its own.
-   * Errors: NOT_FOUND (deployment or parent run); INVALID_ARGUMENT (as_subflow without a parent).
+   * Errors: NOT_FOUND (deployment or parent run); INVALID_ARGUMENT (as_subflow without a parent, or
+   * parameters that do not match the deployment's parameter_schema: one field violation per field).
    */
   runDeployment: {
     path: "/flowgate.v1.DeploymentService/RunDeployment" as const,
@@ -1241,7 +1270,8 @@ export interface DeploymentServiceServer extends UntypedServiceImplementation {
    * Creates a SCHEDULED run of a deployment. With `as_subflow` (and a parent run), the new run is
    * linked to the parent through a task run in the parent, which makes it a subflow: it cannot be
    * suspended on its own.
-   * Errors: NOT_FOUND (deployment or parent run); INVALID_ARGUMENT (as_subflow without a parent).
+   * Errors: NOT_FOUND (deployment or parent run); INVALID_ARGUMENT (as_subflow without a parent, or
+   * parameters that do not match the deployment's parameter_schema: one field violation per field).
    */
   runDeployment: handleUnaryCall<RunDeploymentRequest, RunDeploymentResponse>;
   /**
@@ -1315,7 +1345,8 @@ export interface DeploymentServiceClient extends Client {
    * Creates a SCHEDULED run of a deployment. With `as_subflow` (and a parent run), the new run is
    * linked to the parent through a task run in the parent, which makes it a subflow: it cannot be
    * suspended on its own.
-   * Errors: NOT_FOUND (deployment or parent run); INVALID_ARGUMENT (as_subflow without a parent).
+   * Errors: NOT_FOUND (deployment or parent run); INVALID_ARGUMENT (as_subflow without a parent, or
+   * parameters that do not match the deployment's parameter_schema: one field violation per field).
    */
   runDeployment(
     request: RunDeploymentRequest,

@@ -398,6 +398,12 @@ export interface Deployment {
    * before owners were recorded (the next principal to change one becomes its owner).
    */
   owner: string;
+  /**
+   * JSON Schema (draft 2020-12) the parameters of a run of this deployment must match, merged over the
+   * default `parameters`; unset when the flow declares none. Held to the same rules as a pause's
+   * input_schema.
+   */
+  parameterSchema: { [key: string]: any } | undefined;
 }
 
 /** A key/value record attached to a flow run (pause inputs, send_input / receive_input). */
@@ -2568,7 +2574,16 @@ export const TaskRun: MessageFns<TaskRun> = {
 };
 
 function createBaseDeployment(): Deployment {
-  return { id: "", name: "", flowName: "", entrypoint: "", parameters: undefined, createdAt: undefined, owner: "" };
+  return {
+    id: "",
+    name: "",
+    flowName: "",
+    entrypoint: "",
+    parameters: undefined,
+    createdAt: undefined,
+    owner: "",
+    parameterSchema: undefined,
+  };
 }
 
 export const Deployment: MessageFns<Deployment> = {
@@ -2593,6 +2608,9 @@ export const Deployment: MessageFns<Deployment> = {
     }
     if (message.owner !== "") {
       writer.uint32(58).string(message.owner);
+    }
+    if (message.parameterSchema !== undefined) {
+      Struct.encode(Struct.wrap(message.parameterSchema), writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -2666,6 +2684,14 @@ export const Deployment: MessageFns<Deployment> = {
             message.owner = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.parameterSchema = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2695,6 +2721,11 @@ export const Deployment: MessageFns<Deployment> = {
         ? fromJsonTimestamp(object.created_at)
         : undefined,
       owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
+      parameterSchema: isObject(object.parameterSchema)
+        ? object.parameterSchema
+        : isObject(object.parameter_schema)
+        ? object.parameter_schema
+        : undefined,
     };
   },
 
@@ -2721,6 +2752,9 @@ export const Deployment: MessageFns<Deployment> = {
     if (message.owner !== "") {
       obj.owner = message.owner;
     }
+    if (message.parameterSchema !== undefined) {
+      obj.parameterSchema = message.parameterSchema;
+    }
     return obj;
   },
 
@@ -2736,6 +2770,7 @@ export const Deployment: MessageFns<Deployment> = {
     message.parameters = object.parameters ?? undefined;
     message.createdAt = object.createdAt ?? undefined;
     message.owner = object.owner ?? "";
+    message.parameterSchema = object.parameterSchema ?? undefined;
     return message;
   },
 };

@@ -23,14 +23,20 @@ const (
 )
 
 type CreateDeploymentRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	FlowName      string                 `protobuf:"bytes,2,opt,name=flow_name,json=flowName,proto3" json:"flow_name,omitempty"`
-	Entrypoint    string                 `protobuf:"bytes,3,opt,name=entrypoint,proto3" json:"entrypoint,omitempty"`
-	Parameters    *structpb.Struct       `protobuf:"bytes,4,opt,name=parameters,proto3" json:"parameters,omitempty"`
-	RequestId     string                 `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Name       string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	FlowName   string                 `protobuf:"bytes,2,opt,name=flow_name,json=flowName,proto3" json:"flow_name,omitempty"`
+	Entrypoint string                 `protobuf:"bytes,3,opt,name=entrypoint,proto3" json:"entrypoint,omitempty"`
+	Parameters *structpb.Struct       `protobuf:"bytes,4,opt,name=parameters,proto3" json:"parameters,omitempty"`
+	RequestId  string                 `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Optional JSON Schema (draft 2020-12) for the parameters of this deployment's runs, checked like a
+	// pause's input_schema (INVALID_ARGUMENT when refused). Runs created by RunDeployment, and by
+	// CreateFlowRun with this deployment_id, are refused (INVALID_ARGUMENT, field violations under
+	// "parameters") unless their parameters, merged over the default `parameters`, match it. Unset on an
+	// update removes it.
+	ParameterSchema *structpb.Struct `protobuf:"bytes,6,opt,name=parameter_schema,json=parameterSchema,proto3" json:"parameter_schema,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CreateDeploymentRequest) Reset() {
@@ -96,6 +102,13 @@ func (x *CreateDeploymentRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CreateDeploymentRequest) GetParameterSchema() *structpb.Struct {
+	if x != nil {
+		return x.ParameterSchema
+	}
+	return nil
 }
 
 type CreateDeploymentResponse struct {
@@ -606,7 +619,7 @@ var File_flowgate_v1_deployment_service_proto protoreflect.FileDescriptor
 
 const file_flowgate_v1_deployment_service_proto_rawDesc = "" +
 	"\n" +
-	"$flowgate/v1/deployment_service.proto\x12\vflowgate.v1\x1a\x17flowgate/v1/types.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xc2\x01\n" +
+	"$flowgate/v1/deployment_service.proto\x12\vflowgate.v1\x1a\x17flowgate/v1/types.proto\x1a\x1cgoogle/protobuf/struct.proto\"\x86\x02\n" +
 	"\x17CreateDeploymentRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\tflow_name\x18\x02 \x01(\tR\bflowName\x12\x1e\n" +
@@ -617,7 +630,8 @@ const file_flowgate_v1_deployment_service_proto_rawDesc = "" +
 	"parameters\x18\x04 \x01(\v2\x17.google.protobuf.StructR\n" +
 	"parameters\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"m\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\x12B\n" +
+	"\x10parameter_schema\x18\x06 \x01(\v2\x17.google.protobuf.StructR\x0fparameterSchema\"m\n" +
 	"\x18CreateDeploymentResponse\x127\n" +
 	"\n" +
 	"deployment\x18\x01 \x01(\v2\x17.flowgate.v1.DeploymentR\n" +
@@ -695,27 +709,28 @@ var file_flowgate_v1_deployment_service_proto_goTypes = []any{
 }
 var file_flowgate_v1_deployment_service_proto_depIdxs = []int32{
 	10, // 0: flowgate.v1.CreateDeploymentRequest.parameters:type_name -> google.protobuf.Struct
-	11, // 1: flowgate.v1.CreateDeploymentResponse.deployment:type_name -> flowgate.v1.Deployment
-	11, // 2: flowgate.v1.GetDeploymentResponse.deployment:type_name -> flowgate.v1.Deployment
-	11, // 3: flowgate.v1.ListDeploymentsResponse.deployments:type_name -> flowgate.v1.Deployment
-	10, // 4: flowgate.v1.RunDeploymentRequest.parameters:type_name -> google.protobuf.Struct
-	12, // 5: flowgate.v1.RunDeploymentResponse.flow_run:type_name -> flowgate.v1.FlowRun
-	12, // 6: flowgate.v1.ClaimFlowRunsResponse.flow_runs:type_name -> flowgate.v1.FlowRun
-	0,  // 7: flowgate.v1.DeploymentService.CreateDeployment:input_type -> flowgate.v1.CreateDeploymentRequest
-	2,  // 8: flowgate.v1.DeploymentService.GetDeployment:input_type -> flowgate.v1.GetDeploymentRequest
-	4,  // 9: flowgate.v1.DeploymentService.ListDeployments:input_type -> flowgate.v1.ListDeploymentsRequest
-	6,  // 10: flowgate.v1.DeploymentService.RunDeployment:input_type -> flowgate.v1.RunDeploymentRequest
-	8,  // 11: flowgate.v1.DeploymentService.ClaimFlowRuns:input_type -> flowgate.v1.ClaimFlowRunsRequest
-	1,  // 12: flowgate.v1.DeploymentService.CreateDeployment:output_type -> flowgate.v1.CreateDeploymentResponse
-	3,  // 13: flowgate.v1.DeploymentService.GetDeployment:output_type -> flowgate.v1.GetDeploymentResponse
-	5,  // 14: flowgate.v1.DeploymentService.ListDeployments:output_type -> flowgate.v1.ListDeploymentsResponse
-	7,  // 15: flowgate.v1.DeploymentService.RunDeployment:output_type -> flowgate.v1.RunDeploymentResponse
-	9,  // 16: flowgate.v1.DeploymentService.ClaimFlowRuns:output_type -> flowgate.v1.ClaimFlowRunsResponse
-	12, // [12:17] is the sub-list for method output_type
-	7,  // [7:12] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	10, // 1: flowgate.v1.CreateDeploymentRequest.parameter_schema:type_name -> google.protobuf.Struct
+	11, // 2: flowgate.v1.CreateDeploymentResponse.deployment:type_name -> flowgate.v1.Deployment
+	11, // 3: flowgate.v1.GetDeploymentResponse.deployment:type_name -> flowgate.v1.Deployment
+	11, // 4: flowgate.v1.ListDeploymentsResponse.deployments:type_name -> flowgate.v1.Deployment
+	10, // 5: flowgate.v1.RunDeploymentRequest.parameters:type_name -> google.protobuf.Struct
+	12, // 6: flowgate.v1.RunDeploymentResponse.flow_run:type_name -> flowgate.v1.FlowRun
+	12, // 7: flowgate.v1.ClaimFlowRunsResponse.flow_runs:type_name -> flowgate.v1.FlowRun
+	0,  // 8: flowgate.v1.DeploymentService.CreateDeployment:input_type -> flowgate.v1.CreateDeploymentRequest
+	2,  // 9: flowgate.v1.DeploymentService.GetDeployment:input_type -> flowgate.v1.GetDeploymentRequest
+	4,  // 10: flowgate.v1.DeploymentService.ListDeployments:input_type -> flowgate.v1.ListDeploymentsRequest
+	6,  // 11: flowgate.v1.DeploymentService.RunDeployment:input_type -> flowgate.v1.RunDeploymentRequest
+	8,  // 12: flowgate.v1.DeploymentService.ClaimFlowRuns:input_type -> flowgate.v1.ClaimFlowRunsRequest
+	1,  // 13: flowgate.v1.DeploymentService.CreateDeployment:output_type -> flowgate.v1.CreateDeploymentResponse
+	3,  // 14: flowgate.v1.DeploymentService.GetDeployment:output_type -> flowgate.v1.GetDeploymentResponse
+	5,  // 15: flowgate.v1.DeploymentService.ListDeployments:output_type -> flowgate.v1.ListDeploymentsResponse
+	7,  // 16: flowgate.v1.DeploymentService.RunDeployment:output_type -> flowgate.v1.RunDeploymentResponse
+	9,  // 17: flowgate.v1.DeploymentService.ClaimFlowRuns:output_type -> flowgate.v1.ClaimFlowRunsResponse
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_flowgate_v1_deployment_service_proto_init() }

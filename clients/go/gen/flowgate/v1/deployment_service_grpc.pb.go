@@ -46,7 +46,8 @@ type DeploymentServiceClient interface {
 	// Creates a SCHEDULED run of a deployment. With `as_subflow` (and a parent run), the new run is
 	// linked to the parent through a task run in the parent, which makes it a subflow: it cannot be
 	// suspended on its own.
-	// Errors: NOT_FOUND (deployment or parent run); INVALID_ARGUMENT (as_subflow without a parent).
+	// Errors: NOT_FOUND (deployment or parent run); INVALID_ARGUMENT (as_subflow without a parent, or
+	// parameters that do not match the deployment's parameter_schema: one field violation per field).
 	RunDeployment(ctx context.Context, in *RunDeploymentRequest, opts ...grpc.CallOption) (*RunDeploymentResponse, error)
 	// Takes up to `limit` SCHEDULED runs of the given deployments, moving each to PENDING for this
 	// runner; each run is claimed by exactly one caller.
@@ -132,7 +133,8 @@ type DeploymentServiceServer interface {
 	// Creates a SCHEDULED run of a deployment. With `as_subflow` (and a parent run), the new run is
 	// linked to the parent through a task run in the parent, which makes it a subflow: it cannot be
 	// suspended on its own.
-	// Errors: NOT_FOUND (deployment or parent run); INVALID_ARGUMENT (as_subflow without a parent).
+	// Errors: NOT_FOUND (deployment or parent run); INVALID_ARGUMENT (as_subflow without a parent, or
+	// parameters that do not match the deployment's parameter_schema: one field violation per field).
 	RunDeployment(context.Context, *RunDeploymentRequest) (*RunDeploymentResponse, error)
 	// Takes up to `limit` SCHEDULED runs of the given deployments, moving each to PENDING for this
 	// runner; each run is claimed by exactly one caller.

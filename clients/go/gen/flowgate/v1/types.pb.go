@@ -1301,9 +1301,13 @@ type Deployment struct {
 	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// The principal that created it: only it (or an admin) may change it. Empty for deployments created
 	// before owners were recorded (the next principal to change one becomes its owner).
-	Owner         string `protobuf:"bytes,7,opt,name=owner,proto3" json:"owner,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Owner string `protobuf:"bytes,7,opt,name=owner,proto3" json:"owner,omitempty"`
+	// JSON Schema (draft 2020-12) the parameters of a run of this deployment must match, merged over the
+	// default `parameters`; unset when the flow declares none. Held to the same rules as a pause's
+	// input_schema.
+	ParameterSchema *structpb.Struct `protobuf:"bytes,8,opt,name=parameter_schema,json=parameterSchema,proto3" json:"parameter_schema,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Deployment) Reset() {
@@ -1383,6 +1387,13 @@ func (x *Deployment) GetOwner() string {
 		return x.Owner
 	}
 	return ""
+}
+
+func (x *Deployment) GetParameterSchema() *structpb.Struct {
+	if x != nil {
+		return x.ParameterSchema
+	}
+	return nil
 }
 
 // A key/value record attached to a flow run (pause inputs, send_input / receive_input).
@@ -1649,7 +1660,7 @@ const file_flowgate_v1_types_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xf7\x01\n" +
+	"updated_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xbb\x02\n" +
 	"\n" +
 	"Deployment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -1663,7 +1674,8 @@ const file_flowgate_v1_types_proto_rawDesc = "" +
 	"parameters\x129\n" +
 	"\n" +
 	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x14\n" +
-	"\x05owner\x18\a \x01(\tR\x05owner\"\xee\x01\n" +
+	"\x05owner\x18\a \x01(\tR\x05owner\x12B\n" +
+	"\x10parameter_schema\x18\b \x01(\v2\x17.google.protobuf.StructR\x0fparameterSchema\"\xee\x01\n" +
 	"\fFlowRunInput\x12\x1e\n" +
 	"\vflow_run_id\x18\x01 \x01(\tR\tflowRunId\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12,\n" +
@@ -1768,15 +1780,16 @@ var file_flowgate_v1_types_proto_depIdxs = []int32{
 	19, // 30: flowgate.v1.TaskRun.updated_at:type_name -> google.protobuf.Timestamp
 	20, // 31: flowgate.v1.Deployment.parameters:type_name -> google.protobuf.Struct
 	19, // 32: flowgate.v1.Deployment.created_at:type_name -> google.protobuf.Timestamp
-	21, // 33: flowgate.v1.FlowRunInput.value:type_name -> google.protobuf.Value
-	19, // 34: flowgate.v1.FlowRunInput.created_at:type_name -> google.protobuf.Timestamp
-	13, // 35: flowgate.v1.FlowRunEvent.flow_run:type_name -> flowgate.v1.FlowRun
-	5,  // 36: flowgate.v1.FlowRunEvent.previous_state:type_name -> flowgate.v1.State
-	37, // [37:37] is the sub-list for method output_type
-	37, // [37:37] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	20, // 33: flowgate.v1.Deployment.parameter_schema:type_name -> google.protobuf.Struct
+	21, // 34: flowgate.v1.FlowRunInput.value:type_name -> google.protobuf.Value
+	19, // 35: flowgate.v1.FlowRunInput.created_at:type_name -> google.protobuf.Timestamp
+	13, // 36: flowgate.v1.FlowRunEvent.flow_run:type_name -> flowgate.v1.FlowRun
+	5,  // 37: flowgate.v1.FlowRunEvent.previous_state:type_name -> flowgate.v1.State
+	38, // [38:38] is the sub-list for method output_type
+	38, // [38:38] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_flowgate_v1_types_proto_init() }

@@ -26,7 +26,7 @@ from flowgate.gen.flowgate.v1 import types_pb2 as flowgate_dot_v1_dot_types__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$flowgate/v1/deployment_service.proto\x12\x0b\x66lowgate.v1\x1a\x17\x66lowgate/v1/types.proto\x1a\x1cgoogle/protobuf/struct.proto\"\x8f\x01\n\x17\x43reateDeploymentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tflow_name\x18\x02 \x01(\t\x12\x12\n\nentrypoint\x18\x03 \x01(\t\x12+\n\nparameters\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"X\n\x18\x43reateDeploymentResponse\x12+\n\ndeployment\x18\x01 \x01(\x0b\x32\x17.flowgate.v1.Deployment\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"@\n\x14GetDeploymentRequest\x12\x15\n\rdeployment_id\x18\x01 \x01(\t\x12\x11\n\tfull_name\x18\x02 \x01(\t\"D\n\x15GetDeploymentResponse\x12+\n\ndeployment\x18\x01 \x01(\x0b\x32\x17.flowgate.v1.Deployment\"R\n\x16ListDeploymentsRequest\x12\x11\n\tflow_name\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"`\n\x17ListDeploymentsResponse\x12,\n\x0b\x64\x65ployments\x18\x01 \x03(\x0b\x32\x17.flowgate.v1.Deployment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xc8\x01\n\x14RunDeploymentRequest\x12\x15\n\rdeployment_id\x18\x01 \x01(\t\x12\x11\n\tfull_name\x18\x02 \x01(\t\x12+\n\nparameters\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x12\n\nas_subflow\x18\x04 \x01(\x08\x12\x1a\n\x12parent_flow_run_id\x18\x05 \x01(\t\x12\x15\n\rflow_run_name\x18\x06 \x01(\t\x12\x12\n\nrequest_id\x18\x07 \x01(\t\"?\n\x15RunDeploymentResponse\x12&\n\x08\x66low_run\x18\x01 \x01(\x0b\x32\x14.flowgate.v1.FlowRun\"P\n\x14\x43laimFlowRunsRequest\x12\x16\n\x0e\x64\x65ployment_ids\x18\x01 \x03(\t\x12\x11\n\trunner_id\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"@\n\x15\x43laimFlowRunsResponse\x12\'\n\tflow_runs\x18\x01 \x03(\x0b\x32\x14.flowgate.v1.FlowRun2\xda\x03\n\x11\x44\x65ploymentService\x12_\n\x10\x43reateDeployment\x12$.flowgate.v1.CreateDeploymentRequest\x1a%.flowgate.v1.CreateDeploymentResponse\x12V\n\rGetDeployment\x12!.flowgate.v1.GetDeploymentRequest\x1a\".flowgate.v1.GetDeploymentResponse\x12\\\n\x0fListDeployments\x12#.flowgate.v1.ListDeploymentsRequest\x1a$.flowgate.v1.ListDeploymentsResponse\x12V\n\rRunDeployment\x12!.flowgate.v1.RunDeploymentRequest\x1a\".flowgate.v1.RunDeploymentResponse\x12V\n\rClaimFlowRuns\x12!.flowgate.v1.ClaimFlowRunsRequest\x1a\".flowgate.v1.ClaimFlowRunsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$flowgate/v1/deployment_service.proto\x12\x0b\x66lowgate.v1\x1a\x17\x66lowgate/v1/types.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xc2\x01\n\x17\x43reateDeploymentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tflow_name\x18\x02 \x01(\t\x12\x12\n\nentrypoint\x18\x03 \x01(\t\x12+\n\nparameters\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x12\n\nrequest_id\x18\x05 \x01(\t\x12\x31\n\x10parameter_schema\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\"X\n\x18\x43reateDeploymentResponse\x12+\n\ndeployment\x18\x01 \x01(\x0b\x32\x17.flowgate.v1.Deployment\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"@\n\x14GetDeploymentRequest\x12\x15\n\rdeployment_id\x18\x01 \x01(\t\x12\x11\n\tfull_name\x18\x02 \x01(\t\"D\n\x15GetDeploymentResponse\x12+\n\ndeployment\x18\x01 \x01(\x0b\x32\x17.flowgate.v1.Deployment\"R\n\x16ListDeploymentsRequest\x12\x11\n\tflow_name\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"`\n\x17ListDeploymentsResponse\x12,\n\x0b\x64\x65ployments\x18\x01 \x03(\x0b\x32\x17.flowgate.v1.Deployment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xc8\x01\n\x14RunDeploymentRequest\x12\x15\n\rdeployment_id\x18\x01 \x01(\t\x12\x11\n\tfull_name\x18\x02 \x01(\t\x12+\n\nparameters\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x12\n\nas_subflow\x18\x04 \x01(\x08\x12\x1a\n\x12parent_flow_run_id\x18\x05 \x01(\t\x12\x15\n\rflow_run_name\x18\x06 \x01(\t\x12\x12\n\nrequest_id\x18\x07 \x01(\t\"?\n\x15RunDeploymentResponse\x12&\n\x08\x66low_run\x18\x01 \x01(\x0b\x32\x14.flowgate.v1.FlowRun\"P\n\x14\x43laimFlowRunsRequest\x12\x16\n\x0e\x64\x65ployment_ids\x18\x01 \x03(\t\x12\x11\n\trunner_id\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"@\n\x15\x43laimFlowRunsResponse\x12\'\n\tflow_runs\x18\x01 \x03(\x0b\x32\x14.flowgate.v1.FlowRun2\xda\x03\n\x11\x44\x65ploymentService\x12_\n\x10\x43reateDeployment\x12$.flowgate.v1.CreateDeploymentRequest\x1a%.flowgate.v1.CreateDeploymentResponse\x12V\n\rGetDeployment\x12!.flowgate.v1.GetDeploymentRequest\x1a\".flowgate.v1.GetDeploymentResponse\x12\\\n\x0fListDeployments\x12#.flowgate.v1.ListDeploymentsRequest\x1a$.flowgate.v1.ListDeploymentsResponse\x12V\n\rRunDeployment\x12!.flowgate.v1.RunDeploymentRequest\x1a\".flowgate.v1.RunDeploymentResponse\x12V\n\rClaimFlowRuns\x12!.flowgate.v1.ClaimFlowRunsRequest\x1a\".flowgate.v1.ClaimFlowRunsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,25 +34,25 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'flowgate.v1.deployment_serv
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CREATEDEPLOYMENTREQUEST']._serialized_start=109
-  _globals['_CREATEDEPLOYMENTREQUEST']._serialized_end=252
-  _globals['_CREATEDEPLOYMENTRESPONSE']._serialized_start=254
-  _globals['_CREATEDEPLOYMENTRESPONSE']._serialized_end=342
-  _globals['_GETDEPLOYMENTREQUEST']._serialized_start=344
-  _globals['_GETDEPLOYMENTREQUEST']._serialized_end=408
-  _globals['_GETDEPLOYMENTRESPONSE']._serialized_start=410
-  _globals['_GETDEPLOYMENTRESPONSE']._serialized_end=478
-  _globals['_LISTDEPLOYMENTSREQUEST']._serialized_start=480
-  _globals['_LISTDEPLOYMENTSREQUEST']._serialized_end=562
-  _globals['_LISTDEPLOYMENTSRESPONSE']._serialized_start=564
-  _globals['_LISTDEPLOYMENTSRESPONSE']._serialized_end=660
-  _globals['_RUNDEPLOYMENTREQUEST']._serialized_start=663
-  _globals['_RUNDEPLOYMENTREQUEST']._serialized_end=863
-  _globals['_RUNDEPLOYMENTRESPONSE']._serialized_start=865
-  _globals['_RUNDEPLOYMENTRESPONSE']._serialized_end=928
-  _globals['_CLAIMFLOWRUNSREQUEST']._serialized_start=930
-  _globals['_CLAIMFLOWRUNSREQUEST']._serialized_end=1010
-  _globals['_CLAIMFLOWRUNSRESPONSE']._serialized_start=1012
-  _globals['_CLAIMFLOWRUNSRESPONSE']._serialized_end=1076
-  _globals['_DEPLOYMENTSERVICE']._serialized_start=1079
-  _globals['_DEPLOYMENTSERVICE']._serialized_end=1553
+  _globals['_CREATEDEPLOYMENTREQUEST']._serialized_end=303
+  _globals['_CREATEDEPLOYMENTRESPONSE']._serialized_start=305
+  _globals['_CREATEDEPLOYMENTRESPONSE']._serialized_end=393
+  _globals['_GETDEPLOYMENTREQUEST']._serialized_start=395
+  _globals['_GETDEPLOYMENTREQUEST']._serialized_end=459
+  _globals['_GETDEPLOYMENTRESPONSE']._serialized_start=461
+  _globals['_GETDEPLOYMENTRESPONSE']._serialized_end=529
+  _globals['_LISTDEPLOYMENTSREQUEST']._serialized_start=531
+  _globals['_LISTDEPLOYMENTSREQUEST']._serialized_end=613
+  _globals['_LISTDEPLOYMENTSRESPONSE']._serialized_start=615
+  _globals['_LISTDEPLOYMENTSRESPONSE']._serialized_end=711
+  _globals['_RUNDEPLOYMENTREQUEST']._serialized_start=714
+  _globals['_RUNDEPLOYMENTREQUEST']._serialized_end=914
+  _globals['_RUNDEPLOYMENTRESPONSE']._serialized_start=916
+  _globals['_RUNDEPLOYMENTRESPONSE']._serialized_end=979
+  _globals['_CLAIMFLOWRUNSREQUEST']._serialized_start=981
+  _globals['_CLAIMFLOWRUNSREQUEST']._serialized_end=1061
+  _globals['_CLAIMFLOWRUNSRESPONSE']._serialized_start=1063
+  _globals['_CLAIMFLOWRUNSRESPONSE']._serialized_end=1127
+  _globals['_DEPLOYMENTSERVICE']._serialized_start=1130
+  _globals['_DEPLOYMENTSERVICE']._serialized_end=1604
 # @@protoc_insertion_point(module_scope)

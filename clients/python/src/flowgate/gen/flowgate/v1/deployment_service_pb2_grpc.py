@@ -97,7 +97,8 @@ class DeploymentServiceServicer(object):
         """Creates a SCHEDULED run of a deployment. With `as_subflow` (and a parent run), the new run is
         linked to the parent through a task run in the parent, which makes it a subflow: it cannot be
         suspended on its own.
-        Errors: NOT_FOUND (deployment or parent run); INVALID_ARGUMENT (as_subflow without a parent).
+        Errors: NOT_FOUND (deployment or parent run); INVALID_ARGUMENT (as_subflow without a parent, or
+        parameters that do not match the deployment's parameter_schema: one field violation per field).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

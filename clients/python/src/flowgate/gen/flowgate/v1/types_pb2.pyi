@@ -258,7 +258,7 @@ class TaskRun(_message.Message):
     def __init__(self, id: _Optional[str] = ..., flow_run_id: _Optional[str] = ..., task_key: _Optional[str] = ..., dynamic_key: _Optional[str] = ..., name: _Optional[str] = ..., cache_key: _Optional[str] = ..., state: _Optional[_Union[State, _Mapping]] = ..., result: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., has_result: bool = ..., run_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Deployment(_message.Message):
-    __slots__ = ("id", "name", "flow_name", "entrypoint", "parameters", "created_at", "owner")
+    __slots__ = ("id", "name", "flow_name", "entrypoint", "parameters", "created_at", "owner", "parameter_schema")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     FLOW_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -266,6 +266,7 @@ class Deployment(_message.Message):
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
+    PARAMETER_SCHEMA_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     flow_name: str
@@ -273,7 +274,8 @@ class Deployment(_message.Message):
     parameters: _struct_pb2.Struct
     created_at: _timestamp_pb2.Timestamp
     owner: str
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., flow_name: _Optional[str] = ..., entrypoint: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., owner: _Optional[str] = ...) -> None: ...
+    parameter_schema: _struct_pb2.Struct
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., flow_name: _Optional[str] = ..., entrypoint: _Optional[str] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., owner: _Optional[str] = ..., parameter_schema: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class FlowRunInput(_message.Message):
     __slots__ = ("flow_run_id", "key", "value", "sender", "created_at", "sender_flow_run_id")

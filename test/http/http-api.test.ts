@@ -33,6 +33,8 @@ function openEvents(url: string, signal: AbortSignal, authorization: string) {
   const response = fetch(url, { signal, headers: { accept: "text/event-stream", authorization } });
   const decoder = new TextDecoder();
   let buffer = "";
+  /** The reconnection delay the stream asked for (`retry:`), once it came. */
+  let retryMs: number | undefined;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const read = async (): Promise<boolean> => {
     if (!reader) {
@@ -53,13 +55,16 @@ function openEvents(url: string, signal: AbortSignal, authorization: string) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       const lines = block.split("\n").filter((l) => !l.startsWith(":"));
-      if (lines.length === 0) continue;
+      const retry = lines.find((l) => l.startsWith("retry: "));
+      if (retry) retryMs = Number(retry.slice(7));
+      if (!lines.some((l) => l.startsWith("data: "))) continue;
       const event = lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message";
       const data = lines.find((l) => l.startsWith("data: "))?.slice(6) ?? "null";
       return { event, data: JSON.parse(data) as SseEvent["data"] };
     }
   };
   return {
+    retryMs: () => retryMs,
     async next(timeoutMs = 10_000): Promise<SseEvent> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -301,6 +306,10 @@ describe("the HTTP API", () => {
       assert.equal(first.event, "state");
       assert.equal(first.data.initial, true);
       assert.equal(first.data.run.state!.type, "PAUSED");
+      // Each stream asks its browser to come back after a drop at a time of its own, 1–5 s: the pages
+      // of a restarted server do not all reconnect at once.
+      const retry = events.retryMs();
+      assert.ok(retry !== undefined && retry >= 1000 && retry <= 5000, `retry: ${retry}`);
 
       await server.runs.resumeFlowRun({ flowRunId: paused.id });
       const second = await events.next();

@@ -3,6 +3,12 @@ import type { ServerResponse } from "node:http";
 /** Comment lines at this interval keep proxies and browsers from closing a quiet stream. */
 const KEEP_ALIVE_MS = 15_000;
 const KEEP_ALIVE = Buffer.from(": keep-alive\n\n");
+/**
+ * The reconnection delay each stream asks its browser for (`retry:`), drawn at random in this range:
+ * when a server restarts, the pages that followed it come back spread over a few seconds instead of
+ * all at the browsers' fixed 3 s, and never sooner than a second.
+ */
+export const RECONNECT_MS = { min: 1_000, max: 5_000 } as const;
 
 /**
  * One timer for every open stream's keep-alive, not one each: ten thousand streams are ten thousand
@@ -59,7 +65,8 @@ export class SseStream {
       // Stops nginx-style proxies from buffering the stream.
       "x-accel-buffering": "no",
     });
-    this.res.write(": flowgate\n\n");
+    const retry = RECONNECT_MS.min + Math.floor(Math.random() * (RECONNECT_MS.max - RECONNECT_MS.min));
+    this.res.write(`: flowgate\nretry: ${retry}\n\n`);
     keepAlive.add(this.res);
     // However the response ends (end() below, the client going, the server cutting it).
     this.res.once("close", () => keepAlive.delete(this.res));

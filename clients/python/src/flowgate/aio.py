@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -12,10 +13,21 @@ import grpc.aio
 
 from . import _convert as conv
 from ._auth import resolve_api_key, with_api_key, without_api_key
+from ._reconnect import (
+    CHANNEL_OPTIONS,
+    HEARTBEAT_SECONDS,
+    IDLE_SECONDS,
+    OnReconnect,
+    Reconnects,
+    ended,
+    fell_silent,
+    next_watch_event,
+    watch_is_over,
+)
 from ._tls import PemSource, TlsSettingsError, channel_credentials, describe_transport, resolve_tls
 from ._ui_links import configured_ui_url, run_page_url
 from .client import DEFAULT_ADDRESS
-from .errors import FlowgateError, from_rpc_error
+from .errors import from_rpc_error
 from .gen.flowgate.v1 import audit_service_pb2 as audit_pb
 from .gen.flowgate.v1 import audit_service_pb2_grpc as audit_grpc
 from .gen.flowgate.v1 import key_service_pb2 as keys_pb
@@ -73,7 +85,9 @@ class AsyncClient:
             )
         if channel is None:
             channel = (
-                grpc.aio.secure_channel(address, credentials) if credentials else grpc.aio.insecure_channel(address)
+                grpc.aio.secure_channel(address, credentials, CHANNEL_OPTIONS)
+                if credentials
+                else grpc.aio.insecure_channel(address, CHANNEL_OPTIONS)
             )
             self._owns_channel = True
         else:
@@ -240,32 +254,68 @@ class AsyncClient:
         req = pb.CancelFlowRunRequest(flow_run_id=run_id, request_id=conv.request_id(request_id))
         return conv.flow_run((await self._unary(self._stub.CancelFlowRun, req)).flow_run)
 
-    async def watch_flow_run(self, run_id: str, *, timeout: float | None = None) -> AsyncIterator[FlowRunEvent]:
-        """See :meth:`flowgate.Client.watch_flow_run`; ``async for event in client.watch_flow_run(id)``."""
-        call = self._stub.WatchFlowRun(
-            pb.WatchFlowRunRequest(flow_run_id=run_id), timeout=timeout, metadata=self._metadata
-        )
-        try:
-            async for res in call:
-                yield conv.flow_run_event(res.event)
-        except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.CANCELLED:
+    async def watch_flow_run(
+        self, run_id: str, *, timeout: float | None = None, on_reconnect: OnReconnect | None = None
+    ) -> AsyncIterator[FlowRunEvent]:
+        """See :meth:`flowgate.Client.watch_flow_run`; ``async for event in client.watch_flow_run(id)``.
+        Reconnects the same way."""
+        what = f"watch of run {run_id}"
+        req = pb.WatchFlowRunRequest(flow_run_id=run_id)
+        reconnects = Reconnects(what, timeout, on_reconnect)
+        last: FlowRunEvent | None = None
+        while True:
+            call = self._stub.WatchFlowRun(
+                req, timeout=reconnects.opened(), metadata=self._metadata, wait_for_ready=True
+            )
+            cause = ended(what)
+            try:
+                async for res in call:
+                    event = next_watch_event(last, conv.flow_run_event(res.event))
+                    if event is not None:
+                        last = event
+                        yield event
+            except grpc.RpcError as err:
+                cause = from_rpc_error(err, self._transport)
+            finally:
+                call.cancel()
+            if watch_is_over(last):
                 return
-            raise from_rpc_error(err, self._transport) from None
-        finally:
-            call.cancel()
+            await asyncio.sleep(reconnects.failed(cause))
 
-    async def wait_for_resume(self, run_id: str, key: str | None = None, timeout: float | None = None) -> ResumedInput:
-        """See :meth:`flowgate.Client.wait_for_resume`. Cancelling the task cancels the stream."""
-        req = pb.WaitForResumeRequest(flow_run_id=run_id, key=key or "")
-        call = self._stub.WaitForResume(req, timeout=timeout, metadata=self._metadata)
-        try:
-            async for res in call:
-                result = conv.wait_result(res)
-                if result is not None:
-                    return result
-        except grpc.RpcError as err:
-            raise from_rpc_error(err, self._transport) from None
-        finally:
-            call.cancel()
-        raise FlowgateError(f"the wait for run {run_id} ended without an outcome", grpc.StatusCode.UNKNOWN)
+    async def wait_for_resume(
+        self,
+        run_id: str,
+        key: str | None = None,
+        timeout: float | None = None,
+        *,
+        on_reconnect: OnReconnect | None = None,
+    ) -> ResumedInput:
+        """See :meth:`flowgate.Client.wait_for_resume`, which reconnects the same way. Cancelling the
+        task cancels the stream."""
+        what = f"wait for run {run_id}"
+        req = pb.WaitForResumeRequest(flow_run_id=run_id, key=key or "", heartbeat_seconds=HEARTBEAT_SECONDS)
+        reconnects = Reconnects(what, timeout, on_reconnect)
+        while True:
+            call = self._stub.WaitForResume(
+                req, timeout=reconnects.opened(), metadata=self._metadata, wait_for_ready=True
+            )
+            cause = ended(what)
+            try:
+                while True:
+                    try:
+                        res = await asyncio.wait_for(call.read(), IDLE_SECONDS)
+                    except asyncio.TimeoutError:
+                        cause = fell_silent(what)
+                        break
+                    if res is grpc.aio.EOF:
+                        break
+                    if not req.key and res.key:  # reopen on this pause, not on whatever pause comes next
+                        req.key = res.key
+                    result = conv.wait_result(res)
+                    if result is not None:
+                        return result
+            except grpc.RpcError as err:
+                cause = from_rpc_error(err, self._transport)
+            finally:
+                call.cancel()
+            await asyncio.sleep(reconnects.failed(cause))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -11,9 +12,20 @@ import grpc
 
 from . import _convert as conv
 from ._auth import resolve_api_key, with_api_key, without_api_key
+from ._reconnect import (
+    CHANNEL_OPTIONS,
+    HEARTBEAT_SECONDS,
+    IdleTimer,
+    OnReconnect,
+    Reconnects,
+    ended,
+    fell_silent,
+    next_watch_event,
+    watch_is_over,
+)
 from ._tls import PemSource, TlsSettingsError, channel_credentials, describe_transport, resolve_tls
 from ._ui_links import configured_ui_url, run_page_url
-from .errors import FlowgateError, from_rpc_error
+from .errors import from_rpc_error
 from .gen.flowgate.v1 import audit_service_pb2 as audit_pb
 from .gen.flowgate.v1 import audit_service_pb2_grpc as audit_grpc
 from .gen.flowgate.v1 import key_service_pb2 as keys_pb
@@ -90,7 +102,11 @@ class Client:
                 "tls, tls_ca, tls_cert and tls_key make the channel: not with credentials or channel"
             )
         if channel is None:
-            channel = grpc.secure_channel(address, credentials) if credentials else grpc.insecure_channel(address)
+            channel = (
+                grpc.secure_channel(address, credentials, CHANNEL_OPTIONS)
+                if credentials
+                else grpc.insecure_channel(address, CHANNEL_OPTIONS)
+            )
             self._owns_channel = True
         else:
             self._owns_channel = False
@@ -297,41 +313,84 @@ class Client:
         req = pb.CancelFlowRunRequest(flow_run_id=run_id, request_id=conv.request_id(request_id))
         return conv.flow_run(self._unary(self._stub.CancelFlowRun, req).flow_run)
 
-    def watch_flow_run(self, run_id: str, *, timeout: float | None = None) -> Iterator[FlowRunEvent]:
+    def watch_flow_run(
+        self, run_id: str, *, timeout: float | None = None, on_reconnect: OnReconnect | None = None
+    ) -> Iterator[FlowRunEvent]:
         """Yields the run's current state (``initial=True``), then every change in order; ends after a
-        final state. Closing the iterator (or leaving a ``for`` loop) cancels the stream."""
-        call = self._stub.WatchFlowRun(
-            pb.WatchFlowRunRequest(flow_run_id=run_id), timeout=timeout, metadata=self._metadata
-        )
-        try:
-            for res in call:
-                yield conv.flow_run_event(res.event)
-        except grpc.RpcError as err:
-            if err.code() == grpc.StatusCode.CANCELLED:
-                return
-            raise from_rpc_error(err, self._transport) from None
-        finally:
-            call.cancel()
+        final state. Closing the iterator (or leaving a ``for`` loop) cancels the stream.
 
-    def wait_for_resume(self, run_id: str, key: str | None = None, timeout: float | None = None) -> ResumedInput:
+        A dropped stream (a server restart, the network) is reopened with backoff, as in
+        ``wait_for_resume``; the reopened watch resumes from the run's current state, and no version is
+        yielded twice or out of order (changes made while it was down arrive as one change from the
+        last state yielded). ``timeout`` (seconds) bounds the whole watch: WaitTimeout after it.
+        """
+        what = f"watch of run {run_id}"
+        req = pb.WatchFlowRunRequest(flow_run_id=run_id)
+        reconnects = Reconnects(what, timeout, on_reconnect)
+        last: FlowRunEvent | None = None
+        while True:
+            call = self._stub.WatchFlowRun(
+                req, timeout=reconnects.opened(), metadata=self._metadata, wait_for_ready=True
+            )
+            cause = ended(what)
+            try:
+                for res in call:
+                    event = next_watch_event(last, conv.flow_run_event(res.event))
+                    if event is not None:
+                        last = event
+                        yield event
+            except grpc.RpcError as err:
+                cause = from_rpc_error(err, self._transport)
+            finally:
+                call.cancel()
+            if watch_is_over(last):
+                return
+            time.sleep(reconnects.failed(cause))
+
+    def wait_for_resume(
+        self,
+        run_id: str,
+        key: str | None = None,
+        timeout: float | None = None,
+        *,
+        on_reconnect: OnReconnect | None = None,
+    ) -> ResumedInput:
         """Blocks while the run's pause (``key``, or its current one) is pending; returns the input it
         was resumed with (a dict, {} when none) whose ``approvals`` lists every approval in order (the
         last one completed the quorum). Returns at once for a pause already resumed.
 
+        The wait survives a server restart: a dropped or silent stream is reopened, waiting for the
+        server to be ready, with exponential backoff and full jitter (0.2 s doubling up to 10 s; at
+        least 1 s when the server answered it cannot serve yet), until an outcome or ``timeout``
+        (seconds, for the whole wait). ``on_reconnect(attempt, cause, delay_seconds)`` is called before
+        each reopening, which the ``flowgate`` logger also reports at INFO.
+
         Raises PauseRejected (``reason``, ``principal``) when an approver rejected it, PauseTimedOut,
         FlowRunCancelled or FlowRunSuspended when the pause ends otherwise — final outcomes, never
         retried — WaitTimeout when ``timeout`` seconds pass first, FlowRunNotFoundError,
-        PauseNotFoundError (no such key), NotPausedError (no key and the run is not paused).
+        PauseNotFoundError (no such key), NotPausedError (no key and the run is not paused), and the
+        other errors no reopening can mend (UnauthenticatedError, PermissionDeniedError, ...).
         """
-        req = pb.WaitForResumeRequest(flow_run_id=run_id, key=key or "")
-        call = self._stub.WaitForResume(req, timeout=timeout, metadata=self._metadata)
-        try:
-            for res in call:
-                result = conv.wait_result(res)
-                if result is not None:
-                    return result
-        except grpc.RpcError as err:
-            raise from_rpc_error(err, self._transport) from None
-        finally:
-            call.cancel()
-        raise FlowgateError(f"the wait for run {run_id} ended without an outcome", grpc.StatusCode.UNKNOWN)
+        what = f"wait for run {run_id}"
+        req = pb.WaitForResumeRequest(flow_run_id=run_id, key=key or "", heartbeat_seconds=HEARTBEAT_SECONDS)
+        reconnects = Reconnects(what, timeout, on_reconnect)
+        while True:
+            call = self._stub.WaitForResume(
+                req, timeout=reconnects.opened(), metadata=self._metadata, wait_for_ready=True
+            )
+            idle = IdleTimer(call)
+            cause = ended(what)
+            try:
+                for res in call:
+                    idle.rearm()
+                    if not req.key and res.key:  # reopen on this pause, not on whatever pause comes next
+                        req.key = res.key
+                    result = conv.wait_result(res)
+                    if result is not None:
+                        return result
+            except grpc.RpcError as err:
+                cause = fell_silent(what) if idle.fired else from_rpc_error(err, self._transport)
+            finally:
+                idle.stop()
+                call.cancel()
+            time.sleep(reconnects.failed(cause))

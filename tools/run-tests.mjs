@@ -117,9 +117,7 @@ let code = await exitCode(child);
 
 // The store, server and fault suites again, on a real MongoDB replica set, where a container runtime is present.
 if (!userStore && !fuzz && !faults) {
-  const serverSuites = files.filter((f) =>
-    [join("test", "server"), FAULTS_ROOT].some((root) => relative(".", f).startsWith(root + sep)),
-  );
+  const serverSuites = files.filter((f) => [join("test", "server"), FAULTS_ROOT].some((root) => relative(".", f).startsWith(root + sep)));
   const { findContainerRuntime } = await import("./container-runtime.ts");
   const runtime = findContainerRuntime();
   if (!runtime.found) console.error(runtime.message);

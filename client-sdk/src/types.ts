@@ -225,6 +225,8 @@ export interface Deployment {
   flowName: string;
   entrypoint: string;
   parameters: JsonObject;
+  /** JSON Schema the parameters of its runs must match (see `flow(fn, { parameters })`); undefined when none. */
+  parameterSchema: JsonObject | undefined;
   createdAt: Date | undefined;
 }
 

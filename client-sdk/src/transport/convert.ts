@@ -247,6 +247,7 @@ export function toDeployment(d: pb.Deployment | undefined): Deployment {
     flowName: d.flowName,
     entrypoint: d.entrypoint,
     parameters: jsonObject(d.parameters) ?? {},
+    parameterSchema: jsonObject(d.parameterSchema),
     createdAt: d.createdAt,
   };
 }

@@ -546,7 +546,7 @@ export class FlowgateClient {
 
   /** Creates or updates the deployment with this flow name and name. */
   async createDeployment(
-    p: { name: string; flowName: string; entrypoint?: string; parameters?: JsonObject },
+    p: { name: string; flowName: string; entrypoint?: string; parameters?: JsonObject; parameterSchema?: JsonObject | undefined },
     opts?: CallOptions,
   ): Promise<{ deployment: Deployment; created: boolean }> {
     const req = {
@@ -554,6 +554,7 @@ export class FlowgateClient {
       flowName: p.flowName,
       entrypoint: p.entrypoint ?? "",
       parameters: p.parameters ?? {},
+      parameterSchema: p.parameterSchema,
       requestId: randomUUID(),
     };
     const res = await this.deployment("CreateDeployment", this.deployments.createDeployment, req, opts);

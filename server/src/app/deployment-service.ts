@@ -3,6 +3,7 @@ import type { Actor } from "../domain/audit.js";
 import { InvalidArgumentError, NotFoundError } from "../domain/errors.js";
 import type { FlowRun, JsonObject } from "../domain/flow-run.js";
 import { decideClaim } from "../domain/rules.js";
+import { DEPLOYMENT_PARAMETERS } from "../domain/run-input-schema.js";
 import { optionalRequestId, requireId, requireName, requireWithinLimit } from "../domain/validation.js";
 import { recordAudit } from "./audit-trail.js";
 import type { AppContext } from "./context.js";
@@ -36,7 +37,7 @@ export class DeploymentService {
 
   async create(
     actor: Actor,
-    input: { name: string; flowName: string; entrypoint: string; parameters?: JsonObject; requestId: string },
+    input: { name: string; flowName: string; entrypoint: string; parameters?: JsonObject; parameterSchema?: JsonObject; requestId: string },
   ): Promise<{ deployment: DeploymentRecord; created: boolean }> {
     const name = requireName("name", input.name);
     const flowName = requireName("flow_name", input.flowName);
@@ -47,10 +48,26 @@ export class DeploymentService {
     }
     const parameters = input.parameters ?? {};
     requireWithinLimit("parameters", parameters, this.ctx.limits.maxInputBytes);
+    const parameterSchema = input.parameterSchema;
+    if (parameterSchema) {
+      requireWithinLimit("parameter_schema", parameterSchema, this.ctx.limits.maxInputBytes);
+      // Refused here, not at the first run: the rules a pause's input_schema is held to (size, depth, no
+      // recursive $ref, linear-time patterns) hold for this schema too, since it is the same machinery.
+      this.ctx.schemas.check(parameterSchema, DEPLOYMENT_PARAMETERS);
+    }
     const requestId = optionalRequestId(input.requestId);
     return once(this.ctx.store.requests, actor, "create-deployment", requestId, async () => {
       const r = await this.ctx.store.deployments.upsert(
-        { id: randomUUID(), name, flowName, entrypoint: input.entrypoint, parameters, createdAt: new Date(), owner: actor.principal },
+        {
+          id: randomUUID(),
+          name,
+          flowName,
+          entrypoint: input.entrypoint,
+          parameters,
+          ...(parameterSchema ? { parameterSchema } : {}),
+          createdAt: new Date(),
+          owner: actor.principal,
+        },
         // An admin may change anyone's deployment; everyone else only their own.
         actor.admin ? undefined : actor.principal,
       );
@@ -92,6 +109,8 @@ export class DeploymentService {
     const requestId = optionalRequestId(input.requestId);
     return once(this.ctx.store.requests, actor, "run-deployment", requestId, async () => {
       const deployment = await this.get(input.deploymentId, input.fullName);
+      // Checked before anything is created (the subflow's task run below): bad parameters leave no trace.
+      const parameters = runParameters(this.ctx, deployment, input.parameters);
       let parentTaskRunId: string | undefined;
       let parentFlowRunId: string | undefined;
       if (input.asSubflow) {
@@ -116,7 +135,7 @@ export class DeploymentService {
         flowName: deployment.flowName,
         ...(input.flowRunName ? { name: input.flowRunName } : {}),
         deploymentId: deployment.id,
-        parameters: { ...deployment.parameters, ...(input.parameters ?? {}) },
+        parameters,
         state: { type: "SCHEDULED" },
         ...(parentFlowRunId ? { parentFlowRunId } : {}),
         ...(parentTaskRunId ? { parentTaskRunId } : {}),
@@ -167,4 +186,16 @@ export class DeploymentService {
     }
     return claimed;
   }
+}
+
+/**
+ * The parameters of a new run of the deployment: the call's over the deployment's defaults, validated
+ * against its parameter schema when it has one (schema defaults applied). Throws InvalidArgumentError
+ * with one field violation per failing parameter.
+ */
+export function runParameters(ctx: AppContext, deployment: DeploymentRecord, given: JsonObject | undefined): JsonObject {
+  const merged = { ...deployment.parameters, ...(given ?? {}) };
+  if (!deployment.parameterSchema) return merged;
+  requireWithinLimit("parameters", merged, ctx.limits.maxInputBytes);
+  return ctx.schemas.validate(deployment.parameterSchema, merged, DEPLOYMENT_PARAMETERS);
 }

@@ -31,6 +31,8 @@ export interface DeploymentRecord {
   flowName: string;
   entrypoint: string;
   parameters: JsonObject;
+  /** JSON Schema its runs' parameters (merged over `parameters`) must match; absent when the flow declares none. */
+  parameterSchema?: JsonObject;
   createdAt: Date;
   /** The principal that created it; absent on deployments stored before owners were recorded. */
   owner?: string;

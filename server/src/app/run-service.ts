@@ -13,6 +13,7 @@ import { auditedInput, causeOf, SERVER_ACTOR, stateChangeFacts, type Actor, type
 import { InvalidArgumentError, NotFoundError, UnauthenticatedError } from "../domain/errors.js";
 import { currentPause, pauseKeyset, type FlowRun, type JsonObject, type PauseRecord } from "../domain/flow-run.js";
 import { createFlowRun } from "../domain/run-creation.js";
+import { DEPLOYMENT_PARAMETERS } from "../domain/run-input-schema.js";
 import {
   decideCancel,
   decideExpire,
@@ -114,8 +115,14 @@ export class RunService {
   async createWithin(actor: Actor, input: Omit<CreateFlowRunInput, "requestId">): Promise<FlowRun> {
     const run = createFlowRun(input, this.ctx.limits.maxInputBytes, systemClock());
     if (run.state) run.state = { ...run.state, by: causeOf(actor) };
-    if (run.deploymentId && !(await this.ctx.store.deployments.get(run.deploymentId))) {
-      throw new NotFoundError("DEPLOYMENT_NOT_FOUND", `Deployment ${run.deploymentId} was not found.`);
+    if (run.deploymentId) {
+      const deployment = await this.ctx.store.deployments.get(run.deploymentId);
+      if (!deployment) throw new NotFoundError("DEPLOYMENT_NOT_FOUND", `Deployment ${run.deploymentId} was not found.`);
+      // However a run of a deployment is created, its parameters match the deployment's schema
+      // (CreateFlowRun names them in full: no defaults merged; RunDeployment checked its merge already).
+      if (deployment.parameterSchema) {
+        run.parameters = this.ctx.schemas.validate(deployment.parameterSchema, run.parameters, DEPLOYMENT_PARAMETERS);
+      }
     }
     if (run.parentFlowRunId && !(await this.ctx.store.runs.get(run.parentFlowRunId))) {
       throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Parent flow run ${run.parentFlowRunId} was not found.`);

@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { InvalidArgumentError, type FieldViolation } from "./errors.js";
+import { InvalidArgumentError, type FieldViolation, type InvalidReason } from "./errors.js";
 import type { JsonObject } from "./flow-run.js";
 import { clipText, MAX_JSON_DEPTH, MAX_JSON_ENTRIES, requireJsonWithinLimits, type JsonLimits } from "./json-limits.js";
 import { linearRegExpEngine, MatchBudgetExceededError, MAX_MATCH_WORK, PatternRefusedError, type MatchMeter } from "./linear-regexp.js";
@@ -28,6 +28,28 @@ const DESCRIPTION_LENGTH = 200;
 /** Same default as FLOWGATE_MAX_INPUT_BYTES. */
 const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024;
 
+/**
+ * What a schema validates, for the names its errors use: a pause's input_schema validates run input, a
+ * deployment's parameter_schema validates the parameters of its runs. Every other rule is the same.
+ */
+export interface SchemaUse {
+  /** The request field the schema came in (errors about the schema name it). */
+  schemaField: string;
+  /** The request field the validated value came in. */
+  valueField: string;
+  /** How a refusal's message starts ("Run input is invalid"). */
+  invalid: string;
+  reason: InvalidReason;
+}
+
+export const RUN_INPUT: SchemaUse = { schemaField: "input_schema", valueField: "run_input", invalid: "Run input is invalid", reason: "INVALID_RUN_INPUT" };
+export const DEPLOYMENT_PARAMETERS: SchemaUse = {
+  schemaField: "parameter_schema",
+  valueField: "parameters",
+  invalid: "Parameters are invalid",
+  reason: "INVALID_ARGUMENT",
+};
+
 export interface RunInputSchemaOptions {
   /** Largest schema and largest run input (defaults applied), in bytes of JSON. */
   maxInputBytes?: number;
@@ -35,7 +57,8 @@ export interface RunInputSchemaOptions {
 }
 
 /**
- * Validates run inputs against the JSON Schema (draft 2020-12) a pause declared.
+ * Validates run inputs against the JSON Schema (draft 2020-12) a pause declared, and a deployment's
+ * runs' parameters against the one the deployment declared (see SchemaUse).
  *
  * Each schema is compiled on its own Ajv instance: no registry is shared between pauses, so two
  * schemas with the same `$id` never meet, and a schema can always be compiled again. Compiled
@@ -68,8 +91,8 @@ export class RunInputSchemas {
   }
 
   /** Throws InvalidArgumentError when the schema is not a valid JSON Schema, or one this server refuses. */
-  check(schema: JsonObject): void {
-    this.compile(schema);
+  check(schema: JsonObject, use: SchemaUse = RUN_INPUT): void {
+    this.compile(schema, use);
   }
 
   /**
@@ -77,10 +100,10 @@ export class RunInputSchemas {
    * failing field. A missing input counts as an empty object, so a schema whose fields all have
    * defaults accepts it.
    */
-  validate(schema: JsonObject, input: JsonObject | undefined): JsonObject {
+  validate(schema: JsonObject, input: JsonObject | undefined, use: SchemaUse = RUN_INPUT): JsonObject {
     // Callers check first (requireWithinLimit); checked here too, since cloning a hostile depth overflows the stack.
-    requireJsonWithinLimits("run_input", input ?? {}, this.limits, "INVALID_RUN_INPUT");
-    const validate = this.compile(schema);
+    requireJsonWithinLimits(use.valueField, input ?? {}, this.limits, use.reason);
+    const validate = this.compile(schema, use);
     const value: JsonObject = structuredClone(input ?? {});
     let valid: boolean;
     this.meter.remaining = MAX_MATCH_WORK;
@@ -90,9 +113,9 @@ export class RunInputSchemas {
     } catch (err) {
       if (err instanceof MatchBudgetExceededError || err instanceof ValidationBudgetExceededError) {
         throw new InvalidArgumentError(
-          `Run input is invalid: ${err.message}.`,
+          `${use.invalid}: ${err.message}.`,
           [{ field: "", description: err.message }],
-          "INVALID_RUN_INPUT",
+          use.reason,
         );
       }
       throw err;
@@ -102,16 +125,16 @@ export class RunInputSchemas {
       const shown = violations.slice(0, MAX_REPORTED_VIOLATIONS);
       const more = violations.length - shown.length;
       const summary = clipText(shown.map((v) => (v.field ? `${v.field}: ${v.description}` : v.description)).join("; "), 1_000);
-      throw new InvalidArgumentError(`Run input is invalid: ${summary}${more > 0 ? `; and ${more} more` : ""}`, shown, "INVALID_RUN_INPUT");
+      throw new InvalidArgumentError(`${use.invalid}: ${summary}${more > 0 ? `; and ${more} more` : ""}`, shown, use.reason);
     }
     // Defaults can make a small input large; what is stored and sent back must fit the limits too.
-    requireJsonWithinLimits("run_input", value, this.limits, "INVALID_RUN_INPUT");
+    requireJsonWithinLimits(use.valueField, value, this.limits, use.reason);
     return value;
   }
 
-  private compile(schema: JsonObject): ValidateFunction {
+  private compile(schema: JsonObject, use: SchemaUse): ValidateFunction {
     // Before the schema is written out as a cache key: JSON.stringify overflows the stack on a hostile depth.
-    requireJsonWithinLimits("input_schema", schema, this.limits);
+    requireJsonWithinLimits(use.schemaField, schema, this.limits);
     const text = JSON.stringify(schema);
     const cached = this.cache.get(text);
     if (cached) {
@@ -120,7 +143,7 @@ export class RunInputSchemas {
       this.cache.set(text, cached);
       return cached;
     }
-    const validate = this.compileFresh(schema);
+    const validate = this.compileFresh(schema, use.schemaField);
     if (this.cache.size >= this.capacity) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
@@ -129,12 +152,12 @@ export class RunInputSchemas {
     return validate;
   }
 
-  private compileFresh(schema: JsonObject): ValidateFunction {
-    checkSchemaReferences(schema, "input_schema");
+  private compileFresh(schema: JsonObject, field: string): ValidateFunction {
+    checkSchemaReferences(schema, field);
     const invalid = (reason: string): InvalidArgumentError =>
-      new InvalidArgumentError(`input_schema is not a valid JSON Schema: ${reason}`, [{ field: "input_schema", description: reason }]);
+      new InvalidArgumentError(`${field} is not a valid JSON Schema: ${reason}`, [{ field, description: reason }]);
     try {
-      if (!this.meta.validateSchema(schema)) throw invalid(this.meta.errorsText(this.meta.errors, { dataVar: "input_schema" }));
+      if (!this.meta.validateSchema(schema)) throw invalid(this.meta.errorsText(this.meta.errors, { dataVar: field }));
     } catch (err) {
       if (err instanceof InvalidArgumentError) throw err;
       throw invalid(err instanceof Error ? err.message : String(err));
@@ -153,7 +176,7 @@ export class RunInputSchemas {
       return ajv.compile(withSteps(schema));
     } catch (err) {
       if (err instanceof PatternRefusedError) {
-        throw new InvalidArgumentError(`input_schema has a ${err.message}.`, [{ field: "input_schema", description: err.message }]);
+        throw new InvalidArgumentError(`${field} has a ${err.message}.`, [{ field, description: err.message }]);
       }
       throw invalid(err instanceof Error ? err.message : String(err));
     }

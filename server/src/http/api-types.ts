@@ -149,6 +149,8 @@ export interface DeploymentJson {
   entrypoint: string;
   /** The defaults a run's parameters are merged over. */
   parameters: JsonObjectJson;
+  /** JSON Schema a run's parameters (merged over the defaults) must match; null when the flow declares none. */
+  parameterSchema: JsonObjectJson | null;
   createdAt: string;
   owner: string | null;
 }

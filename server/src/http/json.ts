@@ -141,6 +141,7 @@ export function deploymentToJson(d: DeploymentRecord): DeploymentJson {
     fullName: `${d.flowName}/${d.name}`,
     entrypoint: d.entrypoint,
     parameters: d.parameters,
+    parameterSchema: d.parameterSchema ?? null,
     createdAt: d.createdAt.toISOString(),
     owner: d.owner ?? null,
   };

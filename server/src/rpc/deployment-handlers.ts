@@ -7,7 +7,12 @@ import { deploymentToWire, flowRunToWire } from "./mapping.js";
 export function deploymentHandlers(a: HandlerAdapter, deployments: DeploymentService): DeploymentServiceServer {
   return {
     createDeployment: a.unary("CreateDeployment", async (req, ctx) => {
-      const r = await deployments.create(actorOf(ctx), { ...req, ...(req.parameters ? { parameters: req.parameters } : {}) });
+      const { parameters, parameterSchema, ...rest } = req;
+      const r = await deployments.create(actorOf(ctx), {
+        ...rest,
+        ...(parameters ? { parameters } : {}),
+        ...(parameterSchema ? { parameterSchema } : {}),
+      });
       return { deployment: deploymentToWire(r.deployment), created: r.created };
     }),
     getDeployment: a.unary("GetDeployment", async (req) => ({

@@ -267,6 +267,7 @@ export function deploymentToWire(d: DeploymentRecord): Deployment {
     parameters: d.parameters,
     createdAt: d.createdAt,
     owner: d.owner ?? "",
+    parameterSchema: d.parameterSchema,
   };
 }
 

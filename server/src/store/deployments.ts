@@ -1,16 +1,21 @@
 import { MongoServerError, type Collection, type Db } from "mongodb";
 import { AlreadyExistsError } from "../domain/errors.js";
 import { COLLECTIONS } from "./collections.js";
-import { fromJsonText, toJsonText } from "./json-text.js";
+import { fromJsonText, optionalFromJsonText, optionalToJsonText, toJsonText } from "./json-text.js";
 import type { DeploymentRecord, DeploymentStore } from "../app/ports.js";
 
 const DUPLICATE_KEY = 11000;
 
-type DeploymentDocument = Omit<DeploymentRecord, "id" | "parameters"> & { _id: string; parameters: string };
+type DeploymentDocument = Omit<DeploymentRecord, "id" | "parameters" | "parameterSchema"> & {
+  _id: string;
+  parameters: string;
+  parameterSchema?: string;
+};
 
 function toRecord(doc: DeploymentDocument): DeploymentRecord {
-  const { _id, parameters, ...rest } = doc;
-  return { id: _id, ...rest, parameters: fromJsonText(parameters) };
+  const { _id, parameters, parameterSchema, ...rest } = doc;
+  const schema = optionalFromJsonText<DeploymentRecord["parameters"]>(parameterSchema);
+  return { id: _id, ...rest, parameters: fromJsonText(parameters), ...(schema !== undefined ? { parameterSchema: schema } : {}) };
 }
 
 export class DeploymentRepository implements DeploymentStore {
@@ -21,7 +26,7 @@ export class DeploymentRepository implements DeploymentStore {
   }
 
   /**
-   * Creates, or updates entrypoint and parameters of the deployment with the same flow and name (see
+   * Creates, or updates entrypoint, parameters and parameter schema of the deployment with the same flow and name (see
    * DeploymentStore.upsert for `onlyOwnedBy`). The update is conditional on the owner read, so an
    * owner is never overwritten by a writer that decided from an older read; a lost race reads again.
    */
@@ -29,9 +34,10 @@ export class DeploymentRepository implements DeploymentStore {
     for (let attempt = 0; attempt < 10; attempt++) {
       const existing = await this.deployments.findOne({ flowName: record.flowName, name: record.name });
       if (!existing) {
-        const { id, parameters, ...rest } = record;
+        const { id, parameters, parameterSchema, ...rest } = record;
+        const schema = optionalToJsonText(parameterSchema);
         try {
-          await this.deployments.insertOne({ _id: id, ...rest, parameters: toJsonText(parameters) });
+          await this.deployments.insertOne({ _id: id, ...rest, parameters: toJsonText(parameters), ...(schema !== undefined ? { parameterSchema: schema } : {}) });
           return { deployment: record, created: true };
         } catch (err) {
           // Another writer created it meanwhile (unique flow and name): decide again from it.
@@ -52,9 +58,12 @@ export class DeploymentRepository implements DeploymentStore {
           $set: {
             entrypoint: record.entrypoint,
             parameters: toJsonText(record.parameters),
+            ...(record.parameterSchema !== undefined ? { parameterSchema: toJsonText(record.parameterSchema) } : {}),
             // A deployment from before owners were recorded belongs to whoever changes it first.
             ...(owner === undefined && record.owner !== undefined ? { owner: record.owner } : {}),
           },
+          // A flow that no longer declares a schema leaves none behind.
+          ...(record.parameterSchema === undefined ? { $unset: { parameterSchema: "" as const } } : {}),
         },
         { returnDocument: "after" },
       );

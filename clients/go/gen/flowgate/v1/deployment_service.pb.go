@@ -30,10 +30,11 @@ type CreateDeploymentRequest struct {
 	Parameters *structpb.Struct       `protobuf:"bytes,4,opt,name=parameters,proto3" json:"parameters,omitempty"`
 	RequestId  string                 `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Optional JSON Schema (draft 2020-12) for the parameters of this deployment's runs, checked like a
-	// pause's input_schema (INVALID_ARGUMENT when refused). Runs created by RunDeployment, and by
-	// CreateFlowRun with this deployment_id, are refused (INVALID_ARGUMENT, field violations under
-	// "parameters") unless their parameters, merged over the default `parameters`, match it. Unset on an
-	// update removes it.
+	// pause's input_schema (INVALID_ARGUMENT when refused). Runs created by RunDeployment (parameters
+	// merged over the default `parameters`) and by CreateFlowRun with this deployment_id are refused
+	// unless their parameters match it: INVALID_ARGUMENT, one field violation per failing parameter,
+	// named by its path ("region", "limits.max"). The schema's defaults are filled in. Unset on an update
+	// removes it.
 	ParameterSchema *structpb.Struct `protobuf:"bytes,6,opt,name=parameter_schema,json=parameterSchema,proto3" json:"parameter_schema,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache

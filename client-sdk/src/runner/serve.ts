@@ -119,6 +119,7 @@ async function serveFlows(flows: ServableFlow[], options: ServeOptions, onReady:
         flowName: f.flowName,
         entrypoint: entrypointOf(f),
         ...(options.parameters ? { parameters: options.parameters } : {}),
+        ...(f.parameterSchema ? { parameterSchema: f.parameterSchema } : {}),
       },
       { signal },
     );

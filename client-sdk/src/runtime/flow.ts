@@ -3,15 +3,17 @@
  * COMPLETED/FAILED around `fn`. A flow called inside another flow is a subflow: it is linked to its
  * parent through a task run in the parent, which also stores its result for a re-executed parent.
  */
+import type { z } from "zod";
 import { getClient } from "../client.js";
 import { FlowPauseTimeout, PauseRejectedError, RefusedError, RunTimeoutError } from "../errors.js";
 import type { FlowgateClient } from "../transport/flowgate-client.js";
-import { StateType, isFinalStateType, type FlowRun, type TaskRun } from "../types.js";
+import { StateType, isFinalStateType, type FlowRun, type JsonObject, type TaskRun } from "../types.js";
 import { sleep, withTimeout } from "./abortable.js";
 import { endSuspendedProcess } from "./end-process.js";
 import { installLogPrints } from "./log-prints.js";
 import { shipRunLog } from "../logs/run-logger.js";
 import { flushRunLogs } from "../logs/shippers.js";
+import { checkParameters, parameterJsonSchema } from "./parameter-schema.js";
 import { parametersOf, resultToJson } from "./parameters.js";
 import { currentContext, newFlowRunContext, runInContext, type FlowRunContext } from "./run-context.js";
 import { State } from "./state.js";
@@ -33,6 +35,13 @@ export interface FlowOptions {
   /** Subflows: store the result in the parent, so a re-executed parent does not run the subflow again. */
   persistResult?: boolean;
   description?: string;
+  /**
+   * The flow's parameters, for a flow taking one object argument: a zod object schema. Deployments
+   * served from this flow carry it as JSON Schema, so the server refuses runs of them (RunDeployment,
+   * the web UI's Run form, `flowgate deployments run --params`) whose parameters it refuses; a direct
+   * call is checked here, before its run is created.
+   */
+  parameters?: z.ZodType;
 }
 
 export interface Flow<A extends unknown[], R> {
@@ -42,6 +51,8 @@ export interface Flow<A extends unknown[], R> {
   with(options: FlowOptions & { returnState?: false }): Flow<A, R>;
   readonly flowName: string;
   readonly options: FlowOptions;
+  /** `options.parameters` as the JSON Schema (draft 2020-12) sent with CreateDeployment; undefined when none. */
+  readonly parameterSchema: JsonObject | undefined;
   /** Runs `fn` for a run that already exists (created by a deployment, claimed by a runner). */
   executeRun(flowRun: FlowRun, args: A, client?: FlowgateClient): Promise<State<R>>;
 }
@@ -56,6 +67,8 @@ type FlowFn<A extends unknown[], R> = (...args: A) => R | Promise<R>;
 export function flow<A extends unknown[], R>(fn: FlowFn<A, R>, options: FlowOptions = {}): Flow<A, R> {
   const flowName = options.name ?? (fn.name || "flow");
   const resolved: FlowOptions = { ...options, name: flowName };
+  // Derived now, so a schema that cannot be a run's parameters fails where the flow is declared.
+  const parameterSchema = options.parameters ? parameterJsonSchema(options.parameters) : undefined;
   const call = async (...args: A): Promise<R> => (await startFlow(fn, resolved, args)).result();
   function withOptions(o: FlowOptions & { returnState: true }): StateFlow<A, R>;
   function withOptions(o: FlowOptions & { returnState?: false }): Flow<A, R>;
@@ -69,6 +82,7 @@ export function flow<A extends unknown[], R>(fn: FlowFn<A, R>, options: FlowOpti
     with: withOptions,
     flowName,
     options: resolved,
+    parameterSchema,
     executeRun: (run: FlowRun, args: A, client?: FlowgateClient) => driveRun(fn, resolved, args, client ?? getClient(), run, undefined),
   });
 }
@@ -95,9 +109,11 @@ function startFlow<A extends unknown[], R>(fn: FlowFn<A, R>, options: FlowOption
           return State.completed(taskRun.result as R, "Cached");
         if (!taskRun.state || !isFinalStateType(taskRun.state.type)) link = taskRun;
       }
+      const parameters = parametersOf(args);
+      if (options.parameters) checkParameters(options.parameters, parameters);
       const run = await client.createFlowRun({
         flowName,
-        parameters: parametersOf(args),
+        parameters,
         state: { type: StateType.PENDING },
         ...(parent ? { parentFlowRunId: parent.flowRun.id } : {}),
         ...(link ? { parentTaskRunId: link.id } : {}),

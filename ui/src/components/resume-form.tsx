@@ -2,7 +2,7 @@
 // validator, which this page does not use (see form-validator.ts).
 import Form from "@rjsf/core/lib/components/Form.js";
 import type { RJSFSchema } from "@rjsf/utils";
-import { useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import type { FieldErrorJson, JsonObjectJson } from "../api.ts";
 import { toErrorSchema } from "../field-errors.ts";
 import { InterpretingValidator } from "../form-validator.ts";
@@ -16,14 +16,29 @@ interface ResumeFormProps {
   fieldErrors: readonly FieldErrorJson[];
   busy: boolean;
   onSubmit: (input: JsonObjectJson) => void;
+  /** The button's words, idle and busy: a deployment's Run form is this form too. */
+  submitLabel?: string;
+  busyLabel?: string;
+  /** More fields, after the schema's and before the button (a run's name). */
+  children?: ReactNode;
 }
 
 /**
- * The pause's input schema as a form (react-jsonschema-form). The server is the one judge of the
+ * The pause's input schema as a form (react-jsonschema-form); a deployment's Run form uses it for the
+ * deployment's parameter schema. The server is the one judge of the
  * input (noValidate, noHtml5Validate): its field errors come back and are shown under their fields, so the browser
  * never disagrees with what Python, Go or the CLI would be told.
  */
-export default function ResumeForm({ schema, initial, fieldErrors, busy, onSubmit }: ResumeFormProps) {
+export default function ResumeForm({
+  schema,
+  initial,
+  fieldErrors,
+  busy,
+  onSubmit,
+  submitLabel = "Resume",
+  busyLabel = "Resuming…",
+  children,
+}: ResumeFormProps) {
   // The description is the pause's Markdown, shown above the form already; rjsf would print it raw.
   const formSchema = useMemo(() => {
     const { description: _description, ...rest } = schema;
@@ -45,8 +60,9 @@ export default function ResumeForm({ schema, initial, fieldErrors, busy, onSubmi
       onChange={(e) => setFormData(e.formData as JsonObjectJson)}
       onSubmit={(e) => onSubmit((e.formData ?? {}) as JsonObjectJson)}
     >
+      {children}
       <button type="submit" className="primary" disabled={busy}>
-        {busy ? "Resuming…" : "Resume"}
+        {busy ? busyLabel : submitLabel}
       </button>
     </Form>
   );

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { allEventsUrl, ApiError, getDeployment, runDeployment, type DeploymentJson, type JsonObjectJson, type RunJson } from "../api.ts";
 import { LiveIndicator } from "../components/live-indicator.tsx";
+import { preloadResumeForm } from "../components/pause-panel.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
 import { runTimes } from "../run-filters.ts";
 import { Link } from "../router.tsx";
@@ -134,12 +135,108 @@ export function DeploymentPage({ deploymentId }: { deploymentId: string }) {
   );
 }
 
+type ResumeFormComponent = Awaited<ReturnType<typeof preloadResumeForm>>["default"];
+
+/** The schema form's component once its code is here (it is most of the form library, loaded apart). */
+function useSchemaForm(): ResumeFormComponent | undefined {
+  const [loaded, setLoaded] = useState<ResumeFormComponent | undefined>();
+  useEffect(() => {
+    let live = true;
+    preloadResumeForm().then(
+      (m) => live && setLoaded(() => m.default),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return loaded;
+}
+
+/** The Run form: built from the deployment's parameter schema when its flow declared one, a JSON box otherwise. */
+function RunForm({ deployment, onStarted }: { deployment: DeploymentJson; onStarted: (run: RunJson) => void }) {
+  return deployment.parameterSchema ? (
+    <SchemaRunForm deployment={deployment} schema={deployment.parameterSchema} onStarted={onStarted} />
+  ) : (
+    <JsonRunForm deployment={deployment} onStarted={onStarted} />
+  );
+}
+
+/**
+ * The parameter schema as the same form a pause's input schema gets, the deployment's defaults filled
+ * in. As there, the server is the one judge (it holds every path that starts a run to the schema): its
+ * field errors are shown under their fields.
+ */
+function SchemaRunForm({ deployment, schema, onStarted }: { deployment: DeploymentJson; schema: JsonObjectJson; onStarted: (run: RunJson) => void }) {
+  const Form = useSchemaForm();
+  const [name, setName] = useState("");
+  const [error, setError] = useState<ApiError | undefined>();
+  const [started, setStarted] = useState<RunJson | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  const start = async (parameters: JsonObjectJson): Promise<void> => {
+    setStarted(undefined);
+    setError(undefined);
+    setBusy(true);
+    try {
+      const run = await runDeployment(deployment.id, parameters, name.trim());
+      setStarted(run);
+      onStarted(run);
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(String(err), 0));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="run-heading" className="deployment-run">
+      <h2 id="run-heading">Run</h2>
+      {error ? (
+        <p role="alert" className="error" data-reason={error.reason || undefined}>
+          {error.fieldErrors.length > 0 ? "The parameters were not accepted; see the fields below." : error.message}
+        </p>
+      ) : null}
+      {Form ? (
+        <Form
+          schema={schema}
+          initial={deployment.parameters}
+          fieldErrors={error?.fieldErrors ?? []}
+          busy={busy}
+          submitLabel="Run"
+          busyLabel="Starting…"
+          onSubmit={(parameters) => void start(parameters)}
+        >
+          <div className="field">
+            <label htmlFor="run-name">Run name (optional)</label>
+            <input id="run-name" type="text" value={name} onChange={(e) => setName(e.target.value)} />
+          </div>
+        </Form>
+      ) : (
+        <p aria-busy="true">Loading the form…</p>
+      )}
+      <StartedNotice started={started} />
+    </section>
+  );
+}
+
+function StartedNotice({ started }: { started: RunJson | undefined }) {
+  return (
+    <div role="status" className="notice" aria-live="polite">
+      {started ? (
+        <>
+          Started <Link href={`/runs/${started.id}`}>{started.name}</Link>: scheduled for a runner of this deployment to pick up.
+        </>
+      ) : null}
+    </div>
+  );
+}
+
 /**
  * The run's parameters as JSON, the deployment's defaults to start from (a run's parameters are
- * merged over them). The contract carries no parameters schema for a deployment, so there is no
- * form built from one: the text must be a JSON object, and the server checks it again.
+ * merged over them), for a flow that declared no parameter schema: the text must be a JSON object.
  */
-function RunForm({ deployment, onStarted }: { deployment: DeploymentJson; onStarted: (run: RunJson) => void }) {
+function JsonRunForm({ deployment, onStarted }: { deployment: DeploymentJson; onStarted: (run: RunJson) => void }) {
   const [text, setText] = useState(JSON.stringify(deployment.parameters, null, 2));
   const [name, setName] = useState("");
   const [error, setError] = useState<string | undefined>();
@@ -197,13 +294,7 @@ function RunForm({ deployment, onStarted }: { deployment: DeploymentJson; onStar
           {busy ? "Starting…" : "Run"}
         </button>
       </form>
-      <div role="status" className="notice" aria-live="polite">
-        {started ? (
-          <>
-            Started <Link href={`/runs/${started.id}`}>{started.name}</Link>: scheduled for a runner of this deployment to pick up.
-          </>
-        ) : null}
-      </div>
+      <StartedNotice started={started} />
     </section>
   );
 }

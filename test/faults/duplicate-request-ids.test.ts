@@ -13,7 +13,7 @@ import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { once, requestLogId } from "../../server/src/app/idempotency.js";
 import type { Store } from "../../server/src/app/ports.js";
 import { openStore } from "../../server/src/store/mongo-store.js";
-import { startTestServer, storeUri, uniqueDatabase, type TestServer } from "../support/test-server.js";
+import { startServerProcess, storeUri, uniqueDatabase, type ServerProcess } from "../support/test-server.js";
 import { expectGrpcError, pausedRun, publishedTransitions, withDatabase } from "../support/fixtures.js";
 import { concurrently, printFigures, runIdsOfFlow, size, tally } from "./support.js";
 
@@ -29,9 +29,11 @@ async function allAnswered<T>(n: number, call: (i: number) => Promise<T>): Promi
 const runsOfFlow = runIdsOfFlow;
 
 describe("exactly-once retries", () => {
-  let server: TestServer;
+  let server: ServerProcess;
   before(async () => {
-    server = await startTestServer();
+    // A server process of its own, as in production: a thousand calls from this process must not
+    // starve the server's event loop (its store-health ping would time out and shut the gate).
+    server = await startServerProcess();
   });
   after(() => server.stop());
 
@@ -138,11 +140,11 @@ describe("exactly-once retries", () => {
 });
 
 describe("exactly-once retries across servers sharing one store", () => {
-  let one: TestServer;
-  let two: TestServer;
+  let one: ServerProcess;
+  let two: ServerProcess;
   before(async () => {
-    one = await startTestServer();
-    two = await startTestServer({ database: one.database });
+    one = await startServerProcess();
+    two = await startServerProcess({ database: one.database });
   });
   after(async () => {
     await two?.stop();

@@ -35,9 +35,9 @@ import { startServerProcess, startTestServer, type ServerProcess, type TestServe
 import { concurrently, printFigures, publishedByRun, size, tally } from "./support.js";
 
 const ENV = { FLOWGATE_STORE_COMPAT: "ferretdb", FLOWGATE_RECONCILE_MS: "3600000" };
-/** Runs left half written at once, and resumes racing to find each (`npm run test:faults -- --long`: 50 × 100). */
-const RUNS = size(5, 50);
-const FINDERS = size(20, 100);
+/** Runs left half written at once, and resumes racing to find each (`npm run test:faults -- --long`: 20 × 50, 1,000 at once). */
+const RUNS = size(5, 20);
+const FINDERS = size(20, 50);
 /** Older than any claim a live writer holds (a claim is taken to be its dead writer's after 5 s). */
 const LONG_AGO_MS = 60_000;
 

@@ -13,10 +13,16 @@ export function isDuplicateKey(err: unknown): boolean {
 
 /** Driver errors that mean the store could not be reached (as opposed to a refusal or a bug). */
 const UNREACHABLE = /^Mongo(Network|ServerSelection|NotConnected|Topology)/;
+/**
+ * Socket errors the driver sometimes passes on bare (a plain `Error: write EPIPE`, not wrapped in a
+ * MongoNetworkError) when the store's process dies under a call in flight.
+ */
+const SOCKET_ERRORS: ReadonlySet<string> = new Set(["EPIPE", "ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT", "ENOENT"]);
 
 function translate(err: unknown): unknown {
-  const name = (err as { name?: string } | undefined)?.name ?? "";
-  return UNREACHABLE.test(name) ? new StoreUnavailableError({ cause: err }) : err;
+  const { name = "", code, syscall } = (err ?? {}) as { name?: string; code?: unknown; syscall?: unknown };
+  const socketError = typeof code === "string" && SOCKET_ERRORS.has(code) && typeof syscall === "string";
+  return UNREACHABLE.test(name) || socketError ? new StoreUnavailableError({ cause: err }) : err;
 }
 
 /**

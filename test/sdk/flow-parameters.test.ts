@@ -53,19 +53,36 @@ describe("a flow's parameters schema", () => {
     assert.deepEqual(flowRuns, []);
   });
 
-  test("flowgate deployments run --params with bad values exits 4 (invalid), printing each field error the server gave", { timeout: 60_000 }, async () => {
-    const out = await runCli(sdk.server.address, ["deployments", "run", "regional-report/params", "--params", '{"region": "mars", "days": 0}']);
-    assert.equal(out.code, 4, out.stderr);
-    assert.match(out.stderr, /reason: INVALID_ARGUMENT/);
-    assert.match(out.stderr, /region: must be one of "eu", "us"/);
-    assert.match(out.stderr, /days: must be >= 1/);
-    const { flowRuns } = await sdk.client.listFlowRuns({ deploymentId: deployment.id });
-    assert.deepEqual(flowRuns, []);
+  test(
+    "flowgate deployments run --params with bad values exits 4 (invalid), printing each field error the server gave",
+    { timeout: 60_000 },
+    async () => {
+      const out = await runCli(sdk.server.address, [
+        "deployments",
+        "run",
+        "regional-report/params",
+        "--params",
+        '{"region": "mars", "days": 0}',
+      ]);
+      assert.equal(out.code, 4, out.stderr);
+      assert.match(out.stderr, /reason: INVALID_ARGUMENT/);
+      assert.match(out.stderr, /region: must be one of "eu", "us"/);
+      assert.match(out.stderr, /days: must be >= 1/);
+      const { flowRuns } = await sdk.client.listFlowRuns({ deploymentId: deployment.id });
+      assert.deepEqual(flowRuns, []);
 
-    const good = await runCli(sdk.server.address, ["--json", "deployments", "run", "regional-report/params", "--params", '{"region": "eu"}']);
-    assert.equal(good.code, 0, good.stderr);
-    assert.deepEqual((JSON.parse(good.stdout) as { parameters: unknown }).parameters, { region: "eu", days: 7 });
-  });
+      const good = await runCli(sdk.server.address, [
+        "--json",
+        "deployments",
+        "run",
+        "regional-report/params",
+        "--params",
+        '{"region": "eu"}',
+      ]);
+      assert.equal(good.code, 0, good.stderr);
+      assert.deepEqual((JSON.parse(good.stdout) as { parameters: unknown }).parameters, { region: "eu", days: 7 });
+    },
+  );
 
   test("a direct call with bad parameters is refused before its run is created", async () => {
     await assert.rejects(report({ region: "mars" }), (err: unknown) => {
@@ -77,10 +94,7 @@ describe("a flow's parameters schema", () => {
       return true;
     });
     const { flowRuns } = await sdk.client.listFlowRuns({ flowName: "regional-report" });
-    assert.equal(
-      flowRuns.filter((r) => !r.deploymentId).length,
-      0,
-    );
+    assert.equal(flowRuns.filter((r) => !r.deploymentId).length, 0);
     assert.equal(await report({ region: "us" }), "report for us");
   });
 

@@ -72,7 +72,12 @@ describe("a deployment's parameter schema", () => {
       "Parameters are invalid",
       "INVALID_ARGUMENT",
     );
-    assert.deepEqual(fieldViolations(bad).map((v) => v.field).sort(), ["region", "retries"]);
+    assert.deepEqual(
+      fieldViolations(bad)
+        .map((v) => v.field)
+        .sort(),
+      ["region", "retries"],
+    );
     assert.match(fieldViolations(bad).find((v) => v.field === "region")!.description, /"eu", "us"/);
 
     const missing = await expectGrpcError(
@@ -96,7 +101,12 @@ describe("a deployment's parameter schema", () => {
     const deployment = await deploymentWithSchema();
     const parent = await runningRun(server, { withDeployment: true });
     await expectGrpcError(
-      server.deployments.runDeployment({ deploymentId: deployment.id, asSubflow: true, parentFlowRunId: parent.id, parameters: { region: 1 } }),
+      server.deployments.runDeployment({
+        deploymentId: deployment.id,
+        asSubflow: true,
+        parentFlowRunId: parent.id,
+        parameters: { region: 1 },
+      }),
       status.INVALID_ARGUMENT,
     );
     const taskRuns = await call<{ taskRuns: unknown[] }>("GET", `/api/runs/${parent.id}/task-runs`);
@@ -133,7 +143,11 @@ describe("a deployment's parameter schema", () => {
       ["region"],
     );
     assert.deepEqual(await runsOf(deployment.id), []);
-    const { flowRun } = await server.runs.createFlowRun({ flowName: deployment.flowName, deploymentId: deployment.id, parameters: { region: "us" } });
+    const { flowRun } = await server.runs.createFlowRun({
+      flowName: deployment.flowName,
+      deploymentId: deployment.id,
+      parameters: { region: "us" },
+    });
     assert.deepEqual(flowRun!.parameters, { region: "us", retries: 3, dryRun: false });
   });
 

@@ -42,7 +42,12 @@ export interface SchemaUse {
   reason: InvalidReason;
 }
 
-export const RUN_INPUT: SchemaUse = { schemaField: "input_schema", valueField: "run_input", invalid: "Run input is invalid", reason: "INVALID_RUN_INPUT" };
+export const RUN_INPUT: SchemaUse = {
+  schemaField: "input_schema",
+  valueField: "run_input",
+  invalid: "Run input is invalid",
+  reason: "INVALID_RUN_INPUT",
+};
 export const DEPLOYMENT_PARAMETERS: SchemaUse = {
   schemaField: "parameter_schema",
   valueField: "parameters",
@@ -112,11 +117,7 @@ export class RunInputSchemas {
       valid = validate(value);
     } catch (err) {
       if (err instanceof MatchBudgetExceededError || err instanceof ValidationBudgetExceededError) {
-        throw new InvalidArgumentError(
-          `${use.invalid}: ${err.message}.`,
-          [{ field: "", description: err.message }],
-          use.reason,
-        );
+        throw new InvalidArgumentError(`${use.invalid}: ${err.message}.`, [{ field: "", description: err.message }], use.reason);
       }
       throw err;
     }

@@ -37,7 +37,12 @@ export class DeploymentRepository implements DeploymentStore {
         const { id, parameters, parameterSchema, ...rest } = record;
         const schema = optionalToJsonText(parameterSchema);
         try {
-          await this.deployments.insertOne({ _id: id, ...rest, parameters: toJsonText(parameters), ...(schema !== undefined ? { parameterSchema: schema } : {}) });
+          await this.deployments.insertOne({
+            _id: id,
+            ...rest,
+            parameters: toJsonText(parameters),
+            ...(schema !== undefined ? { parameterSchema: schema } : {}),
+          });
           return { deployment: record, created: true };
         } catch (err) {
           // Another writer created it meanwhile (unique flow and name): decide again from it.

@@ -167,7 +167,15 @@ function RunForm({ deployment, onStarted }: { deployment: DeploymentJson; onStar
  * in. As there, the server is the one judge (it holds every path that starts a run to the schema): its
  * field errors are shown under their fields.
  */
-function SchemaRunForm({ deployment, schema, onStarted }: { deployment: DeploymentJson; schema: JsonObjectJson; onStarted: (run: RunJson) => void }) {
+function SchemaRunForm({
+  deployment,
+  schema,
+  onStarted,
+}: {
+  deployment: DeploymentJson;
+  schema: JsonObjectJson;
+  onStarted: (run: RunJson) => void;
+}) {
   const Form = useSchemaForm();
   const [name, setName] = useState("");
   const [error, setError] = useState<ApiError | undefined>();

@@ -91,6 +91,15 @@ class Reconnects:
         self._on_reconnect = on_reconnect
         self._failures = 0
         self._opened = time.monotonic()
+        self._last: FlowgateError | None = None
+
+    @property
+    def wait_for_ready(self) -> bool:
+        """Whether the next attempt waits for the channel to be ready: every reopening does (a restarting
+        server is waited for, not hammered); the first attempt fails fast, so that a client that cannot
+        reach its server at all (a wrong address, TLS to a plaintext server) says so through
+        ``on_reconnect`` and the log at once, and in the WaitTimeout it raises, instead of waiting silently."""
+        return self._failures > 0
 
     def remaining(self) -> float | None:
         """Seconds left of the overall timeout (None: no timeout); raises WaitTimeout once none are."""
@@ -98,7 +107,8 @@ class Reconnects:
             return None
         left = self._deadline - time.monotonic()
         if left <= 0:
-            raise WaitTimeout(f"{self._what}: the timeout passed", grpc.StatusCode.DEADLINE_EXCEEDED)
+            last = f"; the last failure: {self._last}" if self._last is not None else ""
+            raise WaitTimeout(f"{self._what}: the timeout passed{last}", grpc.StatusCode.DEADLINE_EXCEEDED)
         return left
 
     def opened(self) -> float | None:
@@ -112,6 +122,8 @@ class Reconnects:
         self.remaining()  # a DEADLINE_EXCEEDED of the last attempt is the overall timeout: WaitTimeout
         if not is_transient(err):
             raise err
+        if err.code != grpc.StatusCode.DEADLINE_EXCEEDED:
+            self._last = err
         self._failures = failures_after(self._failures, time.monotonic() - self._opened)
         delay = reconnect_delay(self._failures, err)
         left = self.remaining()

@@ -265,7 +265,7 @@ class AsyncClient:
         last: FlowRunEvent | None = None
         while True:
             call = self._stub.WatchFlowRun(
-                req, timeout=reconnects.opened(), metadata=self._metadata, wait_for_ready=True
+                req, timeout=reconnects.opened(), metadata=self._metadata, wait_for_ready=reconnects.wait_for_ready
             )
             cause = ended(what)
             try:
@@ -297,7 +297,7 @@ class AsyncClient:
         reconnects = Reconnects(what, timeout, on_reconnect)
         while True:
             call = self._stub.WaitForResume(
-                req, timeout=reconnects.opened(), metadata=self._metadata, wait_for_ready=True
+                req, timeout=reconnects.opened(), metadata=self._metadata, wait_for_ready=reconnects.wait_for_ready
             )
             cause = ended(what)
             try:

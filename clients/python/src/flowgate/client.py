@@ -330,7 +330,7 @@ class Client:
         last: FlowRunEvent | None = None
         while True:
             call = self._stub.WatchFlowRun(
-                req, timeout=reconnects.opened(), metadata=self._metadata, wait_for_ready=True
+                req, timeout=reconnects.opened(), metadata=self._metadata, wait_for_ready=reconnects.wait_for_ready
             )
             cause = ended(what)
             try:
@@ -376,7 +376,7 @@ class Client:
         reconnects = Reconnects(what, timeout, on_reconnect)
         while True:
             call = self._stub.WaitForResume(
-                req, timeout=reconnects.opened(), metadata=self._metadata, wait_for_ready=True
+                req, timeout=reconnects.opened(), metadata=self._metadata, wait_for_ready=reconnects.wait_for_ready
             )
             idle = IdleTimer(call)
             cause = ended(what)

@@ -19,11 +19,11 @@ import (
 	"io"
 	"iter"
 	"os"
+	"sync/atomic"
 	"time"
 
 	flowgatev1 "github.com/flowgate/flowgate/clients/go/gen/flowgate/v1"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -79,7 +79,8 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	// The user agent names this client: the audit trail records the channel ("go") from it.
-	dialOpts := append([]grpc.DialOption{grpc.WithTransportCredentials(tr.creds), grpc.WithUserAgent("flowgate-go/0.1")}, describeFailures(tr.description)...)
+	dialOpts := append([]grpc.DialOption{grpc.WithTransportCredentials(tr.creds), grpc.WithUserAgent("flowgate-go/0.1"), connectBackoff()},
+		describeFailures(tr.description)...)
 	if key != "" {
 		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(bearer(key)))
 	}
@@ -367,29 +368,74 @@ func (c *Client) CancelFlowRun(ctx context.Context, runID string, opts ...CallOp
 // as the last element.
 //
 //	for ev, err := range c.WatchFlowRun(ctx, id) { ... }
-func (c *Client) WatchFlowRun(ctx context.Context, runID string) iter.Seq2[*FlowRunEvent, error] {
+//
+// A dropped stream (a server restart, the network) is reopened with backoff (see ReconnectDelay;
+// WithOnReconnect reports each reopening) until ctx ends; the reopened watch resumes from the run's
+// current state and never yields a version twice or out of order (changes made while it was down
+// arrive as one change from the last state yielded). Failures no reopening can mend (ErrFlowRunNotFound,
+// ErrUnauthenticated, ...) end it at once; see IsTransient.
+func (c *Client) WatchFlowRun(ctx context.Context, runID string, opts ...WaitOption) iter.Seq2[*FlowRunEvent, error] {
 	return func(yield func(*FlowRunEvent, error) bool) {
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		stream, err := c.runs.WatchFlowRun(ctx, &flowgatev1.WatchFlowRunRequest{FlowRunId: runID})
-		if err != nil {
-			yield(nil, fromRPC(err))
-			return
-		}
+		r := newReconnects(opts)
+		var last *FlowRunEvent
 		for {
-			res, err := stream.Recv()
-			if errors.Is(err, io.EOF) {
+			stopped, cause := c.watchOnce(ctx, runID, r, &last, yield)
+			if stopped || (last != nil && last.FlowRun.StateType().IsFinal()) {
 				return
 			}
-			if err != nil {
-				yield(nil, fromRPC(err))
-				return
-			}
-			if !yield(eventFromPB(res.GetEvent()), nil) {
+			if err := r.failed(ctx, cause); err != nil {
+				yield(nil, err)
 				return
 			}
 		}
 	}
+}
+
+// watchOnce follows one WatchFlowRun stream: the failure that ended it, or stopped when the consumer
+// stopped ranging.
+func (c *Client) watchOnce(ctx context.Context, runID string, r *reconnects, last **FlowRunEvent,
+	yield func(*FlowRunEvent, error) bool) (stopped bool, cause error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := c.runs.WatchFlowRun(ctx, &flowgatev1.WatchFlowRunRequest{FlowRunId: runID}, r.callOptions()...)
+	if err != nil {
+		return false, fromRPC(err)
+	}
+	for {
+		res, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return false, streamEnded()
+		}
+		if err != nil {
+			return false, fromRPC(err)
+		}
+		ev := nextWatchEvent(*last, eventFromPB(res.GetEvent()))
+		if ev == nil {
+			continue
+		}
+		*last = ev
+		if !yield(ev, nil) {
+			return true, nil
+		}
+	}
+}
+
+// nextWatchEvent is what a reopened watch yields for ev after last: nil for a version already
+// yielded (each reopened watch sends the current state first); a reopened watch's first event
+// becomes a change from the last state the consumer saw.
+func nextWatchEvent(last, ev *FlowRunEvent) *FlowRunEvent {
+	if last == nil {
+		return ev
+	}
+	if ev.FlowRun.Version <= last.FlowRun.Version {
+		return nil
+	}
+	if ev.Initial {
+		changed := *ev
+		changed.Initial, changed.PreviousState = false, last.FlowRun.State
+		return &changed
+	}
+	return ev
 }
 
 // WaitForResume blocks while the run's pause (key, or its current pause when key is "") is pending,
@@ -398,8 +444,14 @@ func (c *Client) WatchFlowRun(ctx context.Context, runID string) iter.Seq2[*Flow
 // returns a *PauseEndedError wrapping ErrPauseRejected (with Rejection), ErrPauseTimedOut,
 // ErrRunCancelled or ErrRunSuspended: final outcomes, never retried. Bound the wait with ctx. Errors:
 // ErrFlowRunNotFound; ErrPauseNotFound (no such key); ErrNotPaused (no key and the run is not paused).
-func (c *Client) WaitForResume(ctx context.Context, runID, key string) (map[string]any, error) {
-	r, err := c.WaitForResumeResult(ctx, runID, key)
+//
+// The wait survives a server restart: a dropped or silent stream is reopened, waiting for the server
+// to be ready, with exponential backoff and full jitter (ReconnectDelay: 200 ms doubling up to 10 s,
+// at least 1 s when the server answered it cannot serve yet) until an outcome or the end of ctx.
+// WithOnReconnect reports each reopening. When ctx ends after failures, the error returned also
+// wraps the last of them (say, ErrUnavailable naming how the client tried to connect).
+func (c *Client) WaitForResume(ctx context.Context, runID, key string, opts ...WaitOption) (map[string]any, error) {
+	r, err := c.WaitForResumeResult(ctx, runID, key, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -408,20 +460,46 @@ func (c *Client) WaitForResume(ctx context.Context, runID, key string) (map[stri
 
 // WaitForResumeResult is WaitForResume returning how the pause was resumed: the input and every
 // approval in order (the last one completed the quorum).
-func (c *Client) WaitForResumeResult(ctx context.Context, runID, key string) (*Resumed, error) {
+func (c *Client) WaitForResumeResult(ctx context.Context, runID, key string, opts ...WaitOption) (*Resumed, error) {
+	r := newReconnects(opts)
+	req := &flowgatev1.WaitForResumeRequest{FlowRunId: runID, Key: key, HeartbeatSeconds: waitHeartbeatSeconds}
+	for {
+		resumed, final, err := c.waitOnce(ctx, req, r)
+		if final {
+			return resumed, err
+		}
+		if err := r.failed(ctx, err); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// waitOnce follows one WaitForResume stream: final with the pause's outcome (the input, or a
+// *PauseEndedError), else the failure that ended the stream (the caller decides whether to reopen).
+func (c *Client) waitOnce(ctx context.Context, req *flowgatev1.WaitForResumeRequest, r *reconnects) (*Resumed, bool, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stream, err := c.runs.WaitForResume(ctx, &flowgatev1.WaitForResumeRequest{FlowRunId: runID, Key: key})
+	stream, err := c.runs.WaitForResume(ctx, req, r.callOptions()...)
 	if err != nil {
-		return nil, fromRPC(err)
+		return nil, false, fromRPC(err)
 	}
+	var silent atomic.Bool
+	idle := time.AfterFunc(waitIdle, func() { silent.Store(true); cancel() })
+	defer idle.Stop()
 	for {
 		res, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			return nil, &Error{Code: codes.Unknown, Message: "the wait ended without an outcome"}
+			return nil, false, streamEnded()
 		}
 		if err != nil {
-			return nil, fromRPC(err)
+			if silent.Load() {
+				return nil, false, fellSilent()
+			}
+			return nil, false, fromRPC(err)
+		}
+		idle.Reset(waitIdle)
+		if req.GetKey() == "" && res.GetKey() != "" { // reopen on this pause, not on whatever pause comes next
+			req.Key = res.GetKey()
 		}
 		if res.GetType() == flowgatev1.WaitEventType_WAIT_EVENT_TYPE_HEARTBEAT {
 			continue
@@ -437,7 +515,7 @@ func (c *Client) WaitForResumeResult(ctx context.Context, runID, key string) (*R
 			if res.GetRunInput() != nil {
 				input = res.GetRunInput().AsMap()
 			}
-			return &Resumed{Key: res.GetKey(), Input: input, Approvals: approvalsFromPB(res.GetApprovals()), FlowRun: run}, nil
+			return &Resumed{Key: res.GetKey(), Input: input, Approvals: approvalsFromPB(res.GetApprovals()), FlowRun: run}, true, nil
 		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_REJECTED:
 			ended.Reason, ended.Rejection = ErrPauseRejected, rejectionFromPB(res.GetRejection())
 		case flowgatev1.WaitEventType_WAIT_EVENT_TYPE_TIMED_OUT:
@@ -449,7 +527,7 @@ func (c *Client) WaitForResumeResult(ctx context.Context, runID, key string) (*R
 		default: // a type this client does not know yet: keep waiting for one it knows
 			continue
 		}
-		return nil, ended
+		return nil, true, ended
 	}
 }
 

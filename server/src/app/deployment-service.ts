@@ -8,7 +8,8 @@ import { optionalRequestId, requireId, requireName, requireWithinLimit } from ".
 import { recordAudit } from "./audit-trail.js";
 import type { AppContext } from "./context.js";
 import { pageOf, readPage } from "./paging.js";
-import { once } from "./idempotency.js";
+import { once, requestLogId } from "./idempotency.js";
+import { runIdFor } from "../domain/run-creation.js";
 import type { RunService } from "./run-service.js";
 import type { DeploymentRecord } from "./ports.js";
 import { transitionRun } from "./run-transitions.js";
@@ -108,6 +109,11 @@ export class DeploymentService {
   async run(actor: Actor, input: RunDeploymentInput): Promise<FlowRun> {
     const requestId = optionalRequestId(input.requestId);
     return once(this.ctx.store.requests, actor, "run-deployment", requestId, async () => {
+      // An earlier try of this request made its run and died before its outcome was recorded: that run
+      // is the answer (and no second subflow task run is made for it).
+      const id = requestId ? runIdFor(requestLogId(actor, "run-deployment", requestId)) : undefined;
+      const earlier = id === undefined ? undefined : await this.ctx.store.runs.get(id);
+      if (earlier) return earlier;
       const deployment = await this.get(input.deploymentId, input.fullName);
       // Checked before anything is created (the subflow's task run below): bad parameters leave no trace.
       const parameters = runParameters(this.ctx, deployment, input.parameters);
@@ -131,15 +137,19 @@ export class DeploymentService {
         });
         parentTaskRunId = taskRun.id;
       }
-      const run = await this.runs.createWithin(actor, {
-        flowName: deployment.flowName,
-        ...(input.flowRunName ? { name: input.flowRunName } : {}),
-        deploymentId: deployment.id,
-        parameters,
-        state: { type: "SCHEDULED" },
-        ...(parentFlowRunId ? { parentFlowRunId } : {}),
-        ...(parentTaskRunId ? { parentTaskRunId } : {}),
-      });
+      const run = await this.runs.createWithin(
+        actor,
+        {
+          flowName: deployment.flowName,
+          ...(input.flowRunName ? { name: input.flowRunName } : {}),
+          deploymentId: deployment.id,
+          parameters,
+          state: { type: "SCHEDULED" },
+          ...(parentFlowRunId ? { parentFlowRunId } : {}),
+          ...(parentTaskRunId ? { parentTaskRunId } : {}),
+        },
+        id,
+      );
       await recordAudit(this.ctx, actor, {
         flowRunId: run.id,
         ...(run.state ? { stateAfter: { id: run.state.id, type: run.state.type, name: run.state.name } } : {}),

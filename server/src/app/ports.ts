@@ -75,7 +75,8 @@ export interface VersionedStore<T extends { version: number }> {
 }
 
 export interface FlowRunStore extends VersionedStore<FlowRun> {
-  insert(run: FlowRun): Promise<void>;
+  /** False when a run with this id exists already (nothing is written then). */
+  insert(run: FlowRun): Promise<boolean>;
   get(id: string): Promise<FlowRun | undefined>;
   /** Newest first. */
   list(filter: RunFilter, offset: number, limit: number): Promise<FlowRun[]>;

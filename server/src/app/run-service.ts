@@ -12,7 +12,7 @@ import {
 import { auditedInput, causeOf, SERVER_ACTOR, stateChangeFacts, type Actor, type AuditFacts } from "../domain/audit.js";
 import { InvalidArgumentError, NotFoundError, UnauthenticatedError } from "../domain/errors.js";
 import { currentPause, pauseKeyset, type FlowRun, type JsonObject, type PauseRecord } from "../domain/flow-run.js";
-import { createFlowRun } from "../domain/run-creation.js";
+import { createFlowRun, runIdFor } from "../domain/run-creation.js";
 import { DEPLOYMENT_PARAMETERS } from "../domain/run-input-schema.js";
 import {
   decideCancel,
@@ -102,7 +102,8 @@ export class RunService {
   async create(actor: Actor, input: CreateFlowRunInput): Promise<FlowRun> {
     const requestId = optionalRequestId(input.requestId ?? "");
     return once(this.ctx.store.requests, actor, "create-flow-run", requestId, async () => {
-      const run = await this.createWithin(actor, input);
+      const id = requestId ? runIdFor(requestLogId(actor, "create-flow-run", requestId)) : undefined;
+      const run = await this.createWithin(actor, input, id);
       await recordAudit(this.ctx, actor, { flowRunId: run.id, ...stateChangeFacts(undefined, run), ...(requestId ? { requestId } : {}) });
       return run;
     });
@@ -112,8 +113,10 @@ export class RunService {
    * Creates a run as part of another service's call (RunDeployment): no request id of its own and no
    * audit entry, which the calling service writes for the whole call.
    */
-  async createWithin(actor: Actor, input: Omit<CreateFlowRunInput, "requestId">): Promise<FlowRun> {
+  async createWithin(actor: Actor, input: Omit<CreateFlowRunInput, "requestId">, id?: string): Promise<FlowRun> {
     const run = createFlowRun(input, this.ctx.limits.maxInputBytes, systemClock());
+    // A run named by its request (runIdFor) that exists was made by an earlier try of this request.
+    if (id !== undefined) run.id = id;
     if (run.state) run.state = { ...run.state, by: causeOf(actor) };
     if (run.deploymentId) {
       const deployment = await this.ctx.store.deployments.get(run.deploymentId);
@@ -127,7 +130,12 @@ export class RunService {
     if (run.parentFlowRunId && !(await this.ctx.store.runs.get(run.parentFlowRunId))) {
       throw new NotFoundError("FLOW_RUN_NOT_FOUND", `Parent flow run ${run.parentFlowRunId} was not found.`);
     }
-    await this.ctx.store.runs.insert(run);
+    if (!(await this.ctx.store.runs.insert(run))) {
+      const earlier = await this.ctx.store.runs.get(run.id);
+      if (!earlier) throw new Error(`flow run ${run.id} both exists and does not`);
+      // Announced by the try that made it, if it lived that long; not twice.
+      return earlier;
+    }
     await announce(this.ctx, run, undefined);
     return run;
   }

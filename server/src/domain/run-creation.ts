@@ -1,4 +1,5 @@
 /** CreateFlowRun's rules: what is checked, and the run as created. Pure; existence checks are the caller's. */
+import { createHash } from "node:crypto";
 import { InvalidArgumentError } from "./errors.js";
 import type { FlowRun, JsonObject } from "./flow-run.js";
 import type { Clock } from "./rules.js";
@@ -53,4 +54,18 @@ export function createFlowRun(req: FlowRunRequest, maxInputBytes: number, clock:
     createdAt: clock.now,
     updatedAt: clock.now,
   };
+}
+
+/**
+ * The id of the run a request creates, when the request has an idempotency key: the same key always
+ * names the same run (a UUID, version 8, from the key's SHA-256). A retry of a call whose run was stored
+ * but whose outcome was not (its server or store died in between) then finds that run instead of
+ * making a second one.
+ */
+export function runIdFor(requestKey: string): string {
+  const b = createHash("sha256").update(`flow-run:${requestKey}`).digest().subarray(0, 16);
+  b[6] = (b[6]! & 0x0f) | 0x80;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = b.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -3,6 +3,7 @@ import type { ApprovalRecord, TimeoutPolicy } from "../domain/approval.js";
 import type { FlowRun, JsonObject, PauseRecord } from "../domain/flow-run.js";
 import type { StateType } from "../domain/states.js";
 import { COLLECTIONS } from "./collections.js";
+import { isDuplicateKey } from "./store-errors.js";
 import { fromJsonText, optionalFromJsonText, optionalToJsonText, toJsonText } from "./json-text.js";
 import type { EndedPauseStore, FlowRunStore, RunFilter, StateHistoryStore } from "../app/ports.js";
 import type { WriteOptions } from "../app/apply-transition.js";
@@ -105,8 +106,14 @@ export class FlowRunRepository implements FlowRunStore {
     this.runs = db.collection<FlowRunDocument>(COLLECTIONS.flowRuns);
   }
 
-  async insert(run: FlowRun): Promise<void> {
-    await this.runs.insertOne(toDocument(run));
+  async insert(run: FlowRun): Promise<boolean> {
+    try {
+      await this.runs.insertOne(toDocument(run));
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
   }
 
   async get(id: string): Promise<FlowRun | undefined> {

@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from "mongodb";
+import { MongoClient, type Db, type MongoClientOptions } from "mongodb";
 import type { Store } from "../app/ports.js";
 import { ApiKeyRepository } from "./api-keys.js";
 import { AuditLog } from "./audit-log.js";
@@ -31,15 +31,13 @@ export interface OpenStoreOptions {
 
 /** Every repository over one MongoDB database; the only place that holds the driver's client. */
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
-  const client = new MongoClient(opts.uri, {
-    ignoreUndefined: true,
-    // Short, so that a call made while the store is away fails soon (the health monitor then makes
-    // the next ones fail at once); the driver keeps reconnecting to the same URI by itself.
-    serverSelectionTimeoutMS: 2_000,
-    // A store that accepted a request and then hangs must not hold the call until the client's deadline.
-    socketTimeoutMS: 10_000,
-    ...(opts.directConnection ? { directConnection: true } : {}),
-  });
+  const client = newClient(opts);
+  // The health check's own connection: behind a burst of thousands of calls waiting for the main pool,
+  // a ping would miss its deadline and close the gate on a store that answers (store-health.ts).
+  const pingClient = newClient(opts, { maxPoolSize: 1 });
+  const closeAll = async (): Promise<void> => {
+    await Promise.all([client.close(), pingClient.close()]);
+  };
   await client.connect();
   try {
     const named = client.db().databaseName;
@@ -48,6 +46,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const strategy = await chooseStrategy(db, opts.compat);
     const endedPauses = new EndedPauseArchive(db);
     const stateHistory = new StateHistory(db);
+    const pingDb = pingClient.db(db.databaseName);
     return {
       runs: reportingUnavailable(new FlowRunRepository(db, strategy, endedPauses, stateHistory)),
       inputs: reportingUnavailable(new FlowRunInputRepository(db)),
@@ -65,14 +64,27 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       strategy: strategy.name,
       trimWriteGuards: (cutoff) => strategy.trimWriteGuards(cutoff),
       ping: async () => {
-        await db.command({ ping: 1 });
+        await pingDb.command({ ping: 1 });
       },
-      close: () => client.close(),
+      close: closeAll,
       webhooks: reportingUnavailable(new WebhookRepository(db)),
       webhookDeliveries: reportingUnavailable(new WebhookDeliveryRepository(db, strategy)),
     };
   } catch (err) {
-    await client.close();
+    await closeAll();
     throw err;
   }
+}
+
+function newClient(opts: OpenStoreOptions, more: MongoClientOptions = {}): MongoClient {
+  return new MongoClient(opts.uri, {
+    ignoreUndefined: true,
+    // Short, so that a call made while the store is away fails soon (the health monitor then makes
+    // the next ones fail at once); the driver keeps reconnecting to the same URI by itself.
+    serverSelectionTimeoutMS: 2_000,
+    // A store that accepted a request and then hangs must not hold the call until the client's deadline.
+    socketTimeoutMS: 10_000,
+    ...(opts.directConnection ? { directConnection: true } : {}),
+    ...more,
+  });
 }

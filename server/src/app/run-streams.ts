@@ -27,7 +27,60 @@ export interface WatchEvent {
 }
 
 const DEFAULT_HEARTBEAT_SECONDS = 15;
+const MAX_HEARTBEAT_SECONDS = 300;
 const MAX_WATCH_INITIAL = 500;
+
+interface Beat {
+  readonly every: number;
+  slot: number;
+  readonly send: () => void;
+}
+
+/**
+ * One timer for every held wait's heartbeats, not one each: a wheel of one-second slots, each beat in
+ * the slot of its next second and moved on as it fires, so a held wait costs one small object in a
+ * set, and the beats stay spread over the seconds the waits opened in rather than all at once. A beat
+ * fires within its interval of the last (at most a second early), never later.
+ */
+class HeartbeatWheel {
+  private readonly slots: Set<Beat>[] = Array.from({ length: MAX_HEARTBEAT_SECONDS + 1 }, () => new Set());
+  private cursor = 0;
+  private size = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  add(every: number, send: () => void): Beat {
+    const beat: Beat = { every, slot: 0, send };
+    this.place(beat);
+    this.size += 1;
+    this.timer ??= setInterval(() => this.tick(), 1000);
+    return beat;
+  }
+
+  delete(beat: Beat): void {
+    if (!this.slots[beat.slot]!.delete(beat)) return;
+    this.size -= 1;
+    if (this.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private place(beat: Beat): void {
+    beat.slot = (this.cursor + beat.every) % this.slots.length;
+    this.slots[beat.slot]!.add(beat);
+  }
+
+  private tick(): void {
+    this.cursor = (this.cursor + 1) % this.slots.length;
+    const due = this.slots[this.cursor]!;
+    if (due.size === 0) return;
+    const beats = [...due];
+    due.clear();
+    // Placed again before sending: a send that ends the wait (and deletes the beat) finds it.
+    for (const beat of beats) this.place(beat);
+    for (const beat of beats) if (this.slots[beat.slot]!.has(beat)) beat.send();
+  }
+}
 
 /** How a pause has ended, seen from a process waiting on it; undefined while it is still pending. */
 export function waitOutcome(run: FlowRun, key: string): WaitEvent | undefined {
@@ -92,12 +145,13 @@ class BufferedSubscription {
 
 /**
  * Server-push streams over the event hub: a waiting or watching stream costs one listener and, for
- * waits, one heartbeat timer; no store query runs per stream after it opens, and streams opening
+ * waits, one entry in the shared heartbeat wheel; no store query runs per stream after it opens, and streams opening
  * together share their opening reads (shared-reads.ts).
  */
 export class RunStreams {
   /** The reads streams make as they open, shared by the streams that open together. */
   private readonly reads: SharedReads;
+  private readonly heartbeats = new HeartbeatWheel();
 
   constructor(private readonly ctx: AppContext) {
     this.reads = new SharedReads(ctx.store.runs);
@@ -117,7 +171,7 @@ export class RunStreams {
     const id = requireId("flow_run_id", flowRunId);
     const requestedKey = keyText ? requirePauseKey(keyText) : undefined;
     const interval = heartbeatSeconds === 0 ? DEFAULT_HEARTBEAT_SECONDS : heartbeatSeconds;
-    if (!Number.isInteger(interval) || interval < 1 || interval > 300) {
+    if (!Number.isInteger(interval) || interval < 1 || interval > MAX_HEARTBEAT_SECONDS) {
       throw new InvalidArgumentError("heartbeat_seconds must be between 1 and 300.", [
         { field: "heartbeat_seconds", description: "must be between 1 and 300" },
       ]);
@@ -140,10 +194,10 @@ export class RunStreams {
 
       await new Promise<void>((resolve) => {
         let latest = run;
-        // Started before anything can call `finish`, which clears it; its first tick comes after this setup.
-        const timer = setInterval(() => send({ type: "HEARTBEAT", key, run: latest }), interval * 1000);
+        // Added before anything can call `finish`, which removes it; its first beat comes after this setup.
+        const beat = this.heartbeats.add(interval, () => send({ type: "HEARTBEAT", key, run: latest }));
         const finish = (): void => {
-          clearInterval(timer);
+          this.heartbeats.delete(beat);
           signal.removeEventListener("abort", finish);
           subscription.close();
           resolve();

@@ -40,7 +40,10 @@ export async function waitForPauseEnd(client: FlowgateClient, flowRunId: string,
       final = event;
       return "stop";
     },
-    { signal, idleTimeoutMs: heartbeatSeconds * 3_000, onReconnect: opts.onReconnect, backoff: { baseMs: 50, maxMs: 2_000 } },
+    // The SDK's one backoff (DEFAULT_BACKOFF), as the suspend watch, the runner and the Python and Go
+    // clients use: a thousand waiters of a restarted server come back spread out, in single digits of
+    // attempts each over the first 15 s of an outage.
+    { signal, idleTimeoutMs: heartbeatSeconds * 3_000, onReconnect: opts.onReconnect },
   );
   if (final) return final;
   throw signal.reason;

@@ -5,8 +5,11 @@ import { createLogger } from "./logger.js";
 
 async function main(): Promise<void> {
   let config;
+  let logger;
   try {
     config = loadConfig();
+    // Reads FLOWGATE_LOG_FORMAT: a bad value is a configuration error like any other.
+    logger = createLogger(config.logLevel);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`flowgate: ${err.message}\n`);
@@ -14,7 +17,6 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
   const server = await startFlowgateServer(config, logger).catch((err: unknown) => {
     process.stderr.write(`flowgate: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -33,7 +33,7 @@ export async function startDistServer(opts: { database: string; dataDir: string;
   });
   const logs: string[] = [];
   const address = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stderr! }).on("line", (line) => {
+    createInterface({ input: child.stderr }).on("line", (line) => {
       logs.push(line);
       const grpc = /gRPC on (\S+)/.exec(line)?.[1];
       if (grpc) resolve(grpc);

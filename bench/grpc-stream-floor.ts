@@ -13,9 +13,9 @@ import {
   RunServiceClient,
   RunServiceService,
   WaitForResumeRequest,
-  type WaitForResumeResponse,
+  WaitForResumeResponse,
+  WaitEventType,
 } from "@flowgate/contract/flowgate/v1/run_service.js";
-import { WaitEventType } from "@flowgate/contract/flowgate/v1/run_service.js";
 import { StreamReader } from "../test/support/grpc-client.js";
 
 const N = Number(process.env["FLOWGATE_BENCH_STREAMS"] ?? 2000);
@@ -23,13 +23,14 @@ const N = Number(process.env["FLOWGATE_BENCH_STREAMS"] ?? 2000);
 if (process.argv[2] === "serve") {
   const server = new Server({ "grpc.keepalive_time_ms": 30_000, "grpc.keepalive_permit_without_calls": 1 });
   const held = new Set<ServerWritableStream<unknown, WaitForResumeResponse>>();
+  // Only the one method; grpc-js answers the others UNIMPLEMENTED.
   server.addService(RunServiceService, {
     waitForResume: (call: ServerWritableStream<unknown, WaitForResumeResponse>) => {
       held.add(call);
       call.on("cancelled", () => held.delete(call));
-      call.write({ type: WaitEventType.WAIT_EVENT_TYPE_HEARTBEAT, key: "1", sentAt: new Date(), approvals: [] } as WaitForResumeResponse);
+      call.write(WaitForResumeResponse.fromPartial({ type: WaitEventType.WAIT_EVENT_TYPE_HEARTBEAT, key: "1", sentAt: new Date() }));
     },
-  } as never);
+  });
   server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, port) => {
     if (err) throw err;
     process.stderr.write(`listening ${port}\n`);
@@ -48,10 +49,16 @@ if (process.argv[2] === "serve") {
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  const probe = async (): Promise<{ rss: number; heapUsed: number; external: number; heap: { total_heap_size: number } }> => {
+  interface Probe {
+    rss: number;
+    heapUsed: number;
+    external: number;
+    heap: { total_heap_size: number };
+  }
+  const probe = async (): Promise<Probe> => {
     const from = lines.length;
     child.kill("SIGWINCH");
-    return JSON.parse(await waitLine("memory-probe ", from));
+    return JSON.parse(await waitLine("memory-probe ", from)) as Probe;
   };
   const port = await waitLine("listening ", 0);
   const client = new RunServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
@@ -69,7 +76,9 @@ if (process.argv[2] === "serve") {
   const kib = (a: number, b: number): string => `${((b - a) / N / 1024).toFixed(1)} KiB`;
   const rest = (p: typeof before): number => p.rss - p.heap.total_heap_size - p.external;
   console.log(`bare grpc-js server holding ${N} streams, per stream: RSS ${kib(before.rss, after.rss)}`);
-  console.log(`  JS heap used ${kib(before.heapUsed, after.heapUsed)}, committed ${kib(before.heap.total_heap_size, after.heap.total_heap_size)}`);
+  console.log(
+    `  JS heap used ${kib(before.heapUsed, after.heapUsed)}, committed ${kib(before.heap.total_heap_size, after.heap.total_heap_size)}`,
+  );
   console.log(`  external ${kib(before.external, after.external)}, RSS outside heap and external ${kib(rest(before), rest(after))}`);
   for (const s of streams) s.cancel();
   client.close();

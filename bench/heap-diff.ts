@@ -31,10 +31,13 @@ export function groups(path: string): Map<string, Group> {
     const type = types[s.nodes[i + typeAt]!]!;
     const name = s.strings[s.nodes[i + nameAt]!]!;
     const key =
-      type === "object" || type === "native" ? `${type}: ${name}`
-      : type === "closure" ? `closure: ${name || "(anonymous)"}`
-      : type === "hidden" || type === "code" || type === "array" || type === "object shape" ? `${type}: ${name.slice(0, 40)}`
-      : `(${type})`;
+      type === "object" || type === "native"
+        ? `${type}: ${name}`
+        : type === "closure"
+          ? `closure: ${name || "(anonymous)"}`
+          : type === "hidden" || type === "code" || type === "array" || type === "object shape"
+            ? `${type}: ${name.slice(0, 40)}`
+            : `(${type})`;
     const g = out.get(key) ?? { count: 0, size: 0 };
     g.count += 1;
     g.size += s.nodes[i + sizeAt]!;

@@ -101,7 +101,9 @@ try {
   console.log(`per held stream: ${kib(before.rss, after.rss)}`);
   console.log(`  JS heap used (after GC):           ${kib(before.heapUsed, after.heapUsed)}`);
   console.log(`  JS heap committed:                 ${kib(heapOf(before), heapOf(after))}`);
-  console.log(`  external (of which ArrayBuffers):  ${kib(before.external, after.external)} (${kib(before.arrayBuffers, after.arrayBuffers)})`);
+  console.log(
+    `  external (of which ArrayBuffers):  ${kib(before.external, after.external)} (${kib(before.arrayBuffers, after.arrayBuffers)})`,
+  );
   console.log(`  RSS outside heap and external:     ${kib(restOf(before), restOf(after))}`);
   if (before.snapshot && after.snapshot) console.log(report(diff(groups(before.snapshot), groups(after.snapshot)), N, 30));
   for (const s of streams) s.cancel();

@@ -145,8 +145,8 @@ class BufferedSubscription {
 
 /**
  * Server-push streams over the event hub: a waiting or watching stream costs one listener and, for
- * waits, one entry in the shared heartbeat wheel; no store query runs per stream after it opens, and streams opening
- * together share their opening reads (shared-reads.ts).
+ * waits, one entry in the shared heartbeat wheel; no store query runs per stream after it opens, and
+ * streams opening together share their opening reads (shared-reads.ts).
  */
 export class RunStreams {
   /** The reads streams make as they open, shared by the streams that open together. */

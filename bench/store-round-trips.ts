@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as delay } from "node:timers/promises";
 import { deserialize } from "bson";
-import { WaitEventType, WaitForResumeRequest } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { WaitEventType, WaitForResumeRequest, type WaitForResumeResponse } from "@flowgate/contract/flowgate/v1/run_service.js";
 import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { startEmbeddedStore } from "../server/src/embedded-store/launcher.js";
 import { startServerProcess } from "../test/support/test-server.js";
@@ -129,7 +129,7 @@ try {
 
   const steps: { label: string; run: (id: string) => Promise<void> }[] = [];
   const ids: string[] = [];
-  const waits = new Map<string, StreamReader<{ type: WaitEventType }>>();
+  const waits = new Map<string, StreamReader<WaitForResumeResponse>>();
   steps.push({
     label: "CreateFlowRun (RUNNING)",
     run: async () =>

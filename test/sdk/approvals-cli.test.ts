@@ -3,7 +3,6 @@
 // `runs inspect` with the policy and its progress, `runs links` and `runs revoke-link`, and
 // `runs resume --token` with no API key at all; refusals exit with their codes (7, 8, 5).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { flow, pauseFlowRun, PauseRejectedError, type PausedInfo } from "../../client-sdk/src/index.js";
 import { runCli } from "../support/cli.js";
-import type { ScriptResult } from "../support/sdk-process.js";
+import { runProcess, type ScriptResult } from "../support/sdk-process.js";
 import { startSdkServer, StateType, type SdkServer } from "../support/sdk.js";
 import { z } from "zod";
 
@@ -24,15 +23,7 @@ function runCliWithoutKey(address: string, args: string[]): Promise<ScriptResult
   delete env["FLOWGATE_API_KEY"];
   delete env["FORCE_COLOR"];
   const cwd = mkdtempSync(join(tmpdir(), "flowgate-no-key-"));
-  const child = spawn(process.execPath, ["--import", TSX, CLI_MAIN, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runProcess(process.execPath, ["--import", TSX, CLI_MAIN, ...args], { cwd, env });
 }
 
 /** A promise and its resolve (Node 20 has no Promise.withResolvers). */

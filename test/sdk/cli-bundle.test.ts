@@ -5,11 +5,10 @@
  * first run left, and fails the way the source does (typed error, exit code).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import type { ScriptResult } from "../support/sdk-process.js";
+import { runProcess, type ScriptResult } from "../support/sdk-process.js";
 import { startSdkServer, StateType, type SdkServer } from "../support/sdk.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -21,15 +20,7 @@ function flowgate(command: string[], sdk: SdkServer, args: string[]): Promise<Sc
   const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_API_ADDRESS: sdk.server.address, FLOWGATE_API_KEY: sdk.server.apiKey };
   delete env["FORCE_COLOR"];
   const [file, ...rest] = command;
-  const child = spawn(file!, [...rest, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runProcess(file!, [...rest, ...args], { cwd: REPO, env });
 }
 
 const codeCaches = (): string[] => readdirSync(BUNDLE_DIR).filter((name) => name.startsWith("flowgate.cjs.") && name.endsWith(".cache"));

@@ -5,7 +5,6 @@
  * directory for a loopback server only — including a runner passing its key to its flows' processes.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +15,7 @@ import { resolveApiKey } from "../../client-sdk/src/config.js";
 import { runCli } from "../support/cli.js";
 import { startRunnerProcess } from "../support/runner-process.js";
 import { runReaches } from "../support/sdk.js";
-import type { ScriptResult } from "../support/sdk-process.js";
+import { runProcess, type ScriptResult } from "../support/sdk-process.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 const CLI_MAIN = fileURLToPath(new URL("../../client-sdk/src/cli/main.ts", import.meta.url));
@@ -26,15 +25,7 @@ const TSX = import.meta.resolve("tsx");
 function runCliIn(cwd: string, address: string, args: string[], env: Record<string, string> = {}): Promise<ScriptResult> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_API_ADDRESS: address, ...env };
   if (env["FLOWGATE_API_KEY"] === undefined) delete childEnv["FLOWGATE_API_KEY"];
-  const child = spawn(process.execPath, ["--import", TSX, CLI_MAIN, ...args], { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runProcess(process.execPath, ["--import", TSX, CLI_MAIN, ...args], { cwd, env: childEnv });
 }
 
 /** A working directory with no key file (or with `secret` in .flowgate/admin-key). */

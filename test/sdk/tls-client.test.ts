@@ -6,7 +6,6 @@
  * a runner passes its TLS settings to the flow processes it starts.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +17,7 @@ import { makeCertificates } from "../support/certificates.js";
 import { runCli } from "../support/cli.js";
 import { startRunnerProcess } from "../support/runner-process.js";
 import { runReaches } from "../support/sdk.js";
-import type { ScriptResult } from "../support/sdk-process.js";
+import { runProcess, type ScriptResult } from "../support/sdk-process.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 const certs = makeCertificates();
@@ -58,19 +57,7 @@ function cliIn(cwd: string, address: string, args: string[], env: Record<string,
   const childEnv: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_API_ADDRESS: address };
   for (const name of Object.keys(childEnv)) if (name === "FLOWGATE_API_KEY" || name.startsWith("FLOWGATE_TLS")) delete childEnv[name];
   delete childEnv["FORCE_COLOR"];
-  const child = spawn(process.execPath, ["--import", TSX, CLI_MAIN, ...args], {
-    cwd,
-    env: { ...childEnv, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runProcess(process.execPath, ["--import", TSX, CLI_MAIN, ...args], { cwd, env: { ...childEnv, ...env } });
 }
 
 function emptyDir(): string {

@@ -14,11 +14,20 @@ export interface ScriptResult {
 
 /** Runs `script` (a path relative to the repository) to its end. */
 export function runScript(script: string, env: Record<string, string>, signal?: AbortSignal): Promise<ScriptResult> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
-    cwd: REPO,
-    env: withApiKey({ ...process.env, ...env }),
+  return runProcess(process.execPath, ["--import", "tsx", script], { cwd: REPO, env: withApiKey({ ...process.env, ...env }), signal });
+}
+
+/** Runs `file` with `args` to its end, collecting what it prints. */
+export function runProcess(
+  file: string,
+  args: readonly string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined },
+): Promise<ScriptResult> {
+  const child = spawn(file, [...args], {
+    cwd: opts.cwd,
+    env: opts.env,
     stdio: ["ignore", "pipe", "pipe"],
-    ...(signal ? { signal } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   let stdout = "";
   let stderr = "";

@@ -13,7 +13,14 @@ import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { once, requestLogId } from "../../server/src/app/idempotency.js";
 import type { Store } from "../../server/src/app/ports.js";
 import { openStore } from "../../server/src/store/mongo-store.js";
-import { startServerProcess, storeUri, uniqueDatabase, type ServerProcess } from "../support/test-server.js";
+import {
+  startServerProcess,
+  startServersOnOneStore,
+  stopServers,
+  storeUri,
+  uniqueDatabase,
+  type ServerProcess,
+} from "../support/test-server.js";
 import { expectGrpcError, pausedRun, publishedTransitions, withDatabase } from "../support/fixtures.js";
 import { concurrently, printFigures, runIdsOfFlow, size, tally } from "./support.js";
 
@@ -142,14 +149,8 @@ describe("exactly-once retries", () => {
 describe("exactly-once retries across servers sharing one store", () => {
   let one: ServerProcess;
   let two: ServerProcess;
-  before(async () => {
-    one = await startServerProcess();
-    two = await startServerProcess({ database: one.database });
-  });
-  after(async () => {
-    await two?.stop();
-    await one?.stop();
-  });
+  before(async () => ({ one, two } = await startServersOnOneStore()));
+  after(() => stopServers(two, one));
 
   test("two servers racing one request id create one run", async () => {
     const flowName = `once-shared-${randomUUID()}`;

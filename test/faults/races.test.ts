@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { WaitEventType } from "@flowgate/contract/flowgate/v1/run_service.js";
 import { StateType, type FlowRun } from "@flowgate/contract/flowgate/v1/types.js";
 import { getRun, pausedRun, readUntilFinal, waitForResume } from "../support/fixtures.js";
-import { startServerProcess, type ServerProcess } from "../support/test-server.js";
+import { startServersOnOneStore, stopServers, type ServerProcess } from "../support/test-server.js";
 import { concurrently, printFigures, publishedByRun, size, tally, until, type Answer, type Published } from "./support.js";
 
 const N = size(200, 1000);
@@ -74,14 +74,8 @@ const refusedOnly = (answers: Answer<unknown>[], reasons: string[]): void => {
 describe(`${N}-way races on one paused run, across two servers`, () => {
   let one: ServerProcess;
   let two: ServerProcess;
-  before(async () => {
-    one = await startServerProcess();
-    two = await startServerProcess({ database: one.database });
-  });
-  after(async () => {
-    await two?.stop();
-    await one?.stop();
-  });
+  before(async () => ({ one, two } = await startServersOnOneStore()));
+  after(() => stopServers(two, one));
   const on = (i: number): ServerProcess => (i % 2 === 0 ? one : two);
   const logs = (): string[] => [...one.logs, ...two.logs];
 

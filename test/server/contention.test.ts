@@ -12,7 +12,7 @@ import { SetFlowRunStateRequest } from "@flowgate/contract/flowgate/v1/run_servi
 import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { getRun } from "../support/fixtures.js";
 import { reasonOf } from "../support/status-details.js";
-import { startServerProcess, type ServerProcess } from "../support/test-server.js";
+import { startServerProcess, startServersOnOneStore, stopServers, type ServerProcess } from "../support/test-server.js";
 
 /** Generous: a loaded CI machine must not turn a slow answer into a failure. */
 const CALL_DEADLINE_MS = 240_000;
@@ -90,14 +90,8 @@ describe("many writers on one run, one server", () => {
 describe("many writers on one run, two servers sharing a store", () => {
   let one: ServerProcess;
   let two: ServerProcess;
-  before(async () => {
-    one = await startServerProcess();
-    two = await startServerProcess({ database: one.database });
-  });
-  after(async () => {
-    await two?.stop();
-    await one?.stop();
-  });
+  before(async () => ({ one, two } = await startServersOnOneStore()));
+  after(() => stopServers(two, one));
 
   test("60 SetFlowRunState split across two servers are all stored", async () => {
     const { flowRun } = await one.runs.createFlowRun({ flowName: "contention", state: { type: StateType.STATE_TYPE_SCHEDULED } });

@@ -199,3 +199,15 @@ export async function startServerProcess(opts: TestServerOptions = {}): Promise<
     },
   };
 }
+
+/** Two server processes on one store (one database), as several servers of one deployment would run. */
+export async function startServersOnOneStore(): Promise<{ one: ServerProcess; two: ServerProcess }> {
+  const one = await startServerProcess();
+  const two = await startServerProcess({ database: one.database });
+  return { one, two };
+}
+
+/** Stops the servers that started, in order; one that did not (undefined) is skipped. */
+export async function stopServers(...servers: (ServerProcess | undefined)[]): Promise<void> {
+  for (const server of servers) await server?.stop();
+}

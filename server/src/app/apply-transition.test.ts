@@ -111,10 +111,21 @@ describe("applyTransition", () => {
     assert.deepEqual(await applyTransition(record, resume, { cached: stale }), { version: 4, state: "RUNNING" }, "not refused NOT_PAUSED");
     assert.equal(record.reads, 1);
 
+    // The same when the decision throws its refusal (as the domain's rules do).
+    record.doc = { version: 5, state: "PAUSED" };
+    const throwing = (doc: Doc): Decision<Doc, Doc> => {
+      if (doc.state !== "PAUSED") throw new FailedPreconditionError("NOT_PAUSED", "The flow run is not paused.");
+      return resume(doc);
+    };
+    assert.deepEqual(await applyTransition(record, throwing, { cached: { version: 4, state: "RUNNING" } }), {
+      version: 6,
+      state: "RUNNING",
+    });
+
     // A stale copy that would change the record loses at the version guard, then decides from the store.
-    record.doc = { version: 6, state: "PAUSED" };
-    assert.deepEqual(await applyTransition(record, resume, { cached: { version: 4, state: "PAUSED" } }), { version: 7, state: "RUNNING" });
-    assert.equal(record.doc.version, 7);
+    record.doc = { version: 8, state: "PAUSED" };
+    assert.deepEqual(await applyTransition(record, resume, { cached: { version: 6, state: "PAUSED" } }), { version: 9, state: "RUNNING" });
+    assert.equal(record.doc.version, 9);
   });
 
   test("a writer that arrives after a write began reads the record itself", async () => {

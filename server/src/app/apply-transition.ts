@@ -101,8 +101,15 @@ export async function applyTransition<S, T>(
       const current: S = seen ?? cached ?? (await turn.observe<S>(() => subject.read()));
       known = undefined;
       cached = undefined;
-      const decision = decide(current, systemClock());
-      // A refusal (or a change of nothing) from a copy that may be stale could be wrong: ask the store.
+      let decision: Decision<S, T>;
+      try {
+        decision = decide(current, systemClock());
+      } catch (err) {
+        // A refusal thrown from a copy that may be stale could be wrong: ask the store.
+        if (fromCache) continue;
+        throw err;
+      }
+      // So could a refusal returned, or a change of nothing.
       if (fromCache && decision.next === undefined) continue;
       if (decision.next !== undefined) {
         const next = decision.next;

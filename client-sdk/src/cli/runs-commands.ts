@@ -6,6 +6,7 @@ import { cliContext, type CliContext } from "./context.js";
 import { approvalDetails, linksTable, resumeOutcome } from "./approval-format.js";
 import { CliError, ExitCode } from "./errors.js";
 import { eventLine, runDetails, runsTable, stateLabel } from "./format.js";
+import { followStream } from "../runtime/follow-stream.js";
 
 type Action = (ctx: CliContext, signal: AbortSignal) => Promise<void>;
 
@@ -201,14 +202,32 @@ export function runsCommand(program: Command): Command {
     .argument("<id>", "flow run id")
     .action(async (id: string, _opts: unknown, cmd: Command) =>
       withContext(cmd, async (ctx, signal) => {
-        for await (const event of ctx.client().watchFlowRun(id, { signal })) {
-          // --json: one event per line (NDJSON), so a script can act on each change as it comes.
-          process.stdout.write(`${ctx.json ? JSON.stringify(event) : eventLine(event, ctx.color)}\n`);
-          const type = event.flowRun.state?.type;
-          if (type !== undefined && isFinalStateType(type)) return;
-        }
+        // Follows the run across dropped connections and server restarts (the SDK's one backoff); a
+        // reopened stream starts with the run's current state, so versions already printed are skipped.
+        let printed = 0;
+        await followStream(
+          (sig) => ctx.client().watchFlowRun(id, { signal: sig }),
+          (event) => {
+            if (event.flowRun.version <= printed) return;
+            printed = event.flowRun.version;
+            // --json: one event per line (NDJSON), so a script can act on each change as it comes.
+            process.stdout.write(`${ctx.json ? JSON.stringify(event) : eventLine(event, ctx.color)}\n`);
+            const type = event.flowRun.state?.type;
+            return type !== undefined && isFinalStateType(type) ? "stop" : undefined;
+          },
+          {
+            signal,
+            onReconnect: (_attempt, cause, delayMs) =>
+              process.stderr.write(`flowgate: the watch was cut (${errorText(cause)}); reconnecting in ${(delayMs / 1000).toFixed(1)} s\n`),
+          },
+        );
+        signal.throwIfAborted();
       }),
     );
 
   return runs;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

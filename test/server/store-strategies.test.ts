@@ -216,6 +216,21 @@ for (const compat of STORE_COMPATS) {
     test("is the one in use", () => assert.equal(store.strategy, compat));
     for (const [name, behaviour] of Object.entries(BEHAVIOURS)) test(name, () => behaviour(store));
 
+    test("a write says it is committed only when it wins, before it returns where the claim tells it sooner, and then lands", async () => {
+      const run = newRun({ state: "RUNNING" });
+      await store.runs.insert(run);
+      const next = moved(run, "COMPLETED");
+      const told: string[] = [];
+      const storing = store.runs.apply(next, { committed: () => told.push("committed") }).then((ok) => (told.push("returned"), ok));
+      assert.equal(await storing, true);
+      // A claim (ferretdb) makes the write certain before the update; MongoDB's one conditional update is both.
+      assert.deepEqual(told, compat === "ferretdb" ? ["committed", "returned"] : ["returned"]);
+      assert.equal((await store.runs.get(run.id))?.version, next.version);
+      const lost: string[] = [];
+      assert.equal(await store.runs.apply(moved(run, "FAILED"), { committed: () => lost.push("committed") }), false);
+      assert.deepEqual(lost, [], "a write that lost its race is never said to be committed");
+    });
+
     // The MongoDB strategy's guarantee rests on MongoDB applying a filtered findOneAndUpdate atomically.
     // FerretDB v1 does not: it reads the matching document, then writes it by _id in a separate step,
     // so racing writers can all match version N and all "win". That is why the embedded store gets the

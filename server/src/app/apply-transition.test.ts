@@ -47,8 +47,18 @@ class Record implements TransitionSubject<Doc> {
       return false;
     }
     if (this.doc.version !== next.version - 1) return false;
+    // Like a claim: certain from here, stored a store call later.
+    options.committed?.();
+    await tick();
     this.doc = { ...next };
     return true;
+  }
+
+  /** What `committed` told, in order, with whether the record held it yet. */
+  committedLog: { version: number; storedYet: boolean }[] = [];
+
+  committed(next: Doc): void {
+    this.committedLog.push({ version: next.version, storedYet: this.doc.version === next.version });
   }
 
   written(next: Doc, previous: Doc, finished: boolean): Promise<void> {
@@ -71,6 +81,34 @@ const bump = (doc: Doc): Decision<Doc, Doc> => {
 };
 
 describe("applyTransition", () => {
+  test("a change certain before its write returns is told then, once, ahead of its announcement; a lost write is never told", async () => {
+    const record = new Record({ version: 1, state: "PAUSED" });
+    record.lostToOthers = 1;
+    await applyTransition(record, bump);
+    assert.deepEqual(record.committedLog, [{ version: 3, storedYet: false }], "told of version 3 before it was stored, not of the lost 2");
+    assert.deepEqual(
+      record.announced.map((a) => a.next.version),
+      [3],
+    );
+  });
+
+  test("a cached copy is looked up once the writer's turn has come, so it holds what the writers before stored", async () => {
+    const record = new Record({ version: 1, state: "PAUSED" });
+    let newest: Doc = { ...record.doc };
+    const latest = (): Doc => newest;
+    record.written = (next) => {
+      newest = next;
+      return Promise.resolve();
+    };
+    const [first, second] = await Promise.all([
+      applyTransition(record, bump, { cached: latest }),
+      applyTransition(record, bump, { cached: latest }),
+    ]);
+    assert.deepEqual([first.version, second.version], [2, 3]);
+    assert.equal(record.reads, 0, "the second writer decided from the first one's version, with no read");
+    assert.equal(record.writes, 2, "and lost no race");
+  });
+
   test("of 1,000 resumes at once exactly one wins; the others are refused from the winner's write, with one read in all", async () => {
     const record = new Record({ version: 1, state: "PAUSED" });
     const answers = await Promise.allSettled(Array.from({ length: 1000 }, () => applyTransition(record, resume)));
@@ -102,13 +140,17 @@ describe("applyTransition", () => {
   test("a current cached copy saves the read; a stale one costs a lost race, and a refusal from it is checked against the store", async () => {
     const record = new Record({ version: 1, state: "PAUSED" });
     const cachedCopy: Doc = { version: 1, state: "PAUSED" };
-    assert.deepEqual(await applyTransition(record, resume, { cached: cachedCopy }), { version: 2, state: "RUNNING" });
+    assert.deepEqual(await applyTransition(record, resume, { cached: () => cachedCopy }), { version: 2, state: "RUNNING" });
     assert.equal(record.reads, 0, "decided from the cached copy");
 
     // Another server paused it again; this server's copy still says RUNNING.
     record.doc = { version: 3, state: "PAUSED" };
     const stale: Doc = { version: 2, state: "RUNNING" };
-    assert.deepEqual(await applyTransition(record, resume, { cached: stale }), { version: 4, state: "RUNNING" }, "not refused NOT_PAUSED");
+    assert.deepEqual(
+      await applyTransition(record, resume, { cached: () => stale }),
+      { version: 4, state: "RUNNING" },
+      "not refused NOT_PAUSED",
+    );
     assert.equal(record.reads, 1);
 
     // The same when the decision throws its refusal (as the domain's rules do).
@@ -117,14 +159,17 @@ describe("applyTransition", () => {
       if (doc.state !== "PAUSED") throw new FailedPreconditionError("NOT_PAUSED", "The flow run is not paused.");
       return resume(doc);
     };
-    assert.deepEqual(await applyTransition(record, throwing, { cached: { version: 4, state: "RUNNING" } }), {
+    assert.deepEqual(await applyTransition(record, throwing, { cached: () => ({ version: 4, state: "RUNNING" }) }), {
       version: 6,
       state: "RUNNING",
     });
 
     // A stale copy that would change the record loses at the version guard, then decides from the store.
     record.doc = { version: 8, state: "PAUSED" };
-    assert.deepEqual(await applyTransition(record, resume, { cached: { version: 6, state: "PAUSED" } }), { version: 9, state: "RUNNING" });
+    assert.deepEqual(await applyTransition(record, resume, { cached: () => ({ version: 6, state: "PAUSED" }) }), {
+      version: 9,
+      state: "RUNNING",
+    });
     assert.equal(record.doc.version, 9);
   });
 

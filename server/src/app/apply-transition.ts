@@ -36,6 +36,14 @@ export interface WriteOptions<S> {
    * must not store the version until it has landed (nor at all when it fails, whose error it throws).
    */
   ready?: Promise<void> | undefined;
+  /**
+   * Called when the write can no longer fail to be stored, before it returns: on the embedded store,
+   * once the version's claim (which records the whole update, and which the next writer finishes if
+   * this one dies) is stored and the record is found at the version before. Never called for a write
+   * that returns false; a write may store without calling it (one conditional update on MongoDB is
+   * both the commitment and the write).
+   */
+  committed?: () => void;
 }
 
 /** The record a transition applies to, and how it is read, written and announced. */
@@ -53,6 +61,12 @@ export interface TransitionSubject<S> {
    * writer's, finished here (see WriteOptions.finished), not the one this writer decided.
    */
   written?(next: S, previous: S, finished: boolean): Promise<void>;
+  /**
+   * Called when the change is certain to be stored, which may be before `write` returns (see
+   * WriteOptions.committed), so that those waiting for it on this server can go on one store round
+   * trip sooner. `written` still follows once the write returns.
+   */
+  committed?(next: S, previous: S): void;
 }
 
 export interface TransitionOptions<S> {
@@ -62,8 +76,9 @@ export interface TransitionOptions<S> {
    * A copy that may be stale (RecentRuns), used for the first decision when the caller holds no
    * current one: a change decided from it is stored only if it was current after all (the version
    * guard), and a decision that changes nothing is made again from the store before it is answered.
+   * Looked up once this writer's turn has come, so that it holds what the writers before it stored.
    */
-  cached?: S | undefined;
+  cached?: (() => S | undefined) | undefined;
   /** The call's signal: waiting for a turn, or for another writer's version, stops when it aborts. */
   signal?: AbortSignal | undefined;
 }
@@ -94,7 +109,7 @@ export async function applyTransition<S, T>(
   const turn = await turns.take<S>(subject.key ?? subject.label, signal);
   try {
     let known = options.first;
-    let cached = options.cached;
+    let cached = options.cached?.();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const seen = known ?? turn.seen();
       const fromCache = seen === undefined && cached !== undefined;
@@ -120,7 +135,8 @@ export async function applyTransition<S, T>(
         ready?.catch(() => undefined);
         let finished: S | undefined;
         const stored = await turn.observe<S | undefined>(async () => {
-          const ok = await subject.write(next, { signal, ready, finished: (f) => (finished = f) });
+          const committed = subject.committed && (() => subject.committed?.(next, current));
+          const ok = await subject.write(next, { signal, ready, finished: (f) => (finished = f), committed });
           return ok ? next : finished;
         });
         if (!stored) continue;

@@ -102,6 +102,21 @@ export class RunEventHub {
     await appended;
   }
 
+  /**
+   * Tells this server's waiters and watchers of `run` about a change certain to be stored but perhaps
+   * not yet written (see TransitionSubject.committed). `publish` follows once it is written, and
+   * delivers it again to them (they ignore a version they have) and to everyone else. Those who watch
+   * every run are told only then: they answer by reading the store (a runner claiming a scheduled
+   * run), which must show the change by the time they hear of it.
+   */
+  tellFollowers(run: FlowRun, previousState: State | undefined): void {
+    const followers = this.byRun.get(run.id);
+    if (!followers) return;
+    this.delivered.set(run.id, Math.max(this.delivered.get(run.id) ?? 0, run.version));
+    const event: RunEvent = { id: `committed:${run.id}:${run.version}`, run, ...(previousState ? { previousState } : {}) };
+    for (const l of followers) this.safely(l, event);
+  }
+
   private deliver(event: RunEvent): void {
     this.recent.note(event.run);
     const followers = this.byRun.get(event.run.id);

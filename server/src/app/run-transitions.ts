@@ -19,6 +19,8 @@ export function flowRunSubject(ctx: AppContext, runId: string, links?: () => rea
       return run;
     },
     write: (next, options) => ctx.store.runs.apply(next, options),
+    // A resume's waiter goes on as soon as the resume is certain, not once the run is rewritten.
+    committed: (next, previous) => ctx.hub.tellFollowers(next, previous.state),
     // A dead writer's change finished by this call issued none of this call's links.
     written: async (next, previous, finished) => {
       await Promise.all([announce(ctx, next, previous, finished ? undefined : links?.()), mirrorResumeInputs(ctx, next, previous)]);
@@ -93,7 +95,7 @@ export function transitionRun<T>(
       }
       return d;
     },
-    { first: opts.current, cached: opts.current ? undefined : ctx.hub.recent.get(runId), signal: opts.signal ?? actor.signal },
+    { first: opts.current, cached: opts.current ? undefined : () => ctx.hub.recent.get(runId), signal: opts.signal ?? actor.signal },
   );
 }
 

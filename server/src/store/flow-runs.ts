@@ -140,10 +140,11 @@ export class FlowRunRepository implements FlowRunStore {
     // Both land before the change: an ended pause is always in the document or the archive, and a
     // state the run left is in its history (writing either early is harmless: each is final).
     const { evictedPauses, leftState } = run;
-    const { signal, finished } = options;
+    const { signal, finished, committed } = options;
     const archiving = evictedPauses && evictedPauses.length > 0 ? this.archive.put(run.id, evictedPauses) : undefined;
     return this.strategy.versionedUpdate(this.runs, "run", run.id, run.version, set, (doc) => doc.state?.id === run.state?.id, {
       signal,
+      committed,
       finished: finished && ((doc) => finished(toRun(doc))),
       // An archived pause must never be skipped (a finished claim would drop it from the run); a past
       // state missing from the timeline after a failed write loses nothing of the run.

@@ -75,6 +75,8 @@ export function ferretdbStrategy(db: Db): StoreStrategy {
       await settle(target, claimId, id, version, options);
       return false;
     }
+    // From here the update lands: by this writer, or by the next one, from the claim, if this one dies.
+    options.committed?.();
     try {
       // The claim makes this writer the only one for this version, so the update can filter on _id alone.
       await target.updateOne({ _id: id } as Filter<T>, { $set: set });

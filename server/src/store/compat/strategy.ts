@@ -44,6 +44,12 @@ export interface VersionedUpdateOptions<T> {
    * already stored.
    */
   alongside?: Promise<unknown> | undefined;
+  /**
+   * Called once the update is certain to land and before it is made, where a strategy knows that
+   * sooner than the update returns (ferretdb: once the claim, which the next writer finishes if this
+   * one dies, is stored and the document is at `version - 1`). Not called when the write loses.
+   */
+  committed?: (() => void) | undefined;
 }
 
 export interface StoreStrategy {

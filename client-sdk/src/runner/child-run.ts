@@ -13,8 +13,14 @@ export const RUN_ID_ENV = "FLOWGATE_RUNNER_FLOW_RUN_ID";
 /** Which of the served flows it belongs to (flow names are unique within one serve() call). */
 export const FLOW_NAME_ENV = "FLOWGATE_RUNNER_FLOW_NAME";
 
-/** The claimed run this process was started for, if it is a runner's child. */
-export function childAssignment(env: NodeJS.ProcessEnv = process.env): { flowRunId: string; flowName: string } | undefined {
+/** A claimed run given to a child: by these variables (a cold child) or over IPC (a warm one, see warm-child.ts). */
+export interface Assignment {
+  flowRunId: string;
+  flowName: string;
+}
+
+/** The claimed run this process was started for, if it is a runner's cold child. */
+export function childAssignment(env: NodeJS.ProcessEnv = process.env): Assignment | undefined {
   const flowRunId = env[RUN_ID_ENV];
   const flowName = env[FLOW_NAME_ENV];
   if (!flowRunId || flowName === undefined) return undefined;
@@ -29,10 +35,7 @@ export function childAssignment(env: NodeJS.ProcessEnv = process.env): { flowRun
  * failed — its state says which, and the run already reported it), 1 when it could not be executed.
  * A suspend ends the process earlier, also with 0.
  */
-export async function executeAssignedRun(
-  flows: readonly ServableFlow[],
-  assignment: { flowRunId: string; flowName: string },
-): Promise<never> {
+export async function executeAssignedRun(flows: readonly ServableFlow[], assignment: Assignment): Promise<never> {
   const f = flows.find((candidate) => candidate.flowName === assignment.flowName);
   if (!f) {
     process.stderr.write(`flowgate runner child: no flow named "${assignment.flowName}" is passed to serve() in this script.\n`);

@@ -1,10 +1,11 @@
 /**
- * Starts one child process for a claimed run (the runner's own entry script, see child-run.ts) and
- * reports how it ended. A child that dies without reporting a final state leaves the run CRASHED, so
- * no run stays RUNNING with no process behind it. A run cancelled while it runs (CANCELLING) has its
- * process stopped, SIGTERM then SIGKILL, and ends CANCELLED.
+ * Runs one claimed run in its own child process (the runner's own entry script, see child-run.ts) and
+ * reports how it ended. The process is a warm spare handed the run (warm-spares.ts) or one started for
+ * it now (`spawnForRun`); from then on both are treated alike. A child that dies without reporting a
+ * final state leaves the run CRASHED, so no run stays RUNNING with no process behind it. A run
+ * cancelled while it runs (CANCELLING) has its process stopped, SIGTERM then SIGKILL, and ends CANCELLED.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import type { FlowgateClient } from "../transport/flowgate-client.js";
 import { StateType, isFinalStateType, type FlowRun } from "../types.js";
 import { followCancellation } from "./cancellation.js";
@@ -18,65 +19,106 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
 }
 
+/** How a run's process ended: its exit, or the error that kept it from starting. */
+export type ProcessEnd = ChildExit | { error: Error };
+
+/** The process executing one run. */
+export interface RunProcess {
+  readonly pid: number | undefined;
+  /** A spare started before the run was claimed (see warm-child.ts). */
+  readonly warm: boolean;
+  kill(signal: NodeJS.Signals): void;
+  readonly ended: Promise<ProcessEnd>;
+}
+
+export interface EntryCommand {
+  command: string;
+  args: string[];
+}
+
 /** The command that loads the same entry script the same way (e.g. `node --import tsx main.ts`). */
-export function entryCommand(): { command: string; args: string[] } {
+export function entryCommand(): EntryCommand {
   const script = process.argv[1];
   if (!script) throw new Error("serve() must be called from a script: its child processes re-run that script.");
   return { command: process.execPath, args: [...process.execArgv, script, ...process.argv.slice(2)] };
 }
 
-export function runInChild(
+/** How a child process ends, from the moment it is spawned (so that no early event is missed). */
+export function endOf(child: ChildProcess): Promise<ProcessEnd> {
+  return new Promise<ProcessEnd>((resolve) => {
+    child.once("error", (error) => resolve({ error }));
+    child.once("exit", (code, signal) => resolve({ code, signal }));
+  });
+}
+
+/** A cold child: started for this run, which it finds in its environment. */
+export function spawnForRun(entry: EntryCommand, env: NodeJS.ProcessEnv, run: FlowRun, flowName: string): RunProcess {
+  const child = spawn(entry.command, entry.args, {
+    env: { ...env, [RUN_ID_ENV]: run.id, [FLOW_NAME_ENV]: flowName },
+    // The flow's prints belong with the runner's output, as with Prefect's runner.
+    stdio: "inherit",
+  });
+  return { pid: child.pid, warm: false, kill: (signal) => void child.kill(signal), ended: endOf(child) };
+}
+
+export async function runInChild(
   client: FlowgateClient,
-  entry: { command: string; args: string[] },
+  start: () => Promise<RunProcess>,
   run: FlowRun,
   flowName: string,
   log: (line: string) => void,
 ): Promise<ChildExit> {
-  const { command, args } = entry;
-  const child = spawn(command, args, {
-    // The child reaches the same server with the same key, also when they were options, not env.
-    env: { ...process.env, ...client.childEnv(), [RUN_ID_ENV]: run.id, [FLOW_NAME_ENV]: flowName },
-    // The flow's prints belong with the runner's output, as with Prefect's runner.
-    stdio: "inherit",
-  });
-  log(`flow run ${run.id} (${flowName}) started in process ${child.pid ?? "?"}`);
   const watching = new AbortController();
+  let child: RunProcess | undefined;
   let cancelling = false;
   let killTimer: NodeJS.Timeout | undefined;
+  const stop = (p: RunProcess): void => {
+    log(`flow run ${run.id}: cancelling; stopping process ${p.pid ?? "?"}`);
+    p.kill("SIGTERM");
+    killTimer = setTimeout(() => p.kill("SIGKILL"), CANCEL_GRACE_MS);
+  };
   void followCancellation(
     client,
     run.id,
     watching.signal,
     () => {
       cancelling = true;
-      log(`flow run ${run.id}: cancelling; stopping process ${child.pid ?? "?"}`);
-      child.kill("SIGTERM");
-      killTimer = setTimeout(() => child.kill("SIGKILL"), CANCEL_GRACE_MS);
+      if (child) stop(child);
     },
     log,
   );
-  return new Promise<ChildExit>((resolve) => {
-    child.once("error", (err) => {
-      watching.abort();
-      log(`flow run ${run.id}: process could not start: ${err.message}`);
-      void markCrashed(client, run.id, `The runner could not start a process: ${err.message}`, log).then(() =>
-        resolve({ code: null, signal: null }),
-      );
-    });
-    child.once("exit", (code, signal) => {
-      watching.abort();
-      clearTimeout(killTimer);
-      log(`flow run ${run.id} process ${child.pid ?? "?"} exited with code ${code ?? signal ?? "?"}`);
-      if (cancelling) return void markCancelled(client, run.id, log).then(() => resolve({ code, signal }));
-      if (code === 0) return resolve({ code, signal });
-      void markCrashed(
-        client,
-        run.id,
-        `The flow run's process exited with ${code === null ? `signal ${signal ?? "?"}` : `code ${code}`}.`,
-        log,
-      ).then(() => resolve({ code, signal }));
-    });
-  });
+  try {
+    child = await start();
+  } catch (err) {
+    child = undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    watching.abort();
+    log(`flow run ${run.id}: process could not start: ${message}`);
+    await markCrashed(client, run.id, `The runner could not start a process: ${message}`, log);
+    return { code: null, signal: null };
+  }
+  log(`flow run ${run.id} (${flowName}) started in ${child.warm ? "warm " : ""}process ${child.pid ?? "?"}`);
+  if (cancelling) stop(child);
+  const end = await child.ended;
+  watching.abort();
+  clearTimeout(killTimer);
+  if ("error" in end) {
+    log(`flow run ${run.id}: process could not start: ${end.error.message}`);
+    await markCrashed(client, run.id, `The runner could not start a process: ${end.error.message}`, log);
+    return { code: null, signal: null };
+  }
+  const { code, signal } = end;
+  log(`flow run ${run.id} process ${child.pid ?? "?"} exited with code ${code ?? signal ?? "?"}`);
+  if (cancelling) await markCancelled(client, run.id, log);
+  else if (code !== 0) {
+    await markCrashed(
+      client,
+      run.id,
+      `The flow run's process exited with ${code === null ? `signal ${signal ?? "?"}` : `code ${code}`}.`,
+      log,
+    );
+  }
+  return end;
 }
 
 /** A run its process left behind (not final, not suspended, not rescheduled) becomes CRASHED. */

@@ -37,7 +37,16 @@ const schema = z.object({
   FLOWGATE_RECONCILE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   FLOWGATE_EMBEDDED_STORE_SYNC: z.enum(["normal", "full"]).default("normal"),
   FLOWGATE_STORE_COMPAT: z.enum(STORE_COMPATS).optional(),
-  FLOWGATE_EVENT_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(25),
+  // Up to an hour: with wake-up hints between servers the poll is only a net for lost hints.
+  FLOWGATE_EVENT_POLL_MS: z.coerce.number().int().min(5).max(3_600_000).default(25),
+  FLOWGATE_PEER_ADDRESS: z
+    .string()
+    .regex(/^off$|^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must look like "host:port", or be "off"')
+    .default("127.0.0.1:0"),
+  FLOWGATE_PEER_ANNOUNCE_ADDRESS: z
+    .string()
+    .regex(/^[^\s:[\]]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'must look like "host:port" or "host"')
+    .optional(),
   FLOWGATE_UI_DIR: z.string().min(1).optional(),
   FLOWGATE_AUTH: z.enum(["enabled", "disabled"]).default("enabled"),
   FLOWGATE_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
@@ -104,6 +113,12 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   maxInputBytes: number;
   eventPollMs: number;
+  /**
+   * Where this server receives wake-up hints from the others on its store (UDP "host:port"), undefined
+   * when off; and the address it tells them, when that differs (peer-wakeups.ts, docs/configuration.md).
+   */
+  peerAddress: string | undefined;
+  peerAnnounceAddress: string | undefined;
   embeddedStoreSync: "normal" | "full";
   /** Forces a store compatibility strategy; unset, the store's own buildInfo decides (store/compat/strategy.ts). */
   storeCompat: StoreCompat | undefined;
@@ -172,6 +187,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.FLOWGATE_TLS_CLIENT_CA !== undefined && c.FLOWGATE_TLS_CERT === undefined) {
     throw new ConfigError("invalid configuration: FLOWGATE_TLS_CLIENT_CA needs FLOWGATE_TLS_CERT and FLOWGATE_TLS_KEY (mTLS is TLS first)");
   }
+  const peerHost = c.FLOWGATE_PEER_ADDRESS.slice(0, c.FLOWGATE_PEER_ADDRESS.lastIndexOf(":"));
+  if (["0.0.0.0", "[::]"].includes(peerHost) && c.FLOWGATE_PEER_ANNOUNCE_ADDRESS === undefined) {
+    throw new ConfigError(
+      `invalid configuration: FLOWGATE_PEER_ADDRESS=${c.FLOWGATE_PEER_ADDRESS} needs FLOWGATE_PEER_ANNOUNCE_ADDRESS, the address the other servers reach this one at`,
+    );
+  }
   if (c.FLOWGATE_AUTH === "disabled") {
     for (const [name, address] of [
       ["FLOWGATE_GRPC_ADDRESS", c.FLOWGATE_GRPC_ADDRESS],
@@ -193,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.FLOWGATE_LOG_LEVEL,
     maxInputBytes: c.FLOWGATE_MAX_INPUT_BYTES,
     eventPollMs: c.FLOWGATE_EVENT_POLL_MS,
+    peerAddress: c.FLOWGATE_PEER_ADDRESS === "off" ? undefined : c.FLOWGATE_PEER_ADDRESS,
+    peerAnnounceAddress: c.FLOWGATE_PEER_ANNOUNCE_ADDRESS,
     embeddedStoreSync: c.FLOWGATE_EMBEDDED_STORE_SYNC,
     storeCompat: c.FLOWGATE_STORE_COMPAT,
     reconcileMs: c.FLOWGATE_RECONCILE_MS,

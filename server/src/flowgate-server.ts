@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { chmod, mkdir, readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { DeploymentService } from "./app/deployment-service.js";
@@ -9,6 +11,8 @@ import { RunLogService } from "./app/log-service.js";
 import { logHandlers } from "./rpc/log-handlers.js";
 import { FlowRunInputService } from "./app/flow-run-input-service.js";
 import { RunEventHub } from "./app/run-event-hub.js";
+import { PeerWakeups } from "./app/peer-wakeups.js";
+import { announceAddress, openUdpHintSocket } from "./peers/udp-hint-socket.js";
 import { RunService } from "./app/run-service.js";
 import { RunStreams } from "./app/run-streams.js";
 import { TaskRunService } from "./app/task-run-service.js";
@@ -113,11 +117,14 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
     });
     logger.info({ strategy: store.strategy }, "store opened");
     const storeHealth = new StoreHealth({ ping: () => store.ping(), logger });
+    // Wake-up hints: other servers on this store read the feed at once after this one appends to it.
+    let peers: PeerWakeups | undefined;
     const hub = new RunEventHub(store.events, {
       pollIntervalMs: config.eventPollMs,
       reconcileIntervalMs: config.reconcileMs,
       readRuns: (ids) => store.runs.findByIds(ids),
       logger,
+      appended: () => peers?.appended(),
     });
     const ctx: AppContext = {
       store,
@@ -156,6 +163,12 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       caps: { maxLinesPerRun: config.logMaxLinesPerRun, maxBytesPerRun: config.logMaxBytesPerRun },
     });
     await hub.start();
+    if (config.peerAddress) {
+      const wakeups = new PeerWakeups({ id: randomUUID(), hostName: hostname(), registry: store.servers, wake: () => hub.wake(), logger });
+      const socket = await openUdpHintSocket({ listen: config.peerAddress, onHint: (kind) => wakeups.received(kind), logger });
+      await wakeups.start(socket, announceAddress(socket.boundAddress, config.peerAnnounceAddress));
+      peers = wakeups;
+    }
     await logHub.start();
     await scheduler.start();
     const stopHousekeeping = startHousekeeping(store, logger, {
@@ -255,6 +268,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
       stopHousekeeping();
       scheduler.stop();
       await dispatcher.stop();
+      await peers?.stop();
       await hub.stop();
       await logHub.stop();
       await store.close();
@@ -280,6 +294,7 @@ export async function startFlowgateServer(config: Config, logger: Logger, option
         stopHousekeeping();
         scheduler.stop();
         await dispatcher.stop();
+        await peers?.stop();
         await hub.stop();
         await logHub.stop();
         await store.close();

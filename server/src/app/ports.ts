@@ -167,6 +167,28 @@ export interface EventFeedStore {
   deleteOlderThan(cutoff: Date): Promise<number>;
 }
 
+/**
+ * A server's entry in the store's list of live servers, through which servers on one store learn where
+ * to send each other wake-up hints (peer-wakeups.ts). Each server refreshes its own and drops expired ones.
+ */
+export interface ServerRegistration {
+  id: string;
+  /** Where this server receives wake-up hints ("host:port", UDP). */
+  address: string;
+  /** The machine's host name, to tell a loopback address that other machines cannot reach. */
+  hostName: string;
+  expiresAt: Date;
+}
+
+export interface ServerRegistryStore {
+  /** Writes or refreshes an entry. */
+  put(entry: ServerRegistration): Promise<void>;
+  /** Entries that have not expired at `now`. */
+  listLive(now: Date): Promise<ServerRegistration[]>;
+  remove(id: string): Promise<void>;
+  deleteExpired(now: Date): Promise<number>;
+}
+
 export interface ApiKeyStore {
   /** Inserts a new key; when `onlyIfFirst`, only while no key exists at all (first start), else false. */
   insert(key: ApiKeyRecord, opts?: { onlyIfFirst?: boolean }): Promise<boolean>;
@@ -265,6 +287,8 @@ export interface Store {
   readonly deployments: DeploymentStore;
   readonly requests: RequestLogStore;
   readonly events: EventFeedStore;
+  /** The servers on this store and their wake-up addresses. */
+  readonly servers: ServerRegistryStore;
   readonly keys: ApiKeyStore;
   readonly audit: AuditStore;
   readonly sessions: SessionStore;

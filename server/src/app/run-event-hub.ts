@@ -16,14 +16,23 @@ export interface RunEventHubOptions {
   reconcileIntervalMs: number;
   /** Reads runs by id, in one query. */
   readRuns: (ids: readonly string[]) => Promise<FlowRun[]>;
+  /**
+   * Called after this server appended an event to the feed, so that other servers can be told to read
+   * it now instead of at their next poll (peer-wakeups.ts); they call `wake()` on their hub.
+   */
+  appended?: () => void;
   logger: Logger;
 }
 
 /**
  * Delivers state changes to this server's waiters and watchers. Changes made here are delivered at
  * once; changes made by other servers arrive through the shared event feed, which this hub follows
- * with one primary-key lookup per interval however many streams are open. Events this server wrote
- * itself are skipped when the feed brings them back.
+ * with one primary-key lookup per interval however many streams are open, and reads at once when
+ * told the feed has news (`wake()`: a hint from another server; a change stream could call it too).
+ * Events this server wrote itself are skipped when the feed brings them back.
+ *
+ * The feed stays the only source of truth: a wake-up carries nothing, so a false one costs one read
+ * and a lost one leaves the change to the next poll.
  */
 export class RunEventHub {
   private readonly byRun = new Map<string, Set<RunEventListener>>();
@@ -38,6 +47,8 @@ export class RunEventHub {
   private readonly delivered = new Map<string, number>();
   private stopped = false;
   private polling: Promise<void> | undefined;
+  /** A wake-up came while a read ran: read once more after it, for what that read may have missed. */
+  private readAgain = false;
   /** Appends from this server go one at a time, so they enter the feed in the order they happened. */
   private appending: Promise<unknown> = Promise.resolve();
   /** The newest version of each run this server worked on lately: every change delivered here passes by. */
@@ -62,8 +73,23 @@ export class RunEventHub {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
-    await this.polling;
+    while (this.polling) await this.polling;
     await this.appending;
+  }
+
+  /**
+   * Reads the feed now instead of at the next poll. Wake-ups coalesce: during a read, any number of
+   * them cause one more read after it, so a flood costs at most one read at a time.
+   */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.readAgain = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.read();
   }
 
   subscribe(runId: string, listener: RunEventListener): () => void {
@@ -93,6 +119,7 @@ export class RunEventHub {
     const appended = this.appending.then(async () => {
       try {
         this.own.add(await this.log.append(run, previousState));
+        this.opts.appended?.();
       } catch (err) {
         // The change itself is stored; only other servers' live streams miss it.
         this.opts.logger.error({ err, flowRunId: run.id }, "could not append to the event feed");
@@ -136,14 +163,22 @@ export class RunEventHub {
   private schedulePoll(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.polling = this.poll()
-        .catch((err: unknown) => this.opts.logger.warn({ err }, "reading the event feed failed; retrying"))
-        .finally(() => {
-          this.polling = undefined;
-          this.schedulePoll();
-        });
+      this.timer = undefined;
+      this.read();
     }, this.opts.pollIntervalMs);
     this.timer.unref();
+  }
+
+  /** One read of the feed, then another if woken meanwhile, else the next poll's timer. */
+  private read(): void {
+    this.readAgain = false;
+    this.polling = this.poll()
+      .catch((err: unknown) => this.opts.logger.warn({ err }, "reading the event feed failed; retrying"))
+      .finally(() => {
+        this.polling = undefined;
+        if (this.readAgain && !this.stopped) this.read();
+        else this.schedulePoll();
+      });
   }
 
   /** Re-reads every followed run in one query and delivers those that moved on unannounced. */

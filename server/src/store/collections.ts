@@ -12,6 +12,8 @@ export const COLLECTIONS = {
   /** Marks that the first API key was created, so concurrent first starts create one. */
   apiKeyMarkers: "api_key_markers",
   events: "events",
+  /** Live servers and where they receive wake-up hints (see server-registry.ts). */
+  servers: "servers",
   /** The audit trail (see audit-log.ts): append-only, hash-chained. */
   auditEvents: "audit_events",
   /** Web UI sessions, by the hash of their secret. */

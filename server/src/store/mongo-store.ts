@@ -13,6 +13,7 @@ import { ResumeLinkRepository } from "./resume-links.js";
 import { EndedPauseArchive } from "./ended-pauses.js";
 import { StateHistory } from "./state-history.js";
 import { LogNoticeFeed, RunLogRepository } from "./run-logs.js";
+import { ServerRegistryRepository } from "./server-registry.js";
 import { SessionRepository } from "./sessions.js";
 import { reportingUnavailable } from "./store-errors.js";
 import { TaskRunRepository } from "./task-runs.js";
@@ -54,6 +55,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       deployments: reportingUnavailable(new DeploymentRepository(db)),
       requests: reportingUnavailable(new RequestLog(db)),
       events: reportingUnavailable(new EventLog(db)),
+      servers: reportingUnavailable(new ServerRegistryRepository(db)),
       keys: reportingUnavailable(new ApiKeyRepository(db)),
       audit: reportingUnavailable(new AuditLog(db)),
       sessions: reportingUnavailable(new SessionRepository(db)),

@@ -53,7 +53,9 @@ export class PeerWakeups {
   private peers: string[] = [];
   private readonly warnedUnreachable = new Set<string>();
   private refreshTimer: NodeJS.Timeout | undefined;
-  private sendQueued = false;
+  /** A hint went out in this turn of the event loop; `trailing`: more appends came after it. */
+  private sentThisTurn = false;
+  private trailing = false;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
   private stopped = false;
@@ -98,13 +100,25 @@ export class PeerWakeups {
     await this.transport?.close();
   }
 
-  /** This server appended to the feed: hints go to every peer once per turn of the event loop, however many appends. */
+  /**
+   * This server appended to the feed: a hint goes to every peer at once, and at most one more at the
+   * end of this turn of the event loop however many appends follow in it (a peer whose read began
+   * before them needs to be told again).
+   */
   appended(): void {
-    if (this.sendQueued || this.stopped || this.peers.length === 0) return;
-    this.sendQueued = true;
+    if (this.stopped || this.peers.length === 0) return;
+    if (this.sentThisTurn) {
+      this.trailing = true;
+      return;
+    }
+    this.sendToAll("wake");
+    this.sentThisTurn = true;
     setImmediate(() => {
-      this.sendQueued = false;
-      this.sendToAll("wake");
+      this.sentThisTurn = false;
+      if (this.trailing) {
+        this.trailing = false;
+        this.sendToAll("wake");
+      }
     });
   }
 

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { pino } from "pino";
 import type { HintKind } from "../app/peer-wakeups.js";
+import { ConfigError, loadConfig } from "../config.js";
 import { announceAddress, decodeHint, openUdpHintSocket } from "./udp-hint-socket.js";
 
 test("only the exact payloads are hints", () => {
@@ -20,6 +21,15 @@ test("the announced address is the configured one, its port the bound one when i
   assert.equal(announceAddress("0.0.0.0:40000", "node-2.internal"), "node-2.internal:40000");
   assert.equal(announceAddress("[::]:40000", "fd00::5"), "[fd00::5]:40000");
   assert.equal(announceAddress("[::]:40000", "[fd00::5]:7946"), "[fd00::5]:7946");
+});
+
+test("listening for hints on every interface needs the address the others reach this server at", () => {
+  assert.throws(() => loadConfig({ FLOWGATE_PEER_ADDRESS: "0.0.0.0:7946" }), ConfigError);
+  assert.throws(() => loadConfig({ FLOWGATE_PEER_ADDRESS: "[::]:7946" }), ConfigError);
+  const config = loadConfig({ FLOWGATE_PEER_ADDRESS: "0.0.0.0:7946", FLOWGATE_PEER_ANNOUNCE_ADDRESS: "node-2.internal" });
+  assert.deepEqual([config.peerAddress, config.peerAnnounceAddress], ["0.0.0.0:7946", "node-2.internal"]);
+  assert.equal(loadConfig({ FLOWGATE_PEER_ADDRESS: "off" }).peerAddress, undefined);
+  assert.equal(loadConfig({}).peerAddress, "127.0.0.1:0");
 });
 
 test("two sockets on loopback, IPv4 and IPv6, exchange hints", async () => {

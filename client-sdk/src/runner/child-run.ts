@@ -6,6 +6,7 @@
  */
 import { getClient } from "../client.js";
 import { argsOf } from "../runtime/parameters.js";
+import type { FlowRun } from "../types.js";
 import type { ServableFlow } from "./servable-flow.js";
 
 /** The run the child executes. */
@@ -17,6 +18,8 @@ export const FLOW_NAME_ENV = "FLOWGATE_RUNNER_FLOW_NAME";
 export interface Assignment {
   flowRunId: string;
   flowName: string;
+  /** The run as the runner claimed it (a warm child is given it, saving a round trip); else fetched. */
+  flowRun?: FlowRun | undefined;
 }
 
 /** The claimed run this process was started for, if it is a runner's cold child. */
@@ -46,7 +49,7 @@ export async function executeAssignedRun(flows: readonly ServableFlow[], assignm
   process.once("SIGTERM", () => process.exit(143));
   try {
     const client = getClient();
-    const run = await client.getFlowRun(assignment.flowRunId);
+    const run = assignment.flowRun ?? (await client.getFlowRun(assignment.flowRunId));
     await f.executeRun(run, argsOf(run.parameters), client);
     process.exit(0);
   } catch (err) {

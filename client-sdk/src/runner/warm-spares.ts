@@ -1,7 +1,7 @@
 /**
  * The runner's side of warm children (see warm-child.ts): it keeps one spare process started, and a
  * claimed run is handed to it instead of waiting for a new process to start Node, the loader and the
- * flow's script. Taking the spare starts the next one at once. Still one process per run.
+ * flow's script. Once it has taken the run the next spare starts. Still one process per run.
  *
  * What can go wrong is kept away from runs: a spare that dies before it is given a run is replaced
  * after a backoff (never in a tight loop) and marks no run; one that dies while it is being given a
@@ -114,12 +114,12 @@ export class WarmSpares {
   async runIn(client: FlowgateClient, run: FlowRun, flowName: string): Promise<RunProcess | undefined> {
     const spare = this.#take();
     if (!spare) return undefined;
-    const handover = await spare.handOver({ flowRunId: run.id, flowName });
-    if (handover === "taken") {
-      this.#failures = 0;
-      return spare.asRunProcess();
-    }
-    this.#failures++;
+    const handover = await spare.handOver({ flowRunId: run.id, flowName, flowRun: run });
+    this.#failures = handover === "taken" ? 0 : this.#failures + 1;
+    // The next spare starts only now, so that it does not compete for the CPU with this one while it
+    // was still starting; runs claimed meanwhile get a new process each, as without warm children.
+    this.#next();
+    if (handover === "taken") return spare.asRunProcess();
     if (handover === "ended-after-sent" && !(await stillPending(client, run.id))) {
       // It had begun the run: its end is the run's process ending, with what that means for the run.
       return spare.asRunProcess();
@@ -142,10 +142,10 @@ export class WarmSpares {
     const spare = this.#spare;
     if (!spare) return undefined;
     this.#spare = undefined;
-    const usable = spare.envKey === envKey(this.env());
-    if (!usable) this.#retire(spare);
+    if (spare.envKey === envKey(this.env())) return spare;
+    this.#retire(spare);
     this.#next();
-    return usable ? spare : undefined;
+    return undefined;
   }
 
   /** Starts the next spare now, or after the backoff when spares have been dying. */
@@ -166,6 +166,7 @@ export class WarmSpares {
     const child = spawn(this.entry.command, this.entry.args, {
       env: { ...env, [SPARE_ENV]: "1" },
       stdio: ["inherit", "inherit", "inherit", "ipc"],
+      serialization: "advanced",
     });
     const spare = new Spare(child, envKey(env));
     this.#spare = spare;

@@ -11,7 +11,9 @@ import type * as auditPb from "@flowgate/contract/flowgate/v1/audit_service.js";
 import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { expectGrpcError, withDatabase } from "../support/fixtures.js";
 import { as, type Caller } from "../support/as-principal.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { startTestServer, storeUri, uniqueDatabase, type TestServer } from "../support/test-server.js";
+import { ChainVerifier, sealAuditEvent, type Actor } from "../../server/src/domain/audit.js";
+import { openStore } from "../../server/src/store/mongo-store.js";
 
 /** Every entry of a run, oldest first, as (principal, channel, call, before → after, pause key). */
 async function trailOf(reader: Caller, flowRunId: string): Promise<auditPb.AuditEvent[]> {
@@ -288,6 +290,39 @@ describe("audit trail across servers", () => {
     } finally {
       await two.stop();
       await one.stop();
+    }
+  });
+
+  test("hundreds of appends at once from two servers on one store land as one gapless chain, each told its own entry", async () => {
+    const uri = await storeUri();
+    const database = uniqueDatabase();
+    // One after the other: two stores creating one new database's collections at once is another matter.
+    const a = await openStore({ uri, defaultDatabase: database });
+    const b = await openStore({ uri, defaultDatabase: database });
+    try {
+      const actor = (principal: string): Actor => ({ principal, channel: "grpc", call: "test", admin: false });
+      const appendMany = (store: typeof a, principal: string) =>
+        Promise.all(
+          Array.from({ length: 150 }, (_, i) =>
+            store.audit.append((seq, prevHash) =>
+              sealAuditEvent(actor(principal), { pauseKey: `k${i}` }, new Date(), randomUUID(), seq, prevHash),
+            ),
+          ),
+        );
+      const [fromA, fromB] = await Promise.all([appendMany(a, "server-a"), appendMany(b, "server-b")]);
+      const told = [...fromA, ...fromB].map((e) => e.seq).sort((x, y) => x - y);
+      assert.deepEqual(
+        told,
+        Array.from({ length: 300 }, (_, i) => i + 1),
+        "every append was told a number of its own, 1 to 300",
+      );
+      const stored = await a.audit.list({}, 0, 500);
+      const verifier = new ChainVerifier();
+      assert.equal(verifier.check(stored), undefined, "the chain is intact");
+      assert.equal(verifier.checked, 300);
+      for (const e of fromB) assert.deepEqual(stored[e.seq - 1], e, "what an append was told is what was stored");
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });

@@ -14,7 +14,7 @@ const N = Number(process.env["FLOWGATE_BENCH_PAUSES"] ?? 300);
 const WARMUP = 20;
 
 const { server, stop, storeKind } = await benchServer();
-const client = configure({ address: server.address });
+const client = configure({ address: server.address, apiKey: server.apiKey });
 try {
   let heldResolve: (id: string) => void = () => undefined;
   let wokeAt = 0;

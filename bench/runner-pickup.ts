@@ -47,6 +47,13 @@ interface Timings {
   codeAfter: number[];
 }
 
+/** Resolves once the runner has a spare ready that no run has been handed yet: the one its next claim gets. */
+async function spareReady(runner: RunnerProcess): Promise<void> {
+  const used = runPids(runner).join("|");
+  const notUsed = used ? `(?!(?:${used})\\b)` : "";
+  await runner.waitFor(new RegExp(`warm process ${notUsed}\\d+ is ready`), AbortSignal.timeout(60_000));
+}
+
 /** One round on `mode`'s runner: a new run suspends, is resumed, and runs again. */
 async function round(mode: Mode, runner: RunnerProcess, t: Timings): Promise<void> {
   const run = await runDeployment(`suspends-once/${mode}`, { timeout: 0 });
@@ -59,12 +66,7 @@ async function round(mode: Mode, runner: RunnerProcess, t: Timings): Promise<voi
     }
   };
   await next(StateType.PAUSED, "Suspended");
-  if (mode === "ready") {
-    // A spare that no run has been handed yet, ready: the one the next claim gets.
-    const used = runPids(runner).join("|");
-    const notUsed = used ? `(?!(?:${used})\\b)` : "";
-    await runner.waitFor(new RegExp(`warm process ${notUsed}\\d+ is ready`), AbortSignal.timeout(60_000));
-  }
+  if (mode === "ready") await spareReady(runner);
   const sentEpoch = epochNow();
   const sent = performance.now();
   await resumeFlowRun(run.id);
@@ -77,7 +79,8 @@ async function round(mode: Mode, runner: RunnerProcess, t: Timings): Promise<voi
 }
 
 // One runner per mode, each serving its own deployment ("suspends-once/<mode>"); rounds alternate
-// between them, so that the machine's changing load falls on every mode alike.
+// between them, so that the machine's changing load falls on every mode alike. Each round starts once
+// no runner's spare is still starting, which would otherwise slow whichever round came next.
 const runners = new Map<Mode, RunnerProcess>();
 try {
   for (const mode of modes) {
@@ -93,7 +96,11 @@ try {
   for (const runner of runners.values()) await runner.waitFor(/runner: serving/, AbortSignal.timeout(60_000));
   const timings = new Map<Mode, Timings>(modes.map((m) => [m, { claimed: [], running: [], codeAfter: [] }]));
   for (let i = 0; i < ROUNDS; i++) {
-    for (const mode of modes) await round(mode, runners.get(mode)!, timings.get(mode)!);
+    for (const mode of modes) {
+      // No runner's spare still starting: each round has the machine to itself, as far as runners go.
+      for (const [m, r] of runners) if (m !== "off") await spareReady(r);
+      await round(mode, runners.get(mode)!, timings.get(mode)!);
+    }
   }
   console.log(`machine: ${machine()}; store: ${storeKind}; ${ROUNDS} runs per runner, each suspended once and resumed`);
   console.log(

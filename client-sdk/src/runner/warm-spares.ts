@@ -1,7 +1,8 @@
 /**
  * The runner's side of warm children (see warm-child.ts): it keeps one spare process started, and a
  * claimed run is handed to it instead of waiting for a new process to start Node, the loader and the
- * flow's script. Once it has taken the run the next spare starts. Still one process per run.
+ * flow's script. The next spare starts when that run's process ends, a second after it took the run,
+ * or when the next run is claimed, whichever comes first. Still one process per run.
  *
  * What can go wrong is kept away from runs: a spare that dies before it is given a run is replaced
  * after a backoff (never in a tight loop) and marks no run; one that dies while it is being given a
@@ -16,6 +17,12 @@ import type { Assignment } from "./child-run.js";
 import { endOf, type EntryCommand, type ProcessEnd, type RunProcess } from "./run-child.js";
 import { ASSIGNMENT, ASSIGNMENT_TAKEN, SPARE_ENV, SPARE_READY, isMessage, type AssignmentMessage } from "./warm-child.js";
 
+/**
+ * The next spare starts when the process just handed a run ends, or this long after the handover, or
+ * when a run is claimed before either: a process starting (about a second of CPU) beside a run that
+ * has just started slows both, and two starting at once (a spare and a run's new process) slow both more.
+ */
+const NEXT_SPARE_DELAY_MS = 1_000;
 /** How long a stopped spare has to exit before it is killed. */
 const STOP_GRACE_MS = 5_000;
 /** A replacement for a spare that died waits about this long, doubling with each spare in a row that died. */
@@ -89,7 +96,10 @@ function envKey(env: NodeJS.ProcessEnv): string {
 
 export class WarmSpares {
   #spare: Spare | undefined;
+  /** The replacement of a spare that died, after its backoff. */
   #respawn: NodeJS.Timeout | undefined;
+  /** The next spare after a handover (see NEXT_SPARE_DELAY_MS). */
+  #delayed: NodeJS.Timeout | undefined;
   /** Spares in a row that ended before running anything; reset when one takes a run. */
   #failures = 0;
   #stopped = false;
@@ -114,12 +124,15 @@ export class WarmSpares {
   async runIn(client: FlowgateClient, run: FlowRun, flowName: string): Promise<RunProcess | undefined> {
     const spare = this.#take();
     if (!spare) return undefined;
+    // Until the next spare starts, runs claimed get a new process each, as without warm children.
     const handover = await spare.handOver({ flowRunId: run.id, flowName, flowRun: run });
-    this.#failures = handover === "taken" ? 0 : this.#failures + 1;
-    // The next spare starts only now, so that it does not compete for the CPU with this one while it
-    // was still starting; runs claimed meanwhile get a new process each, as without warm children.
+    if (handover === "taken") {
+      this.#failures = 0;
+      this.#nextAfter(spare);
+      return spare.asRunProcess();
+    }
+    this.#failures++;
     this.#next();
-    if (handover === "taken") return spare.asRunProcess();
     if (handover === "ended-after-sent" && !(await stillPending(client, run.id))) {
       // It had begun the run: its end is the run's process ending, with what that means for the run.
       return spare.asRunProcess();
@@ -133,12 +146,16 @@ export class WarmSpares {
     this.#stopped = true;
     clearTimeout(this.#respawn);
     this.#respawn = undefined;
+    clearTimeout(this.#delayed);
+    this.#delayed = undefined;
     if (this.#spare) this.#retire(this.#spare);
     this.#spare = undefined;
     await Promise.all([...this.#stopping]);
   }
 
   #take(): Spare | undefined {
+    // Due soon anyway: started now, it is the only process starting, and ahead of a new one.
+    if (!this.#spare && this.#delayed) this.#startDelayed();
     const spare = this.#spare;
     if (!spare) return undefined;
     this.#spare = undefined;
@@ -148,9 +165,25 @@ export class WarmSpares {
     return undefined;
   }
 
+  /** Starts the next spare once `previous`, just handed a run, has ended, or NEXT_SPARE_DELAY_MS after. */
+  #nextAfter(previous: Spare): void {
+    if (this.#stopped || this.#spare || this.#respawn || this.#delayed) return;
+    const timer = setTimeout(() => this.#startDelayed(timer), NEXT_SPARE_DELAY_MS);
+    this.#delayed = timer;
+    void previous.ended.then(() => this.#startDelayed(timer));
+  }
+
+  /** Starts the delayed spare now (if `timer` is given, only if it is still the one waiting). */
+  #startDelayed(timer: NodeJS.Timeout | undefined = this.#delayed): void {
+    if (!timer || this.#delayed !== timer) return; // started already, or stopped
+    clearTimeout(timer);
+    this.#delayed = undefined;
+    this.#spawn();
+  }
+
   /** Starts the next spare now, or after the backoff when spares have been dying. */
   #next(): void {
-    if (this.#stopped || this.#spare || this.#respawn) return;
+    if (this.#stopped || this.#spare || this.#respawn || this.#delayed) return;
     if (this.#failures === 0) return this.#spawn();
     const delay = backoffMs(this.#failures - 1, RESPAWN_BASE_MS, RESPAWN_MAX_MS);
     this.log(`starting the next warm process in ${(delay / 1000).toFixed(1)} s`);

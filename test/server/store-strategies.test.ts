@@ -241,6 +241,18 @@ for (const compat of STORE_COMPATS) {
   });
 }
 
+test("servers starting at once on a new database all open it, each finding or making the same indexes", async () => {
+  const database = uniqueDatabase();
+  const stores = await Promise.all(Array.from({ length: 3 }, () => openStore({ uri, defaultDatabase: database })));
+  try {
+    const run = newRun({ state: "RUNNING" });
+    await stores[0]!.runs.insert(run);
+    for (const store of stores) assert.equal((await store.runs.get(run.id))?.id, run.id);
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+  }
+});
+
 test("a store that went away fails every call as unavailable, whatever the driver called it", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "flowgate-gone-store-"));
   const gone = await startEmbeddedStore({ dataDir, onProgress: () => undefined });

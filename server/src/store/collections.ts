@@ -82,14 +82,27 @@ const INDEXES: Record<string, IndexDescription[]> = {
 
 export async function ensureSchema(db: Db): Promise<void> {
   for (const [name, indexes] of Object.entries(INDEXES)) {
-    // Only the missing ones: FerretDB v1 panics when asked to create some indexes that already exist.
     const collection = db.collection(name);
-    const listed: { name?: unknown }[] = await collection
-      .listIndexes()
-      .toArray()
-      .catch(() => []);
-    const present = new Set(listed.map((i) => String(i.name)));
-    const missing = indexes.filter((i) => !present.has(String(i.name)));
-    if (missing.length > 0) await collection.createIndexes(missing);
+    for (let attempt = 1; ; attempt++) {
+      // Only the missing ones: FerretDB v1 panics when asked to create some indexes that already exist.
+      const listed: { name?: unknown }[] = await collection
+        .listIndexes()
+        .toArray()
+        .catch(() => []);
+      const present = new Set(listed.map((i) => String(i.name)));
+      const missing = indexes.filter((i) => !present.has(String(i.name)));
+      if (missing.length === 0) break;
+      try {
+        await collection.createIndexes(missing);
+        break;
+      } catch (err) {
+        // Two servers starting on a new database create the same indexes at once, and FerretDB v1 then
+        // drops the loser's connection: look again at what exists (the driver reconnects).
+        if (attempt >= SCHEMA_ATTEMPTS) throw err;
+      }
+    }
   }
 }
+
+/** How often a server starting beside others tries to create the indexes it finds missing. */
+const SCHEMA_ATTEMPTS = 5;

@@ -296,9 +296,7 @@ describe("audit trail across servers", () => {
   test("hundreds of appends at once from two servers on one store land as one gapless chain, each told its own entry", async () => {
     const uri = await storeUri();
     const database = uniqueDatabase();
-    // One after the other: two stores creating one new database's collections at once is another matter.
-    const a = await openStore({ uri, defaultDatabase: database });
-    const b = await openStore({ uri, defaultDatabase: database });
+    const [a, b] = await Promise.all([openStore({ uri, defaultDatabase: database }), openStore({ uri, defaultDatabase: database })]);
     try {
       const actor = (principal: string): Actor => ({ principal, channel: "grpc", call: "test", admin: false });
       const appendMany = (store: typeof a, principal: string) =>

@@ -102,32 +102,26 @@ async function memoryPerWaiting(server: { database: string; dataDir: string; api
   }
 }
 
+/** Per round a new run of a served deployment suspends, is resumed, and its code after the suspend runs again. */
 async function suspendToRunning(client: FlowgateClient, address: string, rounds: number): Promise<number[]> {
-  const runner = startRunnerProcess("bench/fixtures/pickup-runner.ts", {
-    FLOWGATE_API_ADDRESS: address,
-    FLOWGATE_BENCH_ROUNDS: String(rounds + 1),
-  });
+  const runner = startRunnerProcess("bench/peers/suspend-runner.ts", { FLOWGATE_API_ADDRESS: address });
   try {
     await runner.waitFor(/runner: serving/, AbortSignal.timeout(60_000));
-    const run = await runDeployment("suspends-often/bench", { timeout: 0 });
-    const watch = client.watchFlowRun(run.id)[Symbol.asyncIterator]();
-    const next = async (type: StateType, name?: string): Promise<number> => {
-      for (;;) {
-        const { value, done } = await watch.next();
-        if (done) throw new Error(`the watch ended before ${type}`);
-        if (value.flowRun.state?.type === type && (name === undefined || value.flowRun.state.name === name)) return performance.now();
-      }
-    };
-    await next(StateType.PAUSED, "Suspended");
     const samples: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      const sent = performance.now();
+      const run = await runDeployment("suspends-once/peers", { timeout: 0 });
+      const watch = client.watchFlowRun(run.id)[Symbol.asyncIterator]();
+      for (;;) {
+        const { value, done } = await watch.next();
+        if (done) throw new Error("the watch ended before the run suspended");
+        if (value.flowRun.state?.type === StateType.PAUSED && value.flowRun.state.name === "Suspended") break;
+      }
+      await watch.return?.();
+      const sent = performance.timeOrigin + performance.now();
       await resumeFlowRun(run.id);
-      samples.push((await next(StateType.RUNNING)) - sent);
-      await next(StateType.PAUSED, "Suspended");
+      const printed = await runner.waitFor(new RegExp(`after-suspend:${run.id}:([\\d.]+)`), AbortSignal.timeout(60_000));
+      samples.push(Number(printed[1]) - sent);
     }
-    await resumeFlowRun(run.id);
-    await next(StateType.COMPLETED);
     return samples;
   } finally {
     await runner.stop();

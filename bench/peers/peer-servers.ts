@@ -134,12 +134,16 @@ export async function startPrefect(): Promise<PeerServer> {
   return { pid: child.pid!, address: url, env, exited, stop };
 }
 
-/** Runs a Python peer script to its end; its JSON result, or an error with its last lines. */
-export async function runPythonPeer(script: string, args: string[], env: Record<string, string> = {}): Promise<unknown> {
+/** Runs a Python peer script to its end (killed after `timeoutMs`); its JSON result, or an error with its last lines. */
+export async function runPythonPeer(script: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<unknown> {
   const child = spawn(VENV_PYTHON, [join(import.meta.dirname, script), ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const timer = setTimeout(() => {
+    stderr.push(`killed after ${timeoutMs / 60_000} min`);
+    child.kill("SIGKILL");
+  }, timeoutMs);
   const stderr: string[] = [];
   createInterface({ input: child.stderr }).on("line", (line) => {
     stderr.push(line);
@@ -148,6 +152,7 @@ export async function runPythonPeer(script: string, args: string[], env: Record<
   let stdout = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
   const code = await new Promise<number | null>((r) => child.once("close", r));
+  clearTimeout(timer);
   const last = stdout.trim().split("\n").at(-1) ?? "";
   if (code !== 0 || !last.startsWith("{")) {
     const why = stderr

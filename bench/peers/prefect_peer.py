@@ -9,6 +9,7 @@ default is 10). Prints the raw samples as JSON on the last line of stdout.
 import asyncio
 import subprocess
 import sys
+import tempfile
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -19,6 +20,7 @@ from prefect import flow
 from prefect.client.orchestration import PrefectClient, get_client
 from prefect.context import FlowRunContext
 from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import apause_flow_run, aresume_flow_run
 
 from peer_support import Handoff, attempt, emit, progress, tree_rss_bytes
@@ -116,6 +118,7 @@ async def memory_per_waiting(client: PrefectClient, server_pid: int, waiting: in
 
 
 async def suspend_to_running(client: PrefectClient, rounds: int) -> list[float]:
+    """Per round a new run of a served deployment suspends, is resumed, and its code after the suspend runs."""
     runner = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("prefect_served.py"))],
         stdout=subprocess.DEVNULL,
@@ -125,27 +128,25 @@ async def suspend_to_running(client: PrefectClient, rounds: int) -> list[float]:
         deadline = time.monotonic() + 120
         while True:
             try:
-                await client.read_deployment_by_name("suspends-often/bench")
+                await client.read_deployment_by_name("suspends-once/peers")
                 break
-            except Exception:
+            except ObjectNotFound:
                 if time.monotonic() > deadline or runner.poll() is not None:
                     raise RuntimeError("the served deployment never appeared") from None
                 await asyncio.sleep(0.2)
-        run = await run_deployment("suspends-often/bench", parameters={"rounds": rounds + 1}, timeout=0)
-        await until(client, run.id, paused_at("round-0"), every=0.02)
         samples: list[float] = []
-        for i in range(1, rounds + 1):
-            sent = time.perf_counter()
-            await aresume_flow_run(run.id)
-
-            # Running lasts at least the new process's start; the next suspend, seen instead, is a bound.
-            def back(s: Any, key: str = f"round-{i}") -> bool:
-                return bool(s.is_running() or paused_at(key)(s))
-
-            samples.append((await until(client, run.id, back, every=0.02) - sent) * 1000)
-            await until(client, run.id, paused_at(f"round-{i}"), every=0.02)
-            progress(f"Prefect: suspend round {i}/{rounds}: {samples[-1]:.0f} ms")
-        await aresume_flow_run(run.id)
+        with tempfile.TemporaryDirectory() as marks:
+            for i in range(rounds):
+                mark = Path(marks, f"{i}")
+                run = await run_deployment("suspends-once/peers", parameters={"mark_file": str(mark)}, timeout=0)
+                await until(client, run.id, lambda s: s.is_paused(), every=0.02)
+                sent = time.time()
+                await aresume_flow_run(run.id)
+                while not mark.exists():
+                    await asyncio.sleep(0.01)
+                await asyncio.sleep(0.01)  # the file's write finished
+                samples.append((float(mark.read_text()) - sent) * 1000)
+                progress(f"Prefect: suspend round {i + 1}/{rounds}: {samples[-1]:.0f} ms")
         return samples
     finally:
         runner.terminate()

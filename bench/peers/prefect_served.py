@@ -1,17 +1,20 @@
-"""The runner for Prefect's suspend scenario (bench/peers/prefect_peer.py starts it): one deployment
-of a flow that suspends itself every round. Each resume schedules the run again; re-run from the top,
-the flow passes the keys already resumed and suspends at the next one (Prefect skips a pause key it
-has seen), so every round is one pick-up by the runner and one new process."""
+"""The runner for Prefect's suspend scenario (bench/peers/prefect_peer.py starts it): one deployment of a
+flow that suspends itself once, served with `serve()`'s defaults. A resume schedules the run again; the
+runner executes it from the start in a new process, where the suspend returns at once (Prefect skips a
+pause key it has seen) and the flow writes when the code after it runs (epoch seconds) to `mark_file`."""
+
+import time
+from pathlib import Path
 
 from prefect import flow
 from prefect.flow_runs import suspend_flow_run
 
 
-@flow(name="suspends-often")
-def suspends_often(rounds: int) -> None:
-    for i in range(rounds):
-        suspend_flow_run(key=f"round-{i}", timeout=600)
+@flow(name="suspends-once")
+def suspends_once(mark_file: str) -> None:
+    suspend_flow_run(key="once", timeout=600)
+    Path(mark_file).write_text(repr(time.time()))
 
 
 if __name__ == "__main__":
-    suspends_often.serve(name="bench")
+    suspends_once.serve(name="peers")

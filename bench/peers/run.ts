@@ -29,6 +29,8 @@ const prefect = {
   suspendRounds: env("FLOWGATE_PEERS_PREFECT_SUSPEND_ROUNDS", 3),
   pollSeconds: env("FLOWGATE_PEERS_PREFECT_POLL_S", 10),
 };
+/** A peer that hangs is reported as such, not waited for. */
+const PEER_TIMEOUT_MS = 20 * 60_000;
 const which = (process.env["FLOWGATE_PEERS"] ?? "temporal,prefect").split(",").map((s) => s.trim());
 
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -43,7 +45,7 @@ async function runPeer(start: () => Promise<PeerServer>, script: string, args: (
   let server: PeerServer | undefined;
   try {
     server = await start();
-    const output = await Promise.race([runPythonPeer(script, args(server), server.env), server.exited]);
+    const output = await Promise.race([runPythonPeer(script, args(server), server.env, PEER_TIMEOUT_MS), server.exited]);
     const result = PeerResult.parse(output);
     return { ok: true, result };
   } catch (e) {

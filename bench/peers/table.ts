@@ -99,7 +99,7 @@ function ratio(m: Measure, flowgate: Outcome, peer: Outcome | undefined): string
   const r = f / q;
   const better = m.lowerIsBetter ? r < 1 : r > 1;
   const factor = r >= 1 ? r : 1 / r;
-  return `${r.toFixed(2)} (${better ? "Flowgate" : "peer"} ${factor.toFixed(1)}× better)`;
+  return `${Number(r.toPrecision(2))} (${better ? "Flowgate" : "peer"} ${factor.toFixed(1)}× better)`;
 }
 
 /** A peer that could not be set up says why in the first row, and points there in the others. */

@@ -9,6 +9,7 @@ import asyncio
 import sys
 import time
 import uuid
+from datetime import timedelta
 from importlib.metadata import version
 
 from temporalio import workflow
@@ -92,14 +93,19 @@ async def memory_per_waiting(client: Client, server_pid: int, waiting: int) -> f
     await asyncio.sleep(1)
     before = tree_rss_bytes(server_pid)
     handles = []
+    patient = timedelta(seconds=120)
     for i in range(0, waiting, 50):
-        handles += await asyncio.gather(
+        batch = await asyncio.gather(
             *(
-                client.start_workflow(PausesInALoop.run, 1, id=f"held-{uuid.uuid4()}", task_queue=TASK_QUEUE)
+                client.start_workflow(
+                    PausesInALoop.run, 1, id=f"held-{uuid.uuid4()}", task_queue=TASK_QUEUE, rpc_timeout=patient
+                )
                 for _ in range(min(50, waiting - i))
             )
         )
-    await asyncio.gather(*(h.query(PausesInALoop.passed_waits) for h in handles))
+        # Answered once each workflow's first task has run: it waits.
+        await asyncio.gather(*(h.query(PausesInALoop.passed_waits, rpc_timeout=patient) for h in batch))
+        handles += batch
     await asyncio.sleep(2)
     after = tree_rss_bytes(server_pid)
     for h in handles:

@@ -159,14 +159,14 @@ describe("applyTransition", () => {
       if (doc.state !== "PAUSED") throw new FailedPreconditionError("NOT_PAUSED", "The flow run is not paused.");
       return resume(doc);
     };
-    assert.deepEqual(await applyTransition(record, throwing, { cached: () => ({ version: 4, state: "RUNNING" }) }), {
+    assert.deepEqual(await applyTransition(record, throwing, { cached: (): Doc => ({ version: 4, state: "RUNNING" }) }), {
       version: 6,
       state: "RUNNING",
     });
 
     // A stale copy that would change the record loses at the version guard, then decides from the store.
     record.doc = { version: 8, state: "PAUSED" };
-    assert.deepEqual(await applyTransition(record, resume, { cached: () => ({ version: 6, state: "PAUSED" }) }), {
+    assert.deepEqual(await applyTransition(record, resume, { cached: (): Doc => ({ version: 6, state: "PAUSED" }) }), {
       version: 9,
       state: "RUNNING",
     });

@@ -39,7 +39,9 @@ console.log("| round | load (1 min) before → after | npm ci | npm start → we
 console.log("|---|---|---|---|---|---|---|");
 rounds.forEach((r, i) => {
   const s = (v: number | undefined): string => (v === undefined ? "?" : `${v.toFixed(0)} s`);
-  console.log(`| ${i + 1} | ${r.load} | ${s(r.npmCiS)} | ${s(r.startS)} | ${s(r.buildS)} | ${s(r.storeS)} | **${(r.npmCiS + r.startS).toFixed(1)} s** |`);
+  console.log(
+    `| ${i + 1} | ${r.load} | ${s(r.npmCiS)} | ${s(r.startS)} | ${s(r.buildS)} | ${s(r.storeS)} | **${(r.npmCiS + r.startS).toFixed(1)} s** |`,
+  );
 });
 console.log("\nreproduce: npm run bench:first-start   (FLOWGATE_BENCH_ROUNDS=N for more rounds)");
 
@@ -103,7 +105,11 @@ function startUntilReady(cwd: string, env: NodeJS.ProcessEnv): Promise<Omit<Roun
       }
       child.once("exit", () => {
         if (err) return reject(err);
-        resolve({ startS, buildS: secondsOf(/build: done in (\d+) s/, output), storeS: secondsOf(/embedded store: ready in (\d+) s/, output) });
+        resolve({
+          startS,
+          buildS: secondsOf(/build: done in (\d+) s/, output),
+          storeS: secondsOf(/embedded store: ready in (\d+) s/, output),
+        });
       });
       if (child.exitCode !== null) child.emit("exit", child.exitCode);
     }

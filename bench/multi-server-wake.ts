@@ -8,12 +8,8 @@
  *   npm run bench:multi-server          (FLOWGATE_BENCH_PAUSES=200 by default)
  */
 import { loadavg } from "node:os";
-import { performance } from "node:perf_hooks";
-import { WaitEventType, WaitForResumeRequest } from "@flowgate/contract/flowgate/v1/run_service.js";
-import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
-import { StreamReader } from "../test/support/grpc-client.js";
 import { startServerProcess, stopServers, type ServerProcess } from "../test/support/test-server.js";
-import { benchServer, machine, percentile, summary } from "./support.js";
+import { benchServer, machine, pauseResumeRound, percentile, summary } from "./support.js";
 
 const N = Number(process.env["FLOWGATE_BENCH_PAUSES"] ?? 200);
 const WARMUP = 20;
@@ -21,19 +17,7 @@ const POLL = { FLOWGATE_EVENT_POLL_MS: "25" };
 
 /** One pause held on `holder`, resumed through `resumer`: milliseconds from the resume sent to the waiter woken. */
 async function resumeToWake(resumer: ServerProcess, holder: ServerProcess, i: number): Promise<number> {
-  const { flowRun } = await resumer.runs.createFlowRun({ flowName: "bench", state: { type: StateType.STATE_TYPE_RUNNING } });
-  const id = flowRun!.id;
-  await resumer.runs.pauseFlowRun({ flowRunId: id, key: "1" });
-  const wait = new StreamReader(holder.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: id, key: "1" })));
-  await wait.next(); // the first heartbeat: the waiter is attached
-  let woke = 0;
-  const resumed = wait.next().then((e) => {
-    woke = performance.now();
-    if (e.type !== WaitEventType.WAIT_EVENT_TYPE_RESUMED) throw new Error(`unexpected event ${e.type}`);
-  });
-  const sent = performance.now();
-  await resumer.runs.resumeFlowRun({ flowRunId: id, runInput: { i } });
-  await resumed;
+  const { sent, woke } = await pauseResumeRound(resumer, holder, i);
   return woke - sent;
 }
 

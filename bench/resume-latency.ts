@@ -7,10 +7,7 @@
  *   npm run bench:latency            (FLOWGATE_BENCH_PAUSES=300 by default)
  */
 import { performance } from "node:perf_hooks";
-import { WaitEventType, WaitForResumeRequest } from "@flowgate/contract/flowgate/v1/run_service.js";
-import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
-import { StreamReader } from "../test/support/grpc-client.js";
-import { benchServer, machine, summary } from "./support.js";
+import { benchServer, machine, pauseResumeRound, summary } from "./support.js";
 
 const N = Number(process.env["FLOWGATE_BENCH_PAUSES"] ?? 300);
 const WARMUP = 20;
@@ -22,20 +19,7 @@ try {
   const cycle: number[] = [];
   for (let i = 0; i < N + WARMUP; i++) {
     const c0 = performance.now();
-    const { flowRun } = await server.runs.createFlowRun({ flowName: "bench", state: { type: StateType.STATE_TYPE_RUNNING } });
-    const id = flowRun!.id;
-    await server.runs.pauseFlowRun({ flowRunId: id, key: "1" });
-    const wait = new StreamReader(server.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: id, key: "1" })));
-    await wait.next(); // the first heartbeat: the waiter is attached
-    let woke = 0;
-    const resumed = wait.next().then((e) => {
-      woke = performance.now();
-      if (e.type !== WaitEventType.WAIT_EVENT_TYPE_RESUMED) throw new Error(`unexpected event ${e.type}`);
-    });
-    const sent = performance.now();
-    await server.runs.resumeFlowRun({ flowRunId: id, runInput: { i } });
-    const returned = performance.now();
-    await resumed;
+    const { sent, returned, woke } = await pauseResumeRound(server, server, i);
     if (i >= WARMUP) {
       sentToWake.push(woke - sent);
       returnedToWake.push(woke - returned);

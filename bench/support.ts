@@ -2,7 +2,11 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { WaitEventType, WaitForResumeRequest } from "@flowgate/contract/flowgate/v1/run_service.js";
+import { StateType } from "@flowgate/contract/flowgate/v1/types.js";
 import { startEmbeddedStore } from "../server/src/embedded-store/launcher.js";
+import { StreamReader } from "../test/support/grpc-client.js";
 import { startServerProcess, type ServerProcess } from "../test/support/test-server.js";
 
 export async function benchServer(
@@ -47,4 +51,33 @@ export function rssBytes(pid: number): number {
 export function machine(): string {
   const cpu = /model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown cpu";
   return `${cpu}, ${process.versions.node ? `node ${process.version}` : ""}`;
+}
+
+/** When a round's resume was sent, when its reply came, and when the waiter woke (performance.now()). */
+export interface ResumeRound {
+  sent: number;
+  returned: number;
+  woke: number;
+}
+
+/**
+ * One round of the resume benchmarks: a new run paused through `resumer`, its waiter attached on
+ * `holder` (the same server, or another on the store), then resumed through `resumer`.
+ */
+export async function pauseResumeRound(resumer: ServerProcess, holder: ServerProcess, i: number): Promise<ResumeRound> {
+  const { flowRun } = await resumer.runs.createFlowRun({ flowName: "bench", state: { type: StateType.STATE_TYPE_RUNNING } });
+  const id = flowRun!.id;
+  await resumer.runs.pauseFlowRun({ flowRunId: id, key: "1" });
+  const wait = new StreamReader(holder.rawRuns.waitForResume(WaitForResumeRequest.fromPartial({ flowRunId: id, key: "1" })));
+  await wait.next(); // the first heartbeat: the waiter is attached
+  let woke = 0;
+  const resumed = wait.next().then((e) => {
+    woke = performance.now();
+    if (e.type !== WaitEventType.WAIT_EVENT_TYPE_RESUMED) throw new Error(`unexpected event ${e.type}`);
+  });
+  const sent = performance.now();
+  await resumer.runs.resumeFlowRun({ flowRunId: id, runInput: { i } });
+  const returned = performance.now();
+  await resumed;
+  return { sent, returned, woke };
 }

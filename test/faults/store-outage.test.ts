@@ -72,12 +72,26 @@ function startLoad(clients: TestClients, flowName: string) {
 }
 
 /**
+ * A failed create retried with its request id, as a client would: again after STORE_UNAVAILABLE, which
+ * says "retry shortly" (a store just restarted on a loaded machine may miss a health ping or two more),
+ * until it succeeds, fails for another reason, or the deadline passes.
+ */
+async function retryUntilAnswered(clients: TestClients, flowName: string, requestId: string) {
+  const deadline = Date.now() + HEAL_DEADLINE_MS;
+  for (let attempt = 0; ; attempt++) {
+    const answer = await answerOf(create(clients, flowName, requestId));
+    if (answer.ok || answer.reason !== "STORE_UNAVAILABLE" || Date.now() > deadline) return answer;
+    await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2_000)));
+  }
+}
+
+/**
  * After the store is back: every failed call is retried with its request id, then the runs of the flow
  * are counted. lost: an acknowledged run missing; doubled: a request id that made more than one run.
  */
 async function account(clients: TestClients, flowName: string, calls: ReturnType<typeof startLoad>["calls"]) {
   const failed = calls.filter((c) => !c.answer.ok);
-  const retried = await Promise.all(failed.map((c) => answerOf(create(clients, flowName, c.requestId))));
+  const retried = await Promise.all(failed.map((c) => retryUntilAnswered(clients, flowName, c.requestId)));
   assert.deepEqual(tally(retried), failed.length ? { OK: failed.length } : {}, "every failed call succeeds when retried");
   const runs = await runIdsOfFlow(clients, flowName);
   const stored = new Set(runs);

@@ -103,6 +103,21 @@ export function startRunnerProcess(script: string, env: Record<string, string>):
   };
 }
 
+/**
+ * Runs `body`; if it throws, the error also carries the end of the runner's output (the runner's and its
+ * flows' lines), without which a wait that timed out says nothing of why. Bounded: a report holding a
+ * whole output once kept node's test runner formatting it for over an hour.
+ */
+export async function showingOutputOnFailure<T>(runner: RunnerProcess, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    const tail = runner.output().slice(-4_000);
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`${message}\n--- the runner's output, last ${tail.length} characters:\n${tail}`, { cause: err });
+  }
+}
+
 /** Whether a process with this pid still exists. */
 export function isAlive(pid: number): boolean {
   try {

@@ -42,10 +42,23 @@ export async function nextRunIn(client: FlowgateClient, flowName: string, type: 
 
 /** Resolves with the run once it reaches `type`. */
 export async function runReaches(client: FlowgateClient, flowRunId: string, type: StateType, signal?: AbortSignal): Promise<FlowRun> {
-  for await (const e of client.watchFlowRun(flowRunId, { signal })) {
-    if (e.flowRun.state?.type === type) return e.flowRun;
+  let last: FlowRun | undefined;
+  try {
+    for await (const e of client.watchFlowRun(flowRunId, { signal })) {
+      last = e.flowRun;
+      if (e.flowRun.state?.type === type) return e.flowRun;
+    }
+  } catch (err) {
+    if (!signal?.aborted) throw err;
+    // The abort alone ("{}" in the report) would not say which wait it ended, nor where the run stood.
+    throw new Error(`run ${flowRunId} did not reach ${type} in time; last seen: ${describeState(last)}`, { cause: err });
   }
-  throw new Error(`run ${flowRunId} ended without reaching ${type}`);
+  throw new Error(`run ${flowRunId} ended without reaching ${type}; last seen: ${describeState(last)}`);
+}
+
+function describeState(run: FlowRun | undefined): string {
+  if (!run?.state) return "nothing";
+  return `${run.state.type} (${run.state.name ?? ""}${run.state.message ? `: ${run.state.message}` : ""})`;
 }
 
 export { StateType };

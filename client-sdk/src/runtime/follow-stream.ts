@@ -93,11 +93,15 @@ export async function followStream<E>(
     };
     const opened = Date.now();
     let cause: unknown = new UnavailableError("The stream ended; reopening it.");
+    let stopped = false;
     try {
       armIdle();
       for await (const e of open(attempt.signal)) {
         armIdle();
-        if (onEvent(e) === "stop") return;
+        if (onEvent(e) === "stop") {
+          stopped = true;
+          return;
+        }
       }
     } catch (err) {
       if (signal.aborted) return;
@@ -107,7 +111,10 @@ export async function followStream<E>(
     } finally {
       clearTimeout(idle);
       signal.removeEventListener("abort", onAbort);
-      attempt.abort();
+      // Once the caller has what it waited for, the stream's teardown (cancelling the call) waits for
+      // the next turn of the event loop, so that the caller goes on first: see serverStream.
+      if (stopped) setImmediate(() => attempt.abort());
+      else attempt.abort();
     }
     if (Date.now() - opened >= stableMs) failures = 0;
     failures++;

@@ -167,7 +167,10 @@ export async function* serverStream<Req, Res>(
     yield* inbox.drain();
   } finally {
     readerLeft = true;
-    // A no-op once the stream has ended; stops the server's work when the reader left early.
-    call?.cancel();
+    // A no-op once the stream has ended; stops the server's work when the reader left early. Not now:
+    // grpc-js builds the cancelled call's error (its stack, mapped through source maps under a loader
+    // such as tsx) synchronously, and the reader that left, say a flow woken by its resume, would wait for it.
+    const left = call;
+    if (left) setImmediate(() => left.cancel());
   }
 }

@@ -48,6 +48,29 @@ describe("ended pauses leave the run document (constant cost per pause)", () => 
     assert.equal(next.flowRun!.pause!.key, String(LOOPS + 1));
   });
 
+  test("an ended pause leaves the document when the next pause begins, so that the resume archives nothing", async () => {
+    const run = await runningRun(server);
+    const inDocument = () =>
+      withDatabase(server.database, async (db) => {
+        const doc = await db.collection<{ _id: string; pauses: Record<string, unknown> }>("flow_runs").findOne({ _id: run.id });
+        const archived = await db.collection<{ key: string }>("ended_pauses").find({ flowRunId: run.id }).toArray();
+        return { pauses: Object.keys(doc!.pauses), archived: archived.map((p) => p.key).sort() };
+      });
+    await server.runs.pauseFlowRun({ flowRunId: run.id, key: "first" });
+    await server.runs.resumeFlowRun({ flowRunId: run.id, runInput: { n: 1 } });
+    assert.deepEqual(await inDocument(), { pauses: ["first"], archived: [] }, "with none waiting, the last ended pause stays");
+
+    await server.runs.pauseFlowRun({ flowRunId: run.id, key: "second" });
+    assert.deepEqual(await inDocument(), { pauses: ["second"], archived: ["first"] }, "the next pause moved it to the archive");
+    // Its waiter, coming now, still gets its outcome from the archive.
+    const { final } = await readUntilFinal(waitForResume(server, run.id, { key: "first" }), 30_000);
+    assert.equal(final.type, WaitEventType.WAIT_EVENT_TYPE_RESUMED);
+    assert.deepEqual(final.runInput, { n: 1 });
+
+    await server.runs.resumeFlowRun({ flowRunId: run.id, runInput: { n: 2 } });
+    assert.deepEqual(await inDocument(), { pauses: ["second"], archived: ["first"] }, "the resume archived nothing");
+  });
+
   test("the states a run left are kept outside its document: its events stay small, its page shows the latest 100", async () => {
     const fresh = await runningRun(server);
     await server.runs.pauseFlowRun({ flowRunId: fresh.id });

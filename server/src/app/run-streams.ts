@@ -196,7 +196,9 @@ export class RunStreams {
         let latest = run;
         // Added before anything can call `finish`, which removes it; its first beat comes after this setup.
         const beat = this.heartbeats.add(interval, () => send({ type: "HEARTBEAT", key, run: latest }));
+        let finished = false;
         const finish = (): void => {
+          finished = true;
           this.heartbeats.delete(beat);
           signal.removeEventListener("abort", finish);
           subscription.close();
@@ -207,10 +209,15 @@ export class RunStreams {
           if (candidate.version < latest.version) return false;
           latest = candidate;
           const final = waitOutcome(candidate, key);
-          if (!final) return false;
-          send(final);
-          finish();
-          return true;
+          if (final) {
+            send(final);
+            finish();
+            return true;
+          }
+          // Gone from the document: it ended, and left for the archive when the next pause began, in
+          // versions this waiter did not see one by one (say, a burst coalesced on its way here).
+          if (!candidate.pauses[key]) void this.sendArchivedOutcome(candidate, key, send, () => finished, finish);
+          return false;
         };
         if (signal.aborted) return finish();
         signal.addEventListener("abort", finish);
@@ -220,6 +227,26 @@ export class RunStreams {
       });
     } finally {
       subscription.unsubscribe();
+    }
+  }
+
+  /** Sends the archived outcome of `key` and finishes the wait, unless it finished first or none is found. */
+  private async sendArchivedOutcome(
+    run: FlowRun,
+    key: string,
+    send: (e: WaitEvent) => void,
+    isFinished: () => boolean,
+    finish: () => void,
+  ): Promise<void> {
+    try {
+      const ended = await this.ctx.store.endedPauses.get(run.id, key);
+      const final = ended ? outcomeOf(run, ended) : undefined;
+      if (!final || isFinished()) return;
+      send(final);
+      finish();
+    } catch (err) {
+      // The waiter stays attached; its client's reconnect asks again (and finds the archive).
+      this.ctx.logger.warn({ err, flowRunId: run.id, key }, "could not read an archived pause for its waiter");
     }
   }
 

@@ -530,12 +530,15 @@ function transition(run: FlowRun, clock: Clock, parts: TransitionParts): Transit
 }
 
 /**
- * What stays in the run document: pending pauses and the most recently ended one. The rest leave it
- * (see FlowRun.evictedPauses): a flow that pauses a thousand times must not carry a thousand pauses in
- * every read and write of its run.
+ * What stays in the run document: pending pauses, or, while none is pending, the most recently ended
+ * one. The rest leave it (see FlowRun.evictedPauses): a flow that pauses a thousand times must not
+ * carry a thousand pauses in every read and write of its run. The ended pause leaves when the next one
+ * begins, not when that one ends: its archiving must land before the change does, and a pause already
+ * waits for its own preparations (schema, links), while a resume would wait one store round trip more.
  */
 export function keepCurrentPauses(pauses: Record<string, PauseRecord>): { kept: Record<string, PauseRecord>; evicted: PauseRecord[] } {
-  const ended = Object.values(pauses).filter((p) => p.status !== "pending");
+  const all = Object.values(pauses);
+  const ended = all.some((p) => p.status === "pending") ? [] : all;
   let latest: PauseRecord | undefined;
   for (const p of ended) if (!latest || endedAt(p) >= endedAt(latest)) latest = p;
   const kept: Record<string, PauseRecord> = {};

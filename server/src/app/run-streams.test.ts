@@ -24,7 +24,7 @@ const emptyFeed: EventFeedStore = {
   append: () => Promise.reject(new Error("not used")),
   get: () => Promise.resolve(undefined),
   deleteOlderThan: () => Promise.resolve(0),
-} as unknown as EventFeedStore;
+};
 
 function runningRun(): FlowRun {
   return {

@@ -18,7 +18,8 @@ describe("the runner: cancellation and announced runs", () => {
   });
 
   test("a run cancelled while it runs: CANCELLING → its child process ends → CANCELLED; the runner keeps serving", async (t) => {
-    const signal = AbortSignal.timeout(60_000);
+    // Two process starts and a cancellation grace on a machine CI may load with browsers: generous.
+    const signal = AbortSignal.timeout(180_000);
     const runner = startRunnerProcess(RUNNER, { FLOWGATE_API_ADDRESS: sdk.server.address });
     runners.push(runner);
     // However this test ends, its runner must not stay to claim the next test's runs.
@@ -50,7 +51,8 @@ describe("the runner: cancellation and announced runs", () => {
   });
 
   test("runs are claimed as the server announces them: with polling every 10 minutes, a new run and a resumed suspend run within seconds", async (t) => {
-    const signal = AbortSignal.timeout(60_000);
+    // Two process starts and a cancellation grace on a machine CI may load with browsers: generous.
+    const signal = AbortSignal.timeout(180_000);
     const runner = startRunnerProcess(RUNNER, {
       FLOWGATE_API_ADDRESS: sdk.server.address,
       FLOWGATE_TEST_POLL_MS: "600000",

@@ -104,7 +104,8 @@ async function memoryPerWaiting(server: { database: string; dataDir: string; api
 
 /** Per round a new run of a served deployment suspends, is resumed, and its code after the suspend runs again. */
 async function suspendToRunning(client: FlowgateClient, address: string, rounds: number): Promise<number[]> {
-  const runner = startRunnerProcess("bench/peers/suspend-runner.ts", { FLOWGATE_API_ADDRESS: address });
+  // The runner of bench:runner, with serve()'s defaults (warm child on) and the deployment named "peers".
+  const runner = startRunnerProcess("bench/fixtures/pickup-runner.ts", { FLOWGATE_API_ADDRESS: address, FLOWGATE_BENCH_NAME: "peers" });
   try {
     await runner.waitFor(/runner: serving/, AbortSignal.timeout(60_000));
     const samples: number[] = [];

@@ -197,6 +197,8 @@ export class RunStreams {
         // Added before anything can call `finish`, which removes it; its first beat comes after this setup.
         const beat = this.heartbeats.add(interval, () => send({ type: "HEARTBEAT", key, run: latest }));
         let finished = false;
+        /** The archive lookup under way, if any: later versions that also lack the pause wait for it, not a read each. */
+        let lookingUp: Promise<void> | undefined;
         const finish = (): void => {
           finished = true;
           this.heartbeats.delete(beat);
@@ -216,7 +218,9 @@ export class RunStreams {
           }
           // Gone from the document: it ended, and left for the archive when the next pause began, in
           // versions this waiter did not see one by one (say, a burst coalesced on its way here).
-          if (!candidate.pauses[key]) void this.sendArchivedOutcome(candidate, key, send, () => finished, finish);
+          if (!candidate.pauses[key] && !lookingUp) {
+            lookingUp = this.sendArchivedOutcome(candidate, key, send, () => finished, finish).finally(() => (lookingUp = undefined));
+          }
           return false;
         };
         if (signal.aborted) return finish();
